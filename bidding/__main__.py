@@ -1,0 +1,3 @@
+from bidding.cli import main
+
+main()

@@ -1,0 +1,93 @@
+"""The composition root: one Litestar app wiring the trading service (and later the opening room)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from bidding import __version__
+from bidding.clock import Clock, SystemClock
+from bidding.http.auth import Authenticator
+from bidding.http.controllers.admin import AdminController
+from bidding.http.controllers.health import HealthController
+from bidding.http.controllers.public import PublicController
+from bidding.http.controllers.storage import StorageController
+from bidding.http.controllers.webapp import webapp_router
+from bidding.http.dependencies import provide_clock, provide_platform, provide_session
+from bidding.http.errors import EXCEPTION_HANDLERS
+from bidding.http.middleware import request_context_middleware
+from bidding.jobs.registry import registry
+from bidding.jobs.worker import running_workers
+from bidding.runtime import start_platform
+from bidding.settings import Settings
+
+log = logging.getLogger("bidding.app")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+    """Build the ASGI app. Resources start in the lifespan, so building it touches nothing."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with start_platform(settings) as platform:
+            app.state.platform = platform
+            app.state.authenticator = Authenticator(admin_token=settings.resolved_secret("admin_token"))
+            if settings.run_worker_in_process:
+                async with running_workers(platform, registry):
+                    log.info("platform ready (worker in-process)", extra={"base_url": settings.effective_base_url})
+                    yield
+            else:
+                log.info("platform ready", extra={"base_url": settings.effective_base_url})
+                yield
+
+    api = Router(
+        path="/",
+        route_handlers=[HealthController, PublicController, AdminController, StorageController],
+    )
+    frontend: Path = settings.effective_frontend_dir
+    return Litestar(
+        route_handlers=[api, webapp_router(frontend)],
+        lifespan=[lifespan],
+        dependencies={
+            "platform": Provide(provide_platform, sync_to_thread=False),
+            "db": Provide(provide_session),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+        },
+        state=_initial_state(clock or SystemClock()),
+        middleware=[request_context_middleware],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        request_max_body_size=settings.max_request_mib * 1024 * 1024,
+        openapi_config=OpenAPIConfig(
+            title="电子招投标与不见面开标平台 API / e-Bidding Platform API",
+            version=__version__,
+            description=(
+                "HTTP API of the electronic bidding and remote bid-opening platform. Errors use one JSON "
+                "format: `{\"error\": {\"code\", \"message\", \"message_zh\", \"message_en\", \"request_id\"}}`."
+            ),
+            path="/api/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")],
+            tags=[
+                Tag(name="public", description="Public portal, no login"),
+                Tag(name="admin", description="Operations and audit"),
+                Tag(name="health", description="Liveness and readiness"),
+                Tag(name="storage", description="Signed object links of the local store"),
+            ],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
+        ),
+        debug=False,
+    )
+
+
+def _initial_state(clock: Clock) -> dict[str, object]:
+    return {"clock": clock}

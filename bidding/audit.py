@@ -1,0 +1,61 @@
+"""Audit events (办法 14, 49): who did what to which object, when, from where, with which content.
+
+Every state-changing action calls :func:`record` inside the same transaction as the change, so
+an action and its record commit or roll back together. The table is append-only (triggers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bidding.db.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and from where: a certificate fingerprint, an operator token or the system itself."""
+
+    id: str
+    client_address: str | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, component: str, request_id: str | None = None) -> Actor:
+        return cls(id=f"system:{component}", request_id=request_id)
+
+
+def content_hash(content: bytes | Mapping[str, Any]) -> str:
+    """SHA-256 of raw bytes, or of a mapping's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    if not isinstance(content, bytes):
+        content = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(content).hexdigest()
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str,
+    object_id: str | None = None,
+    content_sha256: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=actor.id,
+        client_address=actor.client_address,
+        request_id=actor.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        content_sha256=content_sha256,
+        details=dict(details or {}),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,215 @@
+"""The `bidding` command: serve, worker, migrate, demo, doctor, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from bidding.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("See the settings table in README.md or run `bidding settings --markdown`.", err=True)
+        sys.exit(2)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """电子招投标与不见面开标平台 / Electronic bidding and remote bid-opening platform."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default BIDDING_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default BIDDING_PORT).")
+@click.option("--workers", type=int, default=None, help="App processes (default BIDDING_WEB_WORKERS).")
+@click.option("--demo", is_flag=True, help="Load the demo data before serving.")
+def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -> None:
+    """Serve the web app and API with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from bidding.logs import configure_logging
+
+    # Options become settings, so the app processes uvicorn spawns read the same values.
+    for name, value in (("HOST", host), ("PORT", port), ("WEB_WORKERS", workers)):
+        if value is not None:
+            os.environ[f"BIDDING_{name}"] = str(value)
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if demo:
+        _load_demo(settings)
+    if not settings.should_auto_migrate:
+        _check_schema(settings)
+    click.echo(f"serving on {settings.effective_base_url}  (API docs: {settings.effective_base_url}/api/docs)", err=True)
+    uvicorn.run(
+        "bidding.asgi:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.web_workers,
+        ws="websockets",
+        proxy_headers=True,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _check_schema(settings: Settings) -> None:
+    from bidding.db.engine import create_engine
+    from bidding.db.migrate import SchemaNotReady, ensure_schema
+
+    async def check() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            await ensure_schema(engine, auto_migrate=False)
+        finally:
+            await engine.dispose()
+
+    try:
+        _run(check())
+    except SchemaNotReady as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--queue", type=click.Choice(["all", "default", "urgent"]), default="all", show_default=True)
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+def worker(queue: str, burst: bool) -> None:
+    """Run job workers (production: as many processes as needed)."""
+    from bidding.jobs.registry import Queue, registry
+    from bidding.jobs.worker import run_burst, run_until_stopped
+    from bidding.logs import configure_logging
+    from bidding.runtime import start_platform
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    queues = list(Queue) if queue == "all" else [Queue(queue)]
+
+    async def work() -> None:
+        async with start_platform(settings) as platform:
+            if burst:
+                done = await run_burst(platform, registry, queues)
+                click.echo(f"{done} jobs completed", err=True)
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await run_until_stopped(platform, registry, queues, stop)
+
+    _run_guarded(work())
+
+
+def _run_guarded(coro: Coroutine[Any, Any, None]) -> None:
+    from bidding.db.migrate import SchemaNotReady
+    from bidding.embedded_redis import EmbeddedRedisError
+
+    try:
+        _run(coro)
+    except (SchemaNotReady, EmbeddedRedisError) as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option("--downgrade", "down", is_flag=True, help="Downgrade to --revision instead.")
+@click.option("--check", is_flag=True, help="Only report whether the schema is at head (exit 1 if not).")
+def migrate(revision: str, down: bool, check: bool) -> None:
+    """Apply the database migrations (Alembic)."""
+    from bidding.db import migrate as m
+    from bidding.db.engine import create_engine
+
+    settings = _settings()
+
+    async def go() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            if check:
+                state = await m.schema_state(engine)
+                click.echo(f"schema at {state.current or 'nothing'}, head is {state.head}")
+                if not state.up_to_date:
+                    sys.exit(1)
+                return
+            if down:
+                await m.downgrade(engine, revision)
+            else:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                await m.upgrade(engine, revision)
+            state = await m.schema_state(engine)
+            click.echo(f"schema now at {state.current or 'nothing'} (head {state.head})")
+        finally:
+            await engine.dispose()
+
+    _run(go())
+
+
+def _load_demo(settings: Settings) -> None:
+    from bidding.clock import SystemClock
+    from bidding.demo import load_demo
+    from bidding.runtime import start_platform
+
+    async def go() -> None:
+        async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
+            summary = await load_demo(session, now=SystemClock().now())
+        if summary.created:
+            click.echo(f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects", err=True)
+        else:
+            click.echo("demo data already present", err=True)
+        click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)
+
+    _run_guarded(go())
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo data (trading centre, agent, bidders, projects in every phase)."""
+    _load_demo(_settings())
+
+
+@main.command()
+def doctor() -> None:
+    """Check every dependency and say what is wrong."""
+    from bidding.doctor import diagnose
+
+    settings = _settings()
+    click.echo("settings: ok")
+    findings = _run(diagnose(settings))
+    for f in findings:
+        mark = click.style("✓", fg="green") if f.ok else click.style("✗", fg="red")
+        click.echo(f"{mark} {f.name}: {f.detail}")
+        if not f.ok and f.fix:
+            click.echo(f"    fix: {f.fix}")
+    essential = [f for f in findings if f.name in {"database", "redis", "storage"}]
+    sys.exit(0 if all(f.ok for f in essential) else 1)
+
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the table of all settings (as in the README).")
+def show_settings(markdown: bool) -> None:
+    """Show the effective settings (secrets masked)."""
+    if markdown:
+        click.echo(Settings.markdown_table())
+        return
+    for name, value in _settings().describe():
+        click.echo(f"{name}={value}")

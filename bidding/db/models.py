@@ -1,0 +1,153 @@
+"""Tables of the trading service.
+
+Rules that must hold whatever code writes the row are constraints here too (unique credit code,
+deposit ≤ 2 % of the estimate, append-only audit events via triggers in the migration).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bidding.db.base import Base
+from bidding.db.types import BigIntPK, JSONType, UTCDateTime
+from bidding.domain.organisations import OrgKind, OrgStatus
+from bidding.domain.projects import Category, ProjectStatus
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(cls: type[Any], name: str) -> Enum:
+    # VARCHAR + CHECK rather than a native PostgreSQL enum: adding a value is then a plain migration.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Organization(Base):
+    """A party on the platform, identified by its unified social credit code."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    status: Mapped[OrgStatus] = mapped_column(_enum(OrgStatus, "org_status"), default=OrgStatus.PENDING)
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Project(Base):
+    """A procurement project (项目) run by an agent for a tenderer."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    status: Mapped[ProjectStatus] = mapped_column(
+        _enum(ProjectStatus, "project_status"), default=ProjectStatus.DRAFT
+    )
+    tenderer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    region: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tender_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    tenderer: Mapped[Organization] = relationship(foreign_keys=[tenderer_id], lazy="raise")
+    agent: Mapped[Organization] = relationship(foreign_keys=[agent_id], lazy="raise")
+    lots: Mapped[list[Lot]] = relationship(
+        back_populates="project", lazy="raise", order_by="Lot.code", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index(None, "status"),)
+
+
+class Lot(Base):
+    """A lot (标段): bids, deposits and the opening session are per lot."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    estimated_price_fen: Mapped[int] = mapped_column(BigInteger)
+    deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decrypt_window_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    objection_window_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    form_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="lots", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "code"),
+        CheckConstraint("estimated_price_fen > 0", name="estimate_positive"),
+        # 条例 26: deposit ≤ 2 % of the estimate, in exact integer fen.
+        CheckConstraint("deposit_fen >= 0 AND deposit_fen * 50 <= estimated_price_fen", name="deposit_max_2pct"),
+        CheckConstraint("decrypt_window_minutes BETWEEN 1 AND 1440", name="decrypt_window_range"),
+        Index(None, "bid_deadline"),
+    )
+
+
+class AuditEvent(Base):
+    """One state-changing action (办法 14, 49): append-only, enforced by database triggers."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (Index(None, "object_type", "object_id"), Index(None, "occurred_at"))
+
+
+class JobExecution(Base):
+    """The once-only record of a job's effect: arq delivers at least once, the unique key makes it once."""
+
+    __tablename__ = "job_executions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    job_key: Mapped[str] = mapped_column(String(200), unique=True)
+    function: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Pure domain rules: no database, no HTTP. Reused by the API, jobs and the CLI."""

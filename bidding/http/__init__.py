@@ -1,0 +1,1 @@
+"""The HTTP API: controllers, error format, request context, authentication guards."""

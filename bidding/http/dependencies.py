@@ -1,0 +1,35 @@
+"""Dependencies injected into handlers: the platform, a database session, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bidding.clock import Clock
+from bidding.runtime import Platform
+
+
+def provide_platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+def provide_clock(state: State) -> Clock:
+    clock: Clock = state.clock
+    return clock
+
+
+async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
+    platform: Platform = state.platform
+    async with platform.sessions() as session:
+        yield session
+
+
+def provide_request_lang(request: Request[Any, Any, Any]) -> str:
+    from bidding.http.context import preferred_language
+
+    return preferred_language(request)

@@ -1,0 +1,62 @@
+"""ASGI middleware: request id, access log and resolution of the caller's identity."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from bidding.http.auth import resolve_principal
+from bidding.http.context import request_id_of
+from bidding.logs import request_id_var
+
+access_log = logging.getLogger("bidding.access")
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Give each request an id (echoed as ``X-Request-ID``), resolve its principal and log it."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        rid = request_id_of(connection)
+        token = request_id_var.set(rid)
+        await resolve_principal(connection)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableScopeHeaders.from_message(message)
+                if "x-request-id" not in headers:
+                    headers["X-Request-ID"] = rid
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http":
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": scope["client"][0] if scope.get("client") else None,
+                    },
+                )
+            request_id_var.reset(token)
+
+    return middleware

@@ -1,0 +1,1 @@
+"""Background jobs on arq: the registry of job functions, enqueueing, the worker and the tasks."""

@@ -1,0 +1,26 @@
+"""Worker heartbeat: each worker process announces itself in Redis so `/ready` and `doctor` see it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bidding.jobs.registry import Queue, registry
+from bidding.runtime import Platform
+
+HEARTBEAT_TTL_S = 60
+
+
+def heartbeat_key(platform: Platform, worker_id: str) -> str:
+    return f"{platform.settings.queue_prefix}:workers:{worker_id}"
+
+
+@registry.cron("worker_heartbeat", queue=Queue.URGENT, run_at_startup=True, second=set(range(0, 60, 15)))
+async def worker_heartbeat(ctx: dict[str, Any]) -> None:
+    platform: Platform = ctx["platform"]
+    await platform.redis.set(heartbeat_key(platform, ctx["worker_id"]), str(time.time()), ex=HEARTBEAT_TTL_S)
+
+
+async def live_workers(platform: Platform) -> list[str]:
+    prefix = f"{platform.settings.queue_prefix}:workers:"
+    return sorted([key.decode().removeprefix(prefix) async for key in platform.redis.scan_iter(match=f"{prefix}*")])

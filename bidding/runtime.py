@@ -1,0 +1,113 @@
+"""The running platform's resources, started and stopped in one place.
+
+The app, ``bidding worker`` and the CLI all use :func:`start_platform`, so each sees the same
+database, object store and Redis, wired the same way, whichever process it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import cast
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bidding.db.engine import create_engine, session_factory
+from bidding.db.migrate import SchemaState, ensure_schema
+from bidding.embedded_redis import EmbeddedRedis
+from bidding.jobs.queue import JobQueue
+from bidding.jobs.registry import Queue, registry
+from bidding.settings import Settings
+from storage import ObjectStore, open_store
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    store: ObjectStore
+    redis: Redis
+    arq: ArqRedis
+    jobs: JobQueue
+    schema: SchemaState
+    embedded_redis: EmbeddedRedis | None = None
+
+    @property
+    def redis_url(self) -> str:
+        return redis_url(self.settings, self.embedded_redis)
+
+
+def redis_url(settings: Settings, embedded: EmbeddedRedis | None) -> str:
+    if embedded is not None:
+        return embedded.url
+    assert settings.redis_url is not None
+    return settings.redis_url
+
+
+def arq_redis_settings(url: str) -> RedisSettings:
+    if url.startswith("unix://"):
+        return RedisSettings(unix_socket_path=url.removeprefix("unix://"), conn_retries=2, conn_retry_delay=0)
+    return cast(RedisSettings, RedisSettings.from_dsn(url))
+
+
+def queue_names(settings: Settings) -> dict[Queue, str]:
+    return {q: settings.queue_name(q.value) for q in Queue}
+
+
+def build_store(settings: Settings) -> ObjectStore:
+    return open_store(
+        settings.effective_storage_url,
+        signing_key=settings.resolved_secret("secret_key").encode(),
+        base_url=settings.effective_base_url,
+        part_size=settings.storage_part_size_mib * 1024 * 1024,
+    )
+
+
+@contextlib.asynccontextmanager
+async def start_platform(settings: Settings, *, check_schema: bool = True) -> AsyncIterator[Platform]:
+    """Start every resource (embedded Redis first), yield the platform, stop them in reverse."""
+    import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
+
+    async with contextlib.AsyncExitStack() as stack:
+        embedded: EmbeddedRedis | None = None
+        if settings.embedded_redis:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            embedded = EmbeddedRedis(settings.redis_socket_path)
+            await embedded.start()
+            stack.push_async_callback(embedded.stop)
+        url = redis_url(settings, embedded)
+
+        engine = create_engine(settings.effective_database_url)
+        stack.push_async_callback(engine.dispose)
+        if check_schema:
+            schema = await ensure_schema(engine, auto_migrate=settings.should_auto_migrate)
+        else:
+            from bidding.db.migrate import schema_state
+
+            schema = await schema_state(engine)
+
+        store = build_store(settings)
+        stack.push_async_callback(store.aclose)
+
+        redis = Redis.from_url(url) if not url.startswith("unix://") else Redis(
+            unix_socket_path=url.removeprefix("unix://")
+        )
+        stack.push_async_callback(redis.aclose)
+        arq = await create_pool(arq_redis_settings(url), default_queue_name=settings.queue_name(Queue.DEFAULT))
+        stack.push_async_callback(arq.aclose)
+
+        yield Platform(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            store=store,
+            redis=redis,
+            arq=arq,
+            jobs=JobQueue(arq, registry, queue_names(settings)),
+            schema=schema,
+            embedded_redis=embedded,
+        )

@@ -1,0 +1,1 @@
+"""Domain services: database work for the API, jobs and CLI, free of HTTP."""

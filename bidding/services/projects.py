@@ -1,0 +1,214 @@
+"""Reading and creating projects and lots, with the phase derived from the clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bidding.audit import Actor, content_hash, record
+from bidding.db.models import Lot, Organization, Project
+from bidding.domain.organisations import OrgKind
+from bidding.domain.projects import Category, Phase, ProjectStatus, deposit_allowed, project_phase
+from bidding.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class LotView:
+    id: uuid.UUID
+    code: str
+    name: str
+    estimated_price_fen: int
+    deposit_fen: int
+    bid_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    id: uuid.UUID
+    code: str
+    name: str
+    category: Category
+    phase: Phase
+    tenderer: str
+    agent: str
+    region: str | None
+    estimated_price_fen: int
+    published_at: datetime | None
+    bid_deadline: datetime | None
+    lots: list[LotView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpeningView:
+    lot_id: uuid.UUID
+    lot_code: str
+    lot_name: str
+    project_id: uuid.UUID
+    project_code: str
+    project_name: str
+    opening_at: datetime
+
+
+def _view(project: Project, now: datetime) -> ProjectView:
+    deadlines = [lot.bid_deadline for lot in project.lots if lot.bid_deadline is not None]
+    return ProjectView(
+        id=project.id,
+        code=project.code,
+        name=project.name,
+        category=project.category,
+        phase=project_phase(project.status, tender_start_at=project.tender_start_at, bid_deadlines=deadlines, now=now),
+        tenderer=project.tenderer.name,
+        agent=project.agent.name,
+        region=project.region,
+        estimated_price_fen=sum(lot.estimated_price_fen for lot in project.lots),
+        published_at=project.published_at,
+        bid_deadline=min(deadlines) if deadlines else None,
+        lots=[
+            LotView(lot.id, lot.code, lot.name, lot.estimated_price_fen, lot.deposit_fen, lot.bid_deadline)
+            for lot in project.lots
+        ],
+    )
+
+
+def _public_query() -> Select[tuple[Project]]:
+    # Drafts are never public; everything announced stays visible (also cancelled and failed).
+    return (
+        select(Project)
+        .where(Project.status != ProjectStatus.DRAFT)
+        .options(selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent))
+    )
+
+
+async def list_public_projects(
+    session: AsyncSession, *, now: datetime, phase: Phase | None, q: str | None, page: int, page_size: int
+) -> tuple[list[ProjectView], int]:
+    """Published projects, newest first, filtered by text and phase (the phase is computed, so filter after)."""
+    query = _public_query()
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Project.name.ilike(like), Project.code.ilike(like), Project.region.ilike(like)))
+    query = query.order_by(Project.published_at.desc().nulls_last(), Project.code)
+    views = [_view(p, now) for p in (await session.scalars(query)).all()]
+    if phase is not None:
+        views = [v for v in views if v.phase is phase]
+    start = (page - 1) * page_size
+    return views[start : start + page_size], len(views)
+
+
+async def get_public_project(session: AsyncSession, project_id: uuid.UUID, *, now: datetime) -> ProjectView:
+    project = await session.scalar(_public_query().where(Project.id == project_id))
+    if project is None:
+        raise NotFound(f"no published project {project_id}", f"没有已发布的项目 {project_id}")
+    return _view(project, now)
+
+
+async def list_openings(session: AsyncSession, *, start: datetime, end: datetime) -> list[OpeningView]:
+    """Lots whose opening (= bid deadline) falls in [start, end): the public calendar."""
+    rows = await session.execute(
+        select(Lot, Project)
+        .join(Project, Lot.project_id == Project.id)
+        .where(
+            Project.status.not_in([ProjectStatus.DRAFT, ProjectStatus.CANCELLED]),
+            Lot.bid_deadline >= start,
+            Lot.bid_deadline < end,
+        )
+        .order_by(Lot.bid_deadline, Project.code, Lot.code)
+    )
+    return [
+        OpeningView(lot.id, lot.code, lot.name, project.id, project.code, project.name, lot.bid_deadline)
+        for lot, project in rows.tuples()
+        if lot.bid_deadline is not None
+    ]
+
+
+@dataclass(frozen=True)
+class NewLot:
+    code: str
+    name: str
+    estimated_price_fen: int
+    deposit_fen: int
+    bid_deadline: datetime | None
+    decrypt_window_minutes: int = 30
+    form_fields: Sequence[dict[str, Any]] = ()
+
+
+async def create_project(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    category: Category,
+    tenderer_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    region: str | None,
+    lots: Sequence[NewLot],
+    status: ProjectStatus = ProjectStatus.DRAFT,
+    published_at: datetime | None = None,
+    tender_start_at: datetime | None = None,
+) -> Project:
+    """Create a project with its lots, checking the parties and the deposit rule (条例 26)."""
+    parties = {
+        o.id: o
+        for o in (await session.scalars(select(Organization).where(Organization.id.in_([tenderer_id, agent_id])))).all()
+    }
+    if parties.get(tenderer_id) is None or parties[tenderer_id].kind is not OrgKind.TENDERER:
+        raise InvalidInput(f"{tenderer_id} is not a registered tenderer", f"{tenderer_id} 不是已登记的招标人")
+    if parties.get(agent_id) is None or parties[agent_id].kind is not OrgKind.AGENT:
+        raise InvalidInput(f"{agent_id} is not a registered tender agent", f"{agent_id} 不是已登记的招标代理")
+    if not lots:
+        raise InvalidInput("a project needs at least one lot", "项目至少需要一个标段")
+    for lot in lots:
+        if lot.estimated_price_fen <= 0:
+            raise InvalidInput(f"lot {lot.code}: the estimated price must be positive", f"标段 {lot.code}：估算价必须大于零")
+        if not deposit_allowed(lot.deposit_fen, lot.estimated_price_fen):
+            raise InvalidInput(
+                f"lot {lot.code}: the deposit may not exceed 2% of the estimated price",
+                f"标段 {lot.code}：投标保证金不得超过估算价的 2%",
+            )
+    project = Project(
+        code=code,
+        name=name,
+        category=category,
+        tenderer_id=tenderer_id,
+        agent_id=agent_id,
+        region=region,
+        status=status,
+        published_at=published_at,
+        tender_start_at=tender_start_at,
+        lots=[
+            Lot(
+                code=lot.code,
+                name=lot.name,
+                estimated_price_fen=lot.estimated_price_fen,
+                deposit_fen=lot.deposit_fen,
+                bid_deadline=lot.bid_deadline,
+                decrypt_window_minutes=lot.decrypt_window_minutes,
+                form_fields=list(lot.form_fields),
+            )
+            for lot in lots
+        ],
+    )
+    session.add(project)
+    await session.flush()
+    record(
+        session,
+        actor,
+        "project.created",
+        object_type="project",
+        object_id=str(project.id),
+        content_sha256=content_hash({"code": code, "name": name, "lots": [lot.code for lot in lots]}),
+        details={"code": code, "status": status.value},
+    )
+    return project
+
+
+async def count_projects(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Project)) or 0)

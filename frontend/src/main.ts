@@ -1,0 +1,11 @@
+import { createApp } from 'vue'
+import App from './App.vue'
+import { configureApiClient } from './api/client'
+import { currentLocale, i18n, syncDocumentLang } from './i18n'
+import { router } from './router'
+import './styles.css'
+
+configureApiClient({ locale: currentLocale })
+syncDocumentLang()
+
+createApp(App).use(i18n).use(router).mount('#app')

