@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
@@ -89,5 +90,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
 
 
-def _initial_state(clock: Clock) -> dict[str, object]:
-    return {"clock": clock}
+def _initial_state(clock: Clock) -> State:
+    return State({"clock": clock})

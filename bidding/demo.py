@@ -24,7 +24,7 @@ ORGANISATIONS: list[tuple[str, str, OrgKind]] = [
     ("南京市公共资源交易中心", CENTRE_CODE[:17], OrgKind.TRADING_CENTRE),
     ("江苏正信工程招标代理有限公司", "91320100MA1AGENT1", OrgKind.AGENT),
     ("南京市城市建设投资控股（集团）有限责任公司", "91320100134915000", OrgKind.TENDERER),
-    ("南京市住房和城乡建设局", "11320100MB0SUPER0", OrgKind.SUPERVISOR),
+    ("南京市住房和城乡建设局", "11320100MB0JDGL00", OrgKind.SUPERVISOR),
     ("中建八局第三建设有限公司", "91320100134900001", OrgKind.BIDDER),
     ("江苏省华建建设股份有限公司", "91320100134900002", OrgKind.BIDDER),
     ("南通四建集团有限公司", "91320100134900003", OrgKind.BIDDER),

@@ -9,23 +9,26 @@ PostgreSQL and Redis must be reachable: a missing service fails the run instead 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from bidding.app import create_app
 from bidding.clock import ManualClock
 from bidding.settings import Settings
+from tests.asgi import lifespan
 
 pytest_plugins = ["tests.fixtures.s3server"]
 
@@ -56,35 +59,48 @@ async def drop_pg_database(url: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-async def services_up() -> None:
-    """Fail loudly (not skip) when the machine's PostgreSQL or Redis cannot be reached."""
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion in its own thread and loop (sync fixtures, any loop state)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _check_services() -> str | None:
     try:
         conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
         await conn.close()
     except Exception as exc:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_DSN} is not reachable: {exc} (see .ci/run)")
+        return f"PostgreSQL at {PG_ADMIN_DSN} is not reachable: {exc} (see .ci/run)"
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=5)
     try:
         await client.ping()
     except Exception as exc:
-        pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc} (see .ci/run)")
+        return f"Redis at {REDIS_URL} is not reachable: {exc} (see .ci/run)"
     finally:
         await client.aclose()
+    return None
 
 
 @pytest.fixture(scope="session")
-async def pg_url(services_up: None) -> AsyncIterator[str]:
-    url = await create_pg_database()
+def services_up() -> None:
+    """Fail loudly (not skip) when the machine's PostgreSQL or Redis cannot be reached."""
+    problem = run_sync(_check_services())
+    if problem:
+        pytest.fail(problem)
+
+
+@pytest.fixture(scope="session")
+def pg_url(services_up: None) -> Iterator[str]:
+    url = run_sync(create_pg_database())
     yield url
-    await drop_pg_database(url)
+    run_sync(drop_pg_database(url))
 
 
 @pytest.fixture
-async def fresh_pg_url(services_up: None) -> AsyncIterator[str]:
-    url = await create_pg_database()
+def fresh_pg_url(services_up: None) -> Iterator[str]:
+    url = run_sync(create_pg_database())
     yield url
-    await drop_pg_database(url)
+    run_sync(drop_pg_database(url))
 
 
 def s3_storage_url(s3_server: Any, bucket: str) -> str:
@@ -100,7 +116,7 @@ def profile(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-async def settings(profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Settings:
+def settings(profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Settings:
     data_dir = tmp_path_factory.mktemp(f"var-{profile}")
     common: dict[str, Any] = {
         "data_dir": data_dir,
@@ -147,13 +163,16 @@ async def app(settings: Settings, shared_clock: ManualClock) -> Litestar:
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as c:
-        yield c
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client to the app, whose lifespan runs in the tests' own event loop."""
+    async with lifespan(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+            yield c
 
 
 @pytest.fixture(scope="session")
-def platform(client: AsyncTestClient[Litestar], app: Litestar) -> Any:
+def platform(client: httpx.AsyncClient, app: Litestar) -> Any:
     return app.state.platform
 
 

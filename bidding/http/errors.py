@@ -13,6 +13,7 @@ only the request id to quote, and the traceback goes to the log, never to the cl
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,7 +132,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         details = [e if isinstance(e, Mapping) else {"message": str(e)} for e in extra]
     elif isinstance(extra, Mapping):
         details = [dict(extra)]
-    detail = exc.detail if exc.detail and exc.detail != en else None
+    # Litestar's default detail is the status phrase, which our message already says.
+    detail = exc.detail if exc.detail and exc.detail.lower() != HTTPStatus(status).phrase.lower() else None
     if detail:
         zh, en = f"{zh}: {detail}", f"{en}: {detail}"
     body = error_body(request, code=code, message_zh=zh, message_en=en, details=details)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
+import httpx
 
-Client = AsyncTestClient[Litestar]
+Client = httpx.AsyncClient
 
 
 def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:
