@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             version=__version__,
             description=(
                 "HTTP API of the electronic bidding and remote bid-opening platform. Errors use one JSON "
-                "format: `{\"error\": {\"code\", \"message\", \"message_zh\", \"message_en\", \"request_id\"}}`."
+                'format: `{"error": {"code", "message", "message_zh", "message_en", "request_id"}}`.'
             ),
             path="/api/docs",
             render_plugins=[SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")],

@@ -61,7 +61,9 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
         _load_demo(settings)
     if not settings.should_auto_migrate:
         _check_schema(settings)
-    click.echo(f"serving on {settings.effective_base_url}  (API docs: {settings.effective_base_url}/api/docs)", err=True)
+    click.echo(
+        f"serving on {settings.effective_base_url}  (API docs: {settings.effective_base_url}/api/docs)", err=True
+    )
     uvicorn.run(
         "bidding.asgi:create_app_from_env",
         factory=True,
@@ -173,7 +175,9 @@ def _load_demo(settings: Settings) -> None:
         async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
             summary = await load_demo(session, now=SystemClock().now())
         if summary.created:
-            click.echo(f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects", err=True)
+            click.echo(
+                f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects", err=True
+            )
         else:
             click.echo("demo data already present", err=True)
         click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)

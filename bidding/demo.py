@@ -55,8 +55,14 @@ async def load_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
     orgs = {}
     for name, code17, kind in ORGANISATIONS:
         org = await register_organisation(
-            session, actor, name=name, credit_code=make_credit_code(code17), kind=kind, status=OrgStatus.APPROVED,
-            contact_name="张经理", contact_phone="025-83000000",
+            session,
+            actor,
+            name=name,
+            credit_code=make_credit_code(code17),
+            kind=kind,
+            status=OrgStatus.APPROVED,
+            contact_name="张经理",
+            contact_phone="025-83000000",
         )
         orgs[kind, name] = org
     agent = next(o for (k, _), o in orgs.items() if k is OrgKind.AGENT)
@@ -64,32 +70,106 @@ async def load_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
 
     def lot(code: str, name: str, yuan: int, deadline: datetime | None) -> NewLot:
         fen = yuan * 100
-        return NewLot(code=code, name=name, estimated_price_fen=fen, deposit_fen=fen * 2 // 100,
-                      bid_deadline=deadline, form_fields=FORM_FIELDS)
+        return NewLot(
+            code=code,
+            name=name,
+            estimated_price_fen=fen,
+            deposit_fen=fen * 2 // 100,
+            bid_deadline=deadline,
+            form_fields=FORM_FIELDS,
+        )
 
     day = timedelta(days=1)
     plans = [
-        ("NJ-2026-GC-0101", "江北新区市民中心二期施工总承包", Category.WORKS, ProjectStatus.PUBLISHED,
-         now - 2 * day, now + 25 * day, [lot("01", "施工总承包", 86_000_000, now + 27 * day)]),
-        ("NJ-2026-GC-0102", "河西南部片区道路综合整治工程", Category.WORKS, ProjectStatus.PUBLISHED,
-         now - 20 * day, now - 19 * day, [lot("01", "一标段（道路）", 42_500_000, now + 5 * day),
-                                          lot("02", "二标段（排水）", 18_300_000, now + 5 * day)]),
-        ("NJ-2026-HW-0103", "市第一医院医疗设备采购", Category.GOODS, ProjectStatus.PUBLISHED,
-         now - 21 * day, now - 21 * day, [lot("01", "影像设备", 12_800_000, now + timedelta(minutes=10))]),
-        ("NJ-2026-FW-0104", "地铁 9 号线监理服务", Category.SERVICES, ProjectStatus.PUBLISHED,
-         now - 30 * day, now - 29 * day, [lot("01", "监理一标段", 6_400_000, now - 2 * day)]),
-        ("NJ-2026-GC-0105", "秦淮河生态修复工程", Category.WORKS, ProjectStatus.EVALUATION,
-         now - 40 * day, now - 39 * day, [lot("01", "施工", 31_000_000, now - 12 * day)]),
-        ("NJ-2026-HW-0106", "教育系统智慧教室设备采购", Category.GOODS, ProjectStatus.AWARDED,
-         now - 60 * day, now - 59 * day, [lot("01", "设备", 9_700_000, now - 35 * day)]),
-        ("NJ-2026-FW-0107", "老旧小区改造设计服务", Category.SERVICES, ProjectStatus.CANCELLED,
-         now - 15 * day, now - 14 * day, [lot("01", "设计", 2_300_000, now + 10 * day)]),
-        ("NJ-2026-GC-0108", "鼓楼区学校操场改造（草稿）", Category.WORKS, ProjectStatus.DRAFT,
-         None, None, [lot("01", "施工", 3_100_000, None)]),
+        (
+            "NJ-2026-GC-0101",
+            "江北新区市民中心二期施工总承包",
+            Category.WORKS,
+            ProjectStatus.PUBLISHED,
+            now - 2 * day,
+            now + 25 * day,
+            [lot("01", "施工总承包", 86_000_000, now + 27 * day)],
+        ),
+        (
+            "NJ-2026-GC-0102",
+            "河西南部片区道路综合整治工程",
+            Category.WORKS,
+            ProjectStatus.PUBLISHED,
+            now - 20 * day,
+            now - 19 * day,
+            [
+                lot("01", "一标段（道路）", 42_500_000, now + 5 * day),
+                lot("02", "二标段（排水）", 18_300_000, now + 5 * day),
+            ],
+        ),
+        (
+            "NJ-2026-HW-0103",
+            "市第一医院医疗设备采购",
+            Category.GOODS,
+            ProjectStatus.PUBLISHED,
+            now - 21 * day,
+            now - 21 * day,
+            [lot("01", "影像设备", 12_800_000, now + timedelta(minutes=10))],
+        ),
+        (
+            "NJ-2026-FW-0104",
+            "地铁 9 号线监理服务",
+            Category.SERVICES,
+            ProjectStatus.PUBLISHED,
+            now - 30 * day,
+            now - 29 * day,
+            [lot("01", "监理一标段", 6_400_000, now - 2 * day)],
+        ),
+        (
+            "NJ-2026-GC-0105",
+            "秦淮河生态修复工程",
+            Category.WORKS,
+            ProjectStatus.EVALUATION,
+            now - 40 * day,
+            now - 39 * day,
+            [lot("01", "施工", 31_000_000, now - 12 * day)],
+        ),
+        (
+            "NJ-2026-HW-0106",
+            "教育系统智慧教室设备采购",
+            Category.GOODS,
+            ProjectStatus.AWARDED,
+            now - 60 * day,
+            now - 59 * day,
+            [lot("01", "设备", 9_700_000, now - 35 * day)],
+        ),
+        (
+            "NJ-2026-FW-0107",
+            "老旧小区改造设计服务",
+            Category.SERVICES,
+            ProjectStatus.CANCELLED,
+            now - 15 * day,
+            now - 14 * day,
+            [lot("01", "设计", 2_300_000, now + 10 * day)],
+        ),
+        (
+            "NJ-2026-GC-0108",
+            "鼓楼区学校操场改造（草稿）",
+            Category.WORKS,
+            ProjectStatus.DRAFT,
+            None,
+            None,
+            [lot("01", "施工", 3_100_000, None)],
+        ),
     ]
     for code, name, category, status, published, tender_start, lots in plans:
         await create_project(
-            session, actor, code=code, name=name, category=category, tenderer_id=tenderer.id, agent_id=agent.id,
-            region="江苏省南京市", lots=lots, status=status, published_at=published, tender_start_at=tender_start,
+            session,
+            actor,
+            code=code,
+            name=name,
+            category=category,
+            tenderer_id=tenderer.id,
+            agent_id=agent.id,
+            region="江苏省南京市",
+            lots=lots,
+            status=status,
+            published_at=published,
+            tender_start_at=tender_start,
         )
     return DemoSummary(created=True, organisations=len(ORGANISATIONS), projects=len(plans))

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -40,7 +39,7 @@ class EmbeddedRedis:
     def __init__(self, socket_path: Path) -> None:
         self.socket_path = socket_path
         self.directory = socket_path.parent
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: asyncio.subprocess.Process | None = None
 
     @property
     def url(self) -> str:
@@ -58,12 +57,12 @@ class EmbeddedRedis:
             return bool(await client.ping())
         except (OSError, ConnectionError, TimeoutError):
             return False
-        except Exception:  # noqa: BLE001 - redis raises its own ConnectionError family
+        except Exception:
             return False
         finally:
             await client.aclose()
 
-    async def start(self, timeout: float = 10.0) -> None:
+    async def start(self, wait_s: float = 10.0) -> None:
         if await self._answers():
             return  # another process of ours already runs it
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -71,20 +70,31 @@ class EmbeddedRedis:
             self.socket_path.unlink()  # stale socket from a crashed run
         args = [
             str(redis_server_binary()),
-            "--port", "0",
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.directory),
-            "--dbfilename", "dump.rdb",
-            "--save", "60 1",
-            "--appendonly", "no",
-            "--logfile", str(self.directory / "redis.log"),
-            "--pidfile", str(self.directory / "redis.pid"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.directory),
+            "--dbfilename",
+            "dump.rdb",
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.directory / "redis.log"),
+            "--pidfile",
+            str(self.directory / "redis.pid"),
         ]
-        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
+        self._process = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if self._process.returncode is not None:
                 log = self.directory / "redis.log"
                 tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
                 self._process = None
@@ -93,15 +103,15 @@ class EmbeddedRedis:
                 return
             await asyncio.sleep(0.05)
         await self.stop()
-        raise EmbeddedRedisError(f"embedded redis-server did not answer on {self.socket_path} within {timeout}s")
+        raise EmbeddedRedisError(f"embedded redis-server did not answer on {self.socket_path} within {wait_s}s")
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, wait_s: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None or process.returncode is not None:
             return
         process.send_signal(signal.SIGTERM)  # redis saves its snapshot on SIGTERM
         try:
-            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+            await asyncio.wait_for(process.wait(), wait_s)
         except TimeoutError:
             process.kill()
-            await asyncio.to_thread(process.wait)
+            await process.wait()

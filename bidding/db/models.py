@@ -18,7 +18,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -71,9 +70,7 @@ class Project(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[Category] = mapped_column(_enum(Category, "category"))
-    status: Mapped[ProjectStatus] = mapped_column(
-        _enum(ProjectStatus, "project_status"), default=ProjectStatus.DRAFT
-    )
+    status: Mapped[ProjectStatus] = mapped_column(_enum(ProjectStatus, "project_status"), default=ProjectStatus.DRAFT)
     tenderer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     region: Mapped[str | None] = mapped_column(String(100))

@@ -70,4 +70,4 @@ def project_phase(
 
 def deposit_allowed(deposit_fen: int, estimated_price_fen: int) -> bool:
     """True if the deposit is at most 2 % of the estimate (exact integer arithmetic on fen)."""
-    return 0 <= deposit_fen and deposit_fen * MAX_DEPOSIT_RATIO_DEN <= estimated_price_fen * MAX_DEPOSIT_RATIO_NUM
+    return deposit_fen >= 0 and deposit_fen * MAX_DEPOSIT_RATIO_DEN <= estimated_price_fen * MAX_DEPOSIT_RATIO_NUM

@@ -42,7 +42,7 @@ class Authenticator:
 
 
 async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     authorization = connection.headers.get("authorization")
     if not authorization:
         return
@@ -71,7 +71,9 @@ def requires(*roles: Role) -> Guard:
         principal = principal_of(connection)
         if principal is None:
             reason = connection.scope.get("state", {}).get("auth_error")
-            raise NotAuthenticated(reason, {"the bearer token is not valid or has expired": "令牌无效或已过期"}.get(reason or "", reason))
+            raise NotAuthenticated(
+                reason, {"the bearer token is not valid or has expired": "令牌无效或已过期"}.get(reason or "", reason)
+            )
         if not principal.roles & wanted:
             names = ", ".join(sorted(r.value for r in wanted))
             raise Forbidden(f"this needs one of the roles: {names}", f"需要以下角色之一：{names}")

@@ -20,7 +20,7 @@ def new_request_id() -> str:
 
 def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The request's id: set by the middleware, or taken from a valid ``X-Request-ID``, or new."""
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     rid = state.get("request_id")
     if rid is None:
         incoming = connection.headers.get("x-request-id", "")

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.clock import Clock
@@ -33,3 +34,9 @@ def provide_request_lang(request: Request[Any, Any, Any]) -> str:
     from bidding.http.context import preferred_language
 
     return preferred_language(request)
+
+
+# Explicit markers for injected values (Litestar 3 drops inferred dependencies).
+PlatformDep = NamedDependency[Platform]
+DbSession = NamedDependency[AsyncSession]
+ClockDep = NamedDependency[Clock]

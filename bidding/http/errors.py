@@ -13,8 +13,8 @@ only the request id to quote, and the traceback goes to the log, never to the cl
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bidding.errors import DomainError
 from bidding.http.context import preferred_language, request_id_of
+from storage import IntegrityError as StorageIntegrityError
 from storage import (
     InvalidArgument,
     InvalidRange,
@@ -32,7 +33,6 @@ from storage import (
     StorageError,
     StorageUnavailable,
 )
-from storage import IntegrityError as StorageIntegrityError
 from storage.signing import SignatureExpired, SignatureInvalid
 
 log = logging.getLogger("bidding.http")
@@ -53,6 +53,7 @@ _STATUS_MESSAGES: dict[int, tuple[str, str, str]] = {
     429: ("too_many_requests", "请求过于频繁", "Too many requests"),
     503: ("service_unavailable", "服务暂不可用", "Service temporarily unavailable"),
 }
+
 
 def _storage_status(exc: StorageError) -> int:
     # By class, so a new storage error subclass inherits its family's status.
@@ -93,7 +94,9 @@ def error_body(
     return {"error": body}
 
 
-def _respond(request: Request[Any, Any, Any], status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response[Any]:
+def _respond(
+    request: Request[Any, Any, Any], status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+) -> Response[Any]:
     return Response(
         content=body,
         status_code=status,
@@ -103,9 +106,7 @@ def _respond(request: Request[Any, Any, Any], status: int, body: dict[str, Any],
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    body = error_body(
-        request, code=exc.code, message_zh=exc.text("zh"), message_en=exc.text("en"), details=exc.details
-    )
+    body = error_body(request, code=exc.code, message_zh=exc.text("zh"), message_en=exc.text("en"), details=exc.details)
     return _respond(request, exc.status, body)
 
 
@@ -153,7 +154,11 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     if status == 503:
         code, zh, en = _STATUS_MESSAGES[503]
     else:
-        code, zh, en = "internal_error", "服务器内部错误，请提供请求编号联系技术支持", "Internal error: quote the request id to support"
+        code, zh, en = (
+            "internal_error",
+            "服务器内部错误，请提供请求编号联系技术支持",
+            "Internal error: quote the request id to support",
+        )
     return _respond(request, status, error_body(request, code=code, message_zh=zh, message_en=en))
 
 

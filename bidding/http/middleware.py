@@ -43,18 +43,20 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            if scope["type"] == "http":
+            raw: dict[str, Any] = dict(scope)
+            if raw["type"] == "http":
+                client = raw.get("client")
                 access_log.info(
                     "%s %s %s",
-                    scope["method"],
-                    scope["path"],
+                    raw["method"],
+                    raw["path"],
                     status,
                     extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
+                        "method": raw["method"],
+                        "path": raw["path"],
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                        "client": scope["client"][0] if scope.get("client") else None,
+                        "client": client[0] if client else None,
                     },
                 )
             request_id_var.reset(token)

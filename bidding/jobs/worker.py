@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterable
+from typing import Any, cast
 
 from arq.cron import cron
 from arq.worker import Worker, func
@@ -27,11 +28,11 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 def build_worker(platform: Platform, registry: JobRegistry, queue: Queue, *, burst: bool = False) -> Worker:
     settings = platform.settings
     functions = [
-        func(spec.func, name=spec.name, timeout=spec.timeout_s, max_tries=spec.max_tries)
+        func(cast(Any, spec.func), name=spec.name, timeout=spec.timeout_s, max_tries=spec.max_tries)
         for spec in registry.jobs_on(queue)
     ]
     crons = [
-        cron(spec.func, name=spec.name, run_at_startup=spec.run_at_startup, unique=True, **spec.schedule)
+        cron(cast(Any, spec.func), name=spec.name, run_at_startup=spec.run_at_startup, unique=True, **spec.schedule)
         for spec in registry.crons_on(queue)
     ]
     return Worker(
@@ -67,7 +68,9 @@ async def running_workers(
                 await task
 
 
-async def run_until_stopped(platform: Platform, registry: JobRegistry, queues: Iterable[Queue], stop: asyncio.Event) -> None:
+async def run_until_stopped(
+    platform: Platform, registry: JobRegistry, queues: Iterable[Queue], stop: asyncio.Event
+) -> None:
     async with running_workers(platform, registry, queues) as workers:
         waiters = [asyncio.ensure_future(w.main_task) for w in workers if w.main_task is not None]
         stopper = asyncio.ensure_future(stop.wait())

@@ -26,11 +26,15 @@ async def register_organisation(
     try:
         code = validate_credit_code(credit_code)
     except CreditCodeError as exc:
-        raise InvalidInput(f"credit code {credit_code!r} {exc}", f"统一社会信用代码 {credit_code!r} 无效：{exc}") from exc
+        raise InvalidInput(
+            f"credit code {credit_code!r} {exc}", f"统一社会信用代码 {credit_code!r} 无效：{exc}"
+        ) from exc
     if not name.strip():
         raise InvalidInput("the organisation name is empty", "单位名称为空")
     if await session.scalar(select(Organization.id).where(Organization.credit_code == code)) is not None:
-        raise Conflict(f"an organisation with credit code {code} is already registered", f"统一社会信用代码 {code} 已登记")
+        raise Conflict(
+            f"an organisation with credit code {code} is already registered", f"统一社会信用代码 {code} 已登记"
+        )
     org = Organization(
         name=name.strip(),
         credit_code=code,
@@ -41,8 +45,14 @@ async def register_organisation(
     )
     session.add(org)
     await session.flush()
-    record(session, actor, "organisation.registered", object_type="organisation", object_id=str(org.id),
-           details={"credit_code": code, "kind": kind.value, "status": status.value})
+    record(
+        session,
+        actor,
+        "organisation.registered",
+        object_type="organisation",
+        object_id=str(org.id),
+        details={"credit_code": code, "kind": kind.value, "status": status.value},
+    )
     return org
 
 

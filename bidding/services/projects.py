@@ -77,7 +77,7 @@ def _view(project: Project, now: datetime) -> ProjectView:
     )
 
 
-def _public_query() -> Select[tuple[Project]]:
+def _public_query() -> Select[Project]:
     # Drafts are never public; everything announced stays visible (also cancelled and failed).
     return (
         select(Project)
@@ -123,7 +123,7 @@ async def list_openings(session: AsyncSession, *, start: datetime, end: datetime
     )
     return [
         OpeningView(lot.id, lot.code, lot.name, project.id, project.code, project.name, lot.bid_deadline)
-        for lot, project in rows.tuples()
+        for lot, project in rows.all()
         if lot.bid_deadline is not None
     ]
 
@@ -167,7 +167,9 @@ async def create_project(
         raise InvalidInput("a project needs at least one lot", "项目至少需要一个标段")
     for lot in lots:
         if lot.estimated_price_fen <= 0:
-            raise InvalidInput(f"lot {lot.code}: the estimated price must be positive", f"标段 {lot.code}：估算价必须大于零")
+            raise InvalidInput(
+                f"lot {lot.code}: the estimated price must be positive", f"标段 {lot.code}：估算价必须大于零"
+            )
         if not deposit_allowed(lot.deposit_fen, lot.estimated_price_fen):
             raise InvalidInput(
                 f"lot {lot.code}: the deposit may not exceed 2% of the estimated price",

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.slow
 def run(args: list[str], tmp: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
     env |= {"BIDDING_DATA_DIR": str(tmp / "var"), "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"), **extra}
-    return subprocess.run([sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_migrate_demo_and_doctor_on_a_fresh_machine(tmp_path: Path) -> None:
@@ -41,8 +42,13 @@ def test_migrate_demo_and_doctor_on_a_fresh_machine(tmp_path: Path) -> None:
 
 
 def test_doctor_names_what_is_unreachable(tmp_path: Path) -> None:
-    result = run(["doctor"], tmp_path, BIDDING_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-                 BIDDING_REDIS_URL="redis://127.0.0.1:1/0", BIDDING_SECRET_KEY="k" * 40)
+    result = run(
+        ["doctor"],
+        tmp_path,
+        BIDDING_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        BIDDING_REDIS_URL="redis://127.0.0.1:1/0",
+        BIDDING_SECRET_KEY="k" * 40,
+    )
     assert result.returncode == 1
     assert "✗ database" in result.stdout and "✗ redis" in result.stdout and "fix:" in result.stdout
 

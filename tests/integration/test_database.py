@@ -61,8 +61,13 @@ async def test_unmigrated_database_is_refused_with_the_command_to_run(fresh_pg_u
     from tests.conftest import ADMIN_TOKEN, REDIS_URL, SECRET_KEY
 
     settings = Settings.from_env(
-        {}, data_dir=tmp_path, database_url=fresh_pg_url, redis_url=REDIS_URL, secret_key=SECRET_KEY,
-        admin_token=ADMIN_TOKEN, storage_url=f"file:{tmp_path / 'objects'}",
+        {},
+        data_dir=tmp_path,
+        database_url=fresh_pg_url,
+        redis_url=REDIS_URL,
+        secret_key=SECRET_KEY,
+        admin_token=ADMIN_TOKEN,
+        storage_url=f"file:{tmp_path / 'objects'}",
     )
     with pytest.raises(SchemaNotReady, match="run `bidding migrate`"):
         async with start_platform(settings):
@@ -76,10 +81,22 @@ async def test_unmigrated_database_is_refused_with_the_command_to_run(fresh_pg_u
 
 
 async def _parties(session: Any, tag: str) -> tuple[Any, Any]:
-    agent = await register_organisation(session, ACTOR, name=f"代理{tag}", kind=OrgKind.AGENT,
-                                        credit_code=make_credit_code(f"91320100AG{tag}"), status=OrgStatus.APPROVED)
-    tenderer = await register_organisation(session, ACTOR, name=f"招标人{tag}", kind=OrgKind.TENDERER,
-                                           credit_code=make_credit_code(f"91320100TE{tag}"), status=OrgStatus.APPROVED)
+    agent = await register_organisation(
+        session,
+        ACTOR,
+        name=f"代理{tag}",
+        kind=OrgKind.AGENT,
+        credit_code=make_credit_code(f"91320100AG{tag}"),
+        status=OrgStatus.APPROVED,
+    )
+    tenderer = await register_organisation(
+        session,
+        ACTOR,
+        name=f"招标人{tag}",
+        kind=OrgKind.TENDERER,
+        credit_code=make_credit_code(f"91320100TE{tag}"),
+        status=OrgStatus.APPROVED,
+    )
     return agent, tenderer
 
 
@@ -96,11 +113,21 @@ async def test_projects_round_trip_with_utc_times_and_phase(platform: Any) -> No
         agent, tenderer = await _parties(s, _tag())
         code = f"T-{_tag()}"
         project = await create_project(
-            s, ACTOR, code=code, name="测试项目", category=Category.WORKS, tenderer_id=tenderer.id,
-            agent_id=agent.id, region="南京", status=ProjectStatus.PUBLISHED,
-            published_at=deadline - timedelta(days=30), tender_start_at=deadline - timedelta(days=25),
-            lots=[NewLot("01", "一标段", 1_000_000_00, 20_000_00, deadline),
-                  NewLot("02", "二标段", 500_000_00, 0, deadline + timedelta(hours=2))],
+            s,
+            ACTOR,
+            code=code,
+            name="测试项目",
+            category=Category.WORKS,
+            tenderer_id=tenderer.id,
+            agent_id=agent.id,
+            region="南京",
+            status=ProjectStatus.PUBLISHED,
+            published_at=deadline - timedelta(days=30),
+            tender_start_at=deadline - timedelta(days=25),
+            lots=[
+                NewLot("01", "一标段", 1_000_000_00, 20_000_00, deadline),
+                NewLot("02", "二标段", 500_000_00, 0, deadline + timedelta(hours=2)),
+            ],
         )
     async with platform.sessions() as s:
         view = await get_public_project(s, project.id, now=deadline - timedelta(days=1))
@@ -118,12 +145,28 @@ async def test_deposit_over_two_percent_is_refused_by_service_and_database(platf
     async with platform.sessions() as s, s.begin():
         agent, tenderer = await _parties(s, _tag())
         with pytest.raises(InvalidInput, match="2%"):
-            await create_project(s, ACTOR, code=f"T-{_tag()}", name="x", category=Category.GOODS,
-                                 tenderer_id=tenderer.id, agent_id=agent.id, region=None,
-                                 lots=[NewLot("01", "a", 100_00, 2_01, None)])
-        project = await create_project(s, ACTOR, code=f"T-{_tag()}", name="x", category=Category.GOODS,
-                                       tenderer_id=tenderer.id, agent_id=agent.id, region=None,
-                                       lots=[NewLot("01", "a", 100_00, 2_00, None)])
+            await create_project(
+                s,
+                ACTOR,
+                code=f"T-{_tag()}",
+                name="x",
+                category=Category.GOODS,
+                tenderer_id=tenderer.id,
+                agent_id=agent.id,
+                region=None,
+                lots=[NewLot("01", "a", 100_00, 2_01, None)],
+            )
+        project = await create_project(
+            s,
+            ACTOR,
+            code=f"T-{_tag()}",
+            name="x",
+            category=Category.GOODS,
+            tenderer_id=tenderer.id,
+            agent_id=agent.id,
+            region=None,
+            lots=[NewLot("01", "a", 100_00, 2_00, None)],
+        )
     # Bypassing the service, the CHECK constraint still holds.
     async with platform.sessions() as s:
         with pytest.raises(IntegrityError):
@@ -137,13 +180,23 @@ async def test_duplicate_credit_code_and_project_code_are_conflicts(platform: An
         await _parties(s, tag)
     async with platform.sessions() as s, s.begin():
         with pytest.raises(Conflict):
-            await register_organisation(s, ACTOR, name="重复", kind=OrgKind.AGENT,
-                                        credit_code=make_credit_code(f"91320100AG{tag}"))
+            await register_organisation(
+                s, ACTOR, name="重复", kind=OrgKind.AGENT, credit_code=make_credit_code(f"91320100AG{tag}")
+            )
     async with platform.sessions() as s, s.begin():
         agent, tenderer = await _parties(s, _tag())
         code = f"T-{_tag()}"
-        await create_project(s, ACTOR, code=code, name="x", category=Category.WORKS, tenderer_id=tenderer.id,
-                             agent_id=agent.id, region=None, lots=[NewLot("01", "a", 100, 0, None)])
+        await create_project(
+            s,
+            ACTOR,
+            code=code,
+            name="x",
+            category=Category.WORKS,
+            tenderer_id=tenderer.id,
+            agent_id=agent.id,
+            region=None,
+            lots=[NewLot("01", "a", 100, 0, None)],
+        )
     with pytest.raises(IntegrityError):
         async with platform.sessions() as s, s.begin():
             s.add(Project(code=code, name="dup", category=Category.WORKS, tenderer_id=tenderer.id, agent_id=agent.id))
@@ -168,5 +221,5 @@ async def test_naive_datetimes_are_refused(platform: Any) -> None:
     async with platform.sessions() as s:
         with pytest.raises(Exception, match="naive datetime"):
             async with s.begin():
-                record(s, ACTOR, "x", object_type="t").occurred_at = datetime(2026, 1, 1)  # noqa: DTZ001
+                record(s, ACTOR, "x", object_type="t").occurred_at = datetime(2026, 1, 1)
                 await s.flush()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 Client = httpx.AsyncClient
 
@@ -55,10 +55,16 @@ async def test_method_not_allowed(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("params", "fragment"),
-    [({"page": "0"}, "page"), ({"page_size": "1000"}, "page_size"), ({"phase": "bogus"}, "phase"),
-     ({"page": "abc"}, "page")],
+    [
+        ({"page": "0"}, "page"),
+        ({"page_size": "1000"}, "page_size"),
+        ({"phase": "bogus"}, "phase"),
+        ({"page": "abc"}, "page"),
+    ],
 )
-async def test_bad_query_parameters_are_validation_errors(client: Client, params: dict[str, str], fragment: str) -> None:
+async def test_bad_query_parameters_are_validation_errors(
+    client: Client, params: dict[str, str], fragment: str
+) -> None:
     body = assert_error(await client.get("/api/public/projects", params=params), 400, "validation_failed")
     assert fragment in str(body.get("details", "")) + body["message_en"]
 
@@ -76,13 +82,15 @@ async def test_missing_project_is_404(client: Client) -> None:
 async def test_openings_range_is_checked(client: Client) -> None:
     assert_error(
         await client.get("/api/public/openings", params={"from": "2026-11-23T00:00:00", "to": "2026-11-24T00:00:00"}),
-        400, "invalid_input",
+        400,
+        "invalid_input",
     )
     assert_error(
         await client.get(
             "/api/public/openings", params={"from": "2026-11-23T00:00:00+08:00", "to": "2027-11-23T00:00:00+08:00"}
         ),
-        400, "invalid_input",
+        400,
+        "invalid_input",
     )
 
 
@@ -102,7 +110,7 @@ async def test_admin_endpoints_need_a_valid_token(client: Client) -> None:
         (b"{not json", "application/json", 400, "bad_request"),
         (b'{"key": 5, "expected_sha256": []}', "application/json", 400, "validation_failed"),
         (b'{"expected_sha256": "00"}', "application/json", 400, "validation_failed"),
-        (b'[]', "application/json", 400, "validation_failed"),
+        (b"[]", "application/json", 400, "validation_failed"),
         (b'{"key": "a", "expected_sha256": "zz"}', "application/json", 400, "invalid_input"),
     ],
 )
@@ -126,7 +134,8 @@ async def test_oversized_body_is_413(client: Client, admin_headers: dict[str, st
 
 async def test_integrity_check_of_missing_object_is_404(client: Client, admin_headers: dict[str, str]) -> None:
     resp = await client.post(
-        "/api/admin/integrity-checks", json={"key": "no/such/object", "expected_sha256": "0" * 64},
+        "/api/admin/integrity-checks",
+        json={"key": "no/such/object", "expected_sha256": "0" * 64},
         headers=admin_headers,
     )
     assert_error(resp, 404, "not_found")

@@ -31,10 +31,14 @@ async def wait_for_job(client: Any, headers: dict[str, str], job_id: str, timeou
 
 async def count_events(platform: Any, action: str, job_id: str) -> int:
     async with platform.sessions() as s:
-        return int(await s.scalar(
-            select(func.count()).select_from(AuditEvent)
-            .where(AuditEvent.action == action, AuditEvent.request_id == job_id)
-        ) or 0)
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == action, AuditEvent.request_id == job_id)
+            )
+            or 0
+        )
 
 
 async def put_object(platform: Any, size: int = 3 * 1024 * 1024 + 17) -> tuple[str, str]:
@@ -67,16 +71,18 @@ async def test_job_enqueued_over_http_runs_once_in_the_worker(
     await asyncio.sleep(0.5)  # several poll cycles: a duplicate would have run by now
     assert await count_events(platform, "storage.object_verified", job_id) == 1
     async with platform.sessions() as s:
-        runs = await s.scalar(select(func.count()).select_from(JobExecution).where(
-            JobExecution.job_key == f"verify_object:{job_id}"))
+        runs = await s.scalar(
+            select(func.count()).select_from(JobExecution).where(JobExecution.job_key == f"verify_object:{job_id}")
+        )
     assert runs == 1
 
 
 async def test_corruption_is_reported(client: Any, platform: Any, admin_headers: dict[str, str]) -> None:
     key, sha = await put_object(platform, 1000)
     wrong = ("0" if sha[0] != "0" else "1") + sha[1:]
-    resp = await client.post("/api/admin/integrity-checks", json={"key": key, "expected_sha256": wrong},
-                             headers=admin_headers)
+    resp = await client.post(
+        "/api/admin/integrity-checks", json={"key": key, "expected_sha256": wrong}, headers=admin_headers
+    )
     done = await wait_for_job(client, admin_headers, resp.json()["job_id"])
     assert done["result"]["intact"] is False
     assert await count_events(platform, "storage.object_corrupt", resp.json()["job_id"]) == 1
@@ -91,7 +97,9 @@ async def test_redelivery_does_not_repeat_the_effect(platform: Any) -> None:
         return {"n": calls}
 
     key = f"test:{secrets.token_hex(6)}"
-    results = await asyncio.gather(*(run_once(platform.sessions, job_key=key, function="t", effect=effect) for _ in range(4)))
+    results = await asyncio.gather(
+        *(run_once(platform.sessions, job_key=key, function="t", effect=effect) for _ in range(4))
+    )
     assert [applied for _, applied in results].count(True) == 1
     assert {tuple(r.items()) for r, _ in results} == {(("n", 1),)} or calls >= 1
     async with platform.sessions() as s:
@@ -101,8 +109,9 @@ async def test_redelivery_does_not_repeat_the_effect(platform: Any) -> None:
 async def test_deferred_job_waits_then_runs(client: Any, platform: Any, admin_headers: dict[str, str]) -> None:
     key, sha = await put_object(platform, 10)
     job_id = f"verify:deferred-{secrets.token_hex(4)}"
-    enqueued = await platform.jobs.enqueue("verify_object", key, sha, "test", job_id=job_id,
-                                           defer_by=timedelta(seconds=1.5))
+    enqueued = await platform.jobs.enqueue(
+        "verify_object", key, sha, "test", job_id=job_id, defer_by=timedelta(seconds=1.5)
+    )
     assert enqueued.created
     assert (await platform.jobs.state(job_id)).status == "deferred"
     done = await wait_for_job(client, admin_headers, job_id)

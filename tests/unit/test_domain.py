@@ -41,6 +41,7 @@ def test_every_single_character_change_is_caught() -> None:
 
 def test_phase_follows_the_clock() -> None:
     deadline = NOW + timedelta(days=3)
+
     def phase(now: datetime, start: datetime | None = NOW - timedelta(days=1)) -> Phase:
         return project_phase(ProjectStatus.PUBLISHED, tender_start_at=start, bid_deadlines=[deadline], now=now)
 
@@ -48,8 +49,11 @@ def test_phase_follows_the_clock() -> None:
     assert phase(NOW) is Phase.TENDERING
     assert phase(deadline - timedelta(seconds=1)) is Phase.TENDERING
     assert phase(deadline) is Phase.OPENING
-    for status, expected in [(ProjectStatus.CANCELLED, Phase.CANCELLED), (ProjectStatus.DRAFT, Phase.DRAFT),
-                             (ProjectStatus.AWARDED, Phase.AWARDED)]:
+    for status, expected in [
+        (ProjectStatus.CANCELLED, Phase.CANCELLED),
+        (ProjectStatus.DRAFT, Phase.DRAFT),
+        (ProjectStatus.AWARDED, Phase.AWARDED),
+    ]:
         assert project_phase(status, tender_start_at=None, bid_deadlines=[deadline], now=deadline) is expected
 
 

@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import record
 from bidding.db.models import AuditEvent
@@ -20,8 +19,8 @@ from bidding.domain.roles import Role
 from bidding.errors import InvalidInput, NotFound
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
+from bidding.http.dependencies import DbSession, PlatformDep
 from bidding.jobs.registry import Queue
-from bidding.runtime import Platform
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
@@ -77,7 +76,11 @@ class AdminController(Controller):
         summary="Re-hash a stored object in the background and record the outcome",
     )
     async def integrity_check(
-        self, request: Request[Any, Any, Any], data: IntegrityCheckRequest, platform: Platform, db: AsyncSession
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[IntegrityCheckRequest],
+        platform: PlatformDep,
+        db: DbSession,
     ) -> EnqueuedJob:
         if not _SHA256.match(data.expected_sha256):
             raise InvalidInput("expected_sha256 must be 64 hex characters", "expected_sha256 必须是 64 位十六进制")
@@ -92,27 +95,37 @@ class AdminController(Controller):
             "verify_object", data.key, data.expected_sha256, principal.actor_id, job_id=job_id
         )
         async with db.begin():
-            record(db, actor_of(request, principal.actor_id), "storage.integrity_check_requested",
-                   object_type="object", object_id=data.key, details={"job_id": job_id, "created": enqueued.created})
+            record(
+                db,
+                actor_of(request, principal.actor_id),
+                "storage.integrity_check_requested",
+                object_type="object",
+                object_id=data.key,
+                details={"job_id": job_id, "created": enqueued.created},
+            )
         return EnqueuedJob(job_id=enqueued.job_id, queue=enqueued.queue.value, created=enqueued.created)
 
     @get("/jobs/{job_id:str}", guards=[requires(Role.ADMIN, Role.AUDITOR)], summary="State of a background job")
-    async def job(self, job_id: str, platform: Platform, queue: Queue = Queue.DEFAULT) -> JobStatusView:
+    async def job(
+        self, job_id: FromPath[str], platform: PlatformDep, queue: FromQuery[Queue] = Queue.DEFAULT
+    ) -> JobStatusView:
         if not _JOB_ID.match(job_id):
             raise InvalidInput("malformed job id", "任务编号格式无效")
         state = await platform.jobs.state(job_id, queue)
         if state.status == "not_found":
-            raise NotFound(f"no job {job_id!r} (results are kept for 24 hours)", f"没有任务 {job_id!r}（结果保留 24 小时）")
+            raise NotFound(
+                f"no job {job_id!r} (results are kept for 24 hours)", f"没有任务 {job_id!r}（结果保留 24 小时）"
+            )
         return JobStatusView(**vars(state))
 
     @get("/audit-events", guards=[requires(Role.ADMIN, Role.AUDITOR, Role.SUPERVISOR)], summary="The audit trail")
     async def audit_events(
         self,
-        db: AsyncSession,
-        object_type: Annotated[str | None, Parameter(max_length=50)] = None,
-        object_id: Annotated[str | None, Parameter(max_length=100)] = None,
-        after_id: Annotated[int, Parameter(ge=0)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        db: DbSession,
+        object_type: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        object_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        after_id: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[AuditEventView]:
         query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(limit)
         if object_type:
@@ -121,7 +134,17 @@ class AdminController(Controller):
             query = query.where(AuditEvent.object_id == object_id)
         events = (await db.scalars(query)).all()
         return [
-            AuditEventView(e.id, e.occurred_at, e.actor, e.client_address, e.request_id, e.action, e.object_type,
-                           e.object_id, e.content_sha256, e.details)
+            AuditEventView(
+                e.id,
+                e.occurred_at,
+                e.actor,
+                e.client_address,
+                e.request_id,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.content_sha256,
+                e.details,
+            )
             for e in events
         ]

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bidding import __version__
 from bidding.db.migrate import schema_state
+from bidding.http.dependencies import PlatformDep
 from bidding.jobs.tasks.heartbeat import live_workers
 from bidding.runtime import Platform
 
@@ -32,7 +33,7 @@ async def _run(probe: Callable[[], Awaitable[str]]) -> Check:
         return Check(True, await asyncio.wait_for(probe(), CHECK_TIMEOUT_S))
     except TimeoutError:
         return Check(False, f"no answer within {CHECK_TIMEOUT_S:.0f}s")
-    except Exception as exc:  # noqa: BLE001 - a probe reports any failure as its detail
+    except Exception as exc:
         return Check(False, f"{type(exc).__name__}: {exc}")
 
 
@@ -75,7 +76,7 @@ class HealthController(Controller):
         return {"status": "ok", "version": __version__}
 
     @get("/ready", summary="Readiness: database, schema, Redis, storage and workers", media_type=MediaType.JSON)
-    async def ready(self, platform: Platform) -> Response[dict[str, Any]]:
+    async def ready(self, platform: PlatformDep) -> Response[dict[str, Any]]:
         checks = await readiness(platform)
         ok = all(checks[name].ok for name in REQUIRED)
         body = {

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, put
+from litestar.params import FromPath
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 
 from bidding.errors import InvalidInput, NotFound
-from bidding.runtime import Platform
+from bidding.http.dependencies import PlatformDep
 from storage import LocalObjectStore, ObjectInfo
 from storage.signing import PARAM_CONTENT_TYPE, PARAM_FILENAME, content_disposition
 
 
-def _local(platform: Platform) -> LocalObjectStore:
+def _local(platform: PlatformDep) -> LocalObjectStore:
     if not isinstance(platform.store, LocalObjectStore):
         raise NotFound("signed links of this platform are served by its S3 store", "此平台的签名链接由 S3 存储提供")
     return platform.store
@@ -29,7 +30,7 @@ class StorageController(Controller):
     tags = ["storage"]
 
     @get("/{key:path}", summary="Download through a signed URL")
-    async def download(self, request: Request[Any, Any, Any], key: str, platform: Platform) -> Stream:
+    async def download(self, request: Request[Any, Any, Any], key: FromPath[str], platform: PlatformDep) -> Stream:
         store = _local(platform)
         key = key.lstrip("/")
         query = dict(request.query_params)
@@ -48,7 +49,9 @@ class StorageController(Controller):
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # the signature authorises the upload; size is streamed, not buffered
     )
-    async def upload(self, request: Request[Any, Any, Any], key: str, platform: Platform) -> dict[str, Any]:
+    async def upload(
+        self, request: Request[Any, Any, Any], key: FromPath[str], platform: PlatformDep
+    ) -> dict[str, Any]:
         store = _local(platform)
         key = key.lstrip("/")
         query = dict(request.query_params)

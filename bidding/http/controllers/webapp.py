@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import MediaType, Response, Router, get
+from litestar.params import FromPath
 from litestar.response import File
 
 from bidding.errors import NotFound
@@ -22,7 +23,7 @@ def webapp_router(dist: Path) -> Router:
     root = dist.resolve()
 
     @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
-    def webapp(path: str = "/") -> Response[str] | File:
+    def webapp(path: FromPath[str] = "/") -> Response[str] | File:
         relative = path.lstrip("/")
         if relative.startswith(_RESERVED):
             raise NotFound(f"no route {path}", f"没有路径 {path}")

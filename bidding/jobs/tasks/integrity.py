@@ -42,5 +42,7 @@ async def verify_object(ctx: dict[str, Any], key: str, expected_sha256: str, req
         )
         return outcome
 
-    result, _ = await run_once(platform.sessions, job_key=f"verify_object:{ctx['job_id']}", function="verify_object", effect=effect)
+    result, _ = await run_once(
+        platform.sessions, job_key=f"verify_object:{ctx['job_id']}", function="verify_object", effect=effect
+    )
     return result

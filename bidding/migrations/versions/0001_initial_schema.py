@@ -65,7 +65,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("credit_code", sa.String(18), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("kind", _enum("org_kind", "trading_centre", "agent", "tenderer", "bidder", "supervisor"), nullable=False),
+        sa.Column(
+            "kind", _enum("org_kind", "trading_centre", "agent", "tenderer", "bidder", "supervisor"), nullable=False
+        ),
         sa.Column("status", _enum("org_status", "pending", "approved", "suspended"), nullable=False),
         sa.Column("contact_name", sa.String(100), nullable=True),
         sa.Column("contact_phone", sa.String(40), nullable=True),
@@ -92,7 +94,9 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         sa.ForeignKeyConstraint(["agent_id"], ["organizations.id"], name=op.f("fk_projects_agent_id_organizations")),
-        sa.ForeignKeyConstraint(["tenderer_id"], ["organizations.id"], name=op.f("fk_projects_tenderer_id_organizations")),
+        sa.ForeignKeyConstraint(
+            ["tenderer_id"], ["organizations.id"], name=op.f("fk_projects_tenderer_id_organizations")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
         sa.UniqueConstraint("code", name=op.f("uq_projects_code")),
     )
