@@ -15,10 +15,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 PREFIX = "BIDDING_"
+
+N = TypeVar("N", int, float)
 
 LogFormat = Literal["json", "text"]
 
@@ -43,30 +45,27 @@ def _optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
 
-def _int_range(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
+def _number_range(kind: type[N], lo: N, hi: N) -> Callable[[str], N]:
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(raw: str) -> N:
         try:
-            value = int(raw.strip())
+            value = kind(raw.strip())
         except ValueError:
-            raise ValueError(f"expected a whole number, got {raw!r}") from None
+            raise ValueError(f"expected {noun}, got {raw!r}") from None
         if not lo <= value <= hi:
             raise ValueError(f"expected a number from {lo} to {hi}, got {value}")
         return value
 
     return parse
+
+
+def _int_range(lo: int, hi: int) -> Callable[[str], int]:
+    return _number_range(int, lo, hi)
 
 
 def _float_range(lo: float, hi: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError(f"expected a number, got {raw!r}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"expected a number from {lo} to {hi}, got {value}")
-        return value
-
-    return parse
+    return _number_range(float, lo, hi)
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -56,3 +56,17 @@ def test_doctor_names_what_is_unreachable(tmp_path: Path) -> None:
 def test_settings_markdown_lists_every_variable(tmp_path: Path) -> None:
     out = run(["settings", "--markdown"], tmp_path).stdout
     assert "`BIDDING_DATABASE_URL`" in out and "`BIDDING_STORAGE_PART_SIZE_MIB`" in out
+
+
+def test_serve_refuses_an_unmigrated_production_database(tmp_path: Path, fresh_pg_url: str) -> None:
+    from tests.conftest import REDIS_URL, SECRET_KEY
+
+    result = run(
+        ["serve", "--port", "18999"],
+        tmp_path,
+        BIDDING_DATABASE_URL=fresh_pg_url,
+        BIDDING_REDIS_URL=REDIS_URL,
+        BIDDING_SECRET_KEY=SECRET_KEY,
+    )
+    assert result.returncode == 1
+    assert "run `bidding migrate`" in result.stderr and "Traceback" not in result.stderr

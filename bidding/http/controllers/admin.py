@@ -20,6 +20,7 @@ from bidding.errors import InvalidInput, NotFound
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.jobs.queue import JobState
 from bidding.jobs.registry import Queue
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -39,16 +40,6 @@ class EnqueuedJob:
     job_id: str
     queue: str
     created: bool
-
-
-@dataclass(frozen=True)
-class JobStatusView:
-    job_id: str
-    status: str
-    success: bool | None
-    result: Any
-    enqueued_at: datetime | None
-    finished_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -108,7 +99,7 @@ class AdminController(Controller):
     @get("/jobs/{job_id:str}", guards=[requires(Role.ADMIN, Role.AUDITOR)], summary="State of a background job")
     async def job(
         self, job_id: FromPath[str], platform: PlatformDep, queue: FromQuery[Queue] = Queue.DEFAULT
-    ) -> JobStatusView:
+    ) -> JobState:
         if not _JOB_ID.match(job_id):
             raise InvalidInput("malformed job id", "任务编号格式无效")
         state = await platform.jobs.state(job_id, queue)
@@ -116,7 +107,7 @@ class AdminController(Controller):
             raise NotFound(
                 f"no job {job_id!r} (results are kept for 24 hours)", f"没有任务 {job_id!r}（结果保留 24 小时）"
             )
-        return JobStatusView(**vars(state))
+        return state
 
     @get("/audit-events", guards=[requires(Role.ADMIN, Role.AUDITOR, Role.SUPERVISOR)], summary="The audit trail")
     async def audit_events(
