@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
         ),
+        logging_config=None,  # bidding.logs configures logging (JSON lines with request ids)
         debug=False,
     )
 

@@ -70,7 +70,7 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
         host=settings.host,
         port=settings.port,
         workers=settings.web_workers,
-        ws="websockets",
+        ws="websockets-sansio",
         proxy_headers=True,
         log_config=None,
         timeout_graceful_shutdown=10,
