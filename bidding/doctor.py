@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from bidding.db.engine import create_engine
 from bidding.db.migrate import schema_state
 from bidding.embedded_redis import redis_server_binary
+from bidding.runtime import build_store
 from bidding.settings import Settings
 
 TIMEOUT_S = 5.0
@@ -58,8 +59,6 @@ async def diagnose(settings: Settings) -> list[Finding]:
         return f"{settings.redis_url.split('@')[-1]} (redis {info.get('redis_version')})"
 
     async def storage() -> str:
-        from bidding.runtime import build_store
-
         store = build_store(settings)
         try:
             await store.check()

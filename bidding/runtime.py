@@ -14,8 +14,9 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
 from bidding.db.engine import create_engine, session_factory
-from bidding.db.migrate import SchemaState, ensure_schema
+from bidding.db.migrate import SchemaState, ensure_schema, schema_state
 from bidding.embedded_redis import EmbeddedRedis
 from bidding.jobs.queue import JobQueue
 from bidding.jobs.registry import Queue, registry
@@ -69,8 +70,6 @@ def build_store(settings: Settings) -> ObjectStore:
 @contextlib.asynccontextmanager
 async def start_platform(settings: Settings, *, check_schema: bool = True) -> AsyncIterator[Platform]:
     """Start every resource (embedded Redis first), yield the platform, stop them in reverse."""
-    import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
-
     async with contextlib.AsyncExitStack() as stack:
         embedded: EmbeddedRedis | None = None
         if settings.embedded_redis:
@@ -85,8 +84,6 @@ async def start_platform(settings: Settings, *, check_schema: bool = True) -> As
         if check_schema:
             schema = await ensure_schema(engine, auto_migrate=settings.should_auto_migrate)
         else:
-            from bidding.db.migrate import schema_state
-
             schema = await schema_state(engine)
 
         store = build_store(settings)

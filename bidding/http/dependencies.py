@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,12 +26,6 @@ async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     platform: Platform = state.platform
     async with platform.sessions() as session:
         yield session
-
-
-def provide_request_lang(request: Request[Any, Any, Any]) -> str:
-    from bidding.http.context import preferred_language
-
-    return preferred_language(request)
 
 
 # Explicit markers for injected values (Litestar 3 drops inferred dependencies).

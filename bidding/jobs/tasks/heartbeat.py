@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bidding.jobs.registry import Queue, registry
-from bidding.runtime import Platform
+
+if TYPE_CHECKING:  # the runtime imports the tasks to register them
+    from bidding.runtime import Platform
 
 HEARTBEAT_TTL_S = 60
 

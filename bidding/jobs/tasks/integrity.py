@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor, record
 from bidding.jobs.once import run_once
 from bidding.jobs.registry import registry
-from bidding.runtime import Platform
+
+if TYPE_CHECKING:  # the runtime imports the tasks to register them
+    from bidding.runtime import Platform
 
 
 @registry.job("verify_object", timeout_s=3600)
