@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from bidding.db.engine import create_engine
 from bidding.db.migrate import schema_state
 from bidding.embedded_redis import redis_server_binary
+from bidding.jobs.tasks.heartbeat import live_workers
+from bidding.probes import probe
 from bidding.runtime import build_store
 from bidding.settings import Settings
 
@@ -25,13 +27,9 @@ class Finding:
     fix: str = ""
 
 
-async def _probe(name: str, fix: str, probe: Callable[[], Awaitable[str]]) -> Finding:
-    try:
-        return Finding(name, True, await asyncio.wait_for(probe(), TIMEOUT_S))
-    except TimeoutError:
-        return Finding(name, False, f"no answer within {TIMEOUT_S:.0f}s", fix)
-    except Exception as exc:
-        return Finding(name, False, f"{type(exc).__name__}: {exc}", fix)
+async def _probe(name: str, fix: str, check: Callable[[], Awaitable[str]]) -> Finding:
+    ok, detail = await probe(check, TIMEOUT_S)
+    return Finding(name, ok, detail, "" if ok else fix)
 
 
 async def diagnose(settings: Settings) -> list[Finding]:
@@ -78,12 +76,12 @@ async def diagnose(settings: Settings) -> list[Finding]:
         assert settings.redis_url is not None
         client = Redis.from_url(settings.redis_url, socket_connect_timeout=3)
         try:
-            keys = [k async for k in client.scan_iter(match=f"{settings.queue_prefix}:workers:*")]
+            alive = await live_workers(client, settings.queue_prefix)
         finally:
             await client.aclose()
-        if not keys:
+        if not alive:
             raise RuntimeError("no worker reported in the last minute")
-        return f"{len(keys)} live"
+        return f"{len(alive)} live"
 
     return list(
         await asyncio.gather(

@@ -55,9 +55,7 @@ class EmbeddedRedis:
         client = Redis(unix_socket_path=str(self.socket_path), socket_connect_timeout=0.5)
         try:
             return bool(await client.ping())
-        except (OSError, ConnectionError, TimeoutError):
-            return False
-        except Exception:
+        except Exception:  # OSError, or redis's own ConnectionError family
             return False
         finally:
             await client.aclose()

@@ -30,11 +30,14 @@ class Platform:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     store: ObjectStore
-    redis: Redis
     arq: ArqRedis
     jobs: JobQueue
     schema: SchemaState
     embedded_redis: EmbeddedRedis | None = None
+
+    @property
+    def redis(self) -> Redis:
+        return self.arq
 
     @property
     def redis_url(self) -> str:
@@ -89,12 +92,7 @@ async def start_platform(settings: Settings, *, check_schema: bool = True) -> As
         store = build_store(settings)
         stack.push_async_callback(store.aclose)
 
-        redis = (
-            Redis.from_url(url)
-            if not url.startswith("unix://")
-            else Redis(unix_socket_path=url.removeprefix("unix://"))
-        )
-        stack.push_async_callback(redis.aclose)
+        # arq's pool is a full redis.asyncio client: one pool serves jobs, health and heartbeats.
         arq = await create_pool(arq_redis_settings(url), default_queue_name=settings.queue_name(Queue.DEFAULT))
         stack.push_async_callback(arq.aclose)
 
@@ -103,7 +101,6 @@ async def start_platform(settings: Settings, *, check_schema: bool = True) -> As
             engine=engine,
             sessions=session_factory(engine),
             store=store,
-            redis=redis,
             arq=arq,
             jobs=JobQueue(arq, registry, queue_names(settings)),
             schema=schema,

@@ -255,6 +255,25 @@ def check_range(offset: int, length: int | None, size: int) -> tuple[int, int]:
     return offset, count
 
 
+def validate_put(
+    key: str,
+    content_type: str,
+    metadata: Mapping[str, str] | None,
+    retain_until: datetime | None,
+    expected_sha256: str | None,
+) -> tuple[dict[str, str], datetime | None, str | None]:
+    """Check the arguments of :meth:`ObjectStore.put` before a byte is read, for both backends.
+
+    Returns the normalised (metadata, retain_until, expected_sha256).
+    """
+    validate_key(key)
+    validate_content_type(content_type)
+    user_metadata = validate_metadata(metadata)
+    until = normalize_retain_until(retain_until)
+    expected = validate_sha256(expected_sha256)
+    return user_metadata, until, expected
+
+
 class ObjectStore(ABC):
     """Object storage behind one async interface (local files or S3/MinIO)."""
 

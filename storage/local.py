@@ -52,8 +52,7 @@ from .base import (
     validate_expiry,
     validate_filename,
     validate_key,
-    validate_metadata,
-    validate_sha256,
+    validate_put,
 )
 from .streams import check_source, is_async_source, iter_source, run_in_thread
 
@@ -370,11 +369,7 @@ class LocalObjectStore(ObjectStore):
         overwrite: bool = True,
         expected_sha256: str | None = None,
     ) -> ObjectInfo:
-        validate_key(key)
-        validate_content_type(content_type)
-        user_metadata = validate_metadata(metadata)
-        until = normalize_retain_until(retain_until)
-        expected = validate_sha256(expected_sha256)
+        user_metadata, until, expected = validate_put(key, content_type, metadata, retain_until, expected_sha256)
         check_source(source)
         await asyncio.to_thread(self._refuse_overwrite, key, overwrite, locked=False)  # fail before streaming
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -50,8 +51,7 @@ from .base import (
     validate_expiry,
     validate_filename,
     validate_key,
-    validate_metadata,
-    validate_sha256,
+    validate_put,
 )
 from .signing import content_disposition
 from .streams import (
@@ -249,14 +249,20 @@ class S3ObjectStore(ObjectStore):
             return StorageUnavailable(f"cannot reach S3 at {self.endpoint}: {reason}", key=key)
         return exc
 
-    async def _call(self, fn: Callable[[], T], *, key: str | None = None) -> T:
+    @contextlib.contextmanager
+    def _translating(self, key: str | None) -> Iterator[None]:
+        """Re-raise minio/urllib3 failures inside the block as the storage errors they mean."""
         try:
-            return await asyncio.to_thread(fn)
+            yield
         except Exception as exc:
             mapped = self._translate(exc, key)
             if mapped is exc:
                 raise
             raise mapped from exc
+
+    async def _call(self, fn: Callable[[], T], *, key: str | None = None) -> T:
+        with self._translating(key):
+            return await asyncio.to_thread(fn)
 
     def _info(self, key: str, obj: Any) -> ObjectInfo:
         headers: Mapping[str, str] = obj.metadata or {}
@@ -369,11 +375,7 @@ class S3ObjectStore(ObjectStore):
         overwrite: bool = True,
         expected_sha256: str | None = None,
     ) -> ObjectInfo:
-        validate_key(key)
-        validate_content_type(content_type)
-        user_metadata = validate_metadata(metadata)
-        until = normalize_retain_until(retain_until)
-        expected = validate_sha256(expected_sha256)
+        user_metadata, until, expected = validate_put(key, content_type, metadata, retain_until, expected_sha256)
         check_source(source)
 
         existing = await self._stat_or_none(key)
@@ -407,10 +409,8 @@ class S3ObjectStore(ObjectStore):
         except Exception as exc:
             if exc is reader.source_error:
                 raise  # the caller's own source failed: pass its error through unchanged
-            mapped = self._translate(exc, key)
-            if mapped is exc:
+            with self._translating(key):
                 raise
-            raise mapped from exc
 
         info, _ = await self._stat(key, version_id)
         if until is not None and (info.retain_until is None or info.retain_until < until):
@@ -454,23 +454,13 @@ class S3ObjectStore(ObjectStore):
             length=0 if whole else count,
             version_id=version_id,  # the version we measured, even if overwritten meanwhile
         )
-        try:
+        with self._translating(key):
             response = await run_in_thread(request, discard=_release)  # no leaked connection if cancelled
-        except Exception as exc:
-            mapped = self._translate(exc, key)
-            if mapped is exc:
-                raise
-            raise mapped from exc
         try:
             received = 0
             while received < count:
-                try:
+                with self._translating(key):
                     data = await run_in_thread(response.read, min(chunk_size, count - received))
-                except Exception as exc:
-                    mapped = self._translate(exc, key)
-                    if mapped is exc:
-                        raise
-                    raise mapped from exc
                 if not data:
                     raise StorageUnavailable(
                         f"S3 connection closed after {received} of {count} bytes of {key!r}", key=key

@@ -48,12 +48,14 @@ async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> N
         return
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
-        state["auth_error"] = "the Authorization header must be `Bearer <token>`"
+        state["auth_error"] = NotAuthenticated(
+            "the Authorization header must be `Bearer <token>`", "Authorization 头必须是 `Bearer <令牌>`"
+        )
         return
     authenticator: Authenticator = connection.app.state.authenticator
     principal = authenticator.from_bearer(credentials.strip())
     if principal is None:
-        state["auth_error"] = "the bearer token is not valid or has expired"
+        state["auth_error"] = NotAuthenticated("the bearer token is not valid or has expired", "令牌无效或已过期")
     else:
         state["principal"] = principal
 
@@ -70,10 +72,8 @@ def requires(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = principal_of(connection)
         if principal is None:
-            reason = connection.scope.get("state", {}).get("auth_error")
-            raise NotAuthenticated(
-                reason, {"the bearer token is not valid or has expired": "令牌无效或已过期"}.get(reason or "", reason)
-            )
+            error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
+            raise error or NotAuthenticated()
         if not principal.roles & wanted:
             names = ", ".join(sorted(r.value for r in wanted))
             raise Forbidden(f"this needs one of the roles: {names}", f"需要以下角色之一：{names}")

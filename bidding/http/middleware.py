@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -43,7 +43,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            raw: dict[str, Any] = dict(scope)
+            raw = cast(dict[str, Any], scope)
             if raw["type"] == "http":
                 client = raw.get("client")
                 access_log.info(

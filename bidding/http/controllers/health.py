@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from bidding import __version__
 from bidding.db.migrate import schema_state
 from bidding.http.dependencies import PlatformDep
 from bidding.jobs.tasks.heartbeat import live_workers
+from bidding.probes import probe
 from bidding.runtime import Platform
 
 CHECK_TIMEOUT_S = 3.0
@@ -26,15 +26,6 @@ REQUIRED = ("database", "migrations", "redis", "storage")
 class Check:
     ok: bool
     detail: str
-
-
-async def _run(probe: Callable[[], Awaitable[str]]) -> Check:
-    try:
-        return Check(True, await asyncio.wait_for(probe(), CHECK_TIMEOUT_S))
-    except TimeoutError:
-        return Check(False, f"no answer within {CHECK_TIMEOUT_S:.0f}s")
-    except Exception as exc:
-        return Check(False, f"{type(exc).__name__}: {exc}")
 
 
 async def readiness(platform: Platform) -> dict[str, Check]:
@@ -58,13 +49,13 @@ async def readiness(platform: Platform) -> dict[str, Check]:
         return platform.store.backend
 
     async def workers() -> str:
-        alive = await live_workers(platform)
+        alive = await live_workers(platform.redis, platform.settings.queue_prefix)
         if not alive:
             raise RuntimeError("no job worker has reported in the last minute: start `bidding worker`")
         return f"{len(alive)} live"
 
     probes = {"database": database, "migrations": migrations, "redis": redis, "storage": storage, "workers": workers}
-    results = await asyncio.gather(*(_run(p) for p in probes.values()))
+    results = [Check(*r) for r in await asyncio.gather(*(probe(p, CHECK_TIMEOUT_S) for p in probes.values()))]
     return dict(zip(probes, results, strict=True))
 
 

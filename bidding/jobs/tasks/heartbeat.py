@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from redis.asyncio import Redis
+
 from bidding.jobs.registry import Queue, registry
 
 if TYPE_CHECKING:  # the runtime imports the tasks to register them
@@ -23,6 +25,7 @@ async def worker_heartbeat(ctx: dict[str, Any]) -> None:
     await platform.redis.set(heartbeat_key(platform, ctx["worker_id"]), str(time.time()), ex=HEARTBEAT_TTL_S)
 
 
-async def live_workers(platform: Platform) -> list[str]:
-    prefix = f"{platform.settings.queue_prefix}:workers:"
-    return sorted([key.decode().removeprefix(prefix) async for key in platform.redis.scan_iter(match=f"{prefix}*")])
+async def live_workers(redis: Redis, queue_prefix: str) -> list[str]:
+    """Workers whose heartbeat is younger than its TTL."""
+    prefix = f"{queue_prefix}:workers:"
+    return sorted([key.decode().removeprefix(prefix) async for key in redis.scan_iter(match=f"{prefix}*")])
