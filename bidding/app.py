@@ -19,6 +19,9 @@ from bidding.clock import Clock, SystemClock
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
 from bidding.http.controllers.health import HealthController
+from bidding.http.controllers.identity import AuthController, EnrolmentController
+from bidding.http.controllers.pki import PkiController
+from bidding.http.controllers.pki_admin import IdentityAdminController
 from bidding.http.controllers.public import PublicController
 from bidding.http.controllers.storage import StorageController
 from bidding.http.controllers.webapp import webapp_router
@@ -39,9 +42,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with start_platform(settings) as platform:
+        async with start_platform(settings, clock=app.state.clock) as platform:
             app.state.platform = platform
-            app.state.authenticator = Authenticator(admin_token=settings.resolved_secret("admin_token"))
+            app.state.authenticator = Authenticator(
+                admin_token=settings.resolved_secret("admin_token"), sessions=platform.login.sessions
+            )
             if settings.run_worker_in_process:
                 async with running_workers(platform, registry):
                     log.info("platform ready (worker in-process)", extra={"base_url": settings.effective_base_url})
@@ -52,7 +57,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     api = Router(
         path="/",
-        route_handlers=[HealthController, PublicController, AdminController, StorageController],
+        route_handlers=[
+            HealthController,
+            PublicController,
+            AdminController,
+            StorageController,
+            PkiController,
+            EnrolmentController,
+            AuthController,
+            IdentityAdminController,
+        ],
     )
     frontend: Path = settings.effective_frontend_dir
     return Litestar(
@@ -79,6 +93,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             tags=[
                 Tag(name="public", description="Public portal, no login"),
                 Tag(name="admin", description="Operations and audit"),
+                Tag(name="identity", description="Enrolment and certificate login"),
+                Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),
             ],

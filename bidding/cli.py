@@ -5,32 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Coroutine
-from typing import Any, TypeVar
 
 import click
 
-from bidding.settings import Settings, SettingsError
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("See the settings table in README.md or run `bidding settings --markdown`.", err=True)
-        sys.exit(2)
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+from bidding.commands.common import fail, load_settings, run, run_guarded
+from bidding.settings import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +34,7 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
     for name, value in (("HOST", host), ("PORT", port), ("WEB_WORKERS", workers)):
         if value is not None:
             os.environ[f"BIDDING_{name}"] = str(value)
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     if demo:
         _load_demo(settings)
@@ -89,9 +68,9 @@ def _check_schema(settings: Settings) -> None:
             await engine.dispose()
 
     try:
-        _run(check())
+        run(check())
     except SchemaNotReady as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @main.command()
@@ -104,7 +83,7 @@ def worker(queue: str, burst: bool) -> None:
     from bidding.logs import configure_logging
     from bidding.runtime import start_platform
 
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     queues = list(Queue) if queue == "all" else [Queue(queue)]
 
@@ -120,17 +99,7 @@ def worker(queue: str, burst: bool) -> None:
                 loop.add_signal_handler(sig, stop.set)
             await run_until_stopped(platform, registry, queues, stop)
 
-    _run_guarded(work())
-
-
-def _run_guarded(coro: Coroutine[Any, Any, None]) -> None:
-    from bidding.db.migrate import SchemaNotReady
-    from bidding.embedded_redis import EmbeddedRedisError
-
-    try:
-        _run(coro)
-    except (SchemaNotReady, EmbeddedRedisError) as exc:
-        _fail(str(exc))
+    run_guarded(work())
 
 
 @main.command()
@@ -142,7 +111,7 @@ def migrate(revision: str, down: bool, check: bool) -> None:
     from bidding.db import migrate as m
     from bidding.db.engine import create_engine
 
-    settings = _settings()
+    settings = load_settings()
 
     async def go() -> None:
         engine = create_engine(settings.effective_database_url)
@@ -163,7 +132,7 @@ def migrate(revision: str, down: bool, check: bool) -> None:
         finally:
             await engine.dispose()
 
-    _run(go())
+    run(go())
 
 
 def _load_demo(settings: Settings) -> None:
@@ -182,13 +151,13 @@ def _load_demo(settings: Settings) -> None:
             click.echo("demo data already present", err=True)
         click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)
 
-    _run_guarded(go())
+    run_guarded(go())
 
 
 @main.command()
 def demo() -> None:
     """Load the demo data (trading centre, agent, bidders, projects in every phase)."""
-    _load_demo(_settings())
+    _load_demo(load_settings())
 
 
 @main.command()
@@ -196,9 +165,9 @@ def doctor() -> None:
     """Check every dependency and say what is wrong."""
     from bidding.doctor import diagnose
 
-    settings = _settings()
+    settings = load_settings()
     click.echo("settings: ok")
-    findings = _run(diagnose(settings))
+    findings = run(diagnose(settings))
     for f in findings:
         mark = click.style("✓", fg="green") if f.ok else click.style("✗", fg="red")
         click.echo(f"{mark} {f.name}: {f.detail}")
@@ -215,5 +184,15 @@ def show_settings(markdown: bool) -> None:
     if markdown:
         click.echo(Settings.markdown_table())
         return
-    for name, value in _settings().describe():
+    for name, value in load_settings().describe():
         click.echo(f"{name}={value}")
+
+
+def _register() -> None:
+    from bidding.commands.identity import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register()

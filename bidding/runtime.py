@@ -8,32 +8,64 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
+from bidding.auth.challenges import ChallengeStore
+from bidding.auth.login import LoginService
+from bidding.auth.sessions import SessionStore
+from bidding.clock import Clock, SystemClock
 from bidding.db.engine import create_engine, session_factory
 from bidding.db.migrate import SchemaState, ensure_schema, schema_state
 from bidding.embedded_redis import EmbeddedRedis
 from bidding.jobs.queue import JobQueue
 from bidding.jobs.registry import Queue, registry
+from bidding.pki.keystore import PlatformKeys, load_platform_keys
+from bidding.pki.revocations import RevocationPublisher
+from bidding.pki.verifier import CertificateVerifier
 from bidding.settings import Settings
+from crypto.validation import RevocationMode
 from storage import ObjectStore, open_store
 
 
-@dataclass
 class Platform:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    store: ObjectStore
-    arq: ArqRedis
-    jobs: JobQueue
-    schema: SchemaState
-    embedded_redis: EmbeddedRedis | None = None
+    """Everything a request, a job or a command needs. A plain class, not a dataclass: Litestar
+    validates injected dataclasses field by field, and these fields are live resources."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        arq: ArqRedis,
+        jobs: JobQueue,
+        schema: SchemaState,
+        clock: Clock,
+        keys: PlatformKeys,
+        revocations: RevocationPublisher,
+        verifier: CertificateVerifier,
+        login: LoginService,
+        embedded_redis: EmbeddedRedis | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = sessions
+        self.store = store
+        self.arq = arq
+        self.jobs = jobs
+        self.schema = schema
+        self.clock = clock
+        self.keys = keys
+        self.revocations = revocations
+        self.verifier = verifier
+        self.login = login
+        self.embedded_redis = embedded_redis
 
     @property
     def redis(self) -> Redis:
@@ -71,8 +103,12 @@ def build_store(settings: Settings) -> ObjectStore:
 
 
 @contextlib.asynccontextmanager
-async def start_platform(settings: Settings, *, check_schema: bool = True) -> AsyncIterator[Platform]:
+async def start_platform(
+    settings: Settings, *, check_schema: bool = True, clock: Clock | None = None
+) -> AsyncIterator[Platform]:
     """Start every resource (embedded Redis first), yield the platform, stop them in reverse."""
+    clock = clock or SystemClock()
+    keys = load_platform_keys(settings, clock.now())
     async with contextlib.AsyncExitStack() as stack:
         embedded: EmbeddedRedis | None = None
         if settings.embedded_redis:
@@ -96,13 +132,24 @@ async def start_platform(settings: Settings, *, check_schema: bool = True) -> As
         arq = await create_pool(arq_redis_settings(url), default_queue_name=settings.queue_name(Queue.DEFAULT))
         stack.push_async_callback(arq.aclose)
 
+        sessions = session_factory(engine)
+        revocations = RevocationPublisher(keys, sessions, clock)
+        verifier = CertificateVerifier(keys, revocations, clock, cast(RevocationMode, settings.outside_revocation))
+        login = LoginService(
+            ChallengeStore(arq, settings, clock), SessionStore(arq, settings, clock), verifier, sessions
+        )
         yield Platform(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             store=store,
             arq=arq,
             jobs=JobQueue(arq, registry, queue_names(settings)),
             schema=schema,
+            clock=clock,
+            keys=keys,
+            revocations=revocations,
+            verifier=verifier,
+            login=login,
             embedded_redis=embedded,
         )

@@ -144,6 +144,10 @@ def _optional_path(raw: str) -> Path | None:
     return Path(raw.strip()) if raw.strip() else None
 
 
+def _path_list(raw: str) -> tuple[Path, ...]:
+    return tuple(Path(part.strip()) for part in raw.split(",") if part.strip())
+
+
 def _secret(raw: str) -> str | None:
     value = raw.strip()
     if not value:
@@ -238,6 +242,40 @@ class Settings:
     display_timezone: str = _setting(
         _str, "Asia/Shanghai", "Time zone for times shown to people (times are stored in UTC)."
     )
+    ca_dir: Path | None = _setting(
+        _optional_path,
+        None,
+        "Directory of the platform CA and TSA keys and certificates (`root.pem`, `issuing.pem`, `tsa.pem`, … see docs/pki.md). Default: `<data_dir>/pki`.",
+    )
+    ca_create: bool | None = _setting(
+        _bool,
+        None,
+        "Create the CA and TSA on first start if `BIDDING_CA_DIR` is empty. Default: yes in the embedded default, no in production (bring your own).",
+    )
+    ca_key_type: str = _setting(_choice("ec-p256", "rsa3072"), "ec-p256", "Key type of a CA created on first start.")
+    ca_passphrase: str | None = _setting(
+        _secret,
+        None,
+        "Passphrase encrypting the CA and TSA private keys (PKCS#8). Unset: keys are stored unencrypted, mode 0600.",
+        secret=True,
+    )
+    trusted_roots: tuple[Path, ...] = _setting(
+        _path_list,
+        (),
+        "Comma-separated PEM files of outside CA root certificates whose users may log in (mutual recognition, 互认).",
+    )
+    outside_revocation: str = _setting(
+        _choice("require", "soft-fail"),
+        "require",
+        "Revocation checking of outside-CA certificates (fetched from their CRL/OCSP URLs): `require` refuses a certificate whose status cannot be fetched.",
+    )
+    session_minutes: int = _setting(_int_range(1, 1440), 60, "Lifetime of a login session token, in minutes.")
+    challenge_seconds: int = _setting(
+        _int_range(10, 900), 120, "How long a login challenge may be answered, in seconds."
+    )
+    enrolment_code_days: int = _setting(
+        _int_range(1, 90), 14, "How long an enrolment code handed to an approved organisation stays valid, in days."
+    )
 
     # ------------------------------------------------------------------ construction
 
@@ -313,6 +351,18 @@ class Settings:
         return self.database_url is None if self.auto_migrate is None else self.auto_migrate
 
     @property
+    def effective_ca_dir(self) -> Path:
+        return self.ca_dir or self.data_dir / "pki"
+
+    @property
+    def should_create_ca(self) -> bool:
+        return (not self.is_production) if self.ca_create is None else self.ca_create
+
+    def redis_key(self, *parts: str) -> str:
+        """A Redis key under this deployment's prefix (tests run several deployments on one Redis)."""
+        return ":".join((self.queue_prefix, *parts))
+
+    @property
     def redis_socket_path(self) -> Path:
         return (self.data_dir / "redis" / "redis.sock").resolve()
 
@@ -354,6 +404,6 @@ class Settings:
     def markdown_table(cls) -> str:
         lines = ["| variable | default | meaning |", "|---|---|---|"]
         for f in fields(cls):
-            default = "—" if f.default is None else f"`{f.default}`"
+            default = "—" if f.default in (None, ()) else f"`{f.default}`"
             lines.append(f"| `{PREFIX}{f.name.upper()}` | {default} | {f.metadata['doc']} |")
         return "\n".join(lines)

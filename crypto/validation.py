@@ -136,13 +136,18 @@ async def validate_certificate(
     revocation_mode: RevocationMode = "require",
     key_usage: Iterable[str] = DEFAULT_KEY_USAGE,
     extended_key_usage: Iterable[str] | None = None,
+    allow_fetching: bool = False,
+    extended_optional: bool = False,
 ) -> ValidationResult:
     """Validate ``cert`` against any of ``trust_roots`` at time ``now`` (RFC 5280 §6.1).
 
     ``crls`` (DER) and ``ocsps`` (DER OCSP responses) are the only revocation information used;
     with ``revocation_mode='require'`` every non-root certificate of the path must be covered by
     one of them. ``key_usage`` names bits as pyhanko does (``digital_signature``,
-    ``key_cert_sign``, …); ``extended_key_usage`` names purposes (``client_auth``, …) or OIDs.
+    ``key_cert_sign``, …); ``extended_key_usage`` names purposes (``client_auth``, …) or OIDs,
+    required of a certificate that has the extension at all when ``extended_optional``.
+    With ``allow_fetching`` missing revocation information is fetched from the URLs in the
+    certificates (CRL distribution points, OCSP in AIA), for outside CAs whose CRLs we do not hold.
     Never raises for bad input: the result carries the reason.
     """
     try:
@@ -159,16 +164,30 @@ async def validate_certificate(
         trust_roots=[asn1_x509.Certificate.load(_der(r)) for r in roots],
         other_certs=[asn1_x509.Certificate.load(_der(c)) for c in others],
         moment=now,
-        allow_fetching=False,
+        allow_fetching=allow_fetching,
         crls=list(crls),
         ocsps=list(ocsps),
         revocation_mode=revocation_mode,
     )
     validator = CertificateValidator(leaf_asn1, validation_context=context)
     try:
+        return await _validate(validator, key_usage, extended_key_usage, extended_optional)
+    finally:
+        if allow_fetching:
+            await context.aclose()  # type: ignore[no-untyped-call]
+
+
+async def _validate(
+    validator: CertificateValidator,
+    key_usage: Iterable[str],
+    extended_key_usage: Iterable[str] | None,
+    extended_optional: bool,
+) -> ValidationResult:
+    try:
         path = await validator.async_validate_usage(  # type: ignore[no-untyped-call]
             set(key_usage),
             extended_key_usage=set(extended_key_usage) if extended_key_usage is not None else None,
+            extended_optional=extended_optional,
         )
     except (ValidationError, PathBuildingError) as exc:
         return _result(classify_error(exc), str(exc))

@@ -141,6 +141,7 @@ def settings(profile: str, tmp_path_factory: pytest.TempPathFactory, request: py
         queue_prefix=f"test-{secrets.token_hex(6)}",
         worker_in_process=True,
         auto_migrate=True,
+        ca_create=True,
     )
 
 

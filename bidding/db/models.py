@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Enum,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     Uuid,
@@ -148,3 +150,50 @@ class JobExecution(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Certificate(Base):
+    """A user certificate the platform CA issued (and its revocation, RFC 5280 §5.3.1)."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Serial numbers are up to 20 octets (RFC 5280 §4.1.2.2): kept as lower-case hex.
+    serial_hex: Mapped[str] = mapped_column(String(40), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    common_name: Mapped[str] = mapped_column(String(200))
+    key_type: Mapped[str] = mapped_column(String(32))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revocation_reason: Mapped[str | None] = mapped_column(String(32))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+    organization: Mapped[Organization] = relationship(lazy="raise")
+
+    __table_args__ = (Index(None, "organization_id"), Index(None, "revoked_at"))
+
+
+class EnrolmentCode(Base):
+    """A one-time code an administrator hands to an approved organisation, exchanged for one certificate."""
+
+    __tablename__ = "enrolment_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Only the SHA-256 of the code is stored: a database dump does not let anyone enrol.
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    certificate_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certificates.id"))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index(None, "organization_id"),)

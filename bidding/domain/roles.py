@@ -13,3 +13,18 @@ class Role(enum.StrEnum):
     EXPERT = "expert"
     AUDITOR = "auditor"
     ADMIN = "admin"
+
+
+def allowed_roles(kind: str) -> frozenset[Role]:
+    """The roles a user of an organisation of ``kind`` (an ``OrgKind`` value) may hold."""
+    return _ROLES_BY_KIND.get(kind, frozenset())
+
+
+_ROLES_BY_KIND: dict[str, frozenset[Role]] = {
+    # The trading centre runs the platform: its staff administer, audit and sit in the expert pool.
+    "trading_centre": frozenset({Role.ADMIN, Role.AUDITOR, Role.EXPERT}),
+    "agent": frozenset({Role.AGENT}),
+    "tenderer": frozenset({Role.TENDERER}),
+    "bidder": frozenset({Role.BIDDER}),
+    "supervisor": frozenset({Role.SUPERVISOR, Role.AUDITOR}),
+}

@@ -1,8 +1,9 @@
 """Who is calling, and guards that say who may call an endpoint.
 
 The caller's identity (a :class:`Principal`) is resolved once per request by the middleware and
-checked by guards on each protected handler. Today the operator's bearer token is the one way to
-act as administrator; certificate login adds user sessions on the same ``Principal``.
+checked by guards on each protected handler. A bearer token is either a session token from a
+certificate login (docs/login.md), looked up in Redis so any process can serve any user, or the
+operator's break-glass administrator token.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from bidding.auth.sessions import SessionInfo, SessionStore
 from bidding.domain.roles import Role
 from bidding.errors import Forbidden, NotAuthenticated
 
@@ -27,6 +29,7 @@ class Principal:
     actor_id: str
     roles: frozenset[Role]
     organization_id: uuid.UUID | None = None
+    session: SessionInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,20 @@ class Authenticator:
     """Verifies credentials; held in app state so every process verifies the same way."""
 
     admin_token: str
+    sessions: SessionStore
 
-    def from_bearer(self, token: str) -> Principal | None:
+    async def from_bearer(self, token: str) -> Principal | None:
         if hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return Principal(actor_id="operator:admin-token", roles=frozenset({Role.ADMIN, Role.AUDITOR}))
-        return None
+        info = await self.sessions.resolve(token)
+        if info is None:
+            return None
+        return Principal(
+            actor_id=f"cert:{info.fingerprint}",
+            roles=frozenset({info.role}),
+            organization_id=info.organization_id,
+            session=info,
+        )
 
 
 async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
@@ -53,7 +65,7 @@ async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> N
         )
         return
     authenticator: Authenticator = connection.app.state.authenticator
-    principal = authenticator.from_bearer(credentials.strip())
+    principal = await authenticator.from_bearer(credentials.strip())
     if principal is None:
         state["auth_error"] = NotAuthenticated("the bearer token is not valid or has expired", "令牌无效或已过期")
     else:
@@ -79,3 +91,10 @@ def requires(*roles: Role) -> Guard:
             raise Forbidden(f"this needs one of the roles: {names}", f"需要以下角色之一：{names}")
 
     return guard
+
+
+def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A guard admitting any authenticated caller."""
+    if principal_of(connection) is None:
+        error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
+        raise error or NotAuthenticated()

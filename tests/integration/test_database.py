@@ -68,13 +68,14 @@ async def test_unmigrated_database_is_refused_with_the_command_to_run(fresh_pg_u
         secret_key=SECRET_KEY,
         admin_token=ADMIN_TOKEN,
         storage_url=f"file:{tmp_path / 'objects'}",
+        ca_create=True,
     )
     with pytest.raises(SchemaNotReady, match="run `bidding migrate`"):
         async with start_platform(settings):
             pass
     engine = create_engine(fresh_pg_url)
     try:
-        await upgrade(engine, "0001")
+        await upgrade(engine, "head")
         assert (await ensure_schema(engine, auto_migrate=False)).up_to_date
     finally:
         await engine.dispose()

@@ -101,6 +101,8 @@ def stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Itera
         }
         migrate = subprocess.run([sys.executable, "-m", "bidding", "migrate"], env=env, capture_output=True, text=True)
         assert migrate.returncode == 0, migrate.stderr
+        init = subprocess.run([sys.executable, "-m", "bidding", "ca", "init"], env=env, capture_output=True, text=True)
+        assert init.returncode == 0, init.stderr
         procs.append(Proc(["worker"], env, tmp_path / "worker.log"))
     procs.append(Proc(["serve"], env, tmp_path / "serve.log"))
     base = f"http://127.0.0.1:{port}"

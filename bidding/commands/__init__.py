@@ -1,0 +1,1 @@
+"""Subcommands of `bidding`, one module per concern; `bidding.cli` registers them."""
