@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from litestar import Litestar
 from redis.asyncio import Redis
 
@@ -29,6 +30,7 @@ from bidding.app import create_app
 from bidding.clock import ManualClock
 from bidding.settings import Settings
 from tests.asgi import lifespan
+from tests.fixtures.outside_ca import OutsideCa, start_outside_ca
 
 pytest_plugins = ["tests.fixtures.s3server"]
 
@@ -116,9 +118,22 @@ def profile(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Settings:
+def outside_ca() -> Iterator[OutsideCa]:
+    """A second CA the platform is configured to trust, with CRL and OCSP over real HTTP."""
+    outside = start_outside_ca()
+    yield outside
+    outside.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, outside_ca: OutsideCa
+) -> Settings:
     data_dir = tmp_path_factory.mktemp(f"var-{profile}")
+    outside_root = data_dir / "outside-root.pem"
+    outside_root.write_bytes(outside_ca.ca.root_cert.public_bytes(serialization.Encoding.PEM))
     common: dict[str, Any] = {
+        "trusted_roots": (outside_root,),
         "data_dir": data_dir,
         "frontend_dir": data_dir / "no-frontend",
         "admin_token": ADMIN_TOKEN,

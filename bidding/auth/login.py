@@ -57,12 +57,15 @@ def parse_certificate(data: str | bytes, field: str = "certificate") -> x509.Cer
 
 
 def decode_signature(value: str) -> bytes:
+    """Standard or URL-safe base64, padded or not."""
+    text = value.strip().replace("-", "+").replace("_", "/")
     try:
-        return base64.b64decode(
-            value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value else None
-        )
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (ValueError, binascii.Error):
-        raise InvalidInput("signature: not valid base64", "signature：不是有效的 base64") from None
+        decoded = b""
+    if not decoded:
+        raise InvalidInput("signature: not valid base64", "signature：不是有效的 base64")
+    return decoded
 
 
 @dataclass(frozen=True)

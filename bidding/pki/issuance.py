@@ -214,9 +214,14 @@ async def issue_certificate(
         actor,
         "certificate.issued",
         object_type="certificate",
-        object_id=row.serial_hex,
+        object_id=row.fingerprint,
         content_sha256=row.fingerprint,
-        details={"organisation": org.credit_code, "role": checked.value, "common_name": subject.common_name},
+        details={
+            "serial": row.serial_hex,
+            "organisation": org.credit_code,
+            "role": checked.value,
+            "common_name": subject.common_name,
+        },
     )
     return row
 
@@ -276,9 +281,9 @@ async def revoke_certificate(
         actor,
         "certificate.revoked",
         object_type="certificate",
-        object_id=cert.serial_hex,
+        object_id=cert.fingerprint,
         content_sha256=cert.fingerprint,
-        details={"reason": reason},
+        details={"serial": cert.serial_hex, "reason": reason},
     )
     await session.flush()
     return cert

@@ -35,6 +35,11 @@ class _Built:
     der: bytes
 
 
+def reason_flag(name: str | None) -> x509.ReasonFlags:
+    """The stored reason (a ``ReasonFlags`` member name such as ``key_compromise``) as the enum."""
+    return x509.ReasonFlags[name or "unspecified"]
+
+
 def serial_hex(serial: int) -> str:
     return format(serial, "x")
 
@@ -49,7 +54,7 @@ async def revocation_list(session: AsyncSession) -> RevocationList:
     )
     for serial, revoked_at, reason in rows:
         if revoked_at is not None:
-            revoked.revoke(int(serial, 16), revoked_at, x509.ReasonFlags(reason or "unspecified"))
+            revoked.revoke(int(serial, 16), revoked_at, reason_flag(reason))
     return revoked
 
 
@@ -129,5 +134,5 @@ class RevocationPublisher:
             if row is not None:
                 issued = True
                 if row.revoked_at is not None:
-                    revoked.revoke(serial, row.revoked_at, x509.ReasonFlags(row.revocation_reason or "unspecified"))
+                    revoked.revoke(serial, row.revoked_at, reason_flag(row.revocation_reason))
         return ocsp_response(self._keys.ca, request_der, revoked, self._clock.now(), lambda _: issued)
