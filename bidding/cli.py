@@ -142,14 +142,23 @@ def _load_demo(settings: Settings) -> None:
 
     async def go() -> None:
         async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
-            summary = await load_demo(session, now=SystemClock().now())
+            summary = await load_demo(
+                session,
+                now=SystemClock().now(),
+                keys=platform.keys,
+                identities_dir=settings.data_dir / "demo" / "identities",
+            )
         if summary.created:
             click.echo(
-                f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects", err=True
+                f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects, "
+                f"{summary.identities} user certificates",
+                err=True,
             )
         else:
             click.echo("demo data already present", err=True)
         click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)
+        identities = settings.data_dir / "demo" / "identities"
+        click.echo(f"demo users' keys and certificates (passphrase 'demo'): {identities}/*/identity.p12", err=True)
 
     run_guarded(go())
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor
+from bidding.demo_identities import issue_demo_identities
 from bidding.domain.credit_code import make_credit_code
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, ProjectStatus
+from bidding.pki.keystore import PlatformKeys
 from bidding.services.organisations import find_by_credit_code, register_organisation
 from bidding.services.projects import NewLot, create_project
 
@@ -45,10 +48,37 @@ class DemoSummary:
     created: bool
     organisations: int
     projects: int
+    identities: int = 0
 
 
-async def load_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
-    """Create the demo data once; a second call changes nothing."""
+def organisation_codes() -> dict[str, str]:
+    """Label (centre, agent, tenderer, supervisor, bidder1…5) → credit code of each demo organisation."""
+    labels: dict[OrgKind, str] = {
+        OrgKind.TRADING_CENTRE: "centre",
+        OrgKind.AGENT: "agent",
+        OrgKind.TENDERER: "tenderer",
+        OrgKind.SUPERVISOR: "supervisor",
+    }
+    codes: dict[str, str] = {}
+    bidders = 0
+    for _, code17, kind in ORGANISATIONS:
+        if kind is OrgKind.BIDDER:
+            bidders += 1
+            label = f"bidder{bidders}"
+        else:
+            label = labels[kind]
+        codes[label] = make_credit_code(code17)
+    return codes
+
+
+async def load_demo(
+    session: AsyncSession, *, now: datetime, keys: PlatformKeys | None = None, identities_dir: Path | None = None
+) -> DemoSummary:
+    """Create the demo data once; a second call changes nothing.
+
+    With ``keys`` and ``identities_dir`` it also issues certificates for the demo users and writes
+    their keys there (see :mod:`bidding.demo_identities`).
+    """
     if await find_by_credit_code(session, CENTRE_CODE) is not None:
         return DemoSummary(created=False, organisations=0, projects=0)
     actor = Actor.system("demo")
@@ -172,4 +202,7 @@ async def load_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
             published_at=published,
             tender_start_at=tender_start,
         )
-    return DemoSummary(created=True, organisations=len(ORGANISATIONS), projects=len(plans))
+    identities = 0
+    if keys is not None and identities_dir is not None:
+        identities = len(await issue_demo_identities(session, keys, identities_dir, organisation_codes(), now=now))
+    return DemoSummary(created=True, organisations=len(ORGANISATIONS), projects=len(plans), identities=identities)

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from bidding.client.identity import load_pkcs12_identity
+from bidding.client.session import login
 from bidding.demo import load_demo
 
 
-async def test_demo_data_covers_every_phase_and_loads_once(client: Any, platform: Any, clock: Any) -> None:
+async def test_demo_data_covers_every_phase_and_loads_once(
+    client: Any, platform: Any, clock: Any, tmp_path: Path
+) -> None:
     async with platform.sessions() as s, s.begin():
-        first = await load_demo(s, now=clock.now())
+        first = await load_demo(s, now=clock.now(), keys=platform.keys, identities_dir=tmp_path)
     async with platform.sessions() as s, s.begin():
-        second = await load_demo(s, now=clock.now())
+        second = await load_demo(s, now=clock.now(), keys=platform.keys, identities_dir=tmp_path)
     assert first.created and not second.created
+    assert first.identities == 10
+
+    # Every demo user can log in with the bundle written for them, in the role it names.
+    index = json.loads((tmp_path / "identities.json").read_text())
+    assert {u["role"] for u in index} == {"admin", "auditor", "agent", "tenderer", "supervisor", "bidder"}
+    for user in (u for u in index if u["user"] in {"bidder1", "agent", "auditor"}):
+        identity = load_pkcs12_identity(Path(user["p12"]), b"demo")
+        session = await login(client, identity, audience="http://127.0.0.1:8000")
+        me = (await client.get("/api/auth/me", headers=session.headers)).json()
+        assert (me["role"], me["credit_code"]) == (user["role"], user["credit_code"])
 
     resp = await client.get("/api/public/projects", params={"page_size": 100, "q": "NJ-2026"})
     assert resp.status_code == 200
