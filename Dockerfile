@@ -17,7 +17,7 @@ COPY storage/ storage/
 RUN pip install --no-cache-dir .
 COPY --from=frontend /src/frontend/dist /app/frontend/dist
 ENV BIDDING_FRONTEND_DIR=/app/frontend/dist BIDDING_HOST=0.0.0.0
-RUN useradd --system --uid 1000 bidding && mkdir -p /app/var && chown bidding /app/var
+RUN useradd --system --uid 1000 bidding && mkdir -p /app/var /pki && chown bidding /app/var /pki
 USER bidding
 EXPOSE 8000
 CMD ["bidding", "serve"]

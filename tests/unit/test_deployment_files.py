@@ -22,6 +22,12 @@ def test_compose_has_the_whole_stack_with_health_checks(repo_root: Path) -> None
     assert services["app"]["command"] == ["bidding", "serve"]
     assert services["worker"]["command"] == ["bidding", "worker"]
     assert services["migrate"]["command"] == ["bidding", "migrate"]
+    # One CA for every process: created once on a shared volume before the app and workers start.
+    assert services["ca-init"]["command"] == ["bidding", "ca", "init"]
+    for name in ("app", "worker", "ca-init"):
+        assert "pki:/pki" in services[name]["volumes"]
+    for name in ("app", "worker"):
+        assert services[name]["depends_on"]["ca-init"]["condition"] == "service_completed_successfully"
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "--with-lock" in " ".join(services["minio-init"]["command"])
 
