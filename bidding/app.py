@@ -24,6 +24,7 @@ from bidding.http.controllers.pki import PkiController
 from bidding.http.controllers.pki_admin import IdentityAdminController
 from bidding.http.controllers.public import PublicController
 from bidding.http.controllers.storage import StorageController
+from bidding.http.controllers.verify import VerifyController
 from bidding.http.controllers.webapp import webapp_router
 from bidding.http.dependencies import provide_clock, provide_platform, provide_session
 from bidding.http.errors import EXCEPTION_HANDLERS
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             EnrolmentController,
             AuthController,
             IdentityAdminController,
+            VerifyController,
         ],
     )
     frontend: Path = settings.effective_frontend_dir

@@ -199,8 +199,9 @@ def show_settings(markdown: bool) -> None:
 
 def _register() -> None:
     from bidding.commands.identity import COMMANDS
+    from bidding.commands.verify_pdf import verify_pdf
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, verify_pdf):
         main.add_command(command)
 
 

@@ -24,6 +24,7 @@ from bidding.db.migrate import SchemaState, ensure_schema, schema_state
 from bidding.embedded_redis import EmbeddedRedis
 from bidding.jobs.queue import JobQueue
 from bidding.jobs.registry import Queue, registry
+from bidding.pki.documents import DocumentSigner
 from bidding.pki.keystore import PlatformKeys, load_platform_keys
 from bidding.pki.revocations import RevocationPublisher
 from bidding.pki.verifier import CertificateVerifier
@@ -51,6 +52,7 @@ class Platform:
         revocations: RevocationPublisher,
         verifier: CertificateVerifier,
         login: LoginService,
+        documents: DocumentSigner,
         embedded_redis: EmbeddedRedis | None = None,
     ) -> None:
         self.settings = settings
@@ -65,6 +67,7 @@ class Platform:
         self.revocations = revocations
         self.verifier = verifier
         self.login = login
+        self.documents = documents
         self.embedded_redis = embedded_redis
 
     @property
@@ -151,5 +154,6 @@ async def start_platform(
             revocations=revocations,
             verifier=verifier,
             login=login,
+            documents=DocumentSigner(keys, revocations, clock, settings.resolved_secret("secret_key").encode()),
             embedded_redis=embedded,
         )

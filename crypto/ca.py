@@ -231,6 +231,25 @@ class CertificateAuthority:
         )
         return builder.sign(self.issuing_key, hashes.SHA256())
 
+    def issue_document_signer_certificate(
+        self, public_key: PublicKey, now: datetime, name: str | None = None, validity: timedelta = TSA_VALIDITY
+    ) -> x509.Certificate:
+        """Issue the platform's PDF-signing certificate (ETSI EN 319 142-1 PAdES signer).
+
+        keyUsage digitalSignature + nonRepudiation (critical; pyHanko requires nonRepudiation by
+        default for document signatures) and extKeyUsage id-kp-documentSigning (RFC 9336,
+        1.3.6.1.5.5.7.3.36), non-critical.
+        """
+        check_public_key(public_key)
+        org = self.root_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        org_name = str(org[0].value) if org else "Platform"
+        subject = _ca_name(org_name, name or "Document Signing")
+        builder = self._ee_builder(subject, public_key, now, validity)
+        builder = builder.add_extension(_tsa_key_usage(), critical=True).add_extension(
+            x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]), critical=False
+        )
+        return builder.sign(self.issuing_key, hashes.SHA256())
+
     def _ee_builder(
         self, subject: x509.Name, public_key: PublicKey, now: datetime, validity: timedelta
     ) -> x509.CertificateBuilder:

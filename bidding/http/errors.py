@@ -23,6 +23,16 @@ from sqlalchemy.exc import IntegrityError
 
 from bidding.errors import DomainError
 from bidding.http.context import preferred_language, request_id_of
+from crypto.pdf.errors import (
+    EncryptedPdfError,
+    MalformedPdfError,
+    NotAPdfError,
+    PdfError,
+    PdfTooLargeError,
+    RemoteSignatureInvalidError,
+    RemoteStateError,
+    SignerCertificateError,
+)
 from storage import IntegrityError as StorageIntegrityError
 from storage import (
     InvalidArgument,
@@ -120,6 +130,32 @@ def handle_storage_error(request: Request[Any, Any, Any], exc: StorageError) -> 
     return _respond(request, status, body)
 
 
+def _pdf_status(exc: PdfError) -> int:
+    # Errors about what the client sent are 4xx; signing or time-stamping failures are ours.
+    for cls, status in (
+        (PdfTooLargeError, 413),
+        (NotAPdfError, 400),
+        (MalformedPdfError, 400),
+        (EncryptedPdfError, 400),
+        (RemoteStateError, 400),
+        (RemoteSignatureInvalidError, 400),
+        (SignerCertificateError, 400),
+    ):
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def handle_pdf_error(request: Request[Any, Any, Any], exc: PdfError) -> Response[Any]:
+    status = _pdf_status(exc)
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    body = error_body(
+        request, code=exc.code, message_zh=f"PDF 文件无法处理：{exc.message}", message_en=f"PDF rejected: {exc.message}"
+    )
+    return _respond(request, status, body)
+
+
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status >= 500:
@@ -165,6 +201,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS: Mapping[Any, Any] = {
     DomainError: handle_domain_error,
     StorageError: handle_storage_error,
+    PdfError: handle_pdf_error,
     HTTPException: handle_http_exception,
     IntegrityError: handle_integrity_error,
     Exception: handle_unexpected,

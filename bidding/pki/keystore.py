@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,16 @@ from typing import Final, cast
 from cryptography import x509
 
 from bidding.settings import Settings
-from crypto.ca import ROOT_CERT_FILE, CAKeyType, CertificateAuthority, create_ca, make_key
+from crypto.ca import (
+    ROOT_CERT_FILE,
+    CAKeyType,
+    CertificateAuthority,
+    KeyType,
+    PrivateKey,
+    PublicKey,
+    create_ca,
+    make_key,
+)
 from crypto.errors import CAStoreError
 from crypto.keyfiles import read_cert, read_certs, read_key, same_public_key, write_cert, write_key
 from crypto.tsa import TimeStampAuthority
@@ -27,6 +36,8 @@ from crypto.tsa import TimeStampAuthority
 CA_NAME: Final = "公共资源交易平台"
 TSA_CERT_FILE: Final = "tsa.pem"
 TSA_KEY_FILE: Final = "tsa-key.pem"
+SIGNER_CERT_FILE: Final = "signer.pem"
+SIGNER_KEY_FILE: Final = "signer-key.pem"
 
 
 class PkiConfigurationError(RuntimeError):
@@ -38,6 +49,9 @@ class PlatformKeys:
     ca: CertificateAuthority
     tsa: TimeStampAuthority
     tsa_cert: x509.Certificate
+    #: The platform's document-signing key (PAdES signatures on receipts, records, notices).
+    signer_key: PrivateKey
+    signer_cert: x509.Certificate
     outside_roots: tuple[x509.Certificate, ...]
 
     @property
@@ -73,18 +87,46 @@ def load_platform_keys(settings: Settings, now: datetime) -> PlatformKeys:
                     f"no CA in {directory}: put root.pem, root-key.pem, issuing.pem and issuing-key.pem there "
                     "(see docs/pki.md) or set BIDDING_CA_CREATE=true to create one"
                 )
-            tsa_key_path, tsa_cert_path = directory / TSA_KEY_FILE, directory / TSA_CERT_FILE
-            if tsa_cert_path.exists():
-                tsa_key, tsa_cert = read_key(tsa_key_path, passphrase), read_cert(tsa_cert_path)
-                if not same_public_key(tsa_cert, tsa_key):
-                    raise CAStoreError(f"{tsa_key_path} does not match {tsa_cert_path}")
-            else:
-                tsa_key = make_key("ec-p256" if settings.ca_key_type == "ec-p256" else "rsa3072")
-                tsa_cert = ca.issue_tsa_certificate(tsa_key.public_key(), now)
-                write_key(tsa_key_path, tsa_key, passphrase)
-                write_cert(tsa_cert_path, tsa_cert)
+            key_type: KeyType = "ec-p256" if settings.ca_key_type == "ec-p256" else "rsa3072"
+            tsa_key, tsa_cert = _load_or_issue(
+                directory, TSA_KEY_FILE, TSA_CERT_FILE, passphrase, key_type, ca.issue_tsa_certificate, now
+            )
+            signer_key, signer_cert = _load_or_issue(
+                directory,
+                SIGNER_KEY_FILE,
+                SIGNER_CERT_FILE,
+                passphrase,
+                key_type,
+                ca.issue_document_signer_certificate,
+                now,
+            )
         outside = tuple(cert for path in settings.trusted_roots for cert in read_certs(path))
     except CAStoreError as exc:
         raise PkiConfigurationError(f"the platform CA in {directory} cannot be used: {exc.message}") from exc
     tsa = TimeStampAuthority(tsa_key, tsa_cert, chain=ca.chain)
-    return PlatformKeys(ca=ca, tsa=tsa, tsa_cert=tsa_cert, outside_roots=outside)
+    return PlatformKeys(
+        ca=ca, tsa=tsa, tsa_cert=tsa_cert, signer_key=signer_key, signer_cert=signer_cert, outside_roots=outside
+    )
+
+
+def _load_or_issue(
+    directory: Path,
+    key_file: str,
+    cert_file: str,
+    passphrase: bytes | None,
+    key_type: KeyType,
+    issue: Callable[[PublicKey, datetime], x509.Certificate],
+    now: datetime,
+) -> tuple[PrivateKey, x509.Certificate]:
+    """Read a service key pair of the platform, or make one the CA certifies (first start)."""
+    key_path, cert_path = directory / key_file, directory / cert_file
+    if cert_path.exists():
+        key, cert = read_key(key_path, passphrase), read_cert(cert_path)
+        if not same_public_key(cert, key):
+            raise CAStoreError(f"{key_path} does not match {cert_path}")
+        return key, cert
+    key = make_key(key_type)
+    cert = issue(key.public_key(), now)
+    write_key(key_path, key, passphrase)
+    write_cert(cert_path, cert)
+    return key, cert

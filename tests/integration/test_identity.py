@@ -323,8 +323,7 @@ async def test_ocsp_responder_answers_good_revoked_and_unknown(
         der = request.public_bytes(serialization.Encoding.DER)
         response = await client.post("/pki/ocsp", content=der, headers={"Content-Type": "application/ocsp-request"})
         assert response.headers["content-type"] == "application/ocsp-response"
-        parsed = ocsp.load_der_ocsp_response(response.content)
-        return parsed
+        return ocsp.load_der_ocsp_response(response.content)
 
     assert (await status(good.cert)).certificate_status == ocsp.OCSPCertStatus.GOOD
     revoked = await status(bad.cert)
