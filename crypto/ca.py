@@ -13,7 +13,6 @@ as PKCS#8 (RFC 5208), optionally encrypted with a passphrase.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,12 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from crypto.errors import CAStoreError, CryptoError, InvalidCSRError, UnsupportedKeyError
+from crypto.keyfiles import PrivateKey as PrivateKey  # re-exported: the key type of this API
+from crypto.keyfiles import read_cert, read_key, same_public_key, write_cert, write_key
 from crypto.subject import PlatformSubject, parse_subject
 
 KeyType = Literal["rsa2048", "rsa3072", "rsa4096", "ec-p256"]
 """Key types the platform generates; CA keys use ``rsa3072`` or ``ec-p256``."""
 CAKeyType = Literal["rsa3072", "ec-p256"]
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 ALLOWED_RSA_SIZES: Final = frozenset({2048, 3072, 4096})
@@ -275,20 +275,21 @@ class CertificateAuthority:
     def save(self, directory: Path, passphrase: bytes | None = None) -> None:
         """Write the four PEM files into ``directory``; keys as PKCS#8, encrypted if ``passphrase``."""
         directory.mkdir(parents=True, exist_ok=True)
-        _write(directory / ROOT_CERT_FILE, self.root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
-        _write(directory / ISSUING_CERT_FILE, self.issuing_cert.public_bytes(serialization.Encoding.PEM), 0o644)
-        _write(directory / ROOT_KEY_FILE, _key_pem(self.root_key, passphrase), 0o600)
-        _write(directory / ISSUING_KEY_FILE, _key_pem(self.issuing_key, passphrase), 0o600)
+        write_cert(directory / ROOT_CERT_FILE, self.root_cert)
+        write_cert(directory / ISSUING_CERT_FILE, self.issuing_cert)
+        write_key(directory / ROOT_KEY_FILE, self.root_key, passphrase)
+        write_key(directory / ISSUING_KEY_FILE, self.issuing_key, passphrase)
 
     @classmethod
     def load(cls, directory: Path, base_url: str, passphrase: bytes | None = None) -> CertificateAuthority:
         """Read a CA written by :meth:`save` (or supplied by an operator in the same layout)."""
-        root_cert = _read_cert(directory / ROOT_CERT_FILE)
-        issuing_cert = _read_cert(directory / ISSUING_CERT_FILE)
-        root_key = _read_key(directory / ROOT_KEY_FILE, passphrase)
-        issuing_key = _read_key(directory / ISSUING_KEY_FILE, passphrase)
-        _check_pair(root_cert, root_key, ROOT_CERT_FILE)
-        _check_pair(issuing_cert, issuing_key, ISSUING_CERT_FILE)
+        root_cert = read_cert(directory / ROOT_CERT_FILE)
+        issuing_cert = read_cert(directory / ISSUING_CERT_FILE)
+        root_key = read_key(directory / ROOT_KEY_FILE, passphrase)
+        issuing_key = read_key(directory / ISSUING_KEY_FILE, passphrase)
+        for cert, key, label in ((root_cert, root_key, ROOT_CERT_FILE), (issuing_cert, issuing_key, ISSUING_CERT_FILE)):
+            if not same_public_key(cert, key):
+                raise CAStoreError(f"the private key does not match {label}")
         try:
             issuing_cert.verify_directly_issued_by(root_cert)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -360,50 +361,3 @@ def _ca_builder(
         .add_extension(_ca_key_usage(), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
-
-
-def _key_pem(key: PrivateKey, passphrase: bytes | None) -> bytes:
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
-    )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write atomically (temp file + rename) with the given permissions."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
-def _read_cert(path: Path) -> x509.Certificate:
-    try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise CAStoreError(f"CA file {path} is missing") from exc
-    except ValueError as exc:
-        raise CAStoreError(f"CA file {path} is not a PEM certificate: {exc}") from exc
-
-
-def _read_key(path: Path, passphrase: bytes | None) -> PrivateKey:
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=passphrase)
-    except FileNotFoundError as exc:
-        raise CAStoreError(f"CA key {path} is missing") from exc
-    except TypeError as exc:
-        raise CAStoreError(f"CA key {path}: passphrase missing or not expected") from exc
-    except ValueError as exc:
-        raise CAStoreError(f"CA key {path} cannot be read (wrong passphrase or corrupt): {exc}") from exc
-    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise CAStoreError(f"CA key {path} must be RSA or EC")
-    return key
-
-
-def _check_pair(cert: x509.Certificate, key: PrivateKey, label: str) -> None:
-    pub = serialization.PublicFormat.SubjectPublicKeyInfo
-    if cert.public_key().public_bytes(serialization.Encoding.DER, pub) != key.public_key().public_bytes(
-        serialization.Encoding.DER, pub
-    ):
-        raise CAStoreError(f"the private key does not match {label}")
