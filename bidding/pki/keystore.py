@@ -85,7 +85,7 @@ def load_platform_keys(settings: Settings, now: datetime) -> PlatformKeys:
             else:
                 raise PkiConfigurationError(
                     f"no CA in {directory}: put root.pem, root-key.pem, issuing.pem and issuing-key.pem there "
-                    "(see docs/pki.md) or set BIDDING_CA_CREATE=true to create one"
+                    "(see docs/pki.md), or create one with `bidding ca init`"
                 )
             key_type: KeyType = "ec-p256" if settings.ca_key_type == "ec-p256" else "rsa3072"
             tsa_key, tsa_cert = _load_or_issue(

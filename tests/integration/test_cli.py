@@ -70,3 +70,83 @@ def test_serve_refuses_an_unmigrated_production_database(tmp_path: Path, fresh_p
     )
     assert result.returncode == 1
     assert "run `bidding migrate`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_operator_ca_commands(tmp_path: Path) -> None:
+    """`bidding ca issue|revoke|crl` against the database, on the demo's organisations."""
+    from cryptography import x509
+
+    from bidding.demo import organisation_codes
+
+    assert run(["demo"], tmp_path).returncode == 0
+    code = organisation_codes()["bidder2"]
+    made = run(
+        [
+            "keygen",
+            "--org",
+            "江苏省华建建设股份有限公司",
+            "--credit-code",
+            code,
+            "--name",
+            "王芳",
+            "--key-type",
+            "rsa3072",
+            "--out-dir",
+            str(tmp_path / "u"),
+        ],
+        tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    # A second keygen into the same place never overwrites a private key.
+    assert (
+        run(
+            ["keygen", "--org", "x", "--credit-code", code, "--name", "y", "--out-dir", str(tmp_path / "u")], tmp_path
+        ).returncode
+        == 1
+    )
+
+    issued = run(
+        [
+            "ca",
+            "issue",
+            "--csr",
+            str(tmp_path / "u" / "csr.pem"),
+            "--role",
+            "bidder",
+            "--days",
+            "30",
+            "--out",
+            str(tmp_path / "u" / "cert.pem"),
+        ],
+        tmp_path,
+    )
+    assert issued.returncode == 0, issued.stderr
+    cert = x509.load_pem_x509_certificate((tmp_path / "u" / "cert.pem").read_bytes())
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 30
+    wrong_role = run(["ca", "issue", "--csr", str(tmp_path / "u" / "csr.pem"), "--role", "admin"], tmp_path)
+    assert wrong_role.returncode == 1 and "may hold the roles bidder" in wrong_role.stderr
+
+    serial = format(cert.serial_number, "x")
+    revoked = run(["ca", "revoke", serial, "--reason", "superseded"], tmp_path)
+    assert revoked.returncode == 0 and f"revoked {serial} (superseded)" in revoked.stdout
+    twice = run(["ca", "revoke", serial], tmp_path)
+    assert twice.returncode == 1 and "already revoked" in twice.stderr
+    assert run(["ca", "revoke", "ffff", "--reason", "bogus"], tmp_path).returncode == 1
+
+    assert run(["ca", "crl", "--pem", "--out", str(tmp_path / "crl.pem")], tmp_path).returncode == 0
+    crl = x509.load_pem_x509_crl((tmp_path / "crl.pem").read_bytes())
+    assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
+    issuing = x509.load_pem_x509_certificate((tmp_path / "var" / "pki" / "issuing.pem").read_bytes())
+    assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
+
+
+def test_production_refuses_to_start_without_a_ca(tmp_path: Path) -> None:
+    result = run(
+        ["ca", "crl", "--out", str(tmp_path / "x.crl")],
+        tmp_path,
+        BIDDING_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        BIDDING_REDIS_URL="redis://127.0.0.1:1/0",
+        BIDDING_SECRET_KEY="k" * 40,
+    )
+    assert result.returncode == 1
+    assert "no CA in" in result.stderr and "bidding ca init" in result.stderr
