@@ -198,10 +198,11 @@ def show_settings(markdown: bool) -> None:
 
 
 def _register() -> None:
-    from bidding.commands.identity import COMMANDS
+    from bidding.commands.identity import COMMANDS as IDENTITY
+    from bidding.commands.sealing import COMMANDS as SEALING
     from bidding.commands.verify_pdf import verify_pdf
 
-    for command in (*COMMANDS, verify_pdf):
+    for command in (*IDENTITY, *SEALING, verify_pdf):
         main.add_command(command)
 
 
