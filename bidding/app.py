@@ -18,8 +18,10 @@ from bidding import __version__
 from bidding.clock import Clock, SystemClock
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
+from bidding.http.controllers.agent import AgentController
 from bidding.http.controllers.health import HealthController
 from bidding.http.controllers.identity import AuthController, EnrolmentController
+from bidding.http.controllers.me import MeController
 from bidding.http.controllers.pki import PkiController
 from bidding.http.controllers.pki_admin import IdentityAdminController
 from bidding.http.controllers.public import PublicController
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             AuthController,
             IdentityAdminController,
             VerifyController,
+            AgentController,
+            MeController,
         ],
     )
     frontend: Path = settings.effective_frontend_dir
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="public", description="Public portal, no login"),
                 Tag(name="admin", description="Operations and audit"),
                 Tag(name="identity", description="Enrolment and certificate login"),
+                Tag(name="agent", description="Tender agents: projects, documents, announcements"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.db.models import AuditEvent
+from bidding.db.models import AuditEvent, Lot
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ def record(
     object_id: str | None = None,
     content_sha256: str | None = None,
     details: Mapping[str, Any] | None = None,
+    embargo_project_id: uuid.UUID | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
         actor=actor.id,
@@ -56,6 +60,17 @@ def record(
         object_id=object_id,
         content_sha256=content_sha256,
         details=dict(details or {}),
+        embargo_project_id=embargo_project_id,
     )
     session.add(event)
     return event
+
+
+def not_embargoed(now: datetime) -> ColumnElement[bool]:
+    """Events readable at ``now``: not embargoed, or every lot of their project past its deadline.
+
+    Downloads and bids are embargoed (办法 21): until the deadline nobody, auditors included, can
+    learn from the trail who took part or how many.
+    """
+    open_projects = select(Lot.project_id).where(Lot.bid_deadline > now)
+    return or_(AuditEvent.embargo_project_id.is_(None), AuditEvent.embargo_project_id.not_in(open_projects))

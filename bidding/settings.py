@@ -144,6 +144,36 @@ def _optional_path(raw: str) -> Path | None:
     return Path(raw.strip()) if raw.strip() else None
 
 
+CATEGORIES = ("works", "goods", "services")
+
+
+def _days_by_category(raw: str) -> tuple[tuple[str, int], ...]:
+    """``works:20,goods:20,services:15`` → one whole number of days per procurement category."""
+    days: dict[str, int] = {}
+    for part in raw.split(","):
+        name, sep, value = part.partition(":")
+        name = name.strip().lower()
+        if not sep or name not in CATEGORIES:
+            raise ValueError(f"expected category:days pairs for {', '.join(CATEGORIES)}, got {part.strip()!r}")
+        try:
+            days[name] = int(value)
+        except ValueError:
+            raise ValueError(f"{name}: expected a whole number of days, got {value.strip()!r}") from None
+        if not 0 <= days[name] <= 365:
+            raise ValueError(f"{name}: expected 0 to 365 days, got {days[name]}")
+    missing = [c for c in CATEGORIES if c not in days]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return tuple((c, days[c]) for c in CATEGORIES)
+
+
+def _shown(value: Any) -> str:
+    """A default as it would be written in the environment."""
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return ",".join(f"{k}:{v}" for k, v in value)
+    return str(value)
+
+
 def _path_list(raw: str) -> tuple[Path, ...]:
     return tuple(Path(part.strip()) for part in raw.split(",") if part.strip())
 
@@ -273,6 +303,16 @@ class Settings:
     challenge_seconds: int = _setting(
         _int_range(10, 900), 120, "How long a login challenge may be answered, in seconds."
     )
+    bid_period_min_days: tuple[tuple[str, int], ...] = _setting(
+        _days_by_category,
+        (("works", 20), ("goods", 20), ("services", 20)),
+        "Least days from the tender documents being available to the bid deadline, per category (招标投标法 第24条: 20; government procurement rules differ), e.g. `works:20,goods:20,services:15`.",
+    )
+    clarification_min_days: tuple[tuple[str, int], ...] = _setting(
+        _days_by_category,
+        (("works", 15), ("goods", 15), ("services", 15)),
+        "Least days between a clarification or amendment and the bid deadline, per category (招标投标法 第23条: 15); a later one must move the deadline.",
+    )
     enrolment_code_days: int = _setting(
         _int_range(1, 90), 14, "How long an enrolment code handed to an approved organisation stays valid, in days."
     )
@@ -358,6 +398,10 @@ class Settings:
     def should_create_ca(self) -> bool:
         return (not self.is_production) if self.ca_create is None else self.ca_create
 
+    def minimum_days(self, rule: Literal["bid_period", "clarification"], category: str) -> int:
+        table = self.bid_period_min_days if rule == "bid_period" else self.clarification_min_days
+        return dict(table)[category]
+
     def redis_key(self, *parts: str) -> str:
         """A Redis key under this deployment's prefix (tests run several deployments on one Redis)."""
         return ":".join((self.queue_prefix, *parts))
@@ -396,7 +440,7 @@ class Settings:
         rows = []
         for f in fields(self):
             value = getattr(self, f.name)
-            shown = "(set)" if f.metadata["secret"] and value is not None else str(value)
+            shown = "(set)" if f.metadata["secret"] and value is not None else _shown(value)
             rows.append((f"{PREFIX}{f.name.upper()}", shown))
         return rows
 
@@ -404,6 +448,6 @@ class Settings:
     def markdown_table(cls) -> str:
         lines = ["| variable | default | meaning |", "|---|---|---|"]
         for f in fields(cls):
-            default = "—" if f.default in (None, ()) else f"`{f.default}`"
+            default = "—" if f.default in (None, ()) else f"`{_shown(f.default)}`"
             lines.append(f"| `{PREFIX}{f.name.upper()}` | {default} | {f.metadata['doc']} |")
         return "\n".join(lines)

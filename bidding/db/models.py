@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidding.db.base import Base
 from bidding.db.types import BigIntPK, JSONType, UTCDateTime
+from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, ProjectStatus
 
@@ -78,6 +80,8 @@ class Project(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     tender_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Last moment bidders may ask questions about the documents (招标文件澄清截止时间).
+    clarification_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -134,6 +138,9 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(100))
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Events that would reveal who downloaded or bid (办法 21) stay hidden from every reader of the
+    #: trail until every lot of this project is past its deadline.
+    embargo_project_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (Index(None, "object_type", "object_id"), Index(None, "occurred_at"))
 
@@ -197,3 +204,71 @@ class EnrolmentCode(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index(None, "organization_id"),)
+
+
+class TenderDocument(Base):
+    """One version of a project's tender documents (招标文件); public once published."""
+
+    __tablename__ = "tender_documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    object_key: Mapped[str] = mapped_column(String(300), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    announcement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("announcements.id"))
+
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+
+class Announcement(Base):
+    """A public notice (公告) of a project: tender announcement, clarification, record, publicity, award."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[AnnouncementKind] = mapped_column(_enum(AnnouncementKind, "announcement_kind"))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(200))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (Index(None, "published_at"), Index(None, "project_id", "published_at"))
+
+
+class DocumentDownload(Base):
+    """Who downloaded which documents, to notify them of clarifications. Never shown to anyone else (办法 21)."""
+
+    __tablename__ = "document_downloads"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender_documents.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    downloaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (Index(None, "project_id", "organization_id"),)
+
+
+class Notification(Base):
+    """A message to an organisation (e.g. a clarification of documents it downloaded)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    announcement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("organization_id", "announcement_id"), Index(None, "organization_id", "id"))

@@ -71,3 +71,11 @@ def project_phase(
 def deposit_allowed(deposit_fen: int, estimated_price_fen: int) -> bool:
     """True if the deposit is at most 2 % of the estimate (exact integer arithmetic on fen)."""
     return deposit_fen >= 0 and deposit_fen * MAX_DEPOSIT_RATIO_DEN <= estimated_price_fen * MAX_DEPOSIT_RATIO_NUM
+
+
+def lot_phase(
+    status: ProjectStatus, *, tender_start_at: datetime | None, bid_deadline: datetime | None, now: datetime
+) -> Phase:
+    """The phase of one lot: like :func:`project_phase`, with the lot's own deadline (= its opening)."""
+    deadlines = [bid_deadline] if bid_deadline is not None else []
+    return project_phase(status, tender_start_at=tender_start_at, bid_deadlines=deadlines, now=now)

@@ -136,6 +136,7 @@ class NewLot:
     deposit_fen: int
     bid_deadline: datetime | None
     decrypt_window_minutes: int = 30
+    objection_window_minutes: int = 15
     form_fields: Sequence[dict[str, Any]] = ()
 
 
@@ -193,6 +194,7 @@ async def create_project(
                 deposit_fen=lot.deposit_fen,
                 bid_deadline=lot.bid_deadline,
                 decrypt_window_minutes=lot.decrypt_window_minutes,
+                objection_window_minutes=lot.objection_window_minutes,
                 form_fields=list(lot.form_fields),
             )
             for lot in lots

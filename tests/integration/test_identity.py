@@ -8,10 +8,8 @@ certificate from a second configured CA is accepted.
 from __future__ import annotations
 
 import base64
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -22,88 +20,11 @@ from cryptography.x509 import ocsp
 from bidding.client.identity import Identity
 from bidding.client.session import ApiError, login
 from bidding.clock import ManualClock
-from bidding.domain.credit_code import make_credit_code
-from crypto.ca import KeyType, PrivateKey, make_csr, make_key
+from crypto.ca import PrivateKey, make_csr, make_key
 from crypto.login import certificate_fingerprint, default_algorithm, sign_message
 from crypto.subject import PlatformSubject
 from tests.fixtures.outside_ca import OutsideCa, build_certificate, encipherment_only_usage, user_key
-
-AUDIENCE = "http://127.0.0.1:8000"
-
-
-def new_code() -> str:
-    return make_credit_code("91320100" + "".join(secrets.choice("0123456789") for _ in range(9)))
-
-
-def pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-@dataclass(frozen=True)
-class Enrolled:
-    org_id: str
-    credit_code: str
-    org_name: str
-    key: PrivateKey
-    cert: x509.Certificate
-    body: dict[str, Any]
-
-    @property
-    def identity(self) -> Identity:
-        return Identity(self.key, self.cert)
-
-
-async def register(
-    client: httpx.AsyncClient, kind: str, name: str | None = None, code: str | None = None
-) -> dict[str, Any]:
-    code = code or new_code()
-    response = await client.post(
-        "/api/enrolment/organisations",
-        json={
-            "name": name or f"测试单位{code[-6:]}有限公司",
-            "credit_code": code,
-            "kind": kind,
-            "contact_name": "李四",
-            "contact_phone": "025-80000000",
-        },
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert body["status"] == "pending"
-    return body
-
-
-async def approve(client: httpx.AsyncClient, admin_headers: dict[str, str], org_id: str) -> str:
-    response = await client.post(f"/api/admin/organisations/{org_id}/approve", headers=admin_headers)
-    assert response.status_code == 200, response.text
-    return str(response.json()["enrolment"]["enrolment_code"])
-
-
-async def enrol(
-    client: httpx.AsyncClient,
-    admin_headers: dict[str, str],
-    kind: str = "bidder",
-    role: str | None = None,
-    key_type: str = "ec-p256",
-) -> Enrolled:
-    org = await register(client, kind)
-    code = await approve(client, admin_headers, org["id"])
-    if role is not None:
-        response = await client.post(
-            f"/api/admin/organisations/{org['id']}/enrolment-codes", json={"role": role}, headers=admin_headers
-        )
-        assert response.status_code == 201, response.text
-        code = response.json()["enrolment_code"]
-    key = make_key(cast(KeyType, key_type))
-    csr = make_csr(key, PlatformSubject(org["name"], org["credit_code"], "王小明", role or kind))
-    response = await client.post(
-        "/api/enrolment/certificates",
-        json={"enrolment_code": code, "csr": csr.public_bytes(serialization.Encoding.PEM).decode()},
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    cert = x509.load_pem_x509_certificate(body["certificate_pem"].encode())
-    return Enrolled(org["id"], org["credit_code"], org["name"], key, cert, body)
+from tests.fixtures.parties import AUDIENCE, approve, enrol, new_code, pem, register
 
 
 async def challenge(client: httpx.AsyncClient, cert: x509.Certificate) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from crypto.pdf import simple_pdf
 from tests.crypto.test_pdf_report import change_page
-from tests.integration.test_identity import enrol
+from tests.fixtures.parties import enrol
 
 
 async def verify(client: httpx.AsyncClient, pdf: bytes) -> dict[str, Any]:

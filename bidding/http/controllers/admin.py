@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import select
 
-from bidding.audit import record
+from bidding.audit import not_embargoed, record
 from bidding.db.models import AuditEvent
 from bidding.domain.roles import Role
 from bidding.errors import InvalidInput, NotFound
@@ -113,12 +113,18 @@ class AdminController(Controller):
     async def audit_events(
         self,
         db: DbSession,
+        platform: PlatformDep,
         object_type: Annotated[str | None, QueryParameter(max_length=50)] = None,
         object_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
         after_id: Annotated[int, QueryParameter(ge=0)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[AuditEventView]:
-        query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(limit)
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.id > after_id, not_embargoed(platform.clock.now()))
+            .order_by(AuditEvent.id)
+            .limit(limit)
+        )
         if object_type:
             query = query.where(AuditEvent.object_type == object_type)
         if object_id:

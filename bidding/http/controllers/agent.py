@@ -1,0 +1,380 @@
+"""The tender agent's console API: projects and lots, tender documents, publication, clarifications,
+termination and the notices after evaluation. Only the agent that runs a project sees or changes it.
+
+What an agent never sees here, before or after the deadline: who downloaded the documents, who has
+bid or how many (办法 21). Those facts live in tables no agent endpoint reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bidding.db.models import Project, TenderDocument
+from bidding.domain.announcements import AnnouncementKind
+from bidding.domain.projects import Category
+from bidding.domain.roles import Role
+from bidding.errors import InvalidInput
+from bidding.http.auth import principal_of, requires
+from bidding.http.context import actor_of
+from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.services.tendering import (
+    LotDraft,
+    agent_project,
+    clarify,
+    create_draft,
+    phase_of,
+    post_notice,
+    publish,
+    terminate,
+    upload_document,
+)
+
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LotInput:
+    code: str
+    name: str
+    estimated_price_fen: int
+    deposit_fen: int
+    bid_deadline: datetime
+    decrypt_window_minutes: int = 30
+    objection_window_minutes: int = 15
+    form_fields: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProjectInput:
+    code: str
+    name: str
+    category: Category
+    tenderer_credit_code: str
+    lots: list[LotInput]
+    region: str | None = None
+    clarification_deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PublishInput:
+    title: str
+    body: str
+    documents_available_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClarificationInput:
+    kind: AnnouncementKind
+    title: str
+    body: str
+    #: Lot code → new bid deadline (later only); required when fewer than the minimum days remain.
+    new_deadlines: dict[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    kind: AnnouncementKind
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AgentLotView:
+    id: uuid.UUID
+    code: str
+    name: str
+    estimated_price_fen: int
+    deposit_fen: int
+    bid_deadline: datetime | None
+    decrypt_window_minutes: int
+    objection_window_minutes: int
+    form_fields: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: uuid.UUID
+    version: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentProjectView:
+    id: uuid.UUID
+    code: str
+    name: str
+    category: str
+    status: str
+    phase: str
+    tenderer: str
+    region: str | None
+    published_at: datetime | None
+    tender_start_at: datetime | None
+    clarification_deadline: datetime | None
+    lots: list[AgentLotView]
+    documents: list[DocumentView]
+
+
+@dataclass(frozen=True)
+class AnnouncementRef:
+    id: uuid.UUID
+    kind: str
+    title: str
+    published_at: datetime
+    content_sha256: str
+    details: dict[str, Any]
+
+
+def document_view(d: TenderDocument) -> DocumentView:
+    return DocumentView(d.id, d.version, d.filename, d.content_type, d.size, d.sha256, d.uploaded_at, d.published_at)
+
+
+async def _view(db: DbSession, project: Project, now: datetime) -> AgentProjectView:
+    documents = (
+        await db.scalars(
+            select(TenderDocument).where(TenderDocument.project_id == project.id).order_by(TenderDocument.version)
+        )
+    ).all()
+    return AgentProjectView(
+        id=project.id,
+        code=project.code,
+        name=project.name,
+        category=project.category.value,
+        status=project.status.value,
+        phase=phase_of(project, now).value,
+        tenderer=project.tenderer.name,
+        region=project.region,
+        published_at=project.published_at,
+        tender_start_at=project.tender_start_at,
+        clarification_deadline=project.clarification_deadline,
+        lots=[
+            AgentLotView(
+                lot.id,
+                lot.code,
+                lot.name,
+                lot.estimated_price_fen,
+                lot.deposit_fen,
+                lot.bid_deadline,
+                lot.decrypt_window_minutes,
+                lot.objection_window_minutes,
+                list(lot.form_fields),
+            )
+            for lot in project.lots
+        ],
+        documents=[document_view(d) for d in documents],
+    )
+
+
+def _agent(request: Request[Any, Any, Any]) -> tuple[str, uuid.UUID]:
+    principal = principal_of(request)
+    if principal is None or principal.organization_id is None:
+        raise InvalidInput("log in with an agent's certificate", "请使用招标代理的证书登录")
+    return principal.actor_id, principal.organization_id
+
+
+class AgentController(Controller):
+    path = "/api/agent/projects"
+    tags = ["agent"]
+    guards = [requires(Role.AGENT)]
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Create a draft project with its lots")
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[ProjectInput], db: DbSession, platform: PlatformDep
+    ) -> AgentProjectView:
+        actor_id, org_id = _agent(request)
+        now = platform.clock.now()
+        async with db.begin():
+            project = await create_draft(
+                db,
+                actor_of(request, actor_id),
+                org_id,
+                code=data.code,
+                name=data.name,
+                category=data.category,
+                tenderer_credit_code=data.tenderer_credit_code,
+                region=data.region,
+                clarification_deadline=data.clarification_deadline,
+                lots=[
+                    LotDraft(
+                        code=lot.code,
+                        name=lot.name,
+                        estimated_price_fen=lot.estimated_price_fen,
+                        deposit_fen=lot.deposit_fen,
+                        bid_deadline=lot.bid_deadline,
+                        decrypt_window_minutes=lot.decrypt_window_minutes,
+                        objection_window_minutes=lot.objection_window_minutes,
+                        form_fields=lot.form_fields,
+                    )
+                    for lot in data.lots
+                ],
+            )
+            project = await agent_project(db, org_id, project.id)
+            return await _view(db, project, now)
+
+    @get("/", summary="The projects this agent runs")
+    async def list_projects(
+        self, request: Request[Any, Any, Any], db: DbSession, platform: PlatformDep
+    ) -> list[AgentProjectView]:
+        _, org_id = _agent(request)
+        projects = (
+            await db.scalars(
+                select(Project)
+                .where(Project.agent_id == org_id)
+                .options(selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent))
+                .order_by(Project.created_at.desc())
+                .limit(200)
+            )
+        ).all()
+        now = platform.clock.now()
+        return [await _view(db, p, now) for p in projects]
+
+    @get("/{project_id:uuid}", summary="One project of this agent, drafts included")
+    async def detail(
+        self, request: Request[Any, Any, Any], project_id: FromPath[uuid.UUID], db: DbSession, platform: PlatformDep
+    ) -> AgentProjectView:
+        _, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            return await _view(db, project, platform.clock.now())
+
+    @post(
+        "/{project_id:uuid}/documents",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=MAX_UPLOAD,
+        summary="Upload a new version of the tender documents (raw body; file name in X-Filename)",
+    )
+    async def upload(
+        self, request: Request[Any, Any, Any], project_id: FromPath[uuid.UUID], db: DbSession, platform: PlatformDep
+    ) -> DocumentView:
+        actor_id, org_id = _agent(request)
+        filename = request.headers.get("x-filename", "")
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            document = await upload_document(
+                db,
+                platform.store,
+                actor_of(request, actor_id),
+                project,
+                filename=unquote(filename),
+                content_type=content_type,
+                source=request.stream(),
+                now=platform.clock.now(),
+            )
+        return document_view(document)
+
+    @post("/{project_id:uuid}/publish", status_code=HTTP_200_OK, summary="Publish with the tender announcement")
+    async def publish(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[PublishInput],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> AnnouncementRef:
+        actor_id, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            announcement = await publish(
+                db,
+                actor_of(request, actor_id),
+                project,
+                platform.settings,
+                title=data.title,
+                body=data.body,
+                documents_available_at=data.documents_available_at,
+                now=platform.clock.now(),
+            )
+        return _ref(announcement)
+
+    @post(
+        "/{project_id:uuid}/clarifications",
+        status_code=HTTP_201_CREATED,
+        summary="A clarification or amendment (publishes pending documents, may move deadlines)",
+    )
+    async def clarification(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ClarificationInput],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> AnnouncementRef:
+        actor_id, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            announcement = await clarify(
+                db,
+                actor_of(request, actor_id),
+                project,
+                platform.settings,
+                kind=data.kind,
+                title=data.title,
+                body=data.body,
+                new_deadlines=data.new_deadlines,
+                now=platform.clock.now(),
+            )
+        return _ref(announcement)
+
+    @post("/{project_id:uuid}/terminate", status_code=HTTP_200_OK, summary="Terminate the tendering (终止公告)")
+    async def terminate(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[NoticeInput],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> AnnouncementRef:
+        actor_id, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            announcement = await terminate(
+                db, actor_of(request, actor_id), project, title=data.title, body=data.body, now=platform.clock.now()
+            )
+        return _ref(announcement)
+
+    @post(
+        "/{project_id:uuid}/notices",
+        status_code=HTTP_201_CREATED,
+        summary="Candidate publicity or award announcement after evaluation",
+    )
+    async def notice(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[NoticeInput],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> AnnouncementRef:
+        actor_id, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            announcement = await post_notice(
+                db,
+                actor_of(request, actor_id),
+                project,
+                kind=data.kind,
+                title=data.title,
+                body=data.body,
+                now=platform.clock.now(),
+            )
+        return _ref(announcement)
+
+
+def _ref(a: Any) -> AnnouncementRef:
+    return AnnouncementRef(a.id, a.kind.value, a.title, a.published_at, a.content_sha256, a.details)

@@ -1,0 +1,404 @@
+"""What a tender agent does to a project before the deadline: draft it, upload the tender documents,
+publish it, clarify or amend it, terminate it, and post the notices that follow evaluation.
+
+Each operation checks the project's phase itself from the clock (never trusting that a job has
+run), enforces the minimum periods of the Tendering Law per procurement category, and records an
+audit event with the change, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bidding.audit import Actor, record
+from bidding.db.models import Announcement, Organization, Project, TenderDocument
+from bidding.domain.announcements import AGENT_NOTICE_PHASES, AnnouncementKind
+from bidding.domain.forms import FormError, normalise_fields
+from bidding.domain.organisations import OrgKind, OrgStatus
+from bidding.domain.projects import Category, Phase, ProjectStatus, project_phase
+from bidding.domain.schedule import ScheduleError, check_bid_period, check_clarification
+from bidding.errors import Conflict, InvalidInput, NotFound
+from bidding.services.announcements import announce
+from bidding.services.projects import NewLot, create_project
+from bidding.settings import Settings
+from storage import ObjectStore
+
+MAX_DOCUMENT_BYTES: Final = 512 * 1024 * 1024
+DOCUMENT_RETENTION: Final = timedelta(days=15 * 365)  # 办法 / archive rules: keep tender records 15 years
+ALLOWED_DOCUMENT_TYPES: Final = frozenset(
+    {"application/pdf", "application/zip", "application/octet-stream", "application/x-zip-compressed"}
+)
+
+
+class PhaseError(Conflict):
+    code = "wrong_phase"
+    message_zh = "项目当前阶段不允许此操作"
+    message_en = "Not allowed in the project's current phase"
+
+
+class ScheduleRefused(InvalidInput):
+    code = "schedule_refused"
+    message_zh = "时间安排不符合法定期限"
+    message_en = "The schedule breaks a statutory minimum period"
+
+
+@dataclass(frozen=True)
+class LotDraft:
+    code: str
+    name: str
+    estimated_price_fen: int
+    deposit_fen: int
+    bid_deadline: datetime
+    decrypt_window_minutes: int = 30
+    objection_window_minutes: int = 15
+    form_fields: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+def phase_of(project: Project, now: datetime) -> Phase:
+    deadlines = [lot.bid_deadline for lot in project.lots if lot.bid_deadline is not None]
+    return project_phase(project.status, tender_start_at=project.tender_start_at, bid_deadlines=deadlines, now=now)
+
+
+def _require_phase(project: Project, now: datetime, allowed: set[Phase], action_en: str, action_zh: str) -> Phase:
+    phase = phase_of(project, now)
+    if phase not in allowed:
+        raise PhaseError(
+            f"cannot {action_en} a project in phase {phase.value}", f"项目处于 {phase.value} 阶段，不能{action_zh}"
+        )
+    return phase
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{name} needs a timezone offset", f"{name} 必须带时区")
+    return moment
+
+
+def _schedule_error(exc: ScheduleError) -> ScheduleRefused:
+    return ScheduleRefused(exc.message_en, exc.message_zh)
+
+
+async def agent_project(session: AsyncSession, agent_org_id: uuid.UUID | None, project_id: uuid.UUID) -> Project:
+    """The project if this agent runs it; another agent's project is 'not found', not 'forbidden'."""
+    project = await session.scalar(
+        select(Project)
+        .where(Project.id == project_id, Project.agent_id == agent_org_id)
+        .options(selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent))
+        .with_for_update()
+    )
+    if project is None:
+        raise NotFound(f"you run no project {project_id}", f"您没有代理项目 {project_id}")
+    return project
+
+
+async def create_draft(
+    session: AsyncSession,
+    actor: Actor,
+    agent_org_id: uuid.UUID,
+    *,
+    code: str,
+    name: str,
+    category: Category,
+    tenderer_credit_code: str,
+    region: str | None,
+    clarification_deadline: datetime | None,
+    lots: Sequence[LotDraft],
+) -> Project:
+    """A draft project for a registered tenderer; the opening form of each lot always has a price."""
+    tenderer = await session.scalar(
+        select(Organization).where(Organization.credit_code == tenderer_credit_code.strip().upper())
+    )
+    if tenderer is None or tenderer.kind is not OrgKind.TENDERER or tenderer.status is not OrgStatus.APPROVED:
+        raise InvalidInput(
+            f"{tenderer_credit_code} is not an approved tenderer on this platform",
+            f"{tenderer_credit_code} 不是本平台已审核的招标人",
+        )
+    if not code.strip() or not name.strip():
+        raise InvalidInput("code and name are required", "项目编号和名称必填")
+    if await session.scalar(select(Project.id).where(Project.code == code.strip())) is not None:
+        raise Conflict(f"project code {code} is taken", f"项目编号 {code} 已存在")
+    codes = [lot.code for lot in lots]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("lot codes must be unique", "标段编号不能重复")
+    new_lots = []
+    for lot in lots:
+        _aware(lot.bid_deadline, f"lot {lot.code} bid_deadline")
+        if not 1 <= lot.decrypt_window_minutes <= 1440 or not 1 <= lot.objection_window_minutes <= 1440:
+            raise InvalidInput(
+                f"lot {lot.code}: windows are 1 to 1440 minutes", f"标段 {lot.code}：解密和异议时间须为 1 至 1440 分钟"
+            )
+        try:
+            fields = normalise_fields(lot.form_fields)
+        except FormError as exc:
+            raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
+        new_lots.append(
+            NewLot(
+                code=lot.code,
+                name=lot.name,
+                estimated_price_fen=lot.estimated_price_fen,
+                deposit_fen=lot.deposit_fen,
+                bid_deadline=lot.bid_deadline,
+                decrypt_window_minutes=lot.decrypt_window_minutes,
+                objection_window_minutes=lot.objection_window_minutes,
+                form_fields=fields,
+            )
+        )
+    project = await create_project(
+        session,
+        actor,
+        code=code.strip(),
+        name=name.strip(),
+        category=category,
+        tenderer_id=tenderer.id,
+        agent_id=agent_org_id,
+        region=region,
+        lots=new_lots,
+    )
+    if clarification_deadline is not None:
+        project.clarification_deadline = _aware(clarification_deadline, "clarification_deadline")
+    return project
+
+
+async def _next_version(session: AsyncSession, project_id: uuid.UUID) -> int:
+    current = await session.scalar(
+        select(func.max(TenderDocument.version)).where(TenderDocument.project_id == project_id)
+    )
+    return int(current or 0) + 1
+
+
+async def upload_document(
+    session: AsyncSession,
+    store: ObjectStore,
+    actor: Actor,
+    project: Project,
+    *,
+    filename: str,
+    content_type: str,
+    source: AsyncIterator[bytes],
+    now: datetime,
+) -> TenderDocument:
+    """Store a new (unpublished) version of the tender documents, under retention."""
+    _require_phase(project, now, {Phase.DRAFT, Phase.PUBLISHED, Phase.TENDERING}, "add documents to", "上传招标文件")
+    name = filename.strip().replace("/", "_").replace("\\", "_")
+    if not name or len(name) > 200:
+        raise InvalidInput("the file name must be 1 to 200 characters", "文件名须为 1 至 200 个字符")
+    if content_type not in ALLOWED_DOCUMENT_TYPES:
+        raise InvalidInput(
+            f"tender documents are PDF or ZIP, not {content_type}", f"招标文件须为 PDF 或 ZIP，不能是 {content_type}"
+        )
+    version = await _next_version(session, project.id)
+    key = f"tender-documents/{project.id}/v{version}-{uuid.uuid4().hex}"
+    info = await store.put(
+        key,
+        _limited(source, MAX_DOCUMENT_BYTES),
+        content_type=content_type,
+        retain_until=now + DOCUMENT_RETENTION,
+        overwrite=False,
+    )
+    if info.size == 0:
+        raise InvalidInput("the file is empty", "文件为空")
+    document = TenderDocument(
+        project_id=project.id,
+        version=version,
+        filename=name,
+        content_type=content_type,
+        size=info.size,
+        sha256=info.sha256 or "",
+        object_key=key,
+        uploaded_at=now,
+        uploaded_by=actor.id,
+    )
+    session.add(document)
+    await session.flush()
+    record(
+        session,
+        actor,
+        "tender_document.uploaded",
+        object_type="project",
+        object_id=str(project.id),
+        content_sha256=document.sha256,
+        details={"document": str(document.id), "version": version, "filename": name, "size": info.size},
+    )
+    return document
+
+
+class DocumentTooLarge(InvalidInput):
+    code = "document_too_large"
+    status = 413
+
+
+async def _limited(source: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    total = 0
+    async for chunk in source:
+        total += len(chunk)
+        if total > limit:
+            raise DocumentTooLarge(f"documents may be at most {limit} bytes", f"招标文件不得超过 {limit} 字节")
+        yield chunk
+
+
+async def _pending_documents(session: AsyncSession, project: Project) -> list[TenderDocument]:
+    rows = await session.scalars(
+        select(TenderDocument)
+        .where(TenderDocument.project_id == project.id, TenderDocument.published_at.is_(None))
+        .order_by(TenderDocument.version)
+    )
+    return list(rows.all())
+
+
+def _mark_published(documents: Sequence[TenderDocument], announcement: Announcement, now: datetime) -> None:
+    for document in documents:
+        document.published_at = now
+        document.announcement_id = announcement.id
+
+
+async def publish(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    settings: Settings,
+    *,
+    title: str,
+    body: str,
+    documents_available_at: datetime | None,
+    now: datetime,
+) -> Announcement:
+    """Publish a draft with its tender announcement (招标公告) and documents (第24条 checked)."""
+    _require_phase(project, now, {Phase.DRAFT}, "publish", "发布")
+    available = _aware(documents_available_at, "documents_available_at") if documents_available_at else now
+    if available < now - timedelta(minutes=1):
+        raise InvalidInput("documents_available_at is in the past", "招标文件发出时间早于当前时间")
+    if await session.scalar(select(func.count()).where(TenderDocument.project_id == project.id)) == 0:
+        raise InvalidInput("upload the tender documents before publishing", "发布前须上传招标文件")
+    deadlines = [lot.bid_deadline for lot in project.lots if lot.bid_deadline is not None]
+    if len(deadlines) != len(project.lots):
+        raise InvalidInput("every lot needs a bid deadline", "每个标段都须设定投标截止时间")
+    try:
+        check_bid_period(available, deadlines, settings.minimum_days("bid_period", project.category.value))
+    except ScheduleError as exc:
+        raise _schedule_error(exc) from None
+    project.status = ProjectStatus.PUBLISHED
+    project.published_at = now
+    project.tender_start_at = available
+    pending = await _pending_documents(session, project)
+    announcement = await announce(
+        session,
+        actor,
+        project,
+        AnnouncementKind.TENDER,
+        title=title,
+        body=body,
+        now=now,
+        details={
+            "documents_available_at": available.isoformat(),
+            "deadlines": {lot.code: lot.bid_deadline.isoformat() for lot in project.lots if lot.bid_deadline},
+            "documents": [d.version for d in pending],
+        },
+    )
+    _mark_published(pending, announcement, now)
+    record(
+        session,
+        actor,
+        "project.published",
+        object_type="project",
+        object_id=str(project.id),
+        content_sha256=announcement.content_sha256,
+        details={"documents": [d.version for d in pending]},
+    )
+    return announcement
+
+
+async def clarify(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    settings: Settings,
+    *,
+    kind: AnnouncementKind,
+    title: str,
+    body: str,
+    new_deadlines: Mapping[str, datetime],
+    now: datetime,
+) -> Announcement:
+    """A clarification or amendment (第23条): at least N days before every deadline, or move them."""
+    if kind not in (AnnouncementKind.CLARIFICATION, AnnouncementKind.AMENDMENT):
+        raise InvalidInput("kind must be clarification or amendment", "类型须为澄清或变更")
+    _require_phase(project, now, {Phase.PUBLISHED, Phase.TENDERING}, "clarify", "澄清或变更")
+    lots = {lot.code: lot for lot in project.lots}
+    unknown = sorted(set(new_deadlines) - set(lots))
+    if unknown:
+        raise InvalidInput(f"no lot {', '.join(unknown)} in this project", f"项目中没有标段 {', '.join(unknown)}")
+    for code, deadline in new_deadlines.items():
+        _aware(deadline, f"new deadline of lot {code}")
+        old = lots[code].bid_deadline
+        if old is not None and deadline < old:
+            raise InvalidInput(
+                f"lot {code}: a clarification may move the deadline later, not earlier",
+                f"标段 {code}：澄清只能顺延截止时间，不能提前",
+            )
+    after = {code: new_deadlines.get(code, lot.bid_deadline) for code, lot in lots.items()}
+    try:
+        check_clarification(
+            now,
+            [d for d in after.values() if d is not None],
+            settings.minimum_days("clarification", project.category.value),
+        )
+    except ScheduleError as exc:
+        raise _schedule_error(exc) from None
+    moved: dict[str, dict[str, str | None]] = {}
+    for code, deadline in new_deadlines.items():
+        old = lots[code].bid_deadline
+        if old != deadline:
+            moved[code] = {"from": old.isoformat() if old else None, "to": deadline.isoformat()}
+            lots[code].bid_deadline = deadline
+    pending = await _pending_documents(session, project)
+    announcement = await announce(
+        session,
+        actor,
+        project,
+        kind,
+        title=title,
+        body=body,
+        now=now,
+        details={"moved_deadlines": moved, "documents": [d.version for d in pending]},
+    )
+    _mark_published(pending, announcement, now)
+    return announcement
+
+
+async def terminate(
+    session: AsyncSession, actor: Actor, project: Project, *, title: str, body: str, now: datetime
+) -> Announcement:
+    """Terminate the tendering (终止招标) before the opening; a notice tells everyone."""
+    _require_phase(project, now, {Phase.PUBLISHED, Phase.TENDERING}, "terminate", "终止")
+    project.status = ProjectStatus.CANCELLED
+    return await announce(session, actor, project, AnnouncementKind.TERMINATION, title=title, body=body, now=now)
+
+
+async def post_notice(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    *,
+    kind: AnnouncementKind,
+    title: str,
+    body: str,
+    now: datetime,
+) -> Announcement:
+    """Candidate publicity (中标候选人公示) or award (中标结果公告) after evaluation."""
+    phases = AGENT_NOTICE_PHASES.get(kind)
+    if phases is None:
+        raise InvalidInput(
+            f"{kind.value} notices come with their action, not on their own", f"{kind.value} 公告随相应操作发布"
+        )
+    _require_phase(project, now, set(phases), f"post a {kind.value} notice for", "发布该公告")
+    if kind is AnnouncementKind.AWARD:
+        project.status = ProjectStatus.AWARDED
+    return await announce(session, actor, project, kind, title=title, body=body, now=now)
