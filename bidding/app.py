@@ -19,6 +19,7 @@ from bidding.clock import Clock, SystemClock
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
 from bidding.http.controllers.agent import AgentController
+from bidding.http.controllers.bidder import BidderController
 from bidding.http.controllers.health import HealthController
 from bidding.http.controllers.identity import AuthController, EnrolmentController
 from bidding.http.controllers.me import MeController
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             IdentityAdminController,
             VerifyController,
             AgentController,
+            BidderController,
             MeController,
         ],
     )
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="admin", description="Operations and audit"),
                 Tag(name="identity", description="Enrolment and certificate login"),
                 Tag(name="agent", description="Tender agents: projects, documents, announcements"),
+                Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

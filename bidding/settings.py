@@ -313,6 +313,12 @@ class Settings:
         (("works", 15), ("goods", 15), ("services", 15)),
         "Least days between a clarification or amendment and the bid deadline, per category (招标投标法 第23条: 15); a later one must move the deadline.",
     )
+    package_max_mib: int = _setting(_int_range(1, 65536), 4096, "Largest sealed bid package accepted, in MiB.")
+    upload_chunk_mib: int = _setting(
+        _int_range(1, 64),
+        8,
+        "Chunk size of resumable bid uploads through the API, in MiB (the last chunk may be shorter).",
+    )
     enrolment_code_days: int = _setting(
         _int_range(1, 90), 14, "How long an enrolment code handed to an approved organisation stays valid, in days."
     )

@@ -139,6 +139,7 @@ def settings(
         "admin_token": ADMIN_TOKEN,
         "secret_key": SECRET_KEY,
         "job_poll_delay": 0.05,
+        "upload_chunk_mib": 1,
         "urgent_poll_delay": 0.02,
         "log_format": "text",
     }

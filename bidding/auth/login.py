@@ -129,7 +129,7 @@ class LoginService:
             verify_signature(certificate, challenge.message(), signature, algorithm)
         except CryptoError as exc:
             raise SignatureInvalid(exc.message) from None
-        validation = await self.verifier.verify_for_login(certificate, intermediates)
+        validation = await self.verifier.verify_user_certificate(certificate, intermediates)
         if not validation.ok:
             error = CERTIFICATE_ERRORS.get(validation.reason_code, CertificateRefused)
             raise error(validation.detail or validation.message_en, validation.message_zh)

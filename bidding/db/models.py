@@ -272,3 +272,53 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("organization_id", "announcement_id"), Index(None, "organization_id", "id"))
+
+
+class BidUpload(Base):
+    """A sealed package on its way in: chunked through the API or put straight to the store."""
+
+    __tablename__ = "bid_uploads"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    #: Certificate of the session that started the upload: only it may continue.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # chunked | direct
+    size: Mapped[int] = mapped_column(BigInteger)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    next_chunk: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | rejected
+    error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_byte_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bid_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bids.id"))
+
+    __table_args__ = (Index(None, "lot_id", "organization_id"),)
+
+
+class Bid(Base):
+    """One submitted version of a bidder's sealed package for a lot; the newest active one counts."""
+
+    __tablename__ = "bids"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # active | replaced | withdrawn
+    object_key: Mapped[str] = mapped_column(String(300), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    package_digest: Mapped[str] = mapped_column(String(64))
+    header_sha256: Mapped[str] = mapped_column(String(64))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    uploader_fingerprint: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    receipt_number: Mapped[str] = mapped_column(String(40), unique=True)
+    receipt_jws: Mapped[str] = mapped_column(Text)
+    receipt_pdf_key: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("lot_id", "organization_id", "version"), Index(None, "lot_id", "status"))

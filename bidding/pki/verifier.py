@@ -35,10 +35,11 @@ class CertificateVerifier:
     def is_platform_issued(self, cert: x509.Certificate) -> bool:
         return cert.issuer == self._keys.ca.issuing_cert.subject
 
-    async def verify_for_login(
+    async def verify_user_certificate(
         self, cert: x509.Certificate, intermediates: Sequence[x509.Certificate] = ()
     ) -> ValidationResult:
-        """RFC 5280 §6 path validation for a login: digitalSignature, and clientAuth if the EKU is present."""
+        """RFC 5280 §6 path validation of a user's signing certificate (login, bid signature): digitalSignature,
+        and clientAuth if the EKU is present."""
         now = self._clock.now()
         if self.is_platform_issued(cert):
             ca = self._keys.ca

@@ -1,0 +1,267 @@
+"""Shared page setup for the PDFs the platform issues (docs/documents.md).
+
+A4 portrait; a header with the platform name and the document title; a footer with the document
+reference and "第 N 页 / 共 M 页"; a bilingual title; key-value tables and data tables whose cells
+wrap long Chinese text and whose header row repeats on every page.
+
+Chinese text uses reportlab's CID font ``STSong-Light`` (Adobe-GB1, encoding UniGB-UCS2-H): the
+font is not embedded — every PDF reader ships or substitutes a Simplified Chinese font for it — and
+the text stays extractable (copy, search, ``pdftotext``). Hex digests use the standard Courier.
+
+Output is deterministic: reportlab runs in invariant mode and the PDF's creation date is the
+document's own issue time, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final, TypeAlias
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT: Final = "STSong-Light"
+MONO: Final = "Courier"
+SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+DEFAULT_PLATFORM_NAME: Final = "电子招标投标交易平台 / Electronic Bidding Platform"
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN: Final = 18 * mm
+CONTENT_WIDTH: Final = PAGE_WIDTH - 2 * MARGIN
+_GRID: Final = colors.HexColor("#808080")
+_SHADE: Final = colors.HexColor("#EEEEEE")
+
+Cell: TypeAlias = str | Flowable
+"""A table cell: plain text (escaped, wrapped) or a ready flowable (e.g. from :func:`markup`)."""
+
+
+def _register_fonts() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+_register_fonts()
+
+
+def _style(name: str, size: float, *, leading: float | None = None, **kwargs: Any) -> ParagraphStyle:
+    return ParagraphStyle(
+        name,
+        fontName=FONT,
+        fontSize=size,
+        leading=leading or size * 1.35,
+        wordWrap="CJK",  # break between any two CJK characters, as Chinese typesetting does
+        splitLongWords=1,
+        **kwargs,
+    )
+
+
+BODY: Final = _style("body", 9.5)
+SMALL: Final = _style("small", 8)
+CELL: Final = _style("cell", 8.5)
+LABEL: Final = _style("label", 8.5, textColor=colors.HexColor("#333333"))
+TITLE: Final = _style("title", 17, alignment=TA_CENTER, spaceAfter=1 * mm)
+SUBTITLE: Final = _style("subtitle", 11, alignment=TA_CENTER, spaceAfter=4 * mm, textColor=colors.HexColor("#444444"))
+HEADING: Final = _style("heading", 11.5, spaceBefore=4 * mm, spaceAfter=2 * mm)
+
+
+def shanghai(value: datetime) -> str:
+    """An aware time as people in China read it: ``2026-11-23 19:06:19 (UTC+8)``."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"time must be timezone-aware (stored in UTC), got naive {value.isoformat()}")
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+
+
+def shanghai_date(value: datetime) -> str:
+    """The calendar date in Asia/Shanghai: ``2026年11月23日``."""
+    shanghai(value)  # refuses a naive time
+    local = value.astimezone(SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def text(value: str, style: ParagraphStyle = CELL) -> Paragraph:
+    """Plain text (escaped: ``&``, ``<`` in names are shown, not parsed); newlines are kept."""
+    return Paragraph(escape(value).replace("\n", "<br/>"), style)
+
+
+def markup(value: str, style: ParagraphStyle = CELL) -> Paragraph:
+    """Text already in reportlab paragraph markup (the caller escapes what it inserts)."""
+    return Paragraph(value, style)
+
+
+def bilingual(zh: str, en: str, style: ParagraphStyle = LABEL) -> Paragraph:
+    """Chinese first, English below in smaller grey type."""
+    return Paragraph(
+        f'{escape(zh)}<br/><font size="{style.fontSize * 0.82:.1f}" color="#666666">{escape(en)}</font>', style
+    )
+
+
+def mono(value: str, style: ParagraphStyle = CELL) -> Paragraph:
+    """A digest or fingerprint in Courier, shown in full and wrapped at the cell edge."""
+    return Paragraph(f'<font face="{MONO}">{escape(value)}</font>', style)
+
+
+def title(zh: str, en: str) -> list[Flowable]:
+    """The document title, Chinese above English."""
+    return [text(zh, TITLE), text(en, SUBTITLE)]
+
+
+def heading(zh: str, en: str) -> Paragraph:
+    """A section heading: ``一、投标人 / Bidders``."""
+    return Paragraph(f'{escape(zh)} <font size="9" color="#555555">{escape(en)}</font>', HEADING)
+
+
+def paragraph(value: str, style: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of plain running text."""
+    return text(value, style)
+
+
+def spacer(height_mm: float = 3) -> Spacer:
+    """Vertical space."""
+    return Spacer(1, height_mm * mm)
+
+
+def _cell(value: Cell) -> Flowable:
+    return text(value) if isinstance(value, str) else value
+
+
+def key_value_table(rows: Sequence[tuple[str, str, Cell]], *, label_width: float = 44 * mm) -> Table:
+    """Two columns: bilingual label (zh, en) and value; the value column wraps long text."""
+    data = [[bilingual(zh, en), _cell(value)] for zh, en, value in rows]
+    table = Table(data, colWidths=[label_width, CONTENT_WIDTH - label_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
+                ("BACKGROUND", (0, 0), (0, -1), _SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def data_table(
+    header: Sequence[Cell], rows: Sequence[Sequence[Cell]], widths: Sequence[float], *, empty: str = ""
+) -> Table:
+    """A table with a shaded header row repeated on every page; cells wrap.
+
+    ``widths`` are fractions of the content width (they are scaled to sum to 1). With no rows and
+    ``empty`` given, one row spanning all columns says so (e.g. "无 / None").
+    """
+    if len(widths) != len(header) or any(len(row) != len(header) for row in rows):
+        raise ValueError("every row needs one cell per header column")
+    total = sum(widths)
+    col_widths = [CONTENT_WIDTH * w / total for w in widths]
+    data: list[list[Flowable | str]] = [[_cell(c) for c in header]]
+    data += [[_cell(c) for c in row] for row in rows]
+    style: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if not rows and empty:
+        data.append([text(empty)] + [""] * (len(header) - 1))
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def keep(*flowables: Flowable) -> KeepTogether:
+    """Keep a heading with what follows it on one page when possible."""
+    return KeepTogether(list(flowables))
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """What every page shows around the content, and the PDF's metadata."""
+
+    title_zh: str
+    title_en: str
+    reference: str  # e.g. the receipt number; shown in the footer
+    issued_at: datetime  # the PDF's creation date; shown in the footer
+    platform_name: str = DEFAULT_PLATFORM_NAME
+
+
+def _canvas_maker(setup: PageSetup) -> Callable[..., Canvas]:
+    issued = setup.issued_at.astimezone(UTC)
+    pdf_date = f"D:{issued:%Y%m%d%H%M%S}+00'00'"
+    footer_left = f"{setup.reference}    生成于 Issued {shanghai(setup.issued_at)}"
+
+    class _Canvas(Canvas):  # type: ignore[misc]
+        """Holds every page until the end so each footer can say how many pages there are."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.setDateFormatter(lambda *_: pdf_date)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._decorate(number, total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setStrokeColor(_GRID)
+            self.setLineWidth(0.5)
+            top = PAGE_HEIGHT - MARGIN + 5 * mm
+            self.setFont(FONT, 8)
+            self.setFillColor(colors.HexColor("#444444"))
+            self.drawString(MARGIN, top + 1.5 * mm, setup.platform_name)
+            self.drawRightString(PAGE_WIDTH - MARGIN, top + 1.5 * mm, f"{setup.title_zh} / {setup.title_en}")
+            self.line(MARGIN, top, PAGE_WIDTH - MARGIN, top)
+            bottom = MARGIN - 6 * mm
+            self.line(MARGIN, bottom + 3.5 * mm, PAGE_WIDTH - MARGIN, bottom + 3.5 * mm)
+            self.drawString(MARGIN, bottom, footer_left)
+            self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"第 {number} 页 / 共 {total} 页")
+            self.restoreState()
+
+    return _Canvas
+
+
+def build_pdf(setup: PageSetup, story: Sequence[Flowable]) -> bytes:
+    """Lay out ``story`` on A4 pages with header and footer; return the PDF bytes."""
+    shanghai(setup.issued_at)  # refuse a naive time before doing any work
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=f"{setup.title_zh} / {setup.title_en} {setup.reference}",
+        author=setup.platform_name,
+        subject=setup.title_en,
+        creator=setup.platform_name,
+        invariant=1,
+        pageCompression=1,
+        lang="zh-CN",
+    )
+    doc.build(list(story), canvasmaker=_canvas_maker(setup))
+    return buffer.getvalue()

@@ -1,0 +1,113 @@
+"""The receipt (确认回执, 《电子招标投标办法》第二十七条) a bidder gets the moment its package is in.
+
+Two forms of the same facts: a signed JSON (a JWS, RFC 7515, by the platform's document-signing
+certificate with its chain in ``x5c``) carrying an RFC 3161 timestamp token from the platform TSA
+over the receipt's canonical JSON; and a platform-signed PDF (PAdES) for people. Both name the
+project, lot, bidder, version, the ciphertext's SHA-256 and size.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bidding.clock import Clock
+from bidding.db.models import Bid, Lot, Organization, Project
+from bidding.documents.receipt import ReceiptData, render_receipt
+from bidding.pki.documents import DocumentSigner
+from bidding.pki.keystore import PlatformKeys
+from bidding.services.submission import PACKAGE_RETENTION as RECEIPT_RETENTION
+from bidding.services.submission import Submitted
+from crypto import jws
+from storage import ObjectStore
+
+
+def canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def receipt_core(bid: Bid, lot: Lot, project: Project, bidder: Organization) -> dict[str, Any]:
+    return {
+        "type": "tender-receipt",
+        "receipt_number": bid.receipt_number,
+        "project": {"id": str(project.id), "code": project.code, "name": project.name},
+        "lot": {"id": str(lot.id), "code": lot.code, "name": lot.name},
+        "bidder": {"name": bidder.name, "credit_code": bidder.credit_code},
+        "version": bid.version,
+        "ciphertext_sha256": bid.sha256,
+        "size": bid.size,
+        "package_digest": bid.package_digest,
+        "submitted_at": bid.submitted_at.isoformat(),
+        "uploader_certificate_sha256": bid.uploader_fingerprint,
+    }
+
+
+def signed_receipt(keys: PlatformKeys, clock: Clock, core: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The JWS receipt: the core, a TSA token over its canonical JSON, signed by the platform."""
+    now = clock.now()
+    token = keys.tsa.timestamp(hashlib.sha256(canonical(core)).digest(), now)
+    payload = {
+        **core,
+        "timestamp": {
+            "token": base64.b64encode(token).decode(),
+            "hashed": "sha256 of the canonical JSON of every other field",
+            "gen_time": now.isoformat(),
+            "tsa": keys.tsa_cert.subject.rfc4514_string(),
+        },
+    }
+    chain = [keys.signer_cert, *keys.ca.chain]
+    return jws.sign(canonical(payload), keys.signer_key, chain, typ="bidding-receipt+jws"), payload
+
+
+async def issue_receipt(
+    session: AsyncSession,
+    submitted: Submitted,
+    *,
+    keys: PlatformKeys,
+    clock: Clock,
+    signer: DocumentSigner,
+    store: ObjectStore,
+) -> dict[str, Any]:
+    """Sign the JSON receipt and the PDF receipt of a just-submitted bid; both are kept with the bid."""
+    bid = submitted.bid
+    core = receipt_core(bid, submitted.lot, submitted.project, submitted.organization)
+    token, payload = signed_receipt(keys, clock, core)
+    bid.receipt_jws = token
+    pdf = render_receipt(
+        ReceiptData(
+            receipt_number=bid.receipt_number,
+            project_code=submitted.project.code,
+            project_name=submitted.project.name,
+            lot_code=submitted.lot.code,
+            lot_name=submitted.lot.name,
+            bidder_name=submitted.organization.name,
+            bidder_credit_code=submitted.organization.credit_code,
+            version=bid.version,
+            submitted_at=bid.submitted_at,
+            ciphertext_sha256=bid.sha256,
+            size_bytes=bid.size,
+            package_digest=bid.package_digest,
+            timestamp_time=datetime.fromisoformat(payload["timestamp"]["gen_time"]),
+            tsa_name=payload["timestamp"]["tsa"],
+            uploader_fingerprint=bid.uploader_fingerprint,
+            issued_at=clock.now(),
+        )
+    )
+    signed = await signer.sign(pdf, reason="投标文件接收回执 / tender receipt")
+    key = f"receipts/{bid.lot_id}/{bid.id}.pdf"
+
+    async def body() -> AsyncIterator[bytes]:
+        yield signed
+
+    await store.put(
+        key, body(), content_type="application/pdf", retain_until=bid.submitted_at + RECEIPT_RETENTION, overwrite=False
+    )
+    bid.receipt_pdf_key = key
+    await session.flush()
+    return payload

@@ -1,0 +1,470 @@
+"""Tender submission (投标, 《电子招标投标办法》第二十六、二十七条): resumable uploads of sealed packages,
+their verification without any key, versions (replace, withdraw) and the deadline.
+
+Rules enforced here, from the clock, whatever jobs have or have not run:
+
+* a package is accepted only if its last byte arrives before the lot's bid deadline — a chunk that
+  finishes arriving at or after the deadline is refused, also for an upload begun before it;
+* a package must be a sealed package (``crypto.sealed``) for this project, lot and bidder, with the
+  uploading certificate among its recipients and a valid signature of the bidder: anything else
+  is refused with its own error and nothing is stored as a bid;
+* the newest active version counts; a bidder may replace or withdraw until the deadline;
+* packages are written once, under retention, and nothing here can decrypt them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bidding.audit import Actor, record
+from bidding.db.models import Bid, BidUpload, Lot, Organization, Project
+from bidding.domain.projects import Phase, lot_phase
+from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bidding.pki.verifier import CertificateVerifier
+from crypto.errors import CryptoError
+from crypto.login import certificate_fingerprint
+from crypto.sealed import MAGIC, PackageInfo, PackageVerifier, SealedError
+from crypto.subject import parse_subject
+from storage import ObjectStore, StorageError
+
+log = logging.getLogger("bidding.submission")
+
+PACKAGE_RETENTION: Final = timedelta(days=15 * 365)
+DIRECT_URL_LIFETIME: Final = timedelta(hours=1)
+CHUNK_KEY: Final = "bid-uploads/{upload}/{index:06d}"
+DIRECT_KEY: Final = "bid-uploads/{upload}/direct"
+
+
+class DeadlinePassed(Conflict):
+    code = "deadline_passed"
+    message_zh = "投标截止时间已过，不再接收投标文件"
+    message_en = "The bid deadline has passed; no more packages are accepted"
+
+
+class WrongPhase(Conflict):
+    code = "wrong_phase"
+    message_zh = "标段当前阶段不接收投标"
+    message_en = "The lot does not accept bids in its current phase"
+
+
+class UploadNotYours(Forbidden):
+    code = "upload_not_yours"
+    message_zh = "该上传属于其他投标人或其他证书"
+    message_en = "This upload belongs to another bidder or certificate"
+
+
+class ChunkDuplicate(Conflict):
+    code = "chunk_duplicate"
+    message_zh = "该分片已接收"
+    message_en = "This chunk has already been received"
+
+
+class ChunkOutOfOrder(Conflict):
+    code = "chunk_out_of_order"
+    message_zh = "分片顺序错误"
+    message_en = "Chunks must arrive in order"
+
+
+class ChunkTooLarge(InvalidInput):
+    code = "chunk_too_large"
+    status = 413
+    message_zh = "分片过大"
+    message_en = "The chunk is too large"
+
+
+class ChunkSizeMismatch(InvalidInput):
+    code = "chunk_size_mismatch"
+    message_zh = "分片大小与约定不符"
+    message_en = "The chunk size does not match the upload"
+
+
+class UploadClosed(Conflict):
+    code = "upload_closed"
+    message_zh = "该上传已结束"
+    message_en = "This upload is already finished"
+
+
+class PackageRejected(InvalidInput):
+    """The package is not a valid sealed bid for this lot and bidder (办法 26: refused with a message)."""
+
+    code = "package_rejected"
+    message_zh = "投标文件未通过校验，已拒收"
+    message_en = "The bid package was refused"
+
+
+class PackageWrongLot(PackageRejected):
+    code = "package_wrong_lot"
+
+
+class PackageWrongBidder(PackageRejected):
+    code = "package_wrong_bidder"
+
+
+class PackageRecipientNotBidder(PackageRejected):
+    code = "package_recipient_not_bidder"
+
+
+class PackageSignerInvalid(PackageRejected):
+    code = "package_signer_invalid"
+
+
+class PackageSizeMismatch(PackageRejected):
+    code = "package_size_mismatch"
+
+
+class PackageFormatError(PackageRejected):
+    """The bytes are not a sound sealed package; ``format_code`` is the crypto.sealed reason."""
+
+    code = "package_invalid"
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who is uploading: the organisation and the certificate of the session."""
+
+    organization_id: uuid.UUID
+    fingerprint: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class UploadState:
+    upload: BidUpload
+    bid: Bid | None = None
+
+
+def _sealed_error(exc: SealedError) -> PackageFormatError:
+    # Each cause keeps its own code (not_a_package, truncated, signature_invalid, …) in the details.
+    return PackageFormatError(
+        f"{exc.code}: {exc.message}",
+        f"{exc.code}：{exc.message}",
+        details=[{"reason": exc.code}],
+    )
+
+
+async def open_lot(session: AsyncSession, lot_id: uuid.UUID, now: datetime) -> tuple[Lot, Project]:
+    """The lot and its project if it accepts bids at ``now``; the reason otherwise."""
+    lot = await session.scalar(
+        select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.lots))
+    )
+    if lot is None or lot.project.status.value == "draft":
+        raise NotFound(f"no lot {lot_id}", f"没有标段 {lot_id}")
+    phase = lot_phase(
+        lot.project.status, tender_start_at=lot.project.tender_start_at, bid_deadline=lot.bid_deadline, now=now
+    )
+    if phase is Phase.OPENING or (lot.bid_deadline is not None and now >= lot.bid_deadline):
+        raise DeadlinePassed(
+            f"the deadline of lot {lot.code} was {lot.bid_deadline.isoformat() if lot.bid_deadline else '?'}",
+            f"标段 {lot.code} 的投标截止时间为 {lot.bid_deadline.isoformat() if lot.bid_deadline else '?'}",
+        )
+    if phase is not Phase.TENDERING:
+        raise WrongPhase(f"lot {lot.code} is in phase {phase.value}", f"标段 {lot.code} 处于 {phase.value} 阶段")
+    return lot, lot.project
+
+
+async def start_upload(
+    session: AsyncSession,
+    uploader: Uploader,
+    lot_id: uuid.UUID,
+    *,
+    size: int,
+    mode: str,
+    chunk_size: int,
+    max_size: int,
+    now: datetime,
+) -> BidUpload:
+    lot, project = await open_lot(session, lot_id, now)
+    if mode not in ("chunked", "direct"):
+        raise InvalidInput("mode is chunked or direct", "mode 须为 chunked 或 direct")
+    if not 0 < size <= max_size:
+        raise InvalidInput(f"size must be 1 to {max_size} bytes", f"文件大小须为 1 至 {max_size} 字节")
+    upload = BidUpload(
+        lot_id=lot.id,
+        organization_id=uploader.organization_id,
+        fingerprint=uploader.fingerprint,
+        mode=mode,
+        size=size,
+        chunk_size=chunk_size,
+        received=0,
+        next_chunk=0,
+        status="open",
+        created_at=now,
+    )
+    session.add(upload)
+    await session.flush()
+    record(
+        session,
+        uploader.actor,
+        "bid_upload.started",
+        object_type="lot",
+        object_id=str(lot.id),
+        details={"upload": str(upload.id), "size": size, "mode": mode},
+        embargo_project_id=project.id,
+    )
+    return upload
+
+
+async def own_upload(
+    session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, *, lock: bool = True
+) -> BidUpload:
+    query = select(BidUpload).where(BidUpload.id == upload_id)
+    upload = await session.scalar(query.with_for_update() if lock else query)
+    if upload is None:
+        raise NotFound(f"no upload {upload_id}", f"没有上传 {upload_id}")
+    if upload.organization_id != uploader.organization_id or upload.fingerprint != uploader.fingerprint:
+        raise UploadNotYours()
+    return upload
+
+
+def staged_keys(upload: BidUpload) -> list[str]:
+    """Where the bytes of an upload wait until it is complete."""
+    if upload.mode == "direct":
+        return [DIRECT_KEY.format(upload=upload.id)]
+    return [CHUNK_KEY.format(upload=upload.id, index=i) for i in range(upload.next_chunk)]
+
+
+def _check_open(upload: BidUpload) -> None:
+    if upload.status != "open":
+        raise UploadClosed(f"the upload is {upload.status}", f"该上传状态为 {upload.status}")
+
+
+async def receive_chunk(
+    session: AsyncSession,
+    store: ObjectStore,
+    uploader: Uploader,
+    upload_id: uuid.UUID,
+    index: int,
+    data: bytes,
+    now: Callable[[], datetime],
+) -> BidUpload:
+    """Store chunk ``index``; the time that counts is after its last byte was read (``now()`` here)."""
+    upload = await own_upload(session, uploader, upload_id)
+    _check_open(upload)
+    if upload.mode != "chunked":
+        raise InvalidInput("this upload goes straight to the store; complete it instead", "该上传为直传模式")
+    arrived = now()
+    await open_lot(session, upload.lot_id, arrived)
+    if index < upload.next_chunk:
+        raise ChunkDuplicate(
+            f"chunk {index} was already received; the next is {upload.next_chunk}",
+            f"分片 {index} 已接收，下一个为 {upload.next_chunk}",
+        )
+    if index > upload.next_chunk:
+        raise ChunkOutOfOrder(
+            f"expected chunk {upload.next_chunk}, got {index}", f"应上传分片 {upload.next_chunk}，收到 {index}"
+        )
+    if len(data) > upload.chunk_size:
+        raise ChunkTooLarge(f"chunks are at most {upload.chunk_size} bytes", f"分片不得超过 {upload.chunk_size} 字节")
+    remaining = upload.size - upload.received
+    if len(data) == 0 or len(data) > remaining or (len(data) < upload.chunk_size and len(data) != remaining):
+        raise ChunkSizeMismatch(
+            f"chunk {index} must be {min(upload.chunk_size, remaining)} bytes, got {len(data)}",
+            f"分片 {index} 应为 {min(upload.chunk_size, remaining)} 字节，收到 {len(data)}",
+        )
+    if index == 0 and not data.startswith(MAGIC[:4]):
+        upload.status, upload.error = "rejected", "not_a_package"
+        raise PackageFormatError(
+            "not_a_package: this is not a sealed bid package (unencrypted files are refused, 办法第二十六条)",
+            "not_a_package：不是加密的投标文件（未加密的投标文件将被拒收，电子招标投标办法第二十六条）",
+            details=[{"reason": "not_a_package"}],
+        )
+
+    async def one() -> AsyncIterator[bytes]:
+        yield data
+
+    await store.put(CHUNK_KEY.format(upload=upload.id, index=index), one())
+    upload.received += len(data)
+    upload.next_chunk += 1
+    upload.last_byte_at = arrived
+    return upload
+
+
+@dataclass(frozen=True)
+class Submitted:
+    bid: Bid
+    info: PackageInfo
+    lot: Lot
+    project: Project
+    organization: Organization
+
+
+async def assemble(
+    session: AsyncSession,
+    store: ObjectStore,
+    verifier: CertificateVerifier,
+    uploader: Uploader,
+    upload: BidUpload,
+    *,
+    now: datetime,
+) -> Submitted:
+    """Verify the whole package while copying it to its final, retained place; then record the bid.
+
+    Runs once every byte is in (the last chunk arrived, or a direct upload was completed); the
+    package is judged by the time its last byte arrived, which the caller checked.
+    """
+    lot = await session.scalar(select(Lot).where(Lot.id == upload.lot_id).options(selectinload(Lot.project)))
+    org = await session.get(Organization, upload.organization_id)
+    assert lot is not None
+    assert org is not None
+    assert lot.bid_deadline is not None
+    project = lot.project
+    package = PackageVerifier()
+    source_keys = staged_keys(upload)
+    checked: dict[str, PackageInfo] = {}
+
+    async def verified_stream() -> AsyncIterator[bytes]:
+        total = 0
+        for key in source_keys:
+            async for chunk in store.open(key):
+                total += len(chunk)
+                package.update(chunk)
+                yield chunk
+        if total != upload.size:
+            raise PackageSizeMismatch(
+                f"received {total} bytes, announced {upload.size}", f"收到 {total} 字节，声明 {upload.size}"
+            )
+        info = package.finish()
+        _check_binding(info, project, lot, org, upload.fingerprint)
+        validation = await verifier.verify_user_certificate(info.signer_cert)
+        if not validation.ok:
+            raise PackageSignerInvalid(
+                f"the bidder's signing certificate is not valid: {validation.message_en}",
+                f"投标人签名证书无效：{validation.message_zh}",
+            )
+        checked["info"] = info
+
+    version = (
+        int(
+            await session.scalar(
+                select(func.coalesce(func.max(Bid.version), 0)).where(
+                    Bid.lot_id == lot.id, Bid.organization_id == org.id
+                )
+            )
+            or 0
+        )
+        + 1
+    )
+    final_key = f"bids/{lot.id}/{org.id}/v{version}-{uuid.uuid4().hex}.bid"
+    try:
+        stored = await store.put(
+            final_key,
+            verified_stream(),
+            content_type="application/vnd.bidding.sealed-bid",
+            retain_until=lot.bid_deadline + PACKAGE_RETENTION,
+            overwrite=False,
+        )
+    except SealedError as exc:
+        raise _sealed_error(exc) from None
+    info = checked["info"]
+    await session.execute(
+        update(Bid)
+        .where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == "active")
+        .values(status="replaced")
+    )
+    bid = Bid(
+        lot_id=lot.id,
+        organization_id=org.id,
+        version=version,
+        status="active",
+        object_key=final_key,
+        size=stored.size,
+        sha256=stored.sha256 or info.file_sha256.hex(),
+        package_digest=info.digest.hex(),
+        header_sha256=info.header.sha256.hex(),
+        signer_fingerprint=certificate_fingerprint(info.signer_cert),
+        uploader_fingerprint=upload.fingerprint,
+        submitted_at=upload.last_byte_at or now,
+        receipt_number=f"R{now:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
+        receipt_jws="",
+    )
+    session.add(bid)
+    await session.flush()
+    upload.status, upload.bid_id = "completed", bid.id
+    record(
+        session,
+        uploader.actor,
+        "bid.submitted",
+        object_type="lot",
+        object_id=str(lot.id),
+        content_sha256=bid.sha256,
+        details={"bid": str(bid.id), "version": version, "size": bid.size, "upload": str(upload.id)},
+        embargo_project_id=project.id,
+    )
+    return Submitted(bid=bid, info=info, lot=lot, project=project, organization=org)
+
+
+def _check_binding(info: PackageInfo, project: Project, lot: Lot, org: Organization, uploader_fingerprint: str) -> None:
+    header = info.header
+    if header.project_id != str(project.id) or header.lot_id != str(lot.id):
+        raise PackageWrongLot(
+            f"the package is sealed for project {header.project_id} lot {header.lot_id}, not this lot ({lot.id})",
+            f"该投标文件是为项目 {header.project_id} 标段 {header.lot_id} 加密的，不属于本标段",
+        )
+    if header.bidder_credit_code != org.credit_code:
+        raise PackageWrongBidder(
+            f"the package names bidder {header.bidder_credit_code}, not {org.credit_code}",
+            f"投标文件中的投标人 {header.bidder_credit_code} 与上传单位 {org.credit_code} 不符",
+        )
+    if uploader_fingerprint not in {r.cert_sha256 for r in header.recipients}:
+        raise PackageRecipientNotBidder(
+            "none of the package's recipients is your certificate: you could not decrypt it at the opening",
+            "投标文件的接收者中没有您的证书，开标时您将无法解密",
+        )
+    try:
+        subject = parse_subject(info.signer_cert.subject)
+    except CryptoError as exc:
+        raise PackageSignerInvalid(f"the signer certificate: {exc.message}") from None
+    if subject.credit_code != org.credit_code:
+        raise PackageSignerInvalid(
+            f"the package is signed by {subject.credit_code}, not by {org.credit_code}",
+            f"投标文件由 {subject.credit_code} 签名，不是 {org.credit_code}",
+        )
+
+
+async def withdraw(session: AsyncSession, uploader: Uploader, lot_id: uuid.UUID, now: datetime) -> Bid:
+    """Withdraw the active bid (撤回) before the deadline; the package stays stored, marked withdrawn."""
+    lot, project = await open_lot(session, lot_id, now)
+    bid = await session.scalar(
+        select(Bid)
+        .where(Bid.lot_id == lot.id, Bid.organization_id == uploader.organization_id, Bid.status == "active")
+        .with_for_update()
+    )
+    if bid is None:
+        raise NotFound("you have no active bid for this lot", "您在本标段没有有效投标")
+    bid.status, bid.withdrawn_at = "withdrawn", now
+    record(
+        session,
+        uploader.actor,
+        "bid.withdrawn",
+        object_type="lot",
+        object_id=str(lot.id),
+        content_sha256=bid.sha256,
+        details={"bid": str(bid.id), "version": bid.version},
+        embargo_project_id=project.id,
+    )
+    return bid
+
+
+async def own_bids(session: AsyncSession, organization_id: uuid.UUID, lot_id: uuid.UUID) -> list[Bid]:
+    rows = await session.scalars(
+        select(Bid).where(Bid.lot_id == lot_id, Bid.organization_id == organization_id).order_by(Bid.version)
+    )
+    return list(rows.all())
+
+
+async def cleanup_staging(store: ObjectStore, upload: BidUpload) -> None:
+    """Remove the staged chunks of a finished upload (best effort; they are never retained)."""
+    for key in staged_keys(upload):
+        try:
+            await store.delete(key)
+        except StorageError as exc:  # leftovers are harmless; a sweep can collect them
+            log.warning("could not remove staged upload data", extra={"key": key, "error": str(exc)})

@@ -1,0 +1,330 @@
+"""Tender submission through the API on both profiles: the whole path from publication to receipt,
+replacement and withdrawal; the deadline to the second (injectable clock); every refusal with its
+own error and nothing stored as a bid; and secrecy before the deadline (办法 21)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asn1crypto import cms
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+
+from bidding.clock import ManualClock
+from bidding.commands.sealing import seal as seal_command
+from crypto import jws
+from crypto.sealed import seal
+from tests.fixtures.parties import Enrolled, logged_in
+from tests.integration.test_tendering import DAY, create_published, relogin
+
+CHUNK = 1024 * 1024  # conftest sets BIDDING_UPLOAD_CHUNK_MIB=1
+FORM = {"price_fen": 4_650_000_00, "duration_days": 365}
+
+
+def sealed(
+    bidder: Enrolled, project: dict[str, Any], lot: dict[str, Any], body: bytes, *, recipient: Enrolled | None = None
+) -> bytes:
+    out = io.BytesIO()
+    seal(
+        json.dumps(FORM).encode(),
+        io.BytesIO(body),
+        out,
+        project_id=project["id"],
+        lot_id=lot["id"],
+        recipients=[(recipient or bidder).cert],
+        signer_key=bidder.key,
+        signer_cert=bidder.cert,
+        now=bidder.cert.not_valid_before_utc + timedelta(minutes=10),
+    )
+    return out.getvalue()
+
+
+async def start(
+    client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, size: int, mode: str = "chunked"
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/bidder/lots/{lot_id}/uploads", json={"size": size, "mode": mode}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def put_chunk(
+    client: httpx.AsyncClient, headers: dict[str, str], upload_id: str, index: int, data: bytes
+) -> httpx.Response:
+    return await client.put(
+        f"/api/bidder/uploads/{upload_id}/chunks/{index}",
+        content=data,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+
+
+async def upload_all(client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, package: bytes) -> httpx.Response:
+    upload = await start(client, headers, lot_id, len(package))
+    response: httpx.Response | None = None
+    for index in range(0, (len(package) + CHUNK - 1) // CHUNK):
+        response = await put_chunk(client, headers, upload["id"], index, package[index * CHUNK : (index + 1) * CHUNK])
+        if response.status_code != 200:
+            return response
+    assert response is not None
+    return response
+
+
+@pytest.fixture
+async def scene(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
+    p: dict[str, Any] = {"users": {}}
+    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
+        user, session = await logged_in(client, admin_headers, kind)
+        p["users"][name], p[name] = user, session.headers
+    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    for name in ("bidder", "other"):
+        user, session = await logged_in(client, admin_headers, "bidder")
+        p["users"][name], p[name] = user, session.headers
+    p["project"] = await create_published(client, p, clock.now())
+    p["lot"], p["lot2"] = p["project"]["lots"]
+    return p
+
+
+async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
+    client: httpx.AsyncClient, scene: dict[str, Any], tmp_path: Path, platform: Any
+) -> None:
+    bidder: Enrolled = scene["users"]["bidder"]
+    headers, lot = scene["bidder"], scene["lot"]
+    docs = (await client.get(f"/api/public/projects/{scene['project']['id']}/documents")).json()
+    assert (await client.get(f"/api/public/documents/{docs[0]['id']}", headers=headers)).status_code == 200
+
+    # Seal with the CLI, as a bidder would on its own machine.
+    (tmp_path / "key.pem").write_bytes(
+        bidder.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "cert.pem").write_bytes(bidder.cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "form.json").write_text(json.dumps(FORM))
+    (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 technical proposal " + bytes(range(256)) * 10_000)
+    result = CliRunner().invoke(
+        seal_command,
+        [
+            "--form",
+            str(tmp_path / "form.json"),
+            "--recipient",
+            str(tmp_path / "cert.pem"),
+            "--cert",
+            str(tmp_path / "cert.pem"),
+            "--key",
+            str(tmp_path / "key.pem"),
+            "--project",
+            scene["project"]["id"],
+            "--lot",
+            lot["id"],
+            "--out",
+            str(tmp_path / "bid.bid"),
+            str(tmp_path / "技术标.pdf"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    package = (tmp_path / "bid.bid").read_bytes()
+    assert len(package) > 2 * CHUNK
+
+    upload = await start(client, headers, lot["id"], len(package))
+    assert upload["chunk_size"] == CHUNK
+    assert (await put_chunk(client, headers, upload["id"], 0, package[:CHUNK])).status_code == 200
+    assert (await put_chunk(client, headers, upload["id"], 1, package[CHUNK : 2 * CHUNK])).status_code == 200
+    # The connection drops here; the client asks where to resume.
+    state = (await client.get(f"/api/bidder/uploads/{upload['id']}", headers=headers)).json()
+    assert (state["received"], state["next_chunk"], state["status"]) == (2 * CHUNK, 2, "open")
+    done = None
+    for index in range(2, (len(package) + CHUNK - 1) // CHUNK):
+        done = await put_chunk(client, headers, upload["id"], index, package[index * CHUNK : (index + 1) * CHUNK])
+        assert done.status_code == 200, done.text
+    assert done is not None
+    body = done.json()
+    assert body["status"] == "completed" and body["bid"]["version"] == 1
+    assert body["bid"]["sha256"] == hashlib.sha256(package).hexdigest()
+
+    # The receipt: a JWS by the platform, chained to its root, with a TSA token over the receipt.
+    bid_id = body["bid"]["id"]
+    receipt = (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=headers)).json()
+    verified = jws.verify(receipt["jws"])
+    signer, issuing, root = verified.chain
+    assert root == platform.keys.ca.root_cert
+    signer.verify_directly_issued_by(issuing)
+    issuing.verify_directly_issued_by(root)
+    data = verified.json()
+    assert (data["lot"]["id"], data["version"], data["size"]) == (lot["id"], 1, len(package))
+    assert data["bidder"]["credit_code"] == bidder.credit_code
+    assert data["ciphertext_sha256"] == hashlib.sha256(package).hexdigest()
+    core = {k: v for k, v in data.items() if k != "timestamp"}
+    token = cms.ContentInfo.load(base64.b64decode(data["timestamp"]["token"]))
+    imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]["hashed_message"].native
+    canonical = json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert imprint == hashlib.sha256(canonical).digest()
+    pdf = await client.get(f"/api/bidder/bids/{bid_id}/receipt.pdf", headers=headers)
+    assert pdf.status_code == 200
+    report = (
+        await client.post("/api/verify/pdf", content=pdf.content, headers={"Content-Type": "application/pdf"})
+    ).json()
+    assert report["verdict"] == "TOTAL_PASSED", report
+
+    # Replace: the newest version counts.
+    second = await upload_all(client, headers, lot["id"], sealed(bidder, scene["project"], lot, b"revised"))
+    assert second.status_code == 200, second.text
+    versions = (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=headers)).json()
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "replaced"), (2, "active")]
+    # Withdraw.
+    withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=headers)
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert (await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=headers)).status_code == 404
+
+
+async def test_deadline_to_the_second(client: httpx.AsyncClient, scene: dict[str, Any], clock: ManualClock) -> None:
+    bidder: Enrolled = scene["users"]["bidder"]
+    lot = scene["lot"]
+    deadline = datetime.fromisoformat(lot["bid_deadline"])
+    package = sealed(bidder, scene["project"], lot, b"x" * (CHUNK + 10))
+    # One upload finishes a second before the deadline, another starts before it and finishes a second after.
+    clock.set(deadline - timedelta(minutes=5))
+    await relogin(client, scene)
+    headers = scene["bidder"]
+    early = await start(client, headers, lot["id"], len(package))
+    late = await start(client, headers, lot["id"], len(package))
+    assert (await put_chunk(client, headers, early["id"], 0, package[:CHUNK])).status_code == 200
+    assert (await put_chunk(client, headers, late["id"], 0, package[:CHUNK])).status_code == 200
+    clock.set(deadline - timedelta(seconds=1))
+    on_time = await put_chunk(client, headers, early["id"], 1, package[CHUNK:])
+    assert on_time.status_code == 200 and on_time.json()["status"] == "completed", on_time.text
+    clock.set(deadline + timedelta(seconds=1))
+    too_late = await put_chunk(client, headers, late["id"], 1, package[CHUNK:])
+    assert (too_late.status_code, too_late.json()["error"]["code"]) == (409, "deadline_passed")
+    assert (
+        await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 10}, headers=headers)
+    ).status_code == 409
+    assert (await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=headers)).status_code == 409
+    versions = (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=headers)).json()
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "active")]
+
+
+async def test_direct_upload_to_the_store(client: httpx.AsyncClient, scene: dict[str, Any]) -> None:
+    bidder: Enrolled = scene["users"]["bidder"]
+    headers, lot = scene["bidder"], scene["lot"]
+    package = sealed(bidder, scene["project"], lot, b"large body " * 50_000)
+    upload = await start(client, headers, lot["id"], len(package), mode="direct")
+    url = upload["upload_url"]
+    assert url
+    if url.startswith(str(client.base_url)):  # the local store's signed URL is served by the app itself
+        put = await client.put(url, content=package, headers={"Content-Type": "application/octet-stream"})
+    else:  # a presigned S3 URL: straight to the S3 endpoint, not through the app
+        async with httpx.AsyncClient() as s3:
+            put = await s3.put(url, content=package, headers={"Content-Type": "application/octet-stream"})
+    assert put.status_code in (200, 201), put.text
+    done = await client.post(f"/api/bidder/uploads/{upload['id']}/complete", headers=headers)
+    assert done.status_code == 200, done.text
+    assert done.json()["bid"]["sha256"] == hashlib.sha256(package).hexdigest()
+
+
+async def test_each_bad_package_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    bidder: Enrolled = scene["users"]["bidder"]
+    other: Enrolled = scene["users"]["other"]
+    headers, lot, lot2 = scene["bidder"], scene["lot"], scene["lot2"]
+
+    async def refused(package: bytes) -> tuple[int, str, str]:
+        response = await upload_all(client, headers, lot["id"], package)
+        error = response.json()["error"]
+        reason = (error.get("details") or [{}])[0].get("reason", "")
+        return response.status_code, error["code"], reason
+
+    assert await refused(sealed(bidder, scene["project"], lot2, b"for the other lot")) == (400, "package_wrong_lot", "")
+    assert await refused(sealed(bidder, scene["project"], lot, b"b", recipient=other)) == (
+        400,
+        "package_recipient_not_bidder",
+        "",
+    )
+    good = sealed(bidder, scene["project"], lot, b"body" * 1000)
+    trailer = good.rindex(b"BSIG") if b"BSIG" in good else len(good) - 600
+    assert (await refused(good[:trailer]))[:2] == (400, "package_invalid")  # no signature trailer
+    signed_by_other = sealed(other, scene["project"], lot, b"b", recipient=bidder)
+    assert (await refused(signed_by_other))[1] in {"package_wrong_bidder", "package_signer_invalid"}
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("投标文件.txt", "unencrypted bid")
+    assert await refused(plain.getvalue()) == (400, "package_invalid", "not_a_package")
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 1
+    assert (await refused(bytes(flipped)))[:2] == (400, "package_invalid")
+
+    # Chunk protocol errors.
+    upload = await start(client, headers, lot["id"], len(good))
+    too_big = await put_chunk(client, headers, upload["id"], 0, good[:CHUNK] + b"x" * (CHUNK + 1))
+    assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "chunk_too_large")
+    big = sealed(bidder, scene["project"], lot, b"y" * (2 * CHUNK))
+    upload = await start(client, headers, lot["id"], len(big))
+    out_of_order = await put_chunk(client, headers, upload["id"], 1, big[CHUNK : 2 * CHUNK])
+    assert (out_of_order.status_code, out_of_order.json()["error"]["code"]) == (409, "chunk_out_of_order")
+    assert (await put_chunk(client, headers, upload["id"], 0, big[:CHUNK])).status_code == 200
+    duplicate = await put_chunk(client, headers, upload["id"], 0, big[:CHUNK])
+    assert (duplicate.status_code, duplicate.json()["error"]["code"]) == (409, "chunk_duplicate")
+    short = await put_chunk(client, headers, upload["id"], 1, big[CHUNK : CHUNK + 10])
+    assert short.json()["error"]["code"] == "chunk_size_mismatch"
+    # Another bidder cannot continue this upload, even knowing its id.
+    stolen = await put_chunk(client, scene["other"], upload["id"], 1, big[CHUNK : 2 * CHUNK])
+    assert (stolen.status_code, stolen.json()["error"]["code"]) == (403, "upload_not_yours")
+    assert (await client.get(f"/api/bidder/uploads/{upload['id']}", headers=scene["other"])).status_code == 403
+
+    assert (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=headers)).json() == []
+
+    # Wrong phase: a draft lot does not exist for bidders, a terminated project takes no bids.
+    project2 = await create_published(client, scene, datetime.now(UTC))
+    await client.post(
+        f"/api/agent/projects/{project2['id']}/terminate",
+        json={"kind": "termination", "title": "终止", "body": "终止"},
+        headers=scene["agent"],
+    )
+    closed = await client.post(
+        f"/api/bidder/lots/{project2['lots'][0]['id']}/uploads", json={"size": 100}, headers=headers
+    )
+    assert (closed.status_code, closed.json()["error"]["code"]) == (409, "wrong_phase")
+    # Only bidders upload.
+    assert (
+        await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 1}, headers=scene["agent"])
+    ).status_code == 403
+    assert (await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 1})).status_code == 401
+    bad_size = await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 0}, headers=headers)
+    assert bad_size.status_code == 400
+
+
+async def test_nobody_learns_who_or_how_many_bid(
+    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str], clock: ManualClock
+) -> None:
+    bidder: Enrolled = scene["users"]["bidder"]
+    lot = scene["lot"]
+    done = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, scene["project"], lot, b"secret"))
+    assert done.status_code == 200
+    # The other bidder, the agent, the tenderer and the public see nothing of it.
+    assert (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=scene["other"])).json() == []
+    bid_id = done.json()["bid"]["id"]
+    assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=scene["other"])).status_code == 404
+    texts = [
+        (await client.get(f"/api/agent/projects/{scene['project']['id']}", headers=scene["agent"])).text,
+        (await client.get(f"/api/public/projects/{scene['project']['id']}")).text,
+        (await client.get("/api/public/announcements", params={"project_id": scene["project"]["id"]})).text,
+    ]
+    for text in texts:
+        assert bidder.credit_code not in text and bidder.org_name not in text and bid_id not in text
+    trail = (await client.get("/api/admin/audit-events", params={"object_id": lot["id"]}, headers=admin_headers)).json()
+    assert [e for e in trail if e["action"].startswith(("bid.", "bid_upload."))] == []
+    # After every deadline of the project the trail is complete.
+    clock.advance(30 * DAY)
+    trail = (await client.get("/api/admin/audit-events", params={"object_id": lot["id"]}, headers=admin_headers)).json()
+    assert {"bid_upload.started", "bid.submitted"} <= {e["action"] for e in trail}
