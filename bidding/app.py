@@ -36,6 +36,9 @@ from bidding.jobs.registry import registry
 from bidding.jobs.worker import running_workers
 from bidding.runtime import start_platform
 from bidding.settings import Settings
+from opening_room.hub import Hub
+from opening_room.service import OpeningRoom
+from opening_room.ws import opening_socket
 
 log = logging.getLogger("bidding.app")
 
@@ -46,11 +49,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with start_platform(settings, clock=app.state.clock) as platform:
+        async with contextlib.AsyncExitStack() as stack:
+            platform = await stack.enter_async_context(start_platform(settings, clock=app.state.clock))
             app.state.platform = platform
             app.state.authenticator = Authenticator(
                 admin_token=settings.resolved_secret("admin_token"), sessions=platform.login.sessions
             )
+            hub = Hub(platform.redis, settings.redis_key("opening"))
+            room = OpeningRoom(platform.sessions, platform.store, platform.clock, hub.notify)
+            app.state.opening_room, app.state.opening_hub = room, hub
+            await stack.enter_async_context(hub.running(room))
             if settings.run_worker_in_process:
                 async with running_workers(platform, registry):
                     log.info("platform ready (worker in-process)", extra={"base_url": settings.effective_base_url})
@@ -74,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             AgentController,
             BidderController,
             MeController,
+            opening_socket,
         ],
     )
     frontend: Path = settings.effective_frontend_dir

@@ -4,9 +4,12 @@ A4 portrait; a header with the platform name and the document title; a footer wi
 reference and "第 N 页 / 共 M 页"; a bilingual title; key-value tables and data tables whose cells
 wrap long Chinese text and whose header row repeats on every page.
 
-Chinese text uses reportlab's CID font ``STSong-Light`` (Adobe-GB1, encoding UniGB-UCS2-H): the
-font is not embedded — every PDF reader ships or substitutes a Simplified Chinese font for it — and
-the text stays extractable (copy, search, ``pdftotext``). Hex digests use the standard Courier.
+By default Chinese text uses reportlab's CID font ``STSong-Light`` (Adobe-GB1, encoding
+UniGB-UCS2-H): no font file is needed and the text stays extractable (copy, search, ``pdftotext``),
+but the font is not embedded — the reader supplies a Simplified Chinese font (Acrobat's Asian font
+pack, the system's CJK fonts). :func:`use_font` switches to a TrueType font file (e.g. Debian's
+``fonts-wqy-microhei``) embedded as a subset, so the PDF renders the same everywhere. Hex digests
+use the standard Courier.
 
 Output is deterministic: reportlab runs in invariant mode and the PDF's creation date is the
 document's own issue time, so the same data gives the same bytes.
@@ -18,6 +21,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Final, TypeAlias
 from xml.sax.saxutils import escape
 
@@ -28,8 +32,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
 FONT: Final = "STSong-Light"
 MONO: Final = "Courier"
@@ -46,12 +52,19 @@ Cell: TypeAlias = str | Flowable
 """A table cell: plain text (escaped, wrapped) or a ready flowable (e.g. from :func:`markup`)."""
 
 
-def _register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+EMBEDDED_FONT: Final = "BiddingCJK"  # the name :func:`use_font` registers a TrueType file under
+
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+_current_font = FONT
 
 
-_register_fonts()
+class DocumentFontError(ValueError):
+    """The configured font file is missing or cannot be used; the message says which and why."""
+
+
+def current_font() -> str:
+    """Name of the font Chinese text is set in: ``STSong-Light`` or :data:`EMBEDDED_FONT`."""
+    return _current_font
 
 
 def _style(name: str, size: float, *, leading: float | None = None, **kwargs: Any) -> ParagraphStyle:
@@ -73,6 +86,34 @@ LABEL: Final = _style("label", 8.5, textColor=colors.HexColor("#333333"))
 TITLE: Final = _style("title", 17, alignment=TA_CENTER, spaceAfter=1 * mm)
 SUBTITLE: Final = _style("subtitle", 11, alignment=TA_CENTER, spaceAfter=4 * mm, textColor=colors.HexColor("#444444"))
 HEADING: Final = _style("heading", 11.5, spaceBefore=4 * mm, spaceAfter=2 * mm)
+_STYLES: Final = (BODY, SMALL, CELL, LABEL, TITLE, SUBTITLE, HEADING)
+
+
+def use_font(path: str | Path | None, *, subfont_index: int = 0) -> str:
+    """Set Chinese text in the TrueType font at ``path`` (``.ttf``, or ``.ttc`` with ``subfont_index``),
+    embedded as a subset; ``None`` goes back to the built-in CID font. Returns the font name in use.
+
+    Call it once at start-up, before rendering (it changes module state). Fonts with PostScript (CFF)
+    outlines, such as Noto Sans CJK, are not supported by reportlab: use a TrueType font such as
+    WenQuanYi Micro Hei (``/usr/share/fonts/truetype/wqy/wqy-microhei.ttc``).
+    """
+    global _current_font
+    if path is None:
+        name = FONT
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise DocumentFontError(f"document font {file} does not exist (install it, or configure no font)")
+        try:
+            font = TTFont(EMBEDDED_FONT, str(file), subfontIndex=subfont_index)
+        except (TTFError, OSError, ValueError) as exc:
+            raise DocumentFontError(f"document font {file} cannot be used: {exc}") from None
+        pdfmetrics.registerFont(font)
+        name = EMBEDDED_FONT
+    for style in _STYLES:
+        style.fontName = name
+    _current_font = name
+    return name
 
 
 def shanghai(value: datetime) -> str:
@@ -230,7 +271,7 @@ def _canvas_maker(setup: PageSetup) -> Callable[..., Canvas]:
             self.setStrokeColor(_GRID)
             self.setLineWidth(0.5)
             top = PAGE_HEIGHT - MARGIN + 5 * mm
-            self.setFont(FONT, 8)
+            self.setFont(_current_font, 8)
             self.setFillColor(colors.HexColor("#444444"))
             self.drawString(MARGIN, top + 1.5 * mm, setup.platform_name)
             self.drawRightString(PAGE_WIDTH - MARGIN, top + 1.5 * mm, f"{setup.title_zh} / {setup.title_en}")
@@ -263,5 +304,8 @@ def build_pdf(setup: PageSetup, story: Sequence[Flowable]) -> bytes:
         pageCompression=1,
         lang="zh-CN",
     )
-    doc.build(list(story), canvasmaker=_canvas_maker(setup))
+    try:
+        doc.build(list(story), canvasmaker=_canvas_maker(setup))
+    except LayoutError as exc:  # e.g. a single table cell taller than a page
+        raise ValueError(f"{setup.title_en} {setup.reference}: content does not fit on A4 pages: {exc}") from None
     return buffer.getvalue()

@@ -41,7 +41,7 @@ DecryptionResult = Literal["decrypted", "bidder_fault", "platform_fault", "pendi
 DEPOSIT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "received": ("已缴纳", "Received"),
     "not_received": ("未缴纳", "Not received"),
-    "guarantee": ("保函", "Bank guarantee"),
+    "guarantee": ("保函", "Guarantee"),
     "exempt": ("无需缴纳", "Not required"),
 }
 DECRYPTION_LABELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -166,7 +166,7 @@ def _bidders_table(d: OpeningRecordData) -> Flowable:
         rows.append(
             [str(b.order), f"{b.name}\n{b.credit_code}", f"{zh}\n{en}", _decryption_cell(b), price_cell(b.price_fen)]
         )
-    return data_table(header, rows, [0.5, 3.0, 1.1, 2.4, 3.4], empty="无投标人 / No bids were received")
+    return data_table(header, rows, [0.5, 2.9, 1.3, 2.4, 3.3], empty="无投标人 / No bids were received")
 
 
 def _form_tables(d: OpeningRecordData) -> list[Flowable]:
@@ -183,18 +183,24 @@ def _form_tables(d: OpeningRecordData) -> list[Flowable]:
     return out
 
 
-def _objections(d: OpeningRecordData) -> Flowable:
-    header = [
-        _label("提出人 / 时间", "Raised by / at"),
-        _label("异议内容", "Objection"),
-        _label("答复", "Answer"),
-    ]
-    rows: list[list[layout.Cell]] = []
-    for o in d.objections:
-        answered = o.answered_by + (f"\n{layout.shanghai(o.answered_at)}" if o.answered_at else "")
-        answer = f"{o.answer}\n（{answered}）" if o.answer and answered else o.answer or "未答复 / Not answered"
-        rows.append([f"{o.raised_by}\n{layout.shanghai(o.raised_at)}", o.text, answer])
-    return data_table(header, rows, [2.4, 3.8, 3.8], empty="开标过程中无异议 / No objections were raised")
+def _objections(d: OpeningRecordData) -> list[Flowable]:
+    """One block per objection: paragraphs, not table rows, so a long text can run over pages."""
+    if not d.objections:
+        return [paragraph("开标过程中无异议 / No objections were raised")]
+    out: list[Flowable] = []
+    for number, o in enumerate(d.objections, start=1):
+        out += [
+            text(f"异议 {number} / Objection {number}：{o.raised_by}，{layout.shanghai(o.raised_at)}", layout.LABEL),
+            paragraph(o.text),
+            spacer(1),
+        ]
+        if o.answer:
+            by = "，".join(x for x in (o.answered_by, layout.shanghai(o.answered_at) if o.answered_at else "") if x)
+            out += [text(f"答复 / Answer{'：' + by if by else ''}", layout.LABEL), paragraph(o.answer)]
+        else:
+            out.append(text("未答复 / Not answered", layout.LABEL))
+        out.append(spacer(2.5))
+    return out
 
 
 def _confirmations(d: OpeningRecordData) -> Flowable:
@@ -250,7 +256,7 @@ def render_opening_record(d: OpeningRecordData) -> bytes:
         story += [section("开标一览表其他内容", "Other items of the opening form"), *_form_tables(d)]
     story += [
         section("异议及答复", "Objections and answers"),
-        _objections(d),
+        *_objections(d),
         section("监督人意见", "Supervisor's remarks"),
         paragraph(d.supervisor_remarks or "无 / None"),
         section("投标人确认", "Bidders' confirmation"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import bidding.db.models  # noqa: F401  (registers the tables on the metadata)
+import opening_room.tables  # noqa: F401
 from bidding.db.base import Base
 
 config = context.config

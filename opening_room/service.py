@@ -1,0 +1,768 @@
+"""The opening session of one lot: commands from the host, the bidders and the supervisor, and the
+clock, turned into numbered events (docs/opening-room-protocol.md).
+
+Everything is in the database: the session row (state, last event number) is locked for every
+change, events are numbered without gaps in the same transaction, and a command id answered once is
+answered the same way again. Any app process can therefore serve any client, and a restart loses
+nothing. After each commit the new event number is announced on Redis (see :mod:`opening_room.hub`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bidding.audit import Actor, content_hash, record
+from bidding.clock import Clock
+from bidding.db.models import Bid, Lot, Organization, Project
+from bidding.domain.announcements import AnnouncementKind
+from bidding.domain.forms import FormError, check_values
+from bidding.domain.projects import ProjectStatus
+from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bidding.services.announcements import announce
+from crypto.errors import CryptoError
+from crypto.sealed import KeyCommitmentMismatchError, check_key, open_form_bytes, read_header
+from opening_room.states import COMMANDS, MIN_BIDS, Role, State
+from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession
+from storage import ObjectStore
+
+MAX_ATTEMPTS: Final = 5
+PREFIX_BYTES: Final = 2 * 1024 * 1024  # header + opening form of any package fit in this
+MAX_TEXT: Final = 2000
+
+Notify = Callable[[uuid.UUID, int], Awaitable[None]]
+
+
+class CommandRefused(Conflict):
+    code = "command_refused"
+    message_zh = "当前不能执行该操作"
+    message_en = "This command is not possible now"
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Who is in the room: their role, who they are, and the certificate of their session."""
+
+    role: Role
+    actor: Actor
+    organization_id: uuid.UUID | None = None
+    fingerprint: str | None = None
+    name: str = ""
+
+    def sees(self, audience: str) -> bool:
+        if audience == "public" or self.role in (Role.HOST, Role.SUPERVISOR):
+            return True
+        return self.organization_id is not None and audience == f"org:{self.organization_id}"
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    name: str
+    at: datetime
+    data: dict[str, Any]
+    audience: str
+
+    def message(self) -> dict[str, Any]:
+        return {"type": "event", "seq": self.seq, "name": self.name, "at": self.at.isoformat(), "data": self.data}
+
+
+def _view(e: OpeningEvent) -> EventView:
+    return EventView(e.seq, e.name, e.at, e.data, e.audience)
+
+
+def _text(args: dict[str, Any], key: str) -> str:
+    value = args.get(key)
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+        raise InvalidInput(
+            f"`{key}` must be text of 1 to {MAX_TEXT} characters", f"`{key}` 须为 1 至 {MAX_TEXT} 个字符"
+        )
+    return value.strip()
+
+
+class OpeningRoom:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], store: ObjectStore, clock: Clock, notify: Notify
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._clock = clock
+        self._notify = notify
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    # ------------------------------------------------------------------ reading
+
+    async def lot(self, lot_id: uuid.UUID) -> tuple[Lot, Project]:
+        async with self._sessions() as db:
+            lot = await db.scalar(
+                select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.agent))
+            )
+        if lot is None or lot.project.status is ProjectStatus.DRAFT or lot.bid_deadline is None:
+            raise NotFound(f"no opening for lot {lot_id}", f"标段 {lot_id} 没有开标")
+        return lot, lot.project
+
+    async def events_since(self, lot_id: uuid.UUID, seq: int, who: Participant, limit: int = 1000) -> list[EventView]:
+        async with self._sessions() as db:
+            rows = await db.scalars(
+                select(OpeningEvent)
+                .where(OpeningEvent.lot_id == lot_id, OpeningEvent.seq > seq)
+                .order_by(OpeningEvent.seq)
+                .limit(limit)
+            )
+            return [_view(e) for e in rows.all() if who.sees(e.audience)]
+
+    async def snapshot(self, lot_id: uuid.UUID) -> dict[str, Any]:
+        await self.tick(lot_id)
+        lot, project = await self.lot(lot_id)
+        async with self._sessions() as db:
+            session = await db.get(OpeningSession, lot_id)
+        assert session is not None
+        return {
+            "lot": {
+                "id": str(lot.id),
+                "code": lot.code,
+                "name": lot.name,
+                "project": project.name,
+                "project_code": project.code,
+            },
+            "deadline": lot.bid_deadline.isoformat() if lot.bid_deadline else None,
+            "state": session.state,
+            "last_seq": session.last_seq,
+            "decrypt_ends_at": session.decrypt_ends_at.isoformat() if session.decrypt_ends_at else None,
+            "server_time": self._clock.now().isoformat(),
+        }
+
+    # ------------------------------------------------------------------ writing
+
+    async def _locked(self, db: AsyncSession, lot_id: uuid.UUID) -> OpeningSession:
+        session = await db.scalar(select(OpeningSession).where(OpeningSession.lot_id == lot_id).with_for_update())
+        if session is None:
+            session = OpeningSession(lot_id=lot_id, state=State.WAITING.value, last_seq=0, updated_at=self._clock.now())
+            db.add(session)
+            try:
+                async with db.begin_nested():
+                    await db.flush()
+            except IntegrityError:  # another process created it first
+                session = await db.scalar(
+                    select(OpeningSession).where(OpeningSession.lot_id == lot_id).with_for_update()
+                )
+                assert session is not None
+            else:
+                lot, project = await self.lot(lot_id)
+                self._emit(
+                    db,
+                    session,
+                    "session.opened",
+                    {
+                        "lot": lot.code,
+                        "lot_name": lot.name,
+                        "project": project.name,
+                        "deadline": lot.bid_deadline.isoformat() if lot.bid_deadline else None,
+                    },
+                )
+        return session
+
+    def _emit(
+        self, db: AsyncSession, session: OpeningSession, name: str, data: dict[str, Any], audience: str = "public"
+    ) -> None:
+        db.info["emitted"] = True
+        session.last_seq += 1
+        now = self._clock.now()
+        session.updated_at = now
+        db.add(
+            OpeningEvent(lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=now)
+        )
+
+    async def _commit_and_notify(self, db: AsyncSession, session: OpeningSession) -> None:
+        last, lot_id = session.last_seq, session.lot_id
+        emitted = db.info.pop("emitted", False)
+        await db.commit()
+        if emitted:
+            await self._notify(lot_id, last)
+
+    async def tick(self, lot_id: uuid.UUID) -> None:
+        """Apply what the clock alone decides: extraction at the deadline, the end of the decryption window."""
+        lot, project = await self.lot(lot_id)
+        now = self._clock.now()
+        async with self._sessions() as db:
+            session = await self._locked(db, lot_id)
+            state = State(session.state)
+            assert lot.bid_deadline is not None
+            if state is State.WAITING and now >= lot.bid_deadline:
+                await self._extract(db, session, lot, project)
+            elif state is State.DECRYPTING and session.decrypt_ends_at is not None and now >= session.decrypt_ends_at:
+                await self._close_decryption(db, session, lot)
+            await self._commit_and_notify(db, session)
+
+    async def _extract(self, db: AsyncSession, session: OpeningSession, lot: Lot, project: Project) -> None:
+        """At the deadline every active bid is taken for the opening (办法 29); nothing is decrypted."""
+        if project.status is ProjectStatus.CANCELLED:
+            session.state = State.FAILED.value
+            self._emit(db, session, "session.failed", {"reason": "terminated"})
+            return
+        rows = (
+            await db.execute(
+                select(Bid, Organization)
+                .join(Organization, Bid.organization_id == Organization.id)
+                .where(Bid.lot_id == lot.id, Bid.status == "active")
+                .order_by(Bid.submitted_at, Bid.id)
+            )
+        ).all()
+        signed_in = {
+            o.organization_id: o.signed_in_at
+            for o in (await db.scalars(select(BidOpening).where(BidOpening.lot_id == lot.id))).all()
+        }
+        for order, (bid, _org) in enumerate(rows, start=1):
+            existing = await db.get(BidOpening, bid.id)
+            if existing is None:
+                db.add(
+                    BidOpening(
+                        bid_id=bid.id,
+                        lot_id=lot.id,
+                        organization_id=bid.organization_id,
+                        order_no=order,
+                        status="pending",
+                        attempts=0,
+                        signed_in_at=signed_in.get(bid.organization_id),
+                    )
+                )
+        self._emit(db, session, "bids.extracted", {"count": len(rows)})
+        if len(rows) < MIN_BIDS:
+            session.state = State.EXTRACTED.value
+            self._emit(db, session, "decision.required", {"count": len(rows), "minimum": MIN_BIDS})
+        else:
+            await self._publish_bidders(db, session, lot)
+
+    async def _publish_bidders(self, db: AsyncSession, session: OpeningSession, lot: Lot) -> None:
+        rows = (
+            await db.execute(
+                select(BidOpening, Organization)
+                .join(Organization, BidOpening.organization_id == Organization.id)
+                .where(BidOpening.lot_id == lot.id)
+                .order_by(BidOpening.order_no)
+            )
+        ).all()
+        session.state = State.BIDDERS_PUBLISHED.value
+        bidders = [
+            {
+                "order": o.order_no,
+                "name": org.name,
+                "credit_code": org.credit_code,
+                "deposit": "exempt" if lot.deposit_fen == 0 else "not_checked",
+                "signed_in": o.signed_in_at is not None,
+            }
+            for o, org in rows
+        ]
+        self._emit(db, session, "bidders.published", {"bidders": bidders})
+
+    # ------------------------------------------------------------------ commands
+
+    async def command(
+        self, who: Participant, lot_id: uuid.UUID, command_id: str, name: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run a command once; the same id from the same actor gets the stored answer again."""
+        if not command_id or len(command_id) > 64:
+            raise InvalidInput("a command needs an id of 1 to 64 characters", "命令须带 1 至 64 个字符的编号")
+        await self.tick(lot_id)
+        async with self._sessions() as db:
+            answered = await db.scalar(
+                select(OpeningCommand).where(
+                    OpeningCommand.lot_id == lot_id,
+                    OpeningCommand.actor == who.actor.id,
+                    OpeningCommand.command_id == command_id,
+                )
+            )
+            if answered is not None:
+                return answered.result
+        rule = COMMANDS.get(name)
+        if rule is None:
+            raise InvalidInput(f"unknown command {name!r}", f"未知命令 {name!r}")
+        roles, states = rule
+        if who.role not in roles:
+            raise Forbidden(
+                f"{name} is for the {', '.join(sorted(r.value for r in roles))}",
+                f"{name} 仅限 {', '.join(sorted(r.value for r in roles))}",
+            )
+        lot, project = await self.lot(lot_id)
+        async with self._sessions() as db:
+            session = await self._locked(db, lot_id)
+            state = State(session.state)
+            if state not in states:
+                raise CommandRefused(
+                    f"{name} is not possible while the session is {state.value}",
+                    f"开标处于 {state.value} 状态，不能执行 {name}",
+                )
+            handler = getattr(self, f"_cmd_{name}")
+            result: dict[str, Any] = await handler(db, session, lot, project, who, args)
+            db.add(
+                OpeningCommand(
+                    lot_id=lot_id,
+                    actor=who.actor.id,
+                    command_id=command_id,
+                    name=name,
+                    result=result,
+                    at=self._clock.now(),
+                )
+            )
+            record(
+                db,
+                who.actor,
+                f"opening.{name}",
+                object_type="lot",
+                object_id=str(lot_id),
+                content_sha256=content_hash({"args": _redacted(args)}),
+                details={"command": command_id, "state": session.state},
+            )
+            await self._commit_and_notify(db, session)
+        return result
+
+    async def _own_opening(self, db: AsyncSession, lot: Lot, who: Participant) -> BidOpening:
+        opening = await db.scalar(
+            select(BidOpening)
+            .where(BidOpening.lot_id == lot.id, BidOpening.organization_id == who.organization_id)
+            .with_for_update()
+        )
+        if opening is None:
+            raise NotFound("you have no bid in this opening", "您在本次开标中没有投标")
+        return opening
+
+    async def _cmd_sign_in(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        now = self._clock.now()
+        opening = await db.scalar(
+            select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.organization_id == who.organization_id)
+        )
+        if State(session.state) is State.WAITING:
+            # Before the deadline, who is in the room would tell who bid (办法 21): only the bidder sees it.
+            self._emit(
+                db,
+                session,
+                "bidder.signed_in",
+                {"name": who.name, "at": now.isoformat()},
+                audience=f"org:{who.organization_id}",
+            )
+            return {"signed_in": True}
+        if opening is None:
+            raise NotFound("you have no bid in this opening", "您在本次开标中没有投标")
+        if opening.signed_in_at is None:
+            opening.signed_in_at = now
+            self._emit(db, session, "bidder.signed_in", {"order": opening.order_no, "name": who.name})
+        return {"signed_in": True, "order": opening.order_no}
+
+    async def _cmd_continue(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        reason = _text(args, "reason")
+        self._emit(db, session, "host.continued", {"reason": reason})
+        await self._publish_bidders(db, session, lot)
+        return {"state": session.state}
+
+    async def _cmd_stop(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        reason = _text(args, "reason")
+        session.state = State.FAILED.value
+        self._emit(db, session, "session.failed", {"reason": reason, "by": "host"})
+        return {"state": session.state}
+
+    async def _cmd_start_decryption(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        ends = self._clock.now() + timedelta(minutes=lot.decrypt_window_minutes)
+        session.state, session.decrypt_ends_at = State.DECRYPTING.value, ends
+        self._emit(
+            db, session, "decryption.started", {"ends_at": ends.isoformat(), "minutes": lot.decrypt_window_minutes}
+        )
+        return {"ends_at": ends.isoformat()}
+
+    async def _cmd_pause(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        reason = _text(args, "reason")
+        assert session.decrypt_ends_at is not None
+        remaining = max(0, int((session.decrypt_ends_at - self._clock.now()).total_seconds()))
+        session.state, session.paused_remaining_s, session.decrypt_ends_at = State.PAUSED.value, remaining, None
+        self._emit(db, session, "decryption.paused", {"reason": reason, "remaining_s": remaining})
+        return {"remaining_s": remaining}
+
+    async def _cmd_resume(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        ends = self._clock.now() + timedelta(seconds=session.paused_remaining_s or 0)
+        session.state, session.decrypt_ends_at, session.paused_remaining_s = State.DECRYPTING.value, ends, None
+        self._emit(db, session, "decryption.resumed", {"ends_at": ends.isoformat()})
+        return {"ends_at": ends.isoformat()}
+
+    async def _cmd_extend(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        reason = _text(args, "reason")
+        minutes = args.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
+            raise InvalidInput("`minutes` must be a whole number from 1 to 120", "`minutes` 须为 1 至 120 的整数")
+        if session.decrypt_ends_at is not None:
+            session.decrypt_ends_at += timedelta(minutes=minutes)
+        else:
+            session.paused_remaining_s = (session.paused_remaining_s or 0) + minutes * 60
+        data = {
+            "minutes": minutes,
+            "reason": reason,
+            "ends_at": session.decrypt_ends_at.isoformat() if session.decrypt_ends_at else None,
+        }
+        self._emit(db, session, "decryption.extended", data)
+        return data
+
+    async def _package_prefix(self, bid: Bid) -> bytes:
+        parts: list[bytes] = []
+        async for chunk in self._store.open(bid.object_key, length=min(bid.size, PREFIX_BYTES)):
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def _cmd_get_envelope(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The bidder's CMS recipient blob: it unwraps the data key with its own private key."""
+        opening = await self._own_opening(db, lot, who)
+        bid = await db.get(Bid, opening.bid_id)
+        assert bid is not None
+        header = read_header(io.BytesIO(await self._package_prefix(bid)))
+        blobs = [r.cms for r in header.recipients if r.cert_sha256 == who.fingerprint]
+        if not blobs:
+            raise Forbidden("your certificate is not a recipient of this package", "您的证书不是该投标文件的接收者")
+        return {"envelope": base64.b64encode(blobs[0]).decode(), "bid_sha256": bid.sha256}
+
+    async def _cmd_decrypt(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Check the data key the bidder unwrapped, open the form, verify its signature, record it (办法 30)."""
+        opening = await self._own_opening(db, lot, who)
+        if opening.status == "decrypted":
+            return {"status": "decrypted", "already": True}
+        if opening.attempts >= MAX_ATTEMPTS:
+            raise CommandRefused(f"no attempts left ({MAX_ATTEMPTS})", f"解密次数已用完（{MAX_ATTEMPTS} 次）")
+        try:
+            key = base64.b64decode(str(args.get("data_key", "")), validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise InvalidInput(
+                "`data_key` must be the 32-byte data key, base64", "`data_key` 须为 base64 编码的 32 字节数据密钥"
+            )
+        bid = await db.get(Bid, opening.bid_id)
+        assert bid is not None
+        opening.attempts += 1
+        prefix = await self._package_prefix(bid)
+        try:
+            check_key(read_header(io.BytesIO(prefix)), key)
+            form = open_form_bytes(prefix, key)
+            values = check_values(lot.form_fields, form.data)
+        except KeyCommitmentMismatchError:
+            return self._failed_attempt(
+                db, session, opening, who, "wrong_key", "the data key does not fit this package"
+            )
+        except FormError as exc:
+            return self._failed_attempt(db, session, opening, who, "invalid_form", str(exc))
+        except CryptoError as exc:
+            return self._failed_attempt(db, session, opening, who, exc.code, exc.message)
+        opening.status, opening.decrypted_at = "decrypted", self._clock.now()
+        opening.form, opening.price_fen = values, int(values["price_fen"])
+        self._emit(
+            db,
+            session,
+            "decryption.succeeded",
+            {"order": opening.order_no, "name": who.name, "attempts": opening.attempts},
+        )
+        self._emit(
+            db,
+            session,
+            "decryption.form",
+            {"order": opening.order_no, "form": values},
+            audience=f"org:{who.organization_id}",
+        )
+        return {"status": "decrypted", "form": values}
+
+    def _failed_attempt(
+        self, db: AsyncSession, session: OpeningSession, opening: BidOpening, who: Participant, code: str, detail: str
+    ) -> dict[str, Any]:
+        opening.failure = f"{code}: {detail}"
+        left = MAX_ATTEMPTS - opening.attempts
+        self._emit(
+            db,
+            session,
+            "decryption.failed",
+            {"order": opening.order_no, "name": who.name, "attempts": opening.attempts, "left": left, "reason": code},
+        )
+        return {"status": "failed", "reason": code, "detail": detail, "attempts_left": left}
+
+    async def _cmd_close_decryption(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        await self._close_decryption(db, session, lot)
+        return {"state": session.state}
+
+    async def _close_decryption(self, db: AsyncSession, session: OpeningSession, lot: Lot) -> None:
+        """End the window; what is not decrypted failed through the bidder (视为撤销, 办法 31); then 唱标."""
+        rows = (
+            await db.execute(
+                select(BidOpening, Organization)
+                .join(Organization, BidOpening.organization_id == Organization.id)
+                .where(BidOpening.lot_id == lot.id)
+                .order_by(BidOpening.order_no)
+            )
+        ).all()
+        for opening, _ in rows:
+            if opening.status == "pending":
+                opening.status, opening.outcome = "failed", opening.outcome or "revoked"
+                opening.failure = opening.failure or "not decrypted within the window"
+        session.decrypt_ends_at = None
+        self._emit(
+            db,
+            session,
+            "decryption.closed",
+            {
+                "results": [
+                    {"order": o.order_no, "name": org.name, "status": o.status, "outcome": o.outcome} for o, org in rows
+                ]
+            },
+        )
+        fields = [f for f in lot.form_fields if f["key"] != "price_fen"]
+        announced = [
+            {
+                "order": o.order_no,
+                "name": org.name,
+                "credit_code": org.credit_code,
+                "status": o.status,
+                "outcome": o.outcome,
+                "price_fen": o.price_fen,
+                "form": {f["key"]: (o.form or {}).get(f["key"]) for f in fields},
+            }
+            for o, org in rows
+        ]
+        session.state = State.ANNOUNCED.value
+        # 唱标 (办法 30): names, prices and the fields the tender names; from here on public.
+        self._emit(db, session, "announcement", {"bidders": announced, "fields": list(lot.form_fields)})
+        session.state = State.OBJECTIONS.value
+        ends = self._clock.now() + timedelta(minutes=lot.objection_window_minutes)
+        self._emit(db, session, "objections.opened", {"ends_at": ends.isoformat()})
+
+    async def _cmd_raise_objection(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        text = _text(args, "text")
+        self._emit(db, session, "objection.raised", {"objection": session.last_seq + 1, "by": who.name, "text": text})
+        return {"objection": session.last_seq}
+
+    async def _cmd_answer_objection(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        text = _text(args, "text")
+        number = args.get("objection")
+        raised = await db.scalar(
+            select(OpeningEvent).where(
+                OpeningEvent.lot_id == lot.id, OpeningEvent.seq == number, OpeningEvent.name == "objection.raised"
+            )
+        )
+        if raised is None:
+            raise NotFound(f"no objection {number}", f"没有异议 {number}")
+        self._emit(db, session, "objection.answered", {"objection": number, "by": who.name, "text": text})
+        return {"answered": number}
+
+    async def _cmd_close_objections(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        record_json = await self._record(db, session, lot, project)
+        session.record_json = record_json
+        session.state = State.SIGNING.value
+        digest = hashlib.sha256(
+            json.dumps(record_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+        self._emit(db, session, "record.ready", {"record_sha256": digest})
+        return {"record_sha256": digest}
+
+    async def _record(self, db: AsyncSession, session: OpeningSession, lot: Lot, project: Project) -> dict[str, Any]:
+        """The opening record (开标记录, 办法 32) as JSON: built from the events and bid openings."""
+        events = (
+            await db.scalars(
+                select(OpeningEvent)
+                .where(OpeningEvent.lot_id == lot.id, OpeningEvent.audience == "public")
+                .order_by(OpeningEvent.seq)
+            )
+        ).all()
+        announcement: dict[str, Any] = next(
+            (e.data for e in reversed(events) if e.name == "announcement"), {"bidders": []}
+        )
+        objections = [
+            e.data | {"seq": e.seq, "at": e.at.isoformat()}
+            for e in events
+            if e.name in ("objection.raised", "objection.answered")
+        ]
+        remarks = [e.data | {"at": e.at.isoformat()} for e in events if e.name == "supervisor.remark"]
+        return {
+            "type": "opening-record",
+            "project": {"id": str(project.id), "code": project.code, "name": project.name},
+            "lot": {"id": str(lot.id), "code": lot.code, "name": lot.name},
+            "opening_at": lot.bid_deadline.isoformat() if lot.bid_deadline else None,
+            "host": project.agent.name,
+            "bidders": announcement["bidders"],
+            "fields": list(lot.form_fields),
+            "objections": objections,
+            "remarks": remarks,
+            "events": session.last_seq,
+        }
+
+    async def _cmd_close(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Close and publish the record as an announcement (办法 32)."""
+        record_json = session.record_json or await self._record(db, session, lot, project)
+        body = json.dumps(record_json, ensure_ascii=False, indent=1)
+        proj = await db.get(Project, project.id)
+        assert proj is not None
+        announcement = await announce(
+            db,
+            who.actor,
+            proj,
+            AnnouncementKind.OPENING_RECORD,
+            title=f"{project.name} {lot.code} 标段开标记录",
+            body=body,
+            now=self._clock.now(),
+            details={"lot": str(lot.id)},
+        )
+        session.state = State.CLOSED.value
+        self._emit(db, session, "session.closed", {"announcement": str(announcement.id)})
+        return {"announcement": str(announcement.id)}
+
+    async def _cmd_adjourn(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        reason = _text(args, "reason")
+        session.state = State.ADJOURNED.value
+        self._emit(db, session, "session.adjourned", {"reason": reason})
+        return {"state": session.state}
+
+    async def _cmd_remark(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        text = _text(args, "text")
+        self._emit(db, session, "supervisor.remark", {"by": who.name, "text": text})
+        return {"remarked": True}
+
+
+def _redacted(args: dict[str, Any]) -> dict[str, Any]:
+    """Command arguments for the audit trail: a data key is recorded by its hash only."""
+    out = dict(args)
+    if "data_key" in out:
+        out["data_key"] = hashlib.sha256(str(out["data_key"]).encode()).hexdigest()
+    return out
