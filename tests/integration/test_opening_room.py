@@ -1,0 +1,266 @@
+"""The live opening over real WebSockets (uvicorn + the websockets client) on both profiles:
+extraction at the deadline, decryption in the bidders' clients (a wrong key is a failed attempt,
+one bidder never decrypts), the announcement, objections, the record and closing; the public never
+sees a price before the announcement; reconnecting viewers resume without missing anything."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+from litestar import Litestar
+
+from bidding.client.session import login
+from bidding.clock import ManualClock
+from crypto.sealed import unwrap_data_key
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in
+from tests.integration.test_submission import sealed, upload_all
+from tests.integration.test_tendering import create_published
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+async def live(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[str]:
+    """The test app behind a real uvicorn server (its lifespan already runs in the test loop)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"ws://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+class Peer:
+    """One WebSocket client: keeps every event it got, answers commands by id."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.events: list[dict[str, Any]] = []
+        self.welcome: dict[str, Any] = {}
+        self.results: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, base: str, lot_id: str, token: str | None = None, since: int = 0) -> Peer:
+        ws = await websockets.connect(f"{base}/ws/openings/{lot_id}")
+        await ws.send(json.dumps({"type": "hello", "token": token, "since": since}))
+        peer = cls(ws)
+        for _ in range(100):
+            if peer.welcome:
+                return peer
+            await asyncio.sleep(0.02)
+        raise AssertionError("no welcome")
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] == "welcome":
+                    self.welcome = message
+                elif message["type"] == "event":
+                    self.events.append(message)
+                elif message["type"] == "result":
+                    future = self.results.pop(message["id"], None)
+                    if future is not None:
+                        future.set_result(message)
+
+    async def command(self, name: str, command_id: str | None = None, **args: Any) -> dict[str, Any]:
+        command_id = command_id or uuid.uuid4().hex
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.results[command_id] = future
+        await self.ws.send(json.dumps({"type": "command", "id": command_id, "name": name, "args": args}))
+        return await asyncio.wait_for(future, 10)
+
+    async def until(self, name: str, timeout: float = 10) -> dict[str, Any]:
+        for _ in range(int(timeout / 0.02)):
+            for event in self.events:
+                if event["name"] == name:
+                    return event
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no {name} event; got {[e['name'] for e in self.events]}")
+
+    def names(self) -> list[str]:
+        return [e["name"] for e in self.events]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.reader
+
+
+async def test_a_whole_opening(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    p: dict[str, Any] = {"users": {}}
+    for name, kind in (("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")):
+        user, session = await logged_in(client, admin_headers, kind)
+        p["users"][name], p[name] = user, session.headers
+    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    bidders: list[Enrolled] = []
+    for index in range(4):
+        user, session = await logged_in(client, admin_headers, "bidder")
+        bidders.append(user)
+        body = sealed(user, project, lot, f"technical and commercial proposal {index}".encode() * 100)
+        # Each bidder prices differently; the form is the one sealed with the CLI format.
+        done = await upload_all(client, session.headers, lot["id"], body)
+        assert done.status_code == 200, done.text
+
+    # The deadline passes; everyone logs in again (sessions follow the clock) and joins.
+    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+
+    async def token(user: Enrolled) -> str:
+        return (await login(client, user.identity, audience=AUDIENCE)).token
+
+    host = await Peer.connect(live, lot["id"], await token(p["users"]["agent"]))
+    supervisor = await Peer.connect(live, lot["id"], await token(p["users"]["supervisor"]))
+    public = await Peer.connect(live, lot["id"])
+    peers = [await Peer.connect(live, lot["id"], await token(b)) for b in bidders]
+    assert (host.welcome["role"], supervisor.welcome["role"], public.welcome["role"]) == (
+        "host",
+        "supervisor",
+        "public",
+    )
+    assert peers[0].welcome["role"] == "bidder"
+    published = await public.until("bidders.published")
+    assert len(published["data"]["bidders"]) == 4
+    assert {b["name"] for b in published["data"]["bidders"]} == {b.org_name for b in bidders}
+
+    # Wrong roles are refused.
+    refused = await public.command("start_decryption")
+    assert not refused["ok"] and refused["error"]["code"] == "forbidden"
+    refused = await peers[0].command("start_decryption")
+    assert not refused["ok"] and refused["error"]["code"] == "forbidden"
+    too_early = await peers[0].command("decrypt", data_key=base64.b64encode(os.urandom(32)).decode())
+    assert too_early["error"]["code"] == "command_refused"
+
+    started = await host.command("start_decryption", command_id="start-1")
+    assert started["ok"], started
+    again = await host.command("start_decryption", command_id="start-1")  # the same id: the same answer
+    assert again["data"] == started["data"]
+    assert (await public.until("decryption.started"))["data"]["minutes"] == lot["decrypt_window_minutes"]
+
+    async def decrypt(peer: Peer, user: Enrolled, wrong: bool = False) -> dict[str, Any]:
+        envelope = await peer.command("get_envelope")
+        assert envelope["ok"], envelope
+        key = unwrap_data_key(base64.b64decode(envelope["data"]["envelope"]), user.key)
+        if wrong:
+            key = os.urandom(32)
+        return await peer.command("decrypt", data_key=base64.b64encode(key).decode())
+
+    first = await decrypt(peers[0], bidders[0])
+    assert first["ok"] and first["data"]["status"] == "decrypted" and first["data"]["form"]["price_fen"] > 0
+    failed = await decrypt(peers[1], bidders[1], wrong=True)
+    assert failed["data"] == {**failed["data"], "status": "failed", "reason": "wrong_key"}
+    retried = await decrypt(peers[1], bidders[1])
+    assert retried["data"]["status"] == "decrypted"
+    assert (await decrypt(peers[2], bidders[2]))["data"]["status"] == "decrypted"
+    # Bidder 4 never decrypts. Someone else's envelope is not available to a bidder.
+    assert (await public.until("decryption.failed"))["data"]["reason"] == "wrong_key"
+
+    # A viewer drops out and comes back, resuming from the last number it saw.
+    seen = public.events[-1]["seq"]
+    await public.close()
+    await supervisor.command("remark", text="解密过程正常")
+    public = await Peer.connect(live, lot["id"], since=seen)
+
+    # Before the announcement no public event carries a price.
+    assert "price_fen" not in json.dumps([e for e in public.events])
+    closed = await host.command("close_decryption")
+    assert closed["ok"], closed
+    announcement = (await public.until("announcement"))["data"]["bidders"]
+    by_name = {b["name"]: b for b in announcement}
+    assert by_name[bidders[3].org_name]["status"] == "failed"
+    assert by_name[bidders[3].org_name]["outcome"] == "revoked"
+    assert all(by_name[b.org_name]["price_fen"] for b in bidders[:3])
+
+    objection = await peers[3].command("raise_objection", text="我方解密超时系网络原因，请求补救")
+    assert objection["ok"], objection
+    number = (await host.until("objection.raised"))["seq"]
+    answer = await host.command("answer_objection", objection=number, text="经核查平台运行正常，异议不成立")
+    assert answer["ok"], answer
+    await public.until("objection.answered")
+    ready = await host.command("close_objections")
+    assert ready["ok"] and len(ready["data"]["record_sha256"]) == 64
+    closing = await host.command("close")
+    assert closing["ok"], closing
+    await public.until("session.closed")
+
+    # Everyone watching publicly ends with the same sequence; the record is an announcement.
+    await asyncio.sleep(0.2)
+    public_names = [e["name"] for e in public.events]
+    assert public_names[-1] == "session.closed"
+    tail = [e["seq"] for e in public.events]
+    assert tail == sorted(set(tail)), "no event twice, in order"
+    fresh = await Peer.connect(live, lot["id"])
+    await asyncio.sleep(0.2)
+    public_seqs = [e["seq"] for e in fresh.events]
+    assert [e["seq"] for e in public.events if e["seq"] > seen] == [s for s in public_seqs if s > seen]
+    # Private events (the decrypted form) went only to their bidder.
+    assert "decryption.form" not in [e["name"] for e in fresh.events]
+    assert "decryption.form" in peers[0].names() and "decryption.form" not in peers[3].names()
+    found = (
+        await client.get("/api/public/announcements", params={"project_id": project["id"], "kind": "opening_record"})
+    ).json()
+    assert found["total"] == 1
+    for peer in (host, supervisor, public, fresh, *peers):
+        await peer.close()
+
+
+async def test_fewer_than_three_bids_host_decides(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    p: dict[str, Any] = {"users": {}}
+    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
+        user, session = await logged_in(client, admin_headers, kind)
+        p["users"][name], p[name] = user, session.headers
+    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    bidder, session = await logged_in(client, admin_headers, "bidder")
+    assert (
+        await upload_all(client, session.headers, lot["id"], sealed(bidder, project, lot, b"only one"))
+    ).status_code == 200
+    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+    host = await Peer.connect(
+        live, lot["id"], (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    )
+    decision = await host.until("decision.required")
+    assert decision["data"] == {"count": 1, "minimum": 3}
+    assert (await host.command("start_decryption"))["error"]["code"] == "command_refused"
+    no_reason = await host.command("stop")
+    assert no_reason["error"]["code"] == "invalid_input"
+    stopped = await host.command("stop", reason="投标人少于3个，不得开标（条例第四十四条）")
+    assert stopped["ok"]
+    await host.until("session.failed")
+    await host.close()
+
+
+async def test_bad_hello_and_unknown_lot(live: str) -> None:
+    async with websockets.connect(f"{live}/ws/openings/{uuid.uuid4()}") as ws:
+        await ws.send(json.dumps({"type": "hello"}))
+        reply = json.loads(await ws.recv())
+        assert reply["type"] == "error" and reply["error"]["code"] == "not_found"
+    async with websockets.connect(f"{live}/ws/openings/{uuid.uuid4()}") as ws:
+        await ws.send("not json")
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
