@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -34,8 +35,9 @@ from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
 from bidding.jobs.registry import registry
 from bidding.jobs.worker import running_workers
-from bidding.runtime import start_platform
+from bidding.runtime import Platform, start_platform
 from bidding.settings import Settings
+from opening_room.http import OpeningController
 from opening_room.hub import Hub
 from opening_room.service import OpeningRoom
 from opening_room.ws import opening_socket
@@ -56,7 +58,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 admin_token=settings.resolved_secret("admin_token"), sessions=platform.login.sessions
             )
             hub = Hub(platform.redis, settings.redis_key("opening"))
-            room = OpeningRoom(platform.sessions, platform.store, platform.clock, hub.notify)
+            room = OpeningRoom(
+                platform.sessions,
+                platform.store,
+                platform.clock,
+                hub.notify,
+                platform.documents,
+                on_decrypted=lambda bid_id, key: _open_body_later(platform, bid_id, key),
+            )
             app.state.opening_room, app.state.opening_hub = room, hub
             await stack.enter_async_context(hub.running(room))
             if settings.run_worker_in_process:
@@ -83,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             BidderController,
             MeController,
             opening_socket,
+            OpeningController,
         ],
     )
     frontend: Path = settings.effective_frontend_dir
@@ -124,6 +134,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         logging_config=None,  # bidding.logs configures logging (JSON lines with request ids)
         debug=False,
     )
+
+
+async def _open_body_later(platform: Platform, bid_id: uuid.UUID, data_key: bytes) -> None:
+    """After a bid's form is opened live, a worker decrypts its body (bodies can be GBs)."""
+    await platform.jobs.enqueue("open_bid_body", str(bid_id), data_key.hex(), job_id=f"open-body:{bid_id}")
 
 
 def _initial_state(clock: Clock) -> State:

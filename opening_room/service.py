@@ -15,11 +15,12 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,23 +28,36 @@ from sqlalchemy.orm import selectinload
 
 from bidding.audit import Actor, content_hash, record
 from bidding.clock import Clock
-from bidding.db.models import Bid, Lot, Organization, Project
+from bidding.db.models import Bid, Certificate, Lot, Organization, Project
+from bidding.documents.opening_record import (
+    BidderRow,
+    Objection,
+    OpeningRecordData,
+    confirmation_field,
+    render_opening_record,
+)
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.forms import FormError, check_values
 from bidding.domain.projects import ProjectStatus
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bidding.pki.documents import DocumentSigner
 from bidding.services.announcements import announce
 from crypto.errors import CryptoError
+from crypto.pdf.errors import PdfError
 from crypto.sealed import KeyCommitmentMismatchError, check_key, open_form_bytes, read_header
 from opening_room.states import COMMANDS, MIN_BIDS, Role, State
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession
-from storage import ObjectStore
+from storage import ObjectNotFound, ObjectStore
 
 MAX_ATTEMPTS: Final = 5
 PREFIX_BYTES: Final = 2 * 1024 * 1024  # header + opening form of any package fit in this
 MAX_TEXT: Final = 2000
 
 Notify = Callable[[uuid.UUID, int], Awaitable[None]]
+OnDecrypted = Callable[[uuid.UUID, bytes], Awaitable[None]]
+RECORD_KEY: Final = "opening-records/{lot}/record-v{version}.pdf"
+PENDING_KEY: Final = "opening-records/{lot}/pending-{org}.json"
+RECORD_RETENTION: Final = timedelta(days=15 * 365)
 
 
 class CommandRefused(Conflict):
@@ -95,12 +109,20 @@ def _text(args: dict[str, Any], key: str) -> str:
 
 class OpeningRoom:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], store: ObjectStore, clock: Clock, notify: Notify
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        clock: Clock,
+        notify: Notify,
+        documents: DocumentSigner,
+        on_decrypted: OnDecrypted | None = None,
     ) -> None:
         self._sessions = sessions
         self._store = store
         self._clock = clock
         self._notify = notify
+        self._documents = documents
+        self._on_decrypted = on_decrypted
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -191,9 +213,12 @@ class OpeningRoom:
     async def _commit_and_notify(self, db: AsyncSession, session: OpeningSession) -> None:
         last, lot_id = session.last_seq, session.lot_id
         emitted = db.info.pop("emitted", False)
+        after: list[Callable[[], Awaitable[None]]] = db.info.pop("after_commit", [])
         await db.commit()
         if emitted:
             await self._notify(lot_id, last)
+        for step in after:
+            await step()
 
     async def tick(self, lot_id: uuid.UUID) -> None:
         """Apply what the clock alone decides: extraction at the deadline, the end of the decryption window."""
@@ -536,6 +561,10 @@ class OpeningRoom:
             return self._failed_attempt(db, session, opening, who, exc.code, exc.message)
         opening.status, opening.decrypted_at = "decrypted", self._clock.now()
         opening.form, opening.price_fen = values, int(values["price_fen"])
+        if self._on_decrypted is not None:
+            # The body (any size) is opened afterwards by a worker, with the key the bidder gave.
+            hook, bid_id = self._on_decrypted, bid.id
+            db.info.setdefault("after_commit", []).append(lambda: hook(bid_id, key))
         self._emit(
             db,
             session,
@@ -664,14 +693,118 @@ class OpeningRoom:
         who: Participant,
         args: dict[str, Any],
     ) -> dict[str, Any]:
+        """Build the opening record (JSON and a platform-signed PDF); bidders then confirm it by signing."""
         record_json = await self._record(db, session, lot, project)
         session.record_json = record_json
         session.state = State.SIGNING.value
-        digest = hashlib.sha256(
-            json.dumps(record_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        ).hexdigest()
-        self._emit(db, session, "record.ready", {"record_sha256": digest})
+        digest = hashlib.sha256(_canonical(record_json)).hexdigest()
+        pdf = render_opening_record(_record_document(record_json, digest, self._clock.now()))
+        signed = await self._documents.sign(pdf, reason="开标记录 / opening record")
+        key = RECORD_KEY.format(lot=lot.id, version=1)
+        await self._put(key, signed)
+        session.record_pdf_key = key
+        signers = [b["order"] for b in record_json["bidders"] if b["status"] == "decrypted"]
+        self._emit(
+            db,
+            session,
+            "record.ready",
+            {"record_sha256": digest, "pdf": f"/api/public/openings/{lot.id}/record.pdf", "signers": signers},
+        )
         return {"record_sha256": digest}
+
+    async def record(self, lot_id: uuid.UUID) -> tuple[dict[str, Any], str | None]:
+        """The record JSON and the key of its newest signed PDF, once the record exists."""
+        async with self._sessions() as db:
+            session = await db.get(OpeningSession, lot_id)
+        if session is None or session.record_json is None:
+            raise NotFound("this opening has no record yet", "本次开标尚无开标记录")
+        return session.record_json, session.record_pdf_key
+
+    def open_object(self, key: str) -> AsyncIterator[bytes]:
+        return self._store.open(key)
+
+    async def _put(self, key: str, data: bytes, *, retain: bool = True) -> None:
+        async def body() -> AsyncIterator[bytes]:
+            yield data
+
+        await self._store.put(
+            key,
+            body(),
+            content_type="application/pdf" if key.endswith(".pdf") else "application/json",
+            retain_until=self._clock.now() + RECORD_RETENTION if retain else None,
+        )
+
+    async def _read(self, key: str) -> bytes:
+        return b"".join([chunk async for chunk in self._store.open(key)])
+
+    async def _cmd_prepare_record_signature(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """First half of a bidder's confirmation (remote signing): what its key must sign."""
+        opening = await self._own_opening(db, lot, who)
+        certificate = await db.scalar(select(Certificate).where(Certificate.fingerprint == who.fingerprint))
+        if certificate is None:
+            raise Forbidden(
+                "only certificates issued by this platform can sign the record here",
+                "仅本平台签发的证书可在此签署开标记录",
+            )
+        assert session.record_pdf_key is not None
+        request = await self._documents.prepare_user_signature(
+            await self._read(session.record_pdf_key),
+            x509.load_der_x509_certificate(certificate.der),
+            field_name=confirmation_field(opening.order_no),
+            reason="投标人确认开标记录 / bidder confirms the opening record",
+        )
+        pending = {"base": session.record_pdf_key, "state": base64.b64encode(request.state).decode()}
+        await self._put(
+            PENDING_KEY.format(lot=lot.id, org=who.organization_id), json.dumps(pending).encode(), retain=False
+        )
+        return {
+            "to_be_signed": base64.b64encode(request.to_be_signed).decode(),
+            "algorithm": request.algorithm,
+            "field": confirmation_field(opening.order_no),
+        }
+
+    async def _cmd_sign_record(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Second half: embed the bidder's signature (and a platform timestamp) into the record."""
+        opening = await self._own_opening(db, lot, who)
+        try:
+            signature = base64.b64decode(str(args.get("signature", "")), validate=True)
+            pending = json.loads(await self._read(PENDING_KEY.format(lot=lot.id, org=who.organization_id)))
+        except (binascii.Error, ValueError):
+            raise InvalidInput("`signature` must be base64", "`signature` 须为 base64") from None
+        except ObjectNotFound:
+            raise CommandRefused("prepare the signature first", "请先获取待签数据") from None
+        if pending["base"] != session.record_pdf_key:
+            raise CommandRefused(
+                "the record was signed by someone else meanwhile: prepare again",
+                "开标记录已被他人签署更新，请重新获取待签数据",
+            )
+        try:
+            signed = await self._documents.finish_user_signature(base64.b64decode(pending["state"]), signature)
+        except PdfError as exc:
+            raise InvalidInput(f"{exc.code}: {exc.message}", f"{exc.code}：{exc.message}") from None
+        assert session.record_pdf_key is not None
+        version = int(session.record_pdf_key.rsplit("-v", 1)[1].split(".")[0]) + 1
+        key = RECORD_KEY.format(lot=lot.id, version=version)
+        await self._put(key, signed)
+        session.record_pdf_key = key
+        self._emit(db, session, "record.signed", {"order": opening.order_no, "name": who.name})
+        return {"signed": True, "version": version}
 
     async def _record(self, db: AsyncSession, session: OpeningSession, lot: Lot, project: Project) -> dict[str, Any]:
         """The opening record (开标记录, 办法 32) as JSON: built from the events and bid openings."""
@@ -726,7 +859,12 @@ class OpeningRoom:
             title=f"{project.name} {lot.code} 标段开标记录",
             body=body,
             now=self._clock.now(),
-            details={"lot": str(lot.id)},
+            details={
+                "lot": str(lot.id),
+                "record_sha256": hashlib.sha256(_canonical(record_json)).hexdigest(),
+                "record_pdf": f"/api/public/openings/{lot.id}/record.pdf",
+                "record_json": f"/api/public/openings/{lot.id}/record.json",
+            },
         )
         session.state = State.CLOSED.value
         self._emit(db, session, "session.closed", {"announcement": str(announcement.id)})
@@ -766,3 +904,62 @@ def _redacted(args: dict[str, Any]) -> dict[str, Any]:
     if "data_key" in out:
         out["data_key"] = hashlib.sha256(str(out["data_key"]).encode()).hexdigest()
     return out
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+_DECRYPTION = {"decrypted": "decrypted", "revoked": "bidder_fault", "withdrawn": "platform_fault"}
+
+
+def _record_document(record_json: dict[str, Any], digest: str, now: datetime) -> OpeningRecordData:
+    """The PDF's view of the record JSON (the JSON is the source; the PDF shows it to people)."""
+    objections: list[Objection] = []
+    answers = {
+        o["objection"]: o for o in record_json["objections"] if "objection" in o and o.get("seq") != o["objection"]
+    }
+    for item in record_json["objections"]:
+        if item.get("seq") == item.get("objection"):  # a raised objection carries its own number
+            answer = answers.get(item["seq"], {})
+            objections.append(
+                Objection(
+                    raised_by=item["by"],
+                    raised_at=datetime.fromisoformat(item["at"]),
+                    text=item["text"],
+                    answer=answer.get("text", ""),
+                    answered_by=answer.get("by", ""),
+                    answered_at=datetime.fromisoformat(answer["at"]) if answer else None,
+                )
+            )
+    rows = [
+        BidderRow(
+            order=b["order"],
+            name=b["name"],
+            credit_code=b["credit_code"],
+            deposit="not_checked",
+            decryption=_DECRYPTION.get(
+                b["status"] if b["status"] == "decrypted" else (b.get("outcome") or ""), "pending"
+            ),  # type: ignore[arg-type]
+            price_fen=b.get("price_fen"),
+            form=b.get("form") or {},
+        )
+        for b in record_json["bidders"]
+    ]
+    return OpeningRecordData(
+        record_number=f"KB-{record_json['lot']['id'][:8].upper()}",
+        project_code=record_json["project"]["code"],
+        project_name=record_json["project"]["name"],
+        lot_code=record_json["lot"]["code"],
+        lot_name=record_json["lot"]["name"],
+        opening_at=datetime.fromisoformat(record_json["opening_at"]),
+        host=record_json["host"],
+        supervisors=sorted({r["by"] for r in record_json["remarks"]}),
+        bidders=rows,
+        record_sha256=digest,
+        issued_at=now,
+        fields=record_json["fields"],
+        objections=objections,
+        supervisor_remarks="\n".join(r["text"] for r in record_json["remarks"]),
+        agent=record_json["host"],
+    )

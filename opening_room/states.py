@@ -57,6 +57,8 @@ COMMANDS: Final[dict[str, tuple[frozenset[Role], frozenset[State]]]] = {
     "raise_objection": (frozenset({Role.BIDDER}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),
     "answer_objection": (frozenset({Role.HOST}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),
     "close_objections": (frozenset({Role.HOST}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),
+    "prepare_record_signature": (frozenset({Role.BIDDER}), frozenset({State.SIGNING})),
+    "sign_record": (frozenset({Role.BIDDER}), frozenset({State.SIGNING})),
     "close": (frozenset({Role.HOST}), frozenset({State.SIGNING})),
     "adjourn": (frozenset({Role.HOST}), frozenset(set(State) - FINAL)),
     "remark": (frozenset({Role.SUPERVISOR}), frozenset(set(State))),

@@ -35,7 +35,7 @@ PLACE: Final = "不见面开标大厅（远程） / Remote opening hall (online)
 PRICE_FIELD: Final = "price_fen"  # as in bidding.domain.forms; shown in its own column
 FIELDS_PER_TABLE: Final = 4  # other opening-form fields per table, so columns stay readable on A4 portrait
 
-DepositStatus = Literal["received", "not_received", "guarantee", "exempt"]
+DepositStatus = Literal["received", "not_received", "guarantee", "exempt", "not_checked"]
 DecryptionResult = Literal["decrypted", "bidder_fault", "platform_fault", "pending"]
 
 DEPOSIT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -43,6 +43,7 @@ DEPOSIT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "not_received": ("未缴纳", "Not received"),
     "guarantee": ("保函", "Guarantee"),
     "exempt": ("无需缴纳", "Not required"),
+    "not_checked": ("未核验", "Not checked"),
 }
 DECRYPTION_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "decrypted": ("成功", "Decrypted"),

@@ -20,6 +20,8 @@ import httpx
 import pytest
 import uvicorn
 import websockets
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from litestar import Litestar
 
 from bidding.client.session import login
@@ -201,6 +203,32 @@ async def test_a_whole_opening(
     await public.until("objection.answered")
     ready = await host.command("close_objections")
     assert ready["ok"] and len(ready["data"]["record_sha256"]) == 64
+    signers = (await public.until("record.ready"))["data"]["signers"]
+    assert signers == sorted(by_name[b.org_name]["order"] for b in bidders[:3])
+
+    # Each bidder who decrypted confirms the record with its own key (remote signing, key stays here).
+    for peer, user in zip(peers[:3], bidders[:3], strict=True):
+        prepared = await peer.command("prepare_record_signature")
+        assert prepared["ok"], prepared
+        signature = user.key.sign(base64.b64decode(prepared["data"]["to_be_signed"]), ec.ECDSA(hashes.SHA256()))
+        signed = await peer.command("sign_record", signature=base64.b64encode(signature).decode())
+        assert signed["ok"], signed
+    forged = await peers[3].command("prepare_record_signature")
+    assert forged["ok"]  # a bidder whose bid failed may still confirm having seen the record
+    bad = await peers[3].command(
+        "sign_record", signature=base64.b64encode(b"\x30\x06\x02\x01\x01\x02\x01\x01").decode()
+    )
+    assert not bad["ok"]
+    record_pdf = await client.get(f"/api/public/openings/{lot['id']}/record.pdf")
+    assert record_pdf.status_code == 200
+    report = (
+        await client.post("/api/verify/pdf", content=record_pdf.content, headers={"Content-Type": "application/pdf"})
+    ).json()
+    assert report["verdict"] == "TOTAL_PASSED", report["summary"]["en"]
+    kinds = [s["kind"] for s in report["signatures"]]
+    assert kinds.count("signature") == 4, kinds  # the platform and three bidders
+    record_json = (await client.get(f"/api/public/openings/{lot['id']}/record.json")).json()
+    assert len(record_json["bidders"]) == 4 and record_json["objections"]
     closing = await host.command("close")
     assert closing["ok"], closing
     await public.until("session.closed")
