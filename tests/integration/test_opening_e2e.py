@@ -1,0 +1,211 @@
+"""A whole remote opening with real processes: `bidding serve` with two app processes behind one
+port (no sticky routing), a separate worker, PostgreSQL, Redis and S3; five bidders on the Python
+WebSocket client — one with a wrong key, one that never decrypts —, a host, a supervisor and public
+viewers, one of which reconnects mid-session. The deadline is real time, a few seconds ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from bidding.client.session import login
+from crypto.sealed import seal, unwrap_data_key
+from tests.conftest import ADMIN_TOKEN, REDIS_URL, s3_storage_url
+from tests.fixtures.parties import Enrolled, enrol
+from tests.integration.test_opening_room import Peer
+from tests.integration.test_processes import Proc, base_env, free_port, wait_ready
+
+pytestmark = pytest.mark.slow
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+LEAD = timedelta(seconds=20)  # from publication to the deadline: enough to enrol, seal and upload
+
+
+@pytest.fixture
+async def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    if profile != "production":
+        pytest.skip("the multi-process opening runs on the production profile (PostgreSQL, Redis, S3)")
+    port = free_port()
+    s3 = request.getfixturevalue("s3_server")
+    env = base_env(tmp_path, port) | {
+        "BIDDING_DATABASE_URL": request.getfixturevalue("fresh_pg_url"),
+        "BIDDING_REDIS_URL": REDIS_URL,
+        "BIDDING_STORAGE_URL": s3_storage_url(s3, request.getfixturevalue("s3_bucket_name")),
+        "BIDDING_QUEUE_PREFIX": f"e2e-{secrets.token_hex(4)}",
+        "BIDDING_WEB_WORKERS": "2",
+        "BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0",
+        "BIDDING_LOG_LEVEL": "warning",
+    }
+    for args in (["migrate"], ["ca", "init"]):
+        done = subprocess.run([sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    procs = [Proc(["worker"], env, tmp_path / "worker.log"), Proc(["serve"], env, tmp_path / "serve.log")]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, procs)
+        yield base
+    finally:
+        for proc in procs:
+            proc.stop()
+
+
+async def _user(http: httpx.AsyncClient, kind: str) -> tuple[Enrolled, str]:
+    user = await enrol(http, ADMIN, kind)
+    return user, (await login(http, user.identity)).token
+
+
+async def test_opening_across_two_app_processes(two_process_stack: str) -> None:
+    base = two_process_stack
+    ws_base = base.replace("http://", "ws://")
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        _, agent_token = await _user(http, "agent")
+        tenderer, _ = await _user(http, "tenderer")
+        _, supervisor_token = await _user(http, "supervisor")
+        bidders = [await _user(http, "bidder") for _ in range(5)]
+        agent_headers = {"Authorization": f"Bearer {agent_token}"}
+
+        deadline = datetime.now(UTC).replace(microsecond=0) + LEAD
+        created = await http.post(
+            "/api/agent/projects/",
+            json={
+                "code": f"E2E-{secrets.token_hex(3)}",
+                "name": "远程开标端到端演练",
+                "category": "goods",
+                "tenderer_credit_code": tenderer.credit_code,
+                "lots": [
+                    {
+                        "code": "01",
+                        "name": "设备",
+                        "estimated_price_fen": 10_000_000_00,
+                        "deposit_fen": 0,
+                        "bid_deadline": deadline.isoformat(),
+                        "decrypt_window_minutes": 10,
+                    }
+                ],
+            },
+            headers=agent_headers,
+        )
+        assert created.status_code == 201, created.text
+        project = created.json()
+        lot = project["lots"][0]
+        docs = await http.post(
+            f"/api/agent/projects/{project['id']}/documents",
+            content=b"%PDF-1.7 documents",
+            headers={**agent_headers, "Content-Type": "application/pdf", "X-Filename": "docs.pdf"},
+        )
+        assert docs.status_code == 201, docs.text
+        published = await http.post(
+            f"/api/agent/projects/{project['id']}/publish",
+            json={"title": "招标公告", "body": "欢迎投标"},
+            headers=agent_headers,
+        )
+        assert published.status_code == 200, published.text
+
+        for index, (user, token) in enumerate(bidders):
+            out = io.BytesIO()
+            form = {"price_fen": 9_000_000_00 - index * 1_000_00}
+            seal(
+                json.dumps(form).encode(),
+                io.BytesIO(os.urandom(100_000)),
+                out,
+                project_id=project["id"],
+                lot_id=lot["id"],
+                recipients=[user.cert],
+                signer_key=user.key,
+                signer_cert=user.cert,
+                now=datetime.now(UTC),
+            )
+            package = out.getvalue()
+            headers = {"Authorization": f"Bearer {token}"}
+            upload = (
+                await http.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": len(package)}, headers=headers)
+            ).json()
+            done = await http.put(
+                f"/api/bidder/uploads/{upload['id']}/chunks/0",
+                content=package,
+                headers={**headers, "Content-Type": "application/octet-stream"},
+            )
+            assert done.status_code == 200 and done.json()["status"] == "completed", done.text
+
+        # Everyone joins before the deadline; connections land on either app process.
+        host = await Peer.connect(ws_base, lot["id"], agent_token)
+        watcher = await Peer.connect(ws_base, lot["id"], supervisor_token)
+        viewers = [await Peer.connect(ws_base, lot["id"]) for _ in range(3)]
+        peers = [await Peer.connect(ws_base, lot["id"], token) for _, token in bidders]
+        for peer in peers:
+            assert (await peer.command("sign_in"))["ok"]
+        assert "bidder.signed_in" not in viewers[0].names()  # who is in the room stays private before the deadline
+
+        await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.5)
+        listed = await viewers[0].until("bidders.published", timeout=15)
+        assert len(listed["data"]["bidders"]) == 5
+
+        assert (await host.command("start_decryption"))["ok"]
+        await viewers[1].until("decryption.started")
+
+        async def decrypt(peer: Peer, user: Enrolled, *, wrong: bool = False) -> dict[str, Any]:
+            envelope = await peer.command("get_envelope")
+            key = unwrap_data_key(base64.b64decode(envelope["data"]["envelope"]), user.key)
+            return await peer.command("decrypt", data_key=base64.b64encode(os.urandom(32) if wrong else key).decode())
+
+        results = await asyncio.gather(*(decrypt(peers[i], bidders[i][0]) for i in range(3)))
+        assert all(r["data"]["status"] == "decrypted" for r in results), results
+        # Bidder 4 has the wrong key twice; bidder 5 never decrypts.
+        for _ in range(2):
+            assert (await decrypt(peers[3], bidders[3][0], wrong=True))["data"]["reason"] == "wrong_key"
+
+        # A public viewer drops mid-session and resumes from its last number.
+        seen = viewers[2].events[-1]["seq"]
+        await viewers[2].close()
+        await watcher.command("remark", text="开标过程正常")
+        viewers[2] = await Peer.connect(ws_base, lot["id"], since=seen)
+
+        assert (await host.command("close_decryption"))["ok"]
+        announced = (await viewers[0].until("announcement"))["data"]["bidders"]
+        statuses = sorted(b["status"] for b in announced)
+        assert statuses == ["decrypted"] * 3 + ["failed"] * 2
+        raised = await peers[4].command("raise_objection", text="我方未能解密，请说明")
+        assert raised["ok"]
+        number = (await host.until("objection.raised"))["seq"]
+        assert (await host.command("answer_objection", objection=number, text="解密时限内未提交密钥，视为撤销"))["ok"]
+        assert (await host.command("close_objections"))["ok"]
+        for i in range(3):
+            prepared = await peers[i].command("prepare_record_signature")
+            signature = bidders[i][0].key.sign(
+                base64.b64decode(prepared["data"]["to_be_signed"]), ec.ECDSA(hashes.SHA256())
+            )
+            assert (await peers[i].command("sign_record", signature=base64.b64encode(signature).decode()))["ok"]
+        assert (await host.command("close"))["ok"]
+        for viewer in viewers:
+            await viewer.until("session.closed", timeout=15)
+
+        # Every public viewer ends with the same events (the reconnected one included, after `seen`).
+        sequences = [[e["seq"] for e in v.events] for v in viewers]
+        assert sequences[0] == sequences[1]
+        assert [s for s in sequences[0] if s > seen] == [s for s in sequences[2] if s > seen]
+        assert sequences[0] == sorted(set(sequences[0]))
+
+        pdf = await http.get(f"/api/public/openings/{lot['id']}/record.pdf")
+        report = (
+            await http.post("/api/verify/pdf", content=pdf.content, headers={"Content-Type": "application/pdf"})
+        ).json()
+        assert report["verdict"] == "TOTAL_PASSED", report["summary"]["en"]
+        assert [s["kind"] for s in report["signatures"]].count("signature") == 4
+        for peer in (host, watcher, *viewers, *peers):
+            await peer.close()
