@@ -593,6 +593,32 @@ class OpeningRoom:
         )
         return {"status": "failed", "reason": code, "detail": detail, "attempts_left": left}
 
+    async def _cmd_platform_fault(
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        lot: Lot,
+        project: Project,
+        who: Participant,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A bid that could not be decrypted through no fault of its bidder is deemed withdrawn (视为撤回,
+        办法 31), with the remedy the tender documents define; the other bids continue."""
+        order = args.get("order")
+        reason, remedy = _text(args, "reason"), _text(args, "remedy")
+        opening = await db.scalar(
+            select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.order_no == order).with_for_update()
+        )
+        if opening is None:
+            raise NotFound(f"no bid number {order}", f"没有序号为 {order} 的投标")
+        if opening.status == "decrypted":
+            raise CommandRefused("this bid is already decrypted", "该投标已解密")
+        opening.status, opening.outcome, opening.failure = "failed", "withdrawn", f"platform: {reason}"
+        self._emit(
+            db, session, "decryption.platform_fault", {"order": opening.order_no, "reason": reason, "remedy": remedy}
+        )
+        return {"order": opening.order_no, "outcome": "withdrawn"}
+
     async def _cmd_close_decryption(
         self,
         db: AsyncSession,

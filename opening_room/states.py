@@ -54,6 +54,7 @@ COMMANDS: Final[dict[str, tuple[frozenset[Role], frozenset[State]]]] = {
     "get_envelope": (frozenset({Role.BIDDER}), frozenset({State.DECRYPTING})),
     "decrypt": (frozenset({Role.BIDDER}), frozenset({State.DECRYPTING})),
     "close_decryption": (frozenset({Role.HOST}), frozenset({State.DECRYPTING, State.PAUSED})),
+    "platform_fault": (frozenset({Role.HOST}), frozenset({State.DECRYPTING, State.PAUSED})),
     "raise_objection": (frozenset({Role.BIDDER}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),
     "answer_objection": (frozenset({Role.HOST}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),
     "close_objections": (frozenset({Role.HOST}), frozenset({State.ANNOUNCED, State.OBJECTIONS})),

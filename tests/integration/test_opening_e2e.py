@@ -37,8 +37,20 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LEAD = timedelta(seconds=20)  # from publication to the deadline: enough to enrol, seal and upload
 
 
+class Stack:
+    def __init__(self, base: str, env: dict[str, str], tmp: Path, procs: list[Proc]) -> None:
+        self.base, self.env, self.tmp, self.procs = base, env, tmp, procs
+
+    def restart_app(self) -> None:
+        """Stop the app processes (as a crash or a deployment would) and start them again."""
+        serve = self.procs.pop()
+        serve.stop()
+        self.procs.append(Proc(["serve"], self.env, self.tmp / "serve-2.log"))
+        wait_ready(self.base, self.procs)
+
+
 @pytest.fixture
-async def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+async def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
     if profile != "production":
         pytest.skip("the multi-process opening runs on the production profile (PostgreSQL, Redis, S3)")
     port = free_port()
@@ -59,7 +71,7 @@ async def two_process_stack(profile: str, tmp_path: Path, request: pytest.Fixtur
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, procs)
-        yield base
+        yield Stack(base, env, tmp_path, procs)
     finally:
         for proc in procs:
             proc.stop()
@@ -70,8 +82,8 @@ async def _user(http: httpx.AsyncClient, kind: str) -> tuple[Enrolled, str]:
     return user, (await login(http, user.identity)).token
 
 
-async def test_opening_across_two_app_processes(two_process_stack: str) -> None:
-    base = two_process_stack
+async def test_opening_across_two_app_processes(two_process_stack: Stack) -> None:
+    base = two_process_stack.base
     ws_base = base.replace("http://", "ws://")
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         _, agent_token = await _user(http, "agent")
@@ -164,8 +176,24 @@ async def test_opening_across_two_app_processes(two_process_stack: str) -> None:
             key = unwrap_data_key(base64.b64decode(envelope["data"]["envelope"]), user.key)
             return await peer.command("decrypt", data_key=base64.b64encode(os.urandom(32) if wrong else key).decode())
 
-        results = await asyncio.gather(*(decrypt(peers[i], bidders[i][0]) for i in range(3)))
+        results = await asyncio.gather(*(decrypt(peers[i], bidders[i][0]) for i in range(2)))
         assert all(r["data"]["status"] == "decrypted" for r in results), results
+
+        # The app restarts mid-session: everyone reconnects and resumes; the session goes on from the database.
+        await asyncio.to_thread(two_process_stack.restart_app)
+
+        async def resume(peer: Peer, token: str | None) -> Peer:
+            fresh = await Peer.connect(ws_base, lot["id"], token, since=peer.events[-1]["seq"])
+            fresh.events = peer.events + fresh.events
+            return fresh
+
+        host = await resume(host, agent_token)
+        watcher = await resume(watcher, supervisor_token)
+        viewers = [await resume(v, None) for v in viewers]
+        peers = [await resume(p, token) for p, (_, token) in zip(peers, bidders, strict=True)]
+        assert host.welcome["state"] == "decrypting"
+        third = await decrypt(peers[2], bidders[2][0])
+        assert third["data"]["status"] == "decrypted", third
         # Bidder 4 has the wrong key twice; bidder 5 never decrypts.
         for _ in range(2):
             assert (await decrypt(peers[3], bidders[3][0], wrong=True))["data"]["reason"] == "wrong_key"
