@@ -20,7 +20,7 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-frontend/dist/index.html: frontend/node_modules/.package-lock.json $(shell find frontend/src frontend/index.html -type f 2>/dev/null)
+frontend/dist/index.html: frontend/node_modules/.package-lock.json frontend/vite.config.ts $(shell find frontend/src frontend/public frontend/index.html -type f 2>/dev/null)
 	cd frontend && npm run build
 
 frontend: frontend/dist/index.html

@@ -35,8 +35,15 @@ def webapp_router(dist: Path) -> Router:
             if candidate.is_relative_to(root) and candidate.is_file():
                 # Vite names built assets by content hash: they never change under the same name.
                 immutable = relative.startswith("assets/")
-                return File(candidate, headers={"Cache-Control": _IMMUTABLE if immutable else "no-cache"})
+                return File(
+                    candidate,
+                    filename=candidate.name,  # the media type is guessed from the name
+                    content_disposition_type="inline",
+                    headers={"Cache-Control": _IMMUTABLE if immutable else "no-cache"},
+                )
         # Client-side routes (/projects/…) all load the app shell.
-        return File(index, content_disposition_type="inline", headers={"Cache-Control": "no-cache"})
+        return File(
+            index, filename="index.html", content_disposition_type="inline", headers={"Cache-Control": "no-cache"}
+        )
 
     return Router(path="/", route_handlers=[webapp])

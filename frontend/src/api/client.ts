@@ -130,6 +130,8 @@ export interface RequestOptions {
   query?: Query
   /** Sent as JSON. */
   body?: unknown
+  /** Sent as multipart/form-data (the browser sets the boundary); instead of `body`. */
+  form?: FormData
   signal?: AbortSignal
   /** Error statuses whose JSON body is still the answer (e.g. 503 from `/ready`). */
   acceptStatuses?: readonly number[]
@@ -138,10 +140,13 @@ export interface RequestOptions {
 interface ClientConfig {
   locale: () => Locale
   fetch: typeof fetch
+  /** The session's bearer token, sent as `Authorization: Bearer …` when set. */
+  token: () => string | null
 }
 
 const config: ClientConfig = {
   locale: () => DEFAULT_LOCALE,
+  token: () => null,
   fetch: (...args) => globalThis.fetch(...args),
 }
 
@@ -162,9 +167,13 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     Accept: 'application/json',
     'Accept-Language': config.locale(),
   }
+  const token = config.token()
+  if (token) headers.Authorization = `Bearer ${token}`
   const init: RequestInit = { method: options.method ?? 'GET', headers, credentials: 'same-origin' }
   if (options.signal) init.signal = options.signal
-  if (options.body !== undefined) {
+  if (options.form !== undefined) {
+    init.body = options.form
+  } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(options.body)
   }

@@ -1,17 +1,20 @@
 import { createI18n } from 'vue-i18n'
-import zhCN, { type MessageSchema } from './zh-CN'
+import zhCN, { type MessageSchema as BaseSchema } from './zh-CN'
 import en from './en'
+import roomZh, { type RoomMessages } from './room.zh-CN'
+import roomEn from './room.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
-export type { MessageSchema } from './zh-CN'
+/** The app's messages plus those of the opening room (`room.zh-CN.ts`, `room.en.ts`). */
+export type MessageSchema = BaseSchema & RoomMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
   export interface DefineLocaleMessage extends MessageSchema {}
 }
 
-export const messages: Record<Locale, MessageSchema> = { 'zh-CN': zhCN, en }
+export const messages: Record<Locale, MessageSchema> = { 'zh-CN': { ...zhCN, ...roomZh }, en: { ...en, ...roomEn } }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,

@@ -2,7 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
 
-type TitleKey = `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}` | 'notFound.title' | 'project.overview'
+type TitleKey = `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}` | 'notFound.title' | 'project.overview' | 'room.title' | 'host.title'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -31,6 +31,44 @@ export const routes: RouteRecordRaw[] = [
     name: 'status',
     component: () => import('@/views/StatusView.vue'),
     meta: { titleKey: 'nav.status' },
+  },
+  {
+    path: '/verify',
+    name: 'verify',
+    component: () => import('@/views/VerifyView.vue'),
+    meta: { titleKey: 'nav.verify' },
+  },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { titleKey: 'nav.login' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('@/views/RegisterView.vue'),
+    meta: { titleKey: 'nav.register' },
+  },
+  {
+    path: '/enrol',
+    name: 'enrol',
+    component: () => import('@/views/EnrolView.vue'),
+    meta: { titleKey: 'nav.enrol' },
+  },
+  {
+    path: '/openings/:lotId/live',
+    name: 'room',
+    component: () => import('@/views/room/RoomView.vue'),
+    props: true,
+    meta: { titleKey: 'room.title' },
+  },
+  {
+    path: '/openings/:lotId/host',
+    name: 'room-host',
+    component: () => import('@/views/room/HostConsole.vue'),
+    props: true,
+    meta: { titleKey: 'host.title' },
   },
   {
     path: '/:pathMatch(.*)*',

@@ -1,0 +1,91 @@
+/**
+ * The user's identities in this browser: IndexedDB database `bidding-identities`, object store
+ * `identities`. Each record holds the private key as a non-extractable CryptoKey (structured
+ * clone keeps it usable for signing but unreadable), the certificate and its chain as PEM, and
+ * what the UI shows. Keys never leave the browser: the server only ever sees CSRs, certificates
+ * and signatures.
+ */
+import type { CertificateInfo } from './certificate'
+import type { KeyKind } from './keys'
+
+export const DB_NAME = 'bidding-identities'
+export const STORE = 'identities'
+const VERSION = 1
+
+export interface StoredIdentity {
+  id: string
+  privateKey: CryptoKey
+  keyKind: KeyKind
+  /** Null while an enrolment is under way (key made, certificate not yet received). */
+  certificatePem: string | null
+  chainPem: string[]
+  info: CertificateInfo | null
+  /** How it got here. */
+  source: 'generated' | 'pkcs12'
+  createdAt: string
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'))
+  })
+}
+
+let opening: Promise<IDBDatabase> | null = null
+
+function open(): Promise<IDBDatabase> {
+  if (!opening) {
+    opening = new Promise<IDBDatabase>((resolve, reject) => {
+      if (typeof indexedDB === 'undefined') {
+        reject(new Error('IndexedDB is not available in this browser'))
+        return
+      }
+      const req = indexedDB.open(DB_NAME, VERSION)
+      req.onupgradeneeded = () => {
+        if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'id' })
+      }
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB cannot be opened'))
+      req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'))
+    }).catch((error: unknown) => {
+      opening = null
+      throw error
+    })
+  }
+  return opening
+}
+
+async function withStore<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await open()
+  const tx = db.transaction(STORE, mode)
+  const done = new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'))
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
+  })
+  const [result] = await Promise.all([request(run(tx.objectStore(STORE))), done])
+  return result
+}
+
+export function newIdentityId(): string {
+  return crypto.randomUUID()
+}
+
+export async function saveIdentity(identity: StoredIdentity): Promise<void> {
+  await withStore('readwrite', (s) => s.put(identity))
+}
+
+export async function getIdentity(id: string): Promise<StoredIdentity | null> {
+  return ((await withStore('readonly', (s) => s.get(id))) as StoredIdentity | undefined) ?? null
+}
+
+/** Every identity, newest first. */
+export async function listIdentities(): Promise<StoredIdentity[]> {
+  const all = (await withStore('readonly', (s) => s.getAll())) as StoredIdentity[]
+  return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+}
+
+export async function deleteIdentity(id: string): Promise<void> {
+  await withStore('readwrite', (s) => s.delete(id))
+}

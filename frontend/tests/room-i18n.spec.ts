@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { messages } from '@/i18n'
+import roomEn from '@/i18n/room.en'
+import roomZh from '@/i18n/room.zh-CN'
+import { ROOM_STATES } from '@/room/client'
+
+type Tree = { [key: string]: string | Tree }
+
+function leaves(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (typeof value === 'string') out.set(path, value)
+    else for (const [k, v] of leaves(value, path)) out.set(k, v)
+  }
+  return out
+}
+const placeholders = (m: string): string =>
+  [...new Set([...m.matchAll(/\{(\w+)\}/g)].map((x) => x[1] ?? ''))].sort().join()
+
+const zh = leaves(roomZh as Tree)
+const en = leaves(roomEn as Tree)
+
+describe('room i18n', () => {
+  it('has the same keys, no empty message and the same placeholders in both languages', () => {
+    expect([...zh.keys()].filter((k) => !en.has(k))).toEqual([])
+    expect([...en.keys()].filter((k) => !zh.has(k))).toEqual([])
+    expect([...zh, ...en].filter(([, v]) => !v.trim()).map(([k]) => k)).toEqual([])
+    expect([...zh.keys()].filter((k) => placeholders(zh.get(k) ?? '') !== placeholders(en.get(k) ?? ''))).toEqual([])
+  })
+
+  it('names every state in both languages', () => {
+    for (const s of ROOM_STATES) {
+      expect(zh.get(`room.states.${s}`), s).toBeTruthy()
+      expect(en.get(`room.stateHints.${s}`), s).toBeTruthy()
+    }
+  })
+
+  it('is merged into the app messages without replacing them', () => {
+    expect(messages['zh-CN'].room.title).toBe('开标大厅')
+    expect(messages.en.host.title).toBe('Host console')
+    expect(messages['zh-CN'].app.name).toBe('公共资源电子交易平台')
+    expect(messages.en.nav.openings).toBe('Openings')
+  })
+})

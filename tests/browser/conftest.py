@@ -1,0 +1,243 @@
+"""Fixtures for the browser tests: a built web app, a real `bidding serve --demo`, Debian's Chromium.
+
+Chromium is Debian's (`apt-get install chromium`), launched by Playwright with ``executable_path``;
+Playwright's own browser download does not work on these machines. A missing browser fails the
+run with the command that installs it: browser tests are never skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+DIST = FRONTEND / "dist"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ADMIN_TOKEN = "browser-test-admin-token-" + "a" * 32
+SECRET_KEY = "browser-test-secret-key-" + "s" * 32
+CHROMIUM = Path(os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _newest_source_mtime() -> float:
+    sources = [FRONTEND / name for name in ("index.html", "package.json", "package-lock.json", "vite.config.ts")]
+    sources += [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    sources += [p for p in (FRONTEND / "public").rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in sources if p.exists())
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(args, cwd=FRONTEND, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"`{' '.join(args)}` failed in frontend/:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def frontend_dist() -> Path:
+    """frontend/dist, built now if missing or older than the sources (`npm ci` first if needed)."""
+    index = DIST / "index.html"
+    if index.exists() and index.stat().st_mtime >= _newest_source_mtime():
+        return DIST
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("frontend/dist is missing or stale and npm is not installed (Node.js ≥ 20 with npm is needed)")
+    if not (FRONTEND / "node_modules").is_dir():
+        _run([npm, "ci"])
+    _run([npm, "run", "build"])
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's Chromium.\n"
+            "Install it with:  apt-get update && apt-get install -y chromium\n"
+            "(or point TEST_CHROMIUM at another Chromium binary)"
+        )
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+    def admin(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
+
+    def demo_identities(self) -> list[dict[str, Any]]:
+        return list(json.loads((self.data_dir / "demo" / "identities" / "identities.json").read_text()))
+
+    def python(self, code: str) -> str:
+        """Run ``code`` in a fresh interpreter with the server's settings (same data dir); return stdout."""
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"snippet failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`python -m bidding serve --demo` on a free port, the built web app, its own data dir."""
+    tmp = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
+    env = keep | {
+        "BIDDING_DATA_DIR": str(tmp / "var"),
+        "BIDDING_HOST": "127.0.0.1",
+        "BIDDING_PORT": str(port),
+        "BIDDING_PUBLIC_BASE_URL": base,
+        "BIDDING_FRONTEND_DIR": str(frontend_dist),
+        "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
+        "BIDDING_SECRET_KEY": SECRET_KEY,
+    }
+    log = tmp / "serve.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bidding", "serve", "--demo"],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    srv = Server(base, tmp / "var", env, log)
+    try:
+        _wait_ready(srv, proc)
+        yield srv
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_ready(srv: Server, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    index = srv.data_dir / "demo" / "identities" / "identities.json"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"bidding serve exited early:\n{srv.log.read_text()[-4000:]}")
+        try:
+            last = httpx.get(f"{srv.base}/ready", timeout=2)
+            if last.status_code == 200 and index.exists():
+                return
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.25)
+    raise AssertionError(f"server not ready: {last}\n{srv.log.read_text()[-4000:]}")
+
+
+# Module scope, not session: while the sync API is open, its event loop counts as running in this
+# thread, and pytest-asyncio could not run the async tests collected after this folder.
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance: Playwright, chromium_path: Path) -> Iterator[Browser]:
+    b = playwright_instance.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+def new_context(browser: Browser, server: Server, **options: Any) -> BrowserContext:
+    """A fresh browser profile (empty IndexedDB and storage), zh-CN, desktop size unless told."""
+    settings: dict[str, Any] = {"locale": "zh-CN", "viewport": DESKTOP, "accept_downloads": True} | options
+    ctx = browser.new_context(base_url=server.base, **settings)
+    ctx.set_default_timeout(30_000)
+    return ctx
+
+
+@pytest.fixture
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    ctx = new_context(browser, server)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def phone_context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    ctx = new_context(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+class Shots:
+    """Screenshots of each step, written to tests/browser/artifacts/<test>/<nn>-<step>.png."""
+
+    def __init__(self, page: Page, name: str, *, full_page: bool = True) -> None:
+        self.page = page
+        self.full_page = full_page
+        self.folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", name)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def __call__(self, step: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=self.full_page)
+        return path
+
+
+@pytest.fixture
+def shot(page: Page, request: pytest.FixtureRequest) -> Shots:
+    return Shots(page, request.node.name)
