@@ -22,7 +22,14 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port (default BIDDING_PORT).")
 @click.option("--workers", type=int, default=None, help="App processes (default BIDDING_WEB_WORKERS).")
 @click.option("--demo", is_flag=True, help="Load the demo data before serving.")
-def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -> None:
+@click.option(
+    "--demo-opening-minutes",
+    type=click.IntRange(0, 24 * 60),
+    default=3,
+    show_default=True,
+    help="With --demo: a live opening played by simulated participants, this many minutes after start (0: none).",
+)
+def serve(host: str | None, port: int | None, workers: int | None, demo: bool, demo_opening_minutes: int) -> None:
     """Serve the web app and API with uvicorn."""
     import os
 
@@ -40,6 +47,8 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool) -
         _load_demo(settings)
     if not settings.should_auto_migrate:
         _check_schema(settings)
+    if demo and demo_opening_minutes:
+        _start_demo_opening(settings, demo_opening_minutes)
     click.echo(
         f"serving on {settings.effective_base_url}  (API docs: {settings.effective_base_url}/api/docs)", err=True
     )
@@ -163,6 +172,39 @@ def _load_demo(settings: Settings) -> None:
     run_guarded(go())
 
 
+def _start_demo_opening(settings: Settings, minutes: int) -> None:
+    """Schedule a fresh demo lot (deadline in ``minutes``) and play its opening once the server is up."""
+    from bidding.clock import SystemClock
+    from bidding.demo_opening import (
+        DemoOpening,
+        create_demo_opening,
+        ensure_identities,
+        load_cast,
+        local_url,
+        start_in_background,
+    )
+    from bidding.runtime import start_platform
+
+    identities = settings.data_dir / "demo" / "identities"
+
+    async def go() -> DemoOpening:
+        async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
+            now = SystemClock().now()
+            await ensure_identities(session, platform.keys, identities, now=now)
+            return await create_demo_opening(session, now=now, minutes=minutes)
+
+    opening = run_guarded(go())
+    start_in_background(
+        local_url(settings.host, settings.port), opening, load_cast(identities), audience=settings.effective_base_url
+    )
+    click.echo(
+        f"demo opening: project {opening.code}, lot {opening.lot_id}, opens at {opening.deadline:%H:%M:%S} UTC; "
+        f"watch it at {settings.effective_base_url}/ or: bidding room join --watch "
+        f"--url {settings.effective_base_url} --lot {opening.lot_id}",
+        err=True,
+    )
+
+
 @main.command()
 def demo() -> None:
     """Load the demo data (trading centre, agent, bidders, projects in every phase)."""
@@ -199,10 +241,11 @@ def show_settings(markdown: bool) -> None:
 
 def _register() -> None:
     from bidding.commands.identity import COMMANDS as IDENTITY
+    from bidding.commands.room import COMMANDS as ROOM
     from bidding.commands.sealing import COMMANDS as SEALING
     from bidding.commands.verify_pdf import verify_pdf
 
-    for command in (*IDENTITY, *SEALING, verify_pdf):
+    for command in (*IDENTITY, *SEALING, *ROOM, verify_pdf):
         main.add_command(command)
 
 

@@ -12,10 +12,9 @@ import base64
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.clock import Clock
 from bidding.db.models import Bid, Lot, Organization, Project
@@ -65,20 +64,26 @@ def signed_receipt(keys: PlatformKeys, clock: Clock, core: dict[str, Any]) -> tu
     return jws.sign(canonical(payload), keys.signer_key, chain, typ="bidding-receipt+jws"), payload
 
 
+@dataclass(frozen=True)
+class Receipt:
+    jws: str
+    payload: dict[str, Any]
+    pdf_key: str
+
+
 async def issue_receipt(
-    session: AsyncSession,
     submitted: Submitted,
     *,
     keys: PlatformKeys,
     clock: Clock,
     signer: DocumentSigner,
     store: ObjectStore,
-) -> dict[str, Any]:
-    """Sign the JSON receipt and the PDF receipt of a just-submitted bid; both are kept with the bid."""
+) -> Receipt:
+    """Sign the JSON receipt and the PDF receipt of a just-submitted bid (no database work: the
+    caller records both on the bid in a short transaction)."""
     bid = submitted.bid
     core = receipt_core(bid, submitted.lot, submitted.project, submitted.organization)
     token, payload = signed_receipt(keys, clock, core)
-    bid.receipt_jws = token
     pdf = render_receipt(
         ReceiptData(
             receipt_number=bid.receipt_number,
@@ -108,6 +113,4 @@ async def issue_receipt(
     await store.put(
         key, body(), content_type="application/pdf", retain_until=bid.submitted_at + RECEIPT_RETENTION, overwrite=False
     )
-    bid.receipt_pdf_key = key
-    await session.flush()
-    return payload
+    return Receipt(jws=token, payload=payload, pdf_key=key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -244,14 +244,13 @@ async def receive_chunk(
     upload_id: uuid.UUID,
     index: int,
     data: bytes,
-    now: Callable[[], datetime],
+    arrived: datetime,
 ) -> BidUpload:
-    """Store chunk ``index``; the time that counts is after its last byte was read (``now()`` here)."""
+    """Store chunk ``index``; ``arrived`` is when its last byte was read, which is what the deadline judges."""
     upload = await own_upload(session, uploader, upload_id)
     _check_open(upload)
     if upload.mode != "chunked":
         raise InvalidInput("this upload goes straight to the store; complete it instead", "该上传为直传模式")
-    arrived = now()
     await open_lot(session, upload.lot_id, arrived)
     if index < upload.next_chunk:
         raise ChunkDuplicate(
@@ -297,33 +296,37 @@ class Submitted:
     organization: Organization
 
 
-async def assemble(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class Stored:
+    """A complete package verified and copied to its final place (not yet a bid)."""
+
+    key: str
+    size: int
+    sha256: str
+    info: PackageInfo
+
+
+async def verify_and_store(
     store: ObjectStore,
     verifier: CertificateVerifier,
-    uploader: Uploader,
     upload: BidUpload,
-    *,
-    now: datetime,
-) -> Submitted:
-    """Verify the whole package while copying it to its final, retained place; then record the bid.
+    lot: Lot,
+    project: Project,
+    org: Organization,
+) -> Stored:
+    """Verify the whole package while copying it to its final, retained place.
 
-    Runs once every byte is in (the last chunk arrived, or a direct upload was completed); the
-    package is judged by the time its last byte arrived, which the caller checked.
+    Holds no database connection (it can take a while for a large package): the caller reads what
+    it needs before, and records the bid in a short transaction after. Nothing is stored if any
+    check fails: the verification runs inside the source stream, so the store discards the object.
     """
-    lot = await session.scalar(select(Lot).where(Lot.id == upload.lot_id).options(selectinload(Lot.project)))
-    org = await session.get(Organization, upload.organization_id)
-    assert lot is not None
-    assert org is not None
     assert lot.bid_deadline is not None
-    project = lot.project
     package = PackageVerifier()
-    source_keys = staged_keys(upload)
     checked: dict[str, PackageInfo] = {}
 
     async def verified_stream() -> AsyncIterator[bytes]:
         total = 0
-        for key in source_keys:
+        for key in staged_keys(upload):
             async for chunk in store.open(key):
                 total += len(chunk)
                 package.update(chunk)
@@ -342,18 +345,7 @@ async def assemble(
             )
         checked["info"] = info
 
-    version = (
-        int(
-            await session.scalar(
-                select(func.coalesce(func.max(Bid.version), 0)).where(
-                    Bid.lot_id == lot.id, Bid.organization_id == org.id
-                )
-            )
-            or 0
-        )
-        + 1
-    )
-    final_key = f"bids/{lot.id}/{org.id}/v{version}-{uuid.uuid4().hex}.bid"
+    final_key = f"bids/{lot.id}/{org.id}/{upload.id}.bid"
     try:
         stored = await store.put(
             final_key,
@@ -365,19 +357,49 @@ async def assemble(
     except SealedError as exc:
         raise _sealed_error(exc) from None
     info = checked["info"]
+    return Stored(key=final_key, size=stored.size, sha256=stored.sha256 or info.file_sha256.hex(), info=info)
+
+
+async def upload_context(session: AsyncSession, upload: BidUpload) -> tuple[Lot, Project, Organization]:
+    lot = await session.scalar(select(Lot).where(Lot.id == upload.lot_id).options(selectinload(Lot.project)))
+    org = await session.get(Organization, upload.organization_id)
+    assert lot is not None
+    assert org is not None
+    return lot, lot.project, org
+
+
+async def record_bid(
+    session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, stored: Stored, *, now: datetime
+) -> Submitted:
+    """Make the stored package the bidder's active bid (the previous one is replaced), in one short transaction."""
+    upload = await own_upload(session, uploader, upload_id)
+    _check_open(upload)
+    lot, project, org = await upload_context(session, upload)
+    version = (
+        int(
+            await session.scalar(
+                select(func.coalesce(func.max(Bid.version), 0)).where(
+                    Bid.lot_id == lot.id, Bid.organization_id == org.id
+                )
+            )
+            or 0
+        )
+        + 1
+    )
     await session.execute(
         update(Bid)
         .where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == "active")
         .values(status="replaced")
     )
+    info = stored.info
     bid = Bid(
         lot_id=lot.id,
         organization_id=org.id,
         version=version,
         status="active",
-        object_key=final_key,
+        object_key=stored.key,
         size=stored.size,
-        sha256=stored.sha256 or info.file_sha256.hex(),
+        sha256=stored.sha256,
         package_digest=info.digest.hex(),
         header_sha256=info.header.sha256.hex(),
         signer_fingerprint=certificate_fingerprint(info.signer_cert),

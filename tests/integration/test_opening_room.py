@@ -177,10 +177,10 @@ async def test_a_whole_opening(
     assert retried["data"]["status"] == "decrypted"
     assert (await decrypt(peers[2], bidders[2]))["data"]["status"] == "decrypted"
     # A platform fault would withdraw a bid (视为撤回); a decrypted bid cannot be so marked.
-    assert (await host.command("platform_fault", order=1, reason="x", remedy="y"))["error"]["code"] in {
-        "command_refused",
-        "not_found",
-    }
+    order_of = {b["name"]: b["order"] for b in published["data"]["bidders"]}
+    decrypted_order = order_of[bidders[0].org_name]
+    refused_fault = await host.command("platform_fault", order=decrypted_order, reason="x", remedy="y")
+    assert refused_fault["error"]["code"] == "command_refused"
     assert (await host.command("platform_fault", order=99, reason="x", remedy="y"))["error"]["code"] == "not_found"
     # Bidder 4 never decrypts. Someone else's envelope is not available to a bidder.
     assert (await public.until("decryption.failed"))["data"]["reason"] == "wrong_key"

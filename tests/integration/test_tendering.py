@@ -313,6 +313,7 @@ async def test_termination_and_post_evaluation_notices(
         headers=parties["agent"],
     )
     assert opening.status_code == 400
+    clock.advance(timedelta(seconds=1))  # announcements list newest first, by publication time
     ended = await client.post(
         f"/api/agent/projects/{project['id']}/terminate",
         json={"kind": "termination", "title": "终止公告", "body": "因故终止"},

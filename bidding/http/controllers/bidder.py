@@ -28,14 +28,16 @@ from bidding.services.submission import (
     ChunkTooLarge,
     PackageRejected,
     Uploader,
-    assemble,
     cleanup_staging,
     open_lot,
     own_bids,
     own_upload,
     receive_chunk,
+    record_bid,
     staged_keys,
     start_upload,
+    upload_context,
+    verify_and_store,
     withdraw,
 )
 from crypto import jws
@@ -126,28 +128,34 @@ async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
 
 
 async def _finish(platform: Platform, uploader: Uploader, upload_id: uuid.UUID) -> UploadView:
-    """Assemble, verify and record a complete upload; a refused package marks the upload rejected."""
+    """Verify and store a complete upload, record the bid, sign its receipts.
+
+    Each database step is a short transaction of its own: the copy and verification of a large
+    package, and the signing of the receipts, hold no connection (and on SQLite no write lock), so
+    many bidders finishing at once in the last minute do not queue behind each other.
+    """
     async with platform.sessions() as db:
-        try:
-            async with db.begin():
-                upload = await own_upload(db, uploader, upload_id)
-                submitted = await assemble(
-                    db, platform.store, platform.verifier, uploader, upload, now=platform.clock.now()
-                )
-                receipt = await issue_receipt(
-                    db,
-                    submitted,
-                    keys=platform.keys,
-                    clock=platform.clock,
-                    signer=platform.documents,
-                    store=platform.store,
-                )
-                view = UploadView.of(upload, bid=BidView.of(submitted.bid), receipt=receipt)
-        except PackageRejected as exc:
-            async with db.begin():
-                upload = await own_upload(db, uploader, upload_id)
-                upload.status, upload.error = "rejected", exc.code
-            raise
+        upload = await own_upload(db, uploader, upload_id, lock=False)
+        lot, project, org = await upload_context(db, upload)
+    try:
+        stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
+    except PackageRejected as exc:
+        async with platform.sessions() as db, db.begin():
+            rejected = await own_upload(db, uploader, upload_id)
+            rejected.status, rejected.error = "rejected", exc.code
+        raise
+    async with platform.sessions() as db:
+        async with db.begin():
+            submitted = await record_bid(db, uploader, upload_id, stored, now=platform.clock.now())
+        receipt = await issue_receipt(
+            submitted, keys=platform.keys, clock=platform.clock, signer=platform.documents, store=platform.store
+        )
+        async with db.begin():
+            bid = await db.get(Bid, submitted.bid.id)
+            assert bid is not None
+            bid.receipt_jws, bid.receipt_pdf_key = receipt.jws, receipt.pdf_key
+            finished = await own_upload(db, uploader, upload_id, lock=False)
+            view = UploadView.of(finished, bid=BidView.of(bid), receipt=receipt.payload)
     await cleanup_staging(platform.store, upload)
     return view
 
@@ -210,8 +218,9 @@ class BidderController(Controller):
         limit = upload.chunk_size
         await db.rollback()
         data = await _read_limited(request, limit)
+        arrived = platform.clock.now()  # the last byte of this chunk is in: this is the time that counts
         async with db.begin():
-            upload = await receive_chunk(db, platform.store, uploader, upload_id, index, data, platform.clock.now)
+            upload = await receive_chunk(db, platform.store, uploader, upload_id, index, data, arrived)
             complete = upload.received == upload.size
             view = UploadView.of(upload)
         if not complete:

@@ -1,0 +1,388 @@
+"""A live opening for the demo: `bidding serve --demo` schedules a fresh lot whose bid deadline is
+a few minutes after the start, and simulated participants play it against the running server.
+
+Everything goes through the platform's ordinary paths: the lot is created by
+:func:`bidding.services.projects.create_project` (like the rest of the demo data), the five demo
+bidders seal their bids with their own demo certificates and upload them through the HTTP API
+before the deadline, and the host (the demo ``agent``), the supervisor and the bidders then act
+through the real WebSocket with :class:`bidding.client.room.RoomClient`:
+
+1. four bidders sign in before the deadline (visible only to themselves);
+2. at the deadline the server extracts the bids and publishes the bidders;
+3. the supervisor remarks, the host starts decryption;
+4. bidders 1–4 decrypt in their own client — bidder 2 first sends a wrong key (a failed attempt),
+   then the right one; bidder 5 never decrypts (its bid counts as withdrawn, 办法 31);
+5. the host closes decryption (唱标), bidder 5 objects, the host answers, the supervisor remarks;
+6. the host closes objections (the record), bidders 1–4 confirm the record with their own keys
+   (remote signing), and the host closes the session.
+
+A newcomer who opens the portal's openings page sees this happen live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bidding.audit import Actor
+from bidding.client.identity import Identity, load_pkcs12_identity
+from bidding.client.room import CommandFailed, Event, RoomClient
+from bidding.client.session import login, raise_for_error
+from bidding.demo import FORM_FIELDS, organisation_codes
+from bidding.demo_identities import DEMO_PASSPHRASE, issue_demo_identities
+from bidding.domain.projects import Category, ProjectStatus
+from bidding.pki.keystore import PlatformKeys
+from bidding.services.organisations import find_by_credit_code
+from bidding.services.projects import NewLot, create_project
+from crypto.sealed import seal
+
+log = logging.getLogger("bidding.demo_opening")
+
+#: Minutes from the start of `bidding serve --demo` to the demo lot's bid deadline (= its opening).
+DEFAULT_MINUTES: Final = 3
+
+#: What each demo bidder fills in its opening form (开标一览表).
+BIDS: Final[tuple[dict[str, Any], ...]] = (
+    {"price_fen": 12_380_000_00, "duration_days": 90, "quality": "合格", "project_manager": "张伟"},
+    {"price_fen": 12_150_500_00, "duration_days": 100, "quality": "合格", "project_manager": "王芳"},
+    {"price_fen": 12_566_000_00, "duration_days": 85, "quality": "优良", "project_manager": "李娜"},
+    {"price_fen": 11_990_000_00, "duration_days": 120, "quality": "合格", "project_manager": "刘洋"},
+    {"price_fen": 12_200_000_00, "duration_days": 95, "quality": "合格", "project_manager": "陈静"},
+)
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoOpening:
+    project_id: uuid.UUID
+    lot_id: uuid.UUID
+    code: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The simulated participants' identities: the host (an agent), a supervisor, the bidders."""
+
+    host: Identity
+    supervisor: Identity
+    bidders: tuple[Identity, ...]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How the simulation paces itself (seconds)."""
+
+    pace: float = 4.0  # between two steps, so a viewer can follow
+    deadline_timeout: float = 30 * 60.0  # how long to wait for the bidders to be published
+    step_timeout: float = 120.0  # for any one answer or event (building the signed record takes a while)
+
+
+# ----------------------------------------------------------------------------- the lot
+
+
+async def create_opening_lot(
+    session: AsyncSession,
+    *,
+    agent_id: uuid.UUID,
+    tenderer_id: uuid.UUID,
+    now: datetime,
+    minutes: float = DEFAULT_MINUTES,
+) -> DemoOpening:
+    """A published goods project with one lot whose bid deadline is ``minutes`` from ``now``.
+
+    Created directly like the other demo projects (the 20-day publication rule is for real tenders).
+    """
+    deadline = (now + timedelta(minutes=minutes)).replace(microsecond=0)
+    code = f"NJ-DEMO-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
+    project = await create_project(
+        session,
+        Actor.system("demo"),
+        code=code,
+        name=f"演示：实时不见面开标 {deadline:%H:%M} UTC",
+        category=Category.GOODS,
+        tenderer_id=tenderer_id,
+        agent_id=agent_id,
+        region="江苏省南京市",
+        lots=[
+            NewLot(
+                code="01",
+                name="医用影像设备（演示开标）",
+                estimated_price_fen=12_800_000_00,
+                deposit_fen=12_800_000_00 * 2 // 100,
+                bid_deadline=deadline,
+                decrypt_window_minutes=10,
+                objection_window_minutes=10,
+                form_fields=FORM_FIELDS,
+            )
+        ],
+        status=ProjectStatus.PUBLISHED,
+        published_at=now - timedelta(days=21),
+        tender_start_at=now - timedelta(days=21),
+    )
+    return DemoOpening(project.id, project.lots[0].id, code, deadline)
+
+
+async def create_demo_opening(session: AsyncSession, *, now: datetime, minutes: float = DEFAULT_MINUTES) -> DemoOpening:
+    """A fresh opening lot of the demo agent and tenderer (the demo data must be loaded)."""
+    codes = organisation_codes()
+    agent = await find_by_credit_code(session, codes["agent"])
+    tenderer = await find_by_credit_code(session, codes["tenderer"])
+    if agent is None or tenderer is None:
+        raise RuntimeError("the demo data is not loaded")
+    return await create_opening_lot(session, agent_id=agent.id, tenderer_id=tenderer.id, now=now, minutes=minutes)
+
+
+async def ensure_identities(session: AsyncSession, keys: PlatformKeys, directory: Path, *, now: datetime) -> None:
+    """Issue the demo users' certificates into ``directory`` unless they are there already."""
+    if not (directory / "identities.json").exists():
+        await issue_demo_identities(session, keys, directory, organisation_codes(), now=now)
+
+
+def load_cast(directory: Path, passphrase: bytes = DEMO_PASSPHRASE) -> Cast:
+    """The demo users' identities, from the ``identities.json`` index written by the demo."""
+    index = {u["user"]: Path(u["p12"]) for u in json.loads((directory / "identities.json").read_text())}
+
+    def one(user: str) -> Identity:
+        return load_pkcs12_identity(index[user], passphrase)
+
+    return Cast(one("agent"), one("supervisor"), tuple(one(f"bidder{i}") for i in range(1, 6)))
+
+
+# ----------------------------------------------------------------------------- the bidders' uploads
+
+
+def seal_bid(identity: Identity, opening: DemoOpening, form: dict[str, Any], *, now: datetime) -> bytes:
+    """A sealed package for the demo lot, encrypted to and signed by the bidder's own certificate."""
+    out = io.BytesIO()
+    body = ("技术标与商务标（演示）\n" * 2000).encode()
+    seal(
+        json.dumps(form, ensure_ascii=False).encode(),
+        io.BytesIO(body),
+        out,
+        project_id=str(opening.project_id),
+        lot_id=str(opening.lot_id),
+        recipients=[identity.certificate],
+        signer_key=identity.key,
+        signer_cert=identity.certificate,
+        now=now,
+    )
+    return out.getvalue()
+
+
+async def upload(http: httpx.AsyncClient, headers: dict[str, str], lot_id: uuid.UUID, package: bytes) -> dict[str, Any]:
+    """Upload a package through the chunked API; returns the final answer (with the bid)."""
+    started = await http.post(
+        f"/api/bidder/lots/{lot_id}/uploads", json={"size": len(package), "mode": "chunked"}, headers=headers
+    )
+    raise_for_error(started)
+    state: dict[str, Any] = started.json()
+    size = int(state["chunk_size"])
+    for index in range((len(package) + size - 1) // size):
+        response = await http.put(
+            f"/api/bidder/uploads/{state['id']}/chunks/{index}",
+            content=package[index * size : (index + 1) * size],
+            headers={**headers, "Content-Type": "application/octet-stream"},
+        )
+        raise_for_error(response)
+        state = response.json()
+    return state
+
+
+async def submit_bids(
+    base_url: str,
+    opening: DemoOpening,
+    cast: Cast,
+    *,
+    audience: str | None = None,
+    now: datetime | None = None,
+    say: Say = log.info,
+) -> list[str]:
+    """Every demo bidder logs in, seals its bid locally and uploads it; returns the bid ids."""
+    bids = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        for number, (identity, form) in enumerate(zip(cast.bidders, BIDS, strict=False), start=1):
+            session = await login(http, identity, audience=audience)
+            package = seal_bid(identity, opening, form, now=now or datetime.now(UTC))
+            done = await upload(http, session.headers, opening.lot_id, package)
+            bids.append(str(done["bid"]["id"]))
+            say(f"demo opening: bidder {number} ({session.session.get('organization_name')}) submitted its bid")
+    return bids
+
+
+# ----------------------------------------------------------------------------- the opening
+
+
+async def _join(
+    http: httpx.AsyncClient, base_url: str, lot_id: uuid.UUID, identity: Identity, audience: str | None
+) -> RoomClient:
+    token = (await login(http, identity, audience=audience)).token
+    return await RoomClient.connect(base_url, lot_id, token)
+
+
+async def simulate(
+    base_url: str,
+    lot_id: uuid.UUID,
+    cast: Cast,
+    *,
+    audience: str | None = None,
+    timing: Timing = Timing(),
+    say: Say = log.info,
+    ready: asyncio.Event | None = None,
+) -> list[Event]:
+    """Play the opening of ``lot_id`` (see the module docstring); return the host's events.
+
+    It waits for the server to publish the bidders (at the deadline), so it can start any time
+    before; ``ready`` is set once everyone is in the room and waiting. ``audience`` is the
+    platform's own base URL if ``base_url`` is another way to reach it.
+    """
+    step = timing.step_timeout
+
+    async def pause(times: float = 1.0) -> None:
+        await asyncio.sleep(timing.pace * times)
+
+    rooms: list[RoomClient] = []
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            host = await _join(http, base_url, lot_id, cast.host, audience)
+            rooms.append(host)
+            supervisor = await _join(http, base_url, lot_id, cast.supervisor, audience)
+            rooms.append(supervisor)
+            bidders = [await _join(http, base_url, lot_id, b, audience) for b in cast.bidders]
+            rooms += bidders
+        for bidder in bidders[:-1]:  # the last one never shows up
+            await bidder.command("sign_in", timeout=step)
+        say(f"demo opening: everyone is in the room; waiting for the deadline ({host.welcome.get('deadline')})")
+        if ready is not None:
+            ready.set()
+        outcome = await host.wait_for(
+            {"bidders.published", "decision.required", "session.failed", "session.adjourned"},
+            timeout=timing.deadline_timeout,
+        )
+        if outcome.name == "decision.required":
+            await host.command("continue", timeout=step, reason="演示：投标人不足三家，主持人决定继续开标")
+            await host.wait_for("bidders.published", timeout=step)
+        elif outcome.name != "bidders.published":
+            say(f"demo opening: the session ended before it began ({outcome.name})")
+            return list(host.history)
+        say("demo opening: bids extracted and bidders published")
+        await pause()
+        await supervisor.command("remark", timeout=step, text="监督人员已在线，开标程序开始。")
+        await pause()
+        await host.command("start_decryption", timeout=step)
+        say("demo opening: decryption started")
+        await pause()
+        await bidders[0].decrypt(cast.bidders[0], timeout=step)
+        await pause()
+        wrong = base64.b64encode(os.urandom(32)).decode()
+        await bidders[1].command("decrypt", timeout=step, data_key=wrong)  # a failed attempt, not a crash
+        await pause()
+        await bidders[1].decrypt(cast.bidders[1], timeout=step)
+        for number in (2, 3):
+            await pause()
+            await bidders[number].decrypt(cast.bidders[number], timeout=step)
+        await pause(2)
+        await host.command("close_decryption", timeout=step)
+        say("demo opening: decryption closed, bids announced")
+        await pause()
+        raised = await bidders[-1].command(
+            "raise_objection", timeout=step, text="我单位因网络故障未能在解密时限内完成解密，请求延长解密时间。"
+        )
+        await pause()
+        await host.command(
+            "answer_objection",
+            timeout=step,
+            objection=raised["objection"],
+            text="经核查，平台运行正常，其他投标人均已按时解密；依据《电子招标投标办法》第三十一条，异议不成立。",
+        )
+        await pause()
+        await supervisor.command("remark", timeout=step, text="开标过程符合规定，监督人员无异议。")
+        await pause()
+        await host.command("close_objections", timeout=step)
+        say("demo opening: the opening record is ready; the bidders confirm it")
+        for number in range(4):  # those who decrypted confirm the record with their own keys
+            await pause(0.5)
+            try:
+                await bidders[number].sign_record(cast.bidders[number], timeout=step)
+            except CommandFailed as exc:
+                say(f"demo opening: bidder {number + 1} could not sign the record: {exc}")
+        await pause()
+        await host.command("close", timeout=step)
+        await host.wait_for("session.closed", timeout=step)
+        say("demo opening: session closed; the opening record is published")
+        return list(host.history)
+    finally:
+        for room in rooms:
+            await room.close()
+
+
+async def run_demo_opening(
+    base_url: str,
+    opening: DemoOpening,
+    cast: Cast,
+    *,
+    audience: str | None = None,
+    timing: Timing = Timing(),
+    say: Say = log.info,
+) -> list[Event]:
+    """Submit the bids, then play the opening."""
+    await submit_bids(base_url, opening, cast, audience=audience, say=say)
+    return await simulate(base_url, opening.lot_id, cast, audience=audience, timing=timing, say=say)
+
+
+async def wait_until_ready(base_url: str, timeout: float = 120.0) -> None:  # noqa: ASYNC109 - polls an HTTP server
+    """Poll ``/health`` until the server answers."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as http:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while True:
+            try:
+                if (await http.get("/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if loop.time() > end:
+                raise TimeoutError(f"{base_url} did not answer within {timeout} s")
+            await asyncio.sleep(0.5)
+
+
+def local_url(host: str, port: int) -> str:
+    """How a process on this machine reaches a server listening on ``host``."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - the wildcard is what we translate, not what we bind
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def start_in_background(
+    base_url: str, opening: DemoOpening, cast: Cast, *, audience: str | None = None, timing: Timing = Timing()
+) -> threading.Thread:
+    """Run the demo opening in a daemon thread with its own event loop, once the server is up."""
+
+    async def go() -> None:
+        await wait_until_ready(base_url)
+        await run_demo_opening(base_url, opening, cast, audience=audience, timing=timing)
+
+    def target() -> None:
+        try:
+            asyncio.run(go())
+        except Exception:  # the demo must never take the server down
+            log.exception("demo opening failed")
+
+    thread = threading.Thread(target=target, name="demo-opening", daemon=True)
+    thread.start()
+    return thread
