@@ -19,7 +19,8 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bidding.errors import DomainError
 from bidding.http.context import preferred_language, request_id_of
@@ -184,6 +185,20 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError)
     return _respond(request, 409, error_body(request, code=code, message_zh=zh, message_en=en))
 
 
+def handle_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is saturated (pool exhausted, SQLite busy): say so and when to retry, not a bare 500."""
+    if isinstance(exc, OperationalError) and "locked" not in str(exc.orig).lower():
+        return handle_unexpected(request, exc)
+    log.warning("database busy", extra={"path": request.url.path, "error": type(exc).__name__})
+    body = error_body(
+        request,
+        code="service_busy",
+        message_zh="服务繁忙，请稍后重试（上传可从中断处继续）",
+        message_en="The service is busy; retry shortly (uploads resume where they stopped)",
+    )
+    return _respond(request, 503, body, {"Retry-After": "1"})
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
     status = exc.status_code if isinstance(exc, HTTPException) and exc.status_code >= 500 else 500
@@ -204,5 +219,7 @@ EXCEPTION_HANDLERS: Mapping[Any, Any] = {
     PdfError: handle_pdf_error,
     HTTPException: handle_http_exception,
     IntegrityError: handle_integrity_error,
+    PoolTimeout: handle_busy,
+    OperationalError: handle_busy,
     Exception: handle_unexpected,
 }
