@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from cryptography import x509
 from sqlalchemy import select
@@ -80,6 +80,17 @@ class Participant:
         if audience == "public" or self.role in (Role.HOST, Role.SUPERVISOR):
             return True
         return self.organization_id is not None and audience == f"org:{self.organization_id}"
+
+
+class Call(NamedTuple):
+    """What a command handler gets: the transaction, the locked session, the lot, who, the arguments."""
+
+    db: AsyncSession
+    session: OpeningSession
+    lot: Lot
+    project: Project
+    who: Participant
+    args: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -333,7 +344,7 @@ class OpeningRoom:
                     f"开标处于 {state.value} 状态，不能执行 {name}",
                 )
             handler = getattr(self, f"_cmd_{name}")
-            result: dict[str, Any] = await handler(db, session, lot, project, who, args)
+            result: dict[str, Any] = await handler(Call(db, session, lot, project, who, args))
             db.add(
                 OpeningCommand(
                     lot_id=lot_id,
@@ -366,15 +377,8 @@ class OpeningRoom:
             raise NotFound("you have no bid in this opening", "您在本次开标中没有投标")
         return opening
 
-    async def _cmd_sign_in(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_sign_in(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, who, _ = c
         now = self._clock.now()
         opening = await db.scalar(
             select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.organization_id == who.organization_id)
@@ -396,43 +400,22 @@ class OpeningRoom:
             self._emit(db, session, "bidder.signed_in", {"order": opening.order_no, "name": who.name})
         return {"signed_in": True, "order": opening.order_no}
 
-    async def _cmd_continue(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_continue(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, _, args = c
         reason = _text(args, "reason")
         self._emit(db, session, "host.continued", {"reason": reason})
         await self._publish_bidders(db, session, lot)
         return {"state": session.state}
 
-    async def _cmd_stop(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_stop(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, _, args = c
         reason = _text(args, "reason")
         session.state = State.FAILED.value
         self._emit(db, session, "session.failed", {"reason": reason, "by": "host"})
         return {"state": session.state}
 
-    async def _cmd_start_decryption(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_start_decryption(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, _, _ = c
         ends = self._clock.now() + timedelta(minutes=lot.decrypt_window_minutes)
         session.state, session.decrypt_ends_at = State.DECRYPTING.value, ends
         self._emit(
@@ -440,15 +423,8 @@ class OpeningRoom:
         )
         return {"ends_at": ends.isoformat()}
 
-    async def _cmd_pause(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_pause(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, _, args = c
         reason = _text(args, "reason")
         assert session.decrypt_ends_at is not None
         remaining = max(0, int((session.decrypt_ends_at - self._clock.now()).total_seconds()))
@@ -456,29 +432,15 @@ class OpeningRoom:
         self._emit(db, session, "decryption.paused", {"reason": reason, "remaining_s": remaining})
         return {"remaining_s": remaining}
 
-    async def _cmd_resume(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_resume(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, _, _ = c
         ends = self._clock.now() + timedelta(seconds=session.paused_remaining_s or 0)
         session.state, session.decrypt_ends_at, session.paused_remaining_s = State.DECRYPTING.value, ends, None
         self._emit(db, session, "decryption.resumed", {"ends_at": ends.isoformat()})
         return {"ends_at": ends.isoformat()}
 
-    async def _cmd_extend(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_extend(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, _, args = c
         reason = _text(args, "reason")
         minutes = args.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
@@ -501,15 +463,8 @@ class OpeningRoom:
             parts.append(chunk)
         return b"".join(parts)
 
-    async def _cmd_get_envelope(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_get_envelope(self, c: Call) -> dict[str, Any]:
+        db, _, lot, _, who, _ = c
         """The bidder's CMS recipient blob: it unwraps the data key with its own private key."""
         opening = await self._own_opening(db, lot, who)
         bid = await db.get(Bid, opening.bid_id)
@@ -520,15 +475,8 @@ class OpeningRoom:
             raise Forbidden("your certificate is not a recipient of this package", "您的证书不是该投标文件的接收者")
         return {"envelope": base64.b64encode(blobs[0]).decode(), "bid_sha256": bid.sha256}
 
-    async def _cmd_decrypt(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_decrypt(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, who, args = c
         """Check the data key the bidder unwrapped, open the form, verify its signature, record it (办法 30)."""
         opening = await self._own_opening(db, lot, who)
         if opening.status == "decrypted":
@@ -593,15 +541,8 @@ class OpeningRoom:
         )
         return {"status": "failed", "reason": code, "detail": detail, "attempts_left": left}
 
-    async def _cmd_platform_fault(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_platform_fault(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, _, args = c
         """A bid that could not be decrypted through no fault of its bidder is deemed withdrawn (视为撤回,
         办法 31), with the remedy the tender documents define; the other bids continue."""
         order = args.get("order")
@@ -619,15 +560,8 @@ class OpeningRoom:
         )
         return {"order": opening.order_no, "outcome": "withdrawn"}
 
-    async def _cmd_close_decryption(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_close_decryption(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, _, _ = c
         await self._close_decryption(db, session, lot)
         return {"state": session.state}
 
@@ -676,28 +610,14 @@ class OpeningRoom:
         ends = self._clock.now() + timedelta(minutes=lot.objection_window_minutes)
         self._emit(db, session, "objections.opened", {"ends_at": ends.isoformat()})
 
-    async def _cmd_raise_objection(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_raise_objection(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, who, args = c
         text = _text(args, "text")
         self._emit(db, session, "objection.raised", {"objection": session.last_seq + 1, "by": who.name, "text": text})
         return {"objection": session.last_seq}
 
-    async def _cmd_answer_objection(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_answer_objection(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, who, args = c
         text = _text(args, "text")
         number = args.get("objection")
         raised = await db.scalar(
@@ -710,15 +630,8 @@ class OpeningRoom:
         self._emit(db, session, "objection.answered", {"objection": number, "by": who.name, "text": text})
         return {"answered": number}
 
-    async def _cmd_close_objections(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_close_objections(self, c: Call) -> dict[str, Any]:
+        db, session, lot, project, _, _ = c
         """Build the opening record (JSON and a platform-signed PDF); bidders then confirm it by signing."""
         record_json = await self._record(db, session, lot, project)
         session.record_json = record_json
@@ -763,15 +676,8 @@ class OpeningRoom:
     async def _read(self, key: str) -> bytes:
         return b"".join([chunk async for chunk in self._store.open(key)])
 
-    async def _cmd_prepare_record_signature(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_prepare_record_signature(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, who, _ = c
         """First half of a bidder's confirmation (remote signing): what its key must sign."""
         opening = await self._own_opening(db, lot, who)
         certificate = await db.scalar(select(Certificate).where(Certificate.fingerprint == who.fingerprint))
@@ -797,15 +703,8 @@ class OpeningRoom:
             "field": confirmation_field(opening.order_no),
         }
 
-    async def _cmd_sign_record(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_sign_record(self, c: Call) -> dict[str, Any]:
+        db, session, lot, _, who, args = c
         """Second half: embed the bidder's signature (and a platform timestamp) into the record."""
         opening = await self._own_opening(db, lot, who)
         try:
@@ -863,15 +762,8 @@ class OpeningRoom:
             "events": session.last_seq,
         }
 
-    async def _cmd_close(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_close(self, c: Call) -> dict[str, Any]:
+        db, session, lot, project, who, _ = c
         """Close and publish the record as an announcement (办法 32)."""
         record_json = session.record_json or await self._record(db, session, lot, project)
         body = json.dumps(record_json, ensure_ascii=False, indent=1)
@@ -896,29 +788,15 @@ class OpeningRoom:
         self._emit(db, session, "session.closed", {"announcement": str(announcement.id)})
         return {"announcement": str(announcement.id)}
 
-    async def _cmd_adjourn(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_adjourn(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, _, args = c
         reason = _text(args, "reason")
         session.state = State.ADJOURNED.value
         self._emit(db, session, "session.adjourned", {"reason": reason})
         return {"state": session.state}
 
-    async def _cmd_remark(
-        self,
-        db: AsyncSession,
-        session: OpeningSession,
-        lot: Lot,
-        project: Project,
-        who: Participant,
-        args: dict[str, Any],
-    ) -> dict[str, Any]:
+    async def _cmd_remark(self, c: Call) -> dict[str, Any]:
+        db, session, _, _, who, args = c
         text = _text(args, "text")
         self._emit(db, session, "supervisor.remark", {"by": who.name, "text": text})
         return {"remarked": True}
