@@ -7,6 +7,7 @@ platform TSA, with the CRLs that prove both certificates good embedded, so it va
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Final
 
@@ -41,20 +42,26 @@ class DocumentSigner:
         return [await self._revocations.crl("issuing"), await self._revocations.crl("root")]
 
     async def sign(self, pdf: bytes, *, reason: str, field_name: str = "PlatformSignature") -> bytes:
-        """The platform's PAdES B-LT signature on ``pdf``."""
-        return await sign_pdf(
+        """The platform's PAdES B-LT signature on ``pdf``.
+
+        Signing is CPU work (hashing, the signature, the time-stamp, the DSS update): it runs on a
+        worker thread with its own event loop, so the server keeps reading other requests meanwhile.
+        """
+        crls, now = await self._crls(), self._clock.now()
+        work = sign_pdf(
             pdf,
             signer_key=self._keys.signer_key,
             signer_cert=self._keys.signer_cert,
             chain=self._keys.ca.chain,
             timestamper=self._timestamper(),
-            crls=await self._crls(),
+            crls=crls,
             trust_roots=[self._keys.ca.root_cert],
             field_name=field_name,
             reason=reason,
             location=LOCATION,
-            now=self._clock.now(),
+            now=now,
         )
+        return await asyncio.to_thread(asyncio.run, work)
 
     async def prepare_user_signature(
         self, pdf: bytes, signer_cert: x509.Certificate, *, field_name: str, reason: str

@@ -8,6 +8,7 @@ project, lot, bidder, version, the ciphertext's SHA-256 and size.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -84,7 +85,8 @@ async def issue_receipt(
     bid = submitted.bid
     core = receipt_core(bid, submitted.lot, submitted.project, submitted.organization)
     token, payload = signed_receipt(keys, clock, core)
-    pdf = render_receipt(
+    pdf = await asyncio.to_thread(
+        render_receipt,
         ReceiptData(
             receipt_number=bid.receipt_number,
             project_code=submitted.project.code,
@@ -102,7 +104,7 @@ async def issue_receipt(
             tsa_name=payload["timestamp"]["tsa"],
             uploader_fingerprint=bid.uploader_fingerprint,
             issued_at=clock.now(),
-        )
+        ),
     )
     signed = await signer.sign(pdf, reason="投标文件接收回执 / tender receipt")
     key = f"receipts/{bid.lot_id}/{bid.id}.pdf"
