@@ -41,13 +41,14 @@ class Phase(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-_TERMINAL = {
+TERMINAL_PHASES = {
     ProjectStatus.DRAFT: Phase.DRAFT,
     ProjectStatus.EVALUATION: Phase.EVALUATION,
     ProjectStatus.AWARDED: Phase.AWARDED,
     ProjectStatus.FAILED: Phase.FAILED,
     ProjectStatus.CANCELLED: Phase.CANCELLED,
 }
+"""Recorded statuses that fix the phase whatever the clock says."""
 
 
 def project_phase(
@@ -58,8 +59,8 @@ def project_phase(
     now: datetime,
 ) -> Phase:
     """The phase of a project at ``now``: recorded outcomes win, otherwise the schedule decides."""
-    if status in _TERMINAL:
-        return _TERMINAL[status]
+    if status in TERMINAL_PHASES:
+        return TERMINAL_PHASES[status]
     if tender_start_at is not None and now < tender_start_at:
         return Phase.PUBLISHED
     deadlines = list(bid_deadlines)

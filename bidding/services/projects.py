@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bidding.audit import Actor, content_hash, record
 from bidding.db.models import Lot, Organization, Project
 from bidding.domain.organisations import OrgKind
-from bidding.domain.projects import Category, Phase, ProjectStatus, deposit_allowed, project_phase
+from bidding.domain.projects import TERMINAL_PHASES, Category, Phase, ProjectStatus, deposit_allowed, project_phase
 from bidding.errors import InvalidInput, NotFound
 
 
@@ -86,20 +86,43 @@ def _public_query() -> Select[Project]:
     )
 
 
+def phase_condition(phase: Phase, now: datetime) -> ColumnElement[bool]:
+    """SQL for "the project is in ``phase`` at ``now``": :func:`project_phase` as a WHERE clause,
+    so the portal filters and pages in the database, however many projects there are."""
+    first_deadline = (
+        select(func.min(Lot.bid_deadline)).where(Lot.project_id == Project.id).correlate(Project).scalar_subquery()
+    )
+    terminal = {p: s for s, p in TERMINAL_PHASES.items()}
+    if phase in terminal:
+        return Project.status == terminal[phase]
+    scheduled = Project.status.not_in(list(TERMINAL_PHASES))
+    started = or_(Project.tender_start_at.is_(None), Project.tender_start_at <= now)
+    if phase is Phase.PUBLISHED:
+        return and_(scheduled, Project.tender_start_at > now)
+    if phase is Phase.TENDERING:
+        return and_(scheduled, started, or_(first_deadline.is_(None), first_deadline > now))
+    return and_(scheduled, started, first_deadline <= now)
+
+
 async def list_public_projects(
     session: AsyncSession, *, now: datetime, phase: Phase | None, q: str | None, page: int, page_size: int
 ) -> tuple[list[ProjectView], int]:
-    """Published projects, newest first, filtered by text and phase (the phase is computed, so filter after)."""
-    query = _public_query()
+    """Published projects, newest first, filtered by text and phase and paged in SQL."""
+    conditions = [Project.status != ProjectStatus.DRAFT]
     if q:
         like = f"%{q.strip()}%"
-        query = query.where(or_(Project.name.ilike(like), Project.code.ilike(like), Project.region.ilike(like)))
-    query = query.order_by(Project.published_at.desc().nulls_last(), Project.code)
-    views = [_view(p, now) for p in (await session.scalars(query)).all()]
+        conditions.append(or_(Project.name.ilike(like), Project.code.ilike(like), Project.region.ilike(like)))
     if phase is not None:
-        views = [v for v in views if v.phase is phase]
-    start = (page - 1) * page_size
-    return views[start : start + page_size], len(views)
+        conditions.append(phase_condition(phase, now))
+    total = int(await session.scalar(select(func.count()).select_from(Project).where(*conditions)) or 0)
+    query = (
+        _public_query()
+        .where(*conditions)
+        .order_by(Project.published_at.desc().nulls_last(), Project.code)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return [_view(p, now) for p in (await session.scalars(query)).all()], total
 
 
 async def get_public_project(session: AsyncSession, project_id: uuid.UUID, *, now: datetime) -> ProjectView:

@@ -47,3 +47,34 @@ async def test_demo_data_covers_every_phase_and_loads_once(
     project = next(p for p in body["items"] if p["code"] == "NJ-2026-GC-0102")
     detail = await client.get(f"/api/public/projects/{project['id']}")
     assert detail.status_code == 200 and len(detail.json()["lots"]) == 2
+
+
+async def test_phase_filter_in_sql_agrees_with_the_computed_phase(client: Any, platform: Any, clock: Any) -> None:
+    """The portal filters and pages by phase in SQL; it must agree with the phase each project shows."""
+    from datetime import timedelta
+
+    from bidding.domain.projects import Phase
+    from bidding.services.projects import list_public_projects
+
+    async with platform.sessions() as s, s.begin():
+        await load_demo(s, now=clock.now())
+    start = clock.now()
+    for offset in (timedelta(0), timedelta(minutes=11), timedelta(days=6), timedelta(days=40)):
+        clock.set(start + offset)
+        async with platform.sessions() as s:
+            everything, total = await list_public_projects(
+                s, now=clock.now(), phase=None, q=None, page=1, page_size=100
+            )
+            assert total == len(everything)
+            for phase in Phase:
+                filtered, count = await list_public_projects(
+                    s, now=clock.now(), phase=phase, q=None, page=1, page_size=100
+                )
+                expected = sorted(p.id for p in everything if p.phase is phase)
+                assert sorted(p.id for p in filtered) == expected and count == len(expected), (offset, phase)
+            # Paging in SQL: pages of 2 cover the same projects in the same order, once each.
+            paged = []
+            for page in range(1, total // 2 + 2):
+                items, _ = await list_public_projects(s, now=clock.now(), phase=None, q=None, page=page, page_size=2)
+                paged += [p.id for p in items]
+            assert paged == [p.id for p in everything]
