@@ -21,9 +21,7 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 
-from bidding.audit import Actor
 from opening_room.service import EventView, OpeningRoom, Participant
-from opening_room.states import Role
 
 log = logging.getLogger("opening_room.hub")
 
@@ -88,8 +86,7 @@ class Hub:
         async with self._locks[lot_id]:
             since = self._seen.get(lot_id, min(c.last_seq for c in clients))
             # Read every event of the lot (all audiences) once; each client gets what it may see.
-            everyone = Participant(role=Role.HOST, actor=Actor.system("opening-hub"))
-            events = await self.room.events_since(lot_id, since, everyone)
+            events = await self.room.events_since(lot_id, since, None)
             for event in events:
                 for client in list(self._clients.get(lot_id, ())):
                     client.offer(event)

@@ -77,8 +77,13 @@ class Participant:
     name: str = ""
 
     def sees(self, audience: str) -> bool:
-        if audience == "public" or self.role in (Role.HOST, Role.SUPERVISOR):
+        """Public events are for everyone, ``host`` events for the host and supervisors, and a bidder's
+        private events (its sign-in before the deadline, its opened form) for that bidder alone: not
+        even the host learns who is in the room before the deadline or a price before the 唱标."""
+        if audience == "public":
             return True
+        if audience == "host":
+            return self.role in (Role.HOST, Role.SUPERVISOR)
         return self.organization_id is not None and audience == f"org:{self.organization_id}"
 
 
@@ -149,7 +154,10 @@ class OpeningRoom:
             raise NotFound(f"no opening for lot {lot_id}", f"标段 {lot_id} 没有开标")
         return lot, lot.project
 
-    async def events_since(self, lot_id: uuid.UUID, seq: int, who: Participant, limit: int = 1000) -> list[EventView]:
+    async def events_since(
+        self, lot_id: uuid.UUID, seq: int, who: Participant | None, limit: int = 1000
+    ) -> list[EventView]:
+        """Events after ``seq`` that ``who`` may see (every event when ``who`` is None: the hub filters per client)."""
         async with self._sessions() as db:
             rows = await db.scalars(
                 select(OpeningEvent)
@@ -157,7 +165,7 @@ class OpeningRoom:
                 .order_by(OpeningEvent.seq)
                 .limit(limit)
             )
-            return [_view(e) for e in rows.all() if who.sees(e.audience)]
+            return [_view(e) for e in rows.all() if who is None or who.sees(e.audience)]
 
     async def snapshot(self, lot_id: uuid.UUID) -> dict[str, Any]:
         await self.tick(lot_id)
@@ -259,10 +267,17 @@ class OpeningRoom:
                 .order_by(Bid.submitted_at, Bid.id)
             )
         ).all()
-        signed_in = {
-            o.organization_id: o.signed_in_at
-            for o in (await db.scalars(select(BidOpening).where(BidOpening.lot_id == lot.id))).all()
-        }
+        # Sign-ins before the deadline were private events of each bidder: now they count.
+        early = await db.scalars(
+            select(OpeningEvent)
+            .where(OpeningEvent.lot_id == lot.id, OpeningEvent.name == "bidder.signed_in")
+            .order_by(OpeningEvent.seq)
+        )
+        signed_in: dict[uuid.UUID, datetime] = {}
+        for event in early.all():
+            org = uuid.UUID(event.audience.removeprefix("org:")) if event.audience.startswith("org:") else None
+            if org is not None:
+                signed_in.setdefault(org, event.at)
         for order, (bid, _org) in enumerate(rows, start=1):
             existing = await db.get(BidOpening, bid.id)
             if existing is None:

@@ -185,6 +185,7 @@ describe('RoomClient: connecting and events', () => {
     ws.drop(4001)
     expect(client.state.status).toBe('refused')
     await expect(pending).rejects.toMatchObject({ code: 'not_authenticated' })
+    await expect(client.command('pause', { reason: 'y' })).rejects.toMatchObject({ code: 'not_authenticated' })
     vi.advanceTimersByTime(60_000)
     expect(sockets).toHaveLength(1)
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RoomEvent, WelcomeMessage } from '@/room/client'
-import { countdown, fieldLabel, foldRoom, formatDuration, formatFieldValue, hostMay } from '@/room/state'
+import { countdown, fieldLabel, foldRoom, formatClock, formatDuration, formatFieldValue, hostMay } from '@/room/state'
 import recorded from './fixtures/room-events.json'
 
 const welcome = recorded.welcome as WelcomeMessage
@@ -52,6 +52,9 @@ describe('foldRoom over a recorded opening', () => {
     if (!price) throw new Error('no price field')
     expect(formatFieldValue(price, a?.rows[1]?.priceFen)).toBe('¥85,123,456.78')
     expect(formatFieldValue(price, null)).toBe('—')
+    // Amounts are shown in yuan: the unit of the declared label goes.
+    expect(fieldLabel(price, 'zh-CN')).toBe('投标报价')
+    expect(fieldLabel(price, 'en')).toBe('Bid price')
     const duration = a?.otherFields[0]
     if (!duration) throw new Error('no field')
     expect(fieldLabel(duration, 'zh-CN')).toBe('工期（日历天）')
@@ -170,6 +173,10 @@ describe('foldRoom step by step', () => {
 })
 
 describe('helpers', () => {
+  it('shows the server clock in Beijing time', () => {
+    expect(formatClock(Date.parse('2026-11-23T11:36:05Z'), 'zh-CN')).toBe('19:36:05')
+  })
+
   it('formats durations', () => {
     expect(formatDuration(0)).toBe('00:00')
     expect(formatDuration(1)).toBe('00:01')

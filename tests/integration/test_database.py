@@ -17,7 +17,6 @@ from bidding.db.base import Base
 from bidding.db.engine import create_engine
 from bidding.db.migrate import SchemaNotReady, downgrade, ensure_schema, head_revision, schema_state, upgrade
 from bidding.db.models import AuditEvent, Lot, Project
-from opening_room import tables as _opening_tables  # noqa: F401  (their tables on the metadata too)
 from bidding.domain.credit_code import make_credit_code
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, Phase, ProjectStatus
@@ -26,6 +25,7 @@ from bidding.runtime import start_platform
 from bidding.services.organisations import register_organisation
 from bidding.services.projects import NewLot, create_project, get_public_project, list_public_projects
 from bidding.settings import Settings
+from opening_room import tables as _opening_tables  # noqa: F401  (their tables on the metadata too)
 
 ACTOR = Actor("test:repo", "127.0.0.1", "req-test")
 

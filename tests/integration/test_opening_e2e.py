@@ -167,6 +167,8 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.5)
         listed = await viewers[0].until("bidders.published", timeout=15)
         assert len(listed["data"]["bidders"]) == 5
+        assert all(b["signed_in"] for b in listed["data"]["bidders"])  # signed in before the deadline
+        assert "bidder.signed_in" not in host.names()  # the host did not learn who was there before it
 
         assert (await host.command("start_decryption"))["ok"]
         await viewers[1].until("decryption.started")

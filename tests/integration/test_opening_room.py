@@ -252,6 +252,8 @@ async def test_a_whole_opening(
     # Private events (the decrypted form) went only to their bidder.
     assert "decryption.form" not in [e["name"] for e in fresh.events]
     assert "decryption.form" in peers[0].names() and "decryption.form" not in peers[3].names()
+    # Not even the host or the supervisor saw a price before the announcement.
+    assert "decryption.form" not in host.names() and "decryption.form" not in supervisor.names()
     found = (
         await client.get("/api/public/announcements", params={"project_id": project["id"], "kind": "opening_record"})
     ).json()

@@ -7,7 +7,9 @@ bid or how many (办法 21). Those facts live in tables no agent endpoint reads.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,8 +19,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bidding.audit import Actor
 from bidding.db.models import Project, TenderDocument
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.projects import Category
@@ -180,6 +184,16 @@ async def _view(db: DbSession, project: Project, now: datetime) -> AgentProjectV
     )
 
 
+@contextlib.asynccontextmanager
+async def _own_project(
+    request: Request[Any, Any, Any], db: AsyncSession, project_id: uuid.UUID
+) -> AsyncIterator[tuple[Actor, Project]]:
+    """One transaction on a project the calling agent runs (another agent's is not found)."""
+    actor_id, org_id = _agent(request)
+    async with db.begin():
+        yield actor_of(request, actor_id), await agent_project(db, org_id, project_id)
+
+
 def _agent(request: Request[Any, Any, Any]) -> tuple[str, uuid.UUID]:
     principal = principal_of(request)
     if principal is None or principal.organization_id is None:
@@ -287,12 +301,10 @@ class AgentController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> AnnouncementRef:
-        actor_id, org_id = _agent(request)
-        async with db.begin():
-            project = await agent_project(db, org_id, project_id)
+        async with _own_project(request, db, project_id) as (actor, project):
             announcement = await publish(
                 db,
-                actor_of(request, actor_id),
+                actor,
                 project,
                 platform.settings,
                 title=data.title,
@@ -315,12 +327,10 @@ class AgentController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> AnnouncementRef:
-        actor_id, org_id = _agent(request)
-        async with db.begin():
-            project = await agent_project(db, org_id, project_id)
+        async with _own_project(request, db, project_id) as (actor, project):
             announcement = await clarify(
                 db,
-                actor_of(request, actor_id),
+                actor,
                 project,
                 platform.settings,
                 kind=data.kind,
@@ -340,11 +350,9 @@ class AgentController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> AnnouncementRef:
-        actor_id, org_id = _agent(request)
-        async with db.begin():
-            project = await agent_project(db, org_id, project_id)
+        async with _own_project(request, db, project_id) as (actor, project):
             announcement = await terminate(
-                db, actor_of(request, actor_id), project, title=data.title, body=data.body, now=platform.clock.now()
+                db, actor, project, title=data.title, body=data.body, now=platform.clock.now()
             )
         return _ref(announcement)
 
@@ -361,12 +369,10 @@ class AgentController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> AnnouncementRef:
-        actor_id, org_id = _agent(request)
-        async with db.begin():
-            project = await agent_project(db, org_id, project_id)
+        async with _own_project(request, db, project_id) as (actor, project):
             announcement = await post_notice(
                 db,
-                actor_of(request, actor_id),
+                actor,
                 project,
                 kind=data.kind,
                 title=data.title,

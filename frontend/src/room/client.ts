@@ -269,6 +269,9 @@ export class RoomClient {
     args: Record<string, unknown> = {},
   ): Promise<T> {
     if (this.stopped) return Promise.reject(new ApiError('aborted'))
+    if (this.state.status === 'refused') {
+      return Promise.reject(commandError(this.state.error ?? { code: 'refused', message_zh: '连接被拒绝', message_en: 'connection refused' }))
+    }
     const id = `${this.idPrefix}-${++this.counter}`
     const frame = JSON.stringify({ type: 'command', id, name, args })
     return new Promise<T>((resolve, reject) => {

@@ -4,6 +4,7 @@
  */
 import type { Locale } from '@/i18n/locales'
 import { formatFenOr } from '@/utils/money'
+import { PLATFORM_TIME_ZONE } from '@/utils/time'
 import { FINAL_STATES, ROOM_STATES, type RoomEvent, type RoomLot, type RoomStateName, type WelcomeMessage } from './client'
 
 export type DecryptionStatus = 'pending' | 'decrypted' | 'failed'
@@ -449,8 +450,28 @@ export function formatDuration(ms: number): string {
 
 // ------------------------------------------------------------------ fields
 
+/** A field's label in `locale`; for money fields without the unit "（分）"/"(fen)", as amounts are shown in yuan. */
 export function fieldLabel(field: FormField, locale: Locale): string {
-  return (locale === 'zh-CN' ? field.label_zh : field.label_en) || field.key
+  const label = (locale === 'zh-CN' ? field.label_zh : field.label_en) || field.key
+  return field.type === 'money' ? label.replace(/\s*[（(]\s*(分|fen)\s*[)）]\s*$/i, '') || label : label
+}
+
+const clockFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** "19:36:05" in Beijing time, for the server clock. */
+export function formatClock(ms: number, locale: Locale): string {
+  let f = clockFormats.get(locale)
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZone: PLATFORM_TIME_ZONE,
+    })
+    clockFormats.set(locale, f)
+  }
+  return f.format(new Date(ms))
 }
 
 /** A form value as shown: money (integer fen) as yuan, the rest as text. */
