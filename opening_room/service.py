@@ -9,11 +9,13 @@ nothing. After each commit the new event number is announced on Redis (see :mod:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import io
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -48,6 +50,8 @@ from crypto.sealed import KeyCommitmentMismatchError, check_key, open_form_bytes
 from opening_room.states import COMMANDS, MIN_BIDS, Role, State
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession
 from storage import ObjectNotFound, ObjectStore
+
+log = logging.getLogger("opening_room")
 
 MAX_ATTEMPTS: Final = 5
 PREFIX_BYTES: Final = 2 * 1024 * 1024  # header + opening form of any package fit in this
@@ -139,6 +143,13 @@ class OpeningRoom:
         self._notify = notify
         self._documents = documents
         self._on_decrypted = on_decrypted
+        # The session row lock serialises processes on PostgreSQL; SQLite has no row locks, so
+        # commands of one process also queue on a per-lot lock before their transaction.
+        self._lot_locks: dict[uuid.UUID, asyncio.Lock] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _lot_lock(self, lot_id: uuid.UUID) -> asyncio.Lock:
+        return self._lot_locks.setdefault(lot_id, asyncio.Lock())
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -237,13 +248,22 @@ class OpeningRoom:
         if emitted:
             await self._notify(lot_id, last)
         for step in after:
+            # After-commit work runs on its own task: the caller still holds the lot's lock.
+            task = asyncio.create_task(self._guarded(step))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+        try:
             await step()
+        except Exception:
+            log.exception("opening room: after-commit step failed")
 
     async def tick(self, lot_id: uuid.UUID) -> None:
         """Apply what the clock alone decides: extraction at the deadline, the end of the decryption window."""
         lot, project = await self.lot(lot_id)
         now = self._clock.now()
-        async with self._sessions() as db:
+        async with self._lot_lock(lot_id), self._sessions() as db:
             session = await self._locked(db, lot_id)
             state = State(session.state)
             assert lot.bid_deadline is not None
@@ -350,7 +370,7 @@ class OpeningRoom:
                 f"{name} 仅限 {', '.join(sorted(r.value for r in roles))}",
             )
         lot, project = await self.lot(lot_id)
-        async with self._sessions() as db:
+        async with self._lot_lock(lot_id), self._sessions() as db:
             session = await self._locked(db, lot_id)
             state = State(session.state)
             if state not in states:
@@ -479,8 +499,8 @@ class OpeningRoom:
         return b"".join(parts)
 
     async def _cmd_get_envelope(self, c: Call) -> dict[str, Any]:
-        db, _, lot, _, who, _ = c
         """The bidder's CMS recipient blob: it unwraps the data key with its own private key."""
+        db, _, lot, _, who, _ = c
         opening = await self._own_opening(db, lot, who)
         bid = await db.get(Bid, opening.bid_id)
         assert bid is not None
@@ -491,8 +511,8 @@ class OpeningRoom:
         return {"envelope": base64.b64encode(blobs[0]).decode(), "bid_sha256": bid.sha256}
 
     async def _cmd_decrypt(self, c: Call) -> dict[str, Any]:
-        db, session, lot, _, who, args = c
         """Check the data key the bidder unwrapped, open the form, verify its signature, record it (办法 30)."""
+        db, session, lot, _, who, args = c
         opening = await self._own_opening(db, lot, who)
         if opening.status == "decrypted":
             return {"status": "decrypted", "already": True}
@@ -557,9 +577,9 @@ class OpeningRoom:
         return {"status": "failed", "reason": code, "detail": detail, "attempts_left": left}
 
     async def _cmd_platform_fault(self, c: Call) -> dict[str, Any]:
-        db, session, lot, _, _, args = c
         """A bid that could not be decrypted through no fault of its bidder is deemed withdrawn (视为撤回,
         办法 31), with the remedy the tender documents define; the other bids continue."""
+        db, session, lot, _, _, args = c
         order = args.get("order")
         reason, remedy = _text(args, "reason"), _text(args, "remedy")
         opening = await db.scalar(
@@ -646,25 +666,35 @@ class OpeningRoom:
         return {"answered": number}
 
     async def _cmd_close_objections(self, c: Call) -> dict[str, Any]:
+        """Fix the opening record's content (JSON); its PDF is rendered and signed right after the commit,
+        outside the session lock, and announced with ``record.ready``; bidders then confirm it."""
         db, session, lot, project, _, _ = c
-        """Build the opening record (JSON and a platform-signed PDF); bidders then confirm it by signing."""
         record_json = await self._record(db, session, lot, project)
         session.record_json = record_json
         session.state = State.SIGNING.value
         digest = hashlib.sha256(_canonical(record_json)).hexdigest()
-        pdf = render_opening_record(_record_document(record_json, digest, self._clock.now()))
-        signed = await self._documents.sign(pdf, reason="开标记录 / opening record")
-        key = RECORD_KEY.format(lot=lot.id, version=1)
-        await self._put(key, signed)
-        session.record_pdf_key = key
-        signers = [b["order"] for b in record_json["bidders"] if b["status"] == "decrypted"]
-        self._emit(
-            db,
-            session,
-            "record.ready",
-            {"record_sha256": digest, "pdf": f"/api/public/openings/{lot.id}/record.pdf", "signers": signers},
-        )
+        self._emit(db, session, "record.preparing", {"record_sha256": digest})
+        lot_id = lot.id
+        db.info.setdefault("after_commit", []).append(lambda: self._issue_record(lot_id, record_json, digest))
         return {"record_sha256": digest}
+
+    async def _issue_record(self, lot_id: uuid.UUID, record_json: dict[str, Any], digest: str) -> None:
+        pdf = await asyncio.to_thread(render_opening_record, _record_document(record_json, digest, self._clock.now()))
+        signed = await self._documents.sign(pdf, reason="开标记录 / opening record")
+        key = RECORD_KEY.format(lot=lot_id, version=1)
+        await self._put(key, signed)
+        async with self._lot_lock(lot_id), self._sessions() as db:
+            session = await self._locked(db, lot_id)
+            if session.record_pdf_key is None:
+                session.record_pdf_key = key
+                signers = [b["order"] for b in record_json["bidders"]]
+                self._emit(
+                    db,
+                    session,
+                    "record.ready",
+                    {"record_sha256": digest, "pdf": f"/api/public/openings/{lot_id}/record.pdf", "signers": signers},
+                )
+            await self._commit_and_notify(db, session)
 
     async def record(self, lot_id: uuid.UUID) -> tuple[dict[str, Any], str | None]:
         """The record JSON and the key of its newest signed PDF, once the record exists."""
@@ -692,8 +722,8 @@ class OpeningRoom:
         return b"".join([chunk async for chunk in self._store.open(key)])
 
     async def _cmd_prepare_record_signature(self, c: Call) -> dict[str, Any]:
-        db, session, lot, _, who, _ = c
         """First half of a bidder's confirmation (remote signing): what its key must sign."""
+        db, session, lot, _, who, _ = c
         opening = await self._own_opening(db, lot, who)
         certificate = await db.scalar(select(Certificate).where(Certificate.fingerprint == who.fingerprint))
         if certificate is None:
@@ -701,7 +731,8 @@ class OpeningRoom:
                 "only certificates issued by this platform can sign the record here",
                 "仅本平台签发的证书可在此签署开标记录",
             )
-        assert session.record_pdf_key is not None
+        if session.record_pdf_key is None:
+            raise CommandRefused("the record PDF is being prepared: wait for record.ready", "开标记录正在生成，请等待")
         request = await self._documents.prepare_user_signature(
             await self._read(session.record_pdf_key),
             x509.load_der_x509_certificate(certificate.der),
@@ -719,8 +750,8 @@ class OpeningRoom:
         }
 
     async def _cmd_sign_record(self, c: Call) -> dict[str, Any]:
-        db, session, lot, _, who, args = c
         """Second half: embed the bidder's signature (and a platform timestamp) into the record."""
+        db, session, lot, _, who, args = c
         opening = await self._own_opening(db, lot, who)
         try:
             signature = base64.b64decode(str(args.get("signature", "")), validate=True)
@@ -778,8 +809,8 @@ class OpeningRoom:
         }
 
     async def _cmd_close(self, c: Call) -> dict[str, Any]:
-        db, session, lot, project, who, _ = c
         """Close and publish the record as an announcement (办法 32)."""
+        db, session, lot, project, who, _ = c
         record_json = session.record_json or await self._record(db, session, lot, project)
         body = json.dumps(record_json, ensure_ascii=False, indent=1)
         proj = await db.get(Project, project.id)

@@ -348,6 +348,7 @@ class RoomClient:
         algorithm: SignatureAlgorithm = (
             "rsa-pkcs1-sha256" if isinstance(identity.key, rsa.RSAPrivateKey) else "ecdsa-p256-sha256"
         )
+        await self.wait_for("record.ready", timeout=timeout)  # the PDF is signed by the platform first
         for attempt in range(1, attempts + 1):
             request = await self.command("prepare_record_signature", timeout=timeout)
             signature = sign_message(identity.key, base64.b64decode(request["to_be_signed"]), algorithm)

@@ -215,6 +215,7 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         number = (await host.until("objection.raised"))["seq"]
         assert (await host.command("answer_objection", objection=number, text="解密时限内未提交密钥，视为撤销"))["ok"]
         assert (await host.command("close_objections"))["ok"]
+        await host.until("record.ready", timeout=60)
         for i in range(3):
             prepared = await peers[i].command("prepare_record_signature")
             signature = bidders[i][0].key.sign(
