@@ -17,15 +17,13 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
+from bidding.client.room import RoomClient
 from bidding.client.session import login
-from crypto.sealed import seal, unwrap_data_key
+from crypto.sealed import seal
 from tests.conftest import ADMIN_TOKEN, REDIS_URL, s3_storage_url
 from tests.fixtures.parties import Enrolled, enrol
 from tests.integration.test_opening_room import Peer
@@ -159,9 +157,10 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         host = await Peer.connect(ws_base, lot["id"], agent_token)
         watcher = await Peer.connect(ws_base, lot["id"], supervisor_token)
         viewers = [await Peer.connect(ws_base, lot["id"]) for _ in range(3)]
-        peers = [await Peer.connect(ws_base, lot["id"], token) for _, token in bidders]
-        for peer in peers:
-            assert (await peer.command("sign_in"))["ok"]
+        # The five bidders use the platform's Python client (what `bidding room join` runs).
+        rooms = [await RoomClient.connect(base, lot["id"], token=token) for _, token in bidders]
+        for room in rooms:
+            assert (await room.command("sign_in"))["signed_in"]
         assert "bidder.signed_in" not in viewers[0].names()  # who is in the room stays private before the deadline
 
         await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.5)
@@ -173,13 +172,8 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         assert (await host.command("start_decryption"))["ok"]
         await viewers[1].until("decryption.started")
 
-        async def decrypt(peer: Peer, user: Enrolled, *, wrong: bool = False) -> dict[str, Any]:
-            envelope = await peer.command("get_envelope")
-            key = unwrap_data_key(base64.b64decode(envelope["data"]["envelope"]), user.key)
-            return await peer.command("decrypt", data_key=base64.b64encode(os.urandom(32) if wrong else key).decode())
-
-        results = await asyncio.gather(*(decrypt(peers[i], bidders[i][0]) for i in range(2)))
-        assert all(r["data"]["status"] == "decrypted" for r in results), results
+        results = await asyncio.gather(*(rooms[i].decrypt(bidders[i][0].identity) for i in range(2)))
+        assert all(r["status"] == "decrypted" for r in results), results
 
         # The app restarts mid-session: everyone reconnects and resumes; the session goes on from the database.
         await asyncio.to_thread(two_process_stack.restart_app)
@@ -192,13 +186,14 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         host = await resume(host, agent_token)
         watcher = await resume(watcher, supervisor_token)
         viewers = [await resume(v, None) for v in viewers]
-        peers = [await resume(p, token) for p, (_, token) in zip(peers, bidders, strict=True)]
+        # The bidders' clients reconnect and resume on their own.
         assert host.welcome["state"] == "decrypting"
-        third = await decrypt(peers[2], bidders[2][0])
-        assert third["data"]["status"] == "decrypted", third
+        third = await rooms[2].decrypt(bidders[2][0].identity)
+        assert third["status"] == "decrypted", third
         # Bidder 4 has the wrong key twice; bidder 5 never decrypts.
         for _ in range(2):
-            assert (await decrypt(peers[3], bidders[3][0], wrong=True))["data"]["reason"] == "wrong_key"
+            wrong = await rooms[3].command("decrypt", data_key=base64.b64encode(os.urandom(32)).decode())
+            assert wrong["reason"] == "wrong_key"
 
         # A public viewer drops mid-session and resumes from its last number.
         seen = viewers[2].events[-1]["seq"]
@@ -210,18 +205,13 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         announced = (await viewers[0].until("announcement"))["data"]["bidders"]
         statuses = sorted(b["status"] for b in announced)
         assert statuses == ["decrypted"] * 3 + ["failed"] * 2
-        raised = await peers[4].command("raise_objection", text="我方未能解密，请说明")
-        assert raised["ok"]
+        await rooms[4].command("raise_objection", text="我方未能解密，请说明")
         number = (await host.until("objection.raised"))["seq"]
         assert (await host.command("answer_objection", objection=number, text="解密时限内未提交密钥，视为撤销"))["ok"]
         assert (await host.command("close_objections"))["ok"]
         await host.until("record.ready", timeout=60)
         for i in range(3):
-            prepared = await peers[i].command("prepare_record_signature")
-            signature = bidders[i][0].key.sign(
-                base64.b64decode(prepared["data"]["to_be_signed"]), ec.ECDSA(hashes.SHA256())
-            )
-            assert (await peers[i].command("sign_record", signature=base64.b64encode(signature).decode()))["ok"]
+            assert (await rooms[i].sign_record(bidders[i][0].identity))["signed"]
         assert (await host.command("close"))["ok"]
         for viewer in viewers:
             await viewer.until("session.closed", timeout=15)
@@ -238,5 +228,8 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         ).json()
         assert report["verdict"] == "TOTAL_PASSED", report["summary"]["en"]
         assert [s["kind"] for s in report["signatures"]].count("signature") == 4
-        for peer in (host, watcher, *viewers, *peers):
+        for peer in (host, watcher, *viewers):
             await peer.close()
+        for room in rooms:
+            assert [e.seq for e in room.history] == sorted({e.seq for e in room.history})  # resumed, nothing twice
+            await room.close()
