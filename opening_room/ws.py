@@ -122,8 +122,23 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
             await socket.send_json(event.message())
             client.last_seq = event.seq
         sender = asyncio.create_task(_sender(socket, client))
+        token = hello.get("token")
         while True:
             raw = await socket.receive_text()
+            if token and not await _still_valid(socket, token):
+                # A session that expired or was revoked (e.g. its certificate) may no longer act here.
+                await socket.send_json(
+                    {
+                        "type": "error",
+                        "error": {
+                            "code": "not_authenticated",
+                            "message_en": "the session has expired or was revoked: log in again and reconnect",
+                            "message_zh": "会话已过期或被撤销，请重新登录后再连接",
+                        },
+                    }
+                )
+                await socket.close(code=4001)
+                return
             await _handle(socket, room, who, lot_id, raw)
     except WebSocketDisconnect:
         pass
@@ -133,6 +148,11 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
+
+
+async def _still_valid(socket: WebSocket[Any, Any, Any], token: str) -> bool:
+    authenticator: Authenticator = socket.app.state.authenticator
+    return await authenticator.from_bearer(token) is not None
 
 
 async def _handle(

@@ -300,3 +300,60 @@ async def test_bad_hello_and_unknown_lot(live: str) -> None:
         await ws.send("not json")
         with pytest.raises(websockets.ConnectionClosed):
             await ws.recv()
+
+
+async def test_host_pauses_extends_resumes_and_the_window_closes_by_the_clock(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    p: dict[str, Any] = {"users": {}}
+    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
+        user, session = await logged_in(client, admin_headers, kind)
+        p["users"][name], p[name] = user, session.headers
+    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    for _ in range(3):
+        bidder, session = await logged_in(client, admin_headers, "bidder")
+        assert (
+            await upload_all(client, session.headers, lot["id"], sealed(bidder, project, lot, b"b"))
+        ).status_code == 200
+    deadline = datetime.fromisoformat(lot["bid_deadline"])
+    clock.set(deadline + timedelta(seconds=1))
+    token = (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    host = await Peer.connect(live, lot["id"], token)
+    public = await Peer.connect(live, lot["id"])
+    await public.until("bidders.published")
+    started = await host.command("start_decryption")
+    window = timedelta(minutes=lot["decrypt_window_minutes"])
+    assert datetime.fromisoformat(started["data"]["ends_at"]) == clock.now() + window
+
+    clock.advance(timedelta(minutes=10))
+    paused = await host.command("pause", reason="网络波动，暂停解密")
+    assert paused["data"]["remaining_s"] == int((window - timedelta(minutes=10)).total_seconds())
+    assert (await host.command("pause", reason="again"))["error"]["code"] == "command_refused"
+    clock.advance(timedelta(hours=2))  # time while paused does not count
+    # Meanwhile the host's session expired: its connection may no longer act; it logs in again.
+    await host.ws.send(json.dumps({"type": "command", "id": "late", "name": "extend", "args": {"minutes": 5}}))
+    await asyncio.wait_for(host.reader, 10)  # the server closes the connection
+    assert host.ws.close_code == 4001
+    token = (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    host = await Peer.connect(live, lot["id"], token)
+    extended = await host.command("extend", minutes=5, reason="补偿暂停时间")
+    assert extended["ok"], extended
+    resumed = await host.command("resume")
+    remaining = window - timedelta(minutes=10) + timedelta(minutes=5)
+    assert datetime.fromisoformat(resumed["data"]["ends_at"]) == clock.now() + remaining
+    assert (await host.command("extend", minutes=0, reason="x"))["error"]["code"] == "invalid_input"
+
+    # Nobody decrypts; when the window runs out the clock alone closes it and announces.
+    clock.advance(remaining + timedelta(seconds=1))
+    announcement = await public.until("announcement", timeout=15)
+    assert [b["outcome"] for b in announcement["data"]["bidders"]] == ["revoked"] * 3
+    names = public.names()
+    assert names.index("decryption.paused") < names.index("decryption.extended") < names.index("decryption.resumed")
+    adjourned = await host.command("adjourn", reason="改期继续")
+    assert adjourned["ok"]
+    await public.until("session.adjourned")
+    assert (await host.command("close_objections"))["error"]["code"] == "command_refused"
+    await host.close()
+    await public.close()
