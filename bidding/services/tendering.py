@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,18 +48,6 @@ class ScheduleRefused(InvalidInput):
     code = "schedule_refused"
     message_zh = "时间安排不符合法定期限"
     message_en = "The schedule breaks a statutory minimum period"
-
-
-@dataclass(frozen=True)
-class LotDraft:
-    code: str
-    name: str
-    estimated_price_fen: int
-    deposit_fen: int
-    bid_deadline: datetime
-    decrypt_window_minutes: int = 30
-    objection_window_minutes: int = 15
-    form_fields: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
 
 
 def phase_of(project: Project, now: datetime) -> Phase:
@@ -110,7 +98,7 @@ async def create_draft(
     tenderer_credit_code: str,
     region: str | None,
     clarification_deadline: datetime | None,
-    lots: Sequence[LotDraft],
+    lots: Sequence[NewLot],
 ) -> Project:
     """A draft project for a registered tenderer; the opening form of each lot always has a price."""
     tenderer = await session.scalar(
@@ -130,7 +118,8 @@ async def create_draft(
         raise InvalidInput("lot codes must be unique", "标段编号不能重复")
     new_lots = []
     for lot in lots:
-        _aware(lot.bid_deadline, f"lot {lot.code} bid_deadline")
+        if lot.bid_deadline is not None:  # a draft may leave it open; publication requires it
+            _aware(lot.bid_deadline, f"lot {lot.code} bid_deadline")
         if not 1 <= lot.decrypt_window_minutes <= 1440 or not 1 <= lot.objection_window_minutes <= 1440:
             raise InvalidInput(
                 f"lot {lot.code}: windows are 1 to 1440 minutes", f"标段 {lot.code}：解密和异议时间须为 1 至 1440 分钟"
@@ -139,18 +128,7 @@ async def create_draft(
             fields = normalise_fields(lot.form_fields)
         except FormError as exc:
             raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
-        new_lots.append(
-            NewLot(
-                code=lot.code,
-                name=lot.name,
-                estimated_price_fen=lot.estimated_price_fen,
-                deposit_fen=lot.deposit_fen,
-                bid_deadline=lot.bid_deadline,
-                decrypt_window_minutes=lot.decrypt_window_minutes,
-                objection_window_minutes=lot.objection_window_minutes,
-                form_fields=fields,
-            )
-        )
+        new_lots.append(replace(lot, form_fields=fields))
     project = await create_project(
         session,
         actor,

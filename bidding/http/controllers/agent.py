@@ -31,8 +31,8 @@ from bidding.errors import InvalidInput
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.services.projects import NewLot
 from bidding.services.tendering import (
-    LotDraft,
     agent_project,
     clarify,
     create_draft,
@@ -47,24 +47,12 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class LotInput:
-    code: str
-    name: str
-    estimated_price_fen: int
-    deposit_fen: int
-    bid_deadline: datetime
-    decrypt_window_minutes: int = 30
-    objection_window_minutes: int = 15
-    form_fields: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class ProjectInput:
     code: str
     name: str
     category: Category
     tenderer_credit_code: str
-    lots: list[LotInput]
+    lots: list[NewLot]
     region: str | None = None
     clarification_deadline: datetime | None = None
 
@@ -223,19 +211,7 @@ class AgentController(Controller):
                 tenderer_credit_code=data.tenderer_credit_code,
                 region=data.region,
                 clarification_deadline=data.clarification_deadline,
-                lots=[
-                    LotDraft(
-                        code=lot.code,
-                        name=lot.name,
-                        estimated_price_fen=lot.estimated_price_fen,
-                        deposit_fen=lot.deposit_fen,
-                        bid_deadline=lot.bid_deadline,
-                        decrypt_window_minutes=lot.decrypt_window_minutes,
-                        objection_window_minutes=lot.objection_window_minutes,
-                        form_fields=lot.form_fields,
-                    )
-                    for lot in data.lots
-                ],
+                lots=data.lots,
             )
             project = await agent_project(db, org_id, project.id)
             return await _view(db, project, now)
