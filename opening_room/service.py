@@ -46,7 +46,7 @@ from bidding.pki.documents import DocumentSigner
 from bidding.services.announcements import announce
 from crypto.errors import CryptoError
 from crypto.pdf.errors import PdfError
-from crypto.sealed import KeyCommitmentMismatchError, check_key, open_form_bytes, read_header
+from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
 from opening_room.states import COMMANDS, MIN_BIDS, Role, State
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession
 from storage import ObjectNotFound, ObjectStore
@@ -179,8 +179,7 @@ class OpeningRoom:
             return [_view(e) for e in rows.all() if who is None or who.sees(e.audience)]
 
     async def snapshot(self, lot_id: uuid.UUID) -> dict[str, Any]:
-        await self.tick(lot_id)
-        lot, project = await self.lot(lot_id)
+        lot, project = await self.tick(lot_id)
         async with self._sessions() as db:
             session = await db.get(OpeningSession, lot_id)
         assert session is not None
@@ -259,8 +258,9 @@ class OpeningRoom:
         except Exception:
             log.exception("opening room: after-commit step failed")
 
-    async def tick(self, lot_id: uuid.UUID) -> None:
-        """Apply what the clock alone decides: extraction at the deadline, the end of the decryption window."""
+    async def tick(self, lot_id: uuid.UUID) -> tuple[Lot, Project]:
+        """Apply what the clock alone decides: extraction at the deadline, the end of the decryption window.
+        Returns the lot and its project, which callers need next."""
         lot, project = await self.lot(lot_id)
         now = self._clock.now()
         async with self._lot_lock(lot_id), self._sessions() as db:
@@ -272,6 +272,7 @@ class OpeningRoom:
             elif state is State.DECRYPTING and session.decrypt_ends_at is not None and now >= session.decrypt_ends_at:
                 await self._close_decryption(db, session, lot)
             await self._commit_and_notify(db, session)
+        return lot, project
 
     async def _extract(self, db: AsyncSession, session: OpeningSession, lot: Lot, project: Project) -> None:
         """At the deadline every active bid is taken for the opening (办法 29); nothing is decrypted."""
@@ -349,7 +350,7 @@ class OpeningRoom:
         """Run a command once; the same id from the same actor gets the stored answer again."""
         if not command_id or len(command_id) > 64:
             raise InvalidInput("a command needs an id of 1 to 64 characters", "命令须带 1 至 64 个字符的编号")
-        await self.tick(lot_id)
+        lot, project = await self.tick(lot_id)
         async with self._sessions() as db:
             answered = await db.scalar(
                 select(OpeningCommand).where(
@@ -369,7 +370,6 @@ class OpeningRoom:
                 f"{name} is for the {', '.join(sorted(r.value for r in roles))}",
                 f"{name} 仅限 {', '.join(sorted(r.value for r in roles))}",
             )
-        lot, project = await self.lot(lot_id)
         async with self._lot_lock(lot_id), self._sessions() as db:
             session = await self._locked(db, lot_id)
             state = State(session.state)
@@ -531,8 +531,7 @@ class OpeningRoom:
         opening.attempts += 1
         prefix = await self._package_prefix(bid)
         try:
-            check_key(read_header(io.BytesIO(prefix)), key)
-            form = open_form_bytes(prefix, key)
+            form = open_form_bytes(prefix, key)  # checks the key commitment before decrypting anything
             values = check_values(lot.form_fields, form.data)
         except KeyCommitmentMismatchError:
             return self._failed_attempt(
