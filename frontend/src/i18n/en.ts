@@ -17,6 +17,9 @@ const en: MessageSchema = {
     login: 'Log in',
     register: 'Register',
     enrol: 'Get a certificate',
+    workspace: 'My bids',
+    agent: 'My projects',
+    audit: 'Audit',
   },
   lang: {
     label: 'Language',

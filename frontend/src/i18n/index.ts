@@ -3,18 +3,31 @@ import zhCN, { type MessageSchema as BaseSchema } from './zh-CN'
 import en from './en'
 import roomZh, { type RoomMessages } from './room.zh-CN'
 import roomEn from './room.en'
+import workspaceZh, { type WorkspaceMessages } from './workspace.zh-CN'
+import workspaceEn from './workspace.en'
+import agentZh, { type AgentMessages } from './agent.zh-CN'
+import agentEn from './agent.en'
+import auditZh, { type AuditMessages } from './audit.zh-CN'
+import auditEn from './audit.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
-/** The app's messages plus those of the opening room (`room.zh-CN.ts`, `room.en.ts`). */
-export type MessageSchema = BaseSchema & RoomMessages
+/**
+ * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
+ * workspace (`workspace.*.ts`), the agent's project console (`agent.*.ts`), supervision and audit
+ * (`audit.*.ts`).
+ */
+export type MessageSchema = BaseSchema & RoomMessages & WorkspaceMessages & AgentMessages & AuditMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
   export interface DefineLocaleMessage extends MessageSchema {}
 }
 
-export const messages: Record<Locale, MessageSchema> = { 'zh-CN': { ...zhCN, ...roomZh }, en: { ...en, ...roomEn } }
+export const messages: Record<Locale, MessageSchema> = {
+  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...agentZh, ...auditZh },
+  en: { ...en, ...roomEn, ...workspaceEn, ...agentEn, ...auditEn },
+}
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,

@@ -19,6 +19,9 @@ const zhCN = {
     login: '证书登录',
     register: '单位注册',
     enrol: '申领证书',
+    workspace: '我的投标',
+    agent: '项目管理',
+    audit: '监督审计',
   },
   lang: {
     label: '语言',

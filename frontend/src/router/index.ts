@@ -1,8 +1,19 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
+import { agentRoutes } from './agent'
+import { auditRoutes } from './audit'
+import { workspaceRoutes } from './workspace'
 
-type TitleKey = `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}` | 'notFound.title' | 'project.overview' | 'room.title' | 'host.title'
+type TitleKey =
+  | `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}`
+  | 'notFound.title'
+  | 'project.overview'
+  | 'room.title'
+  | 'host.title'
+  | `workspace.${keyof MessageSchema['workspace']}`
+  | `agent.${keyof MessageSchema['agent']}`
+  | `audit.${keyof MessageSchema['audit']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -70,6 +81,9 @@ export const routes: RouteRecordRaw[] = [
     props: true,
     meta: { titleKey: 'host.title' },
   },
+  ...workspaceRoutes,
+  ...agentRoutes,
+  ...auditRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
