@@ -16,7 +16,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
-from bidding.clock import Clock, SystemClock
+from bidding.clock import Clock, clock_for
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
 from bidding.http.controllers.agent import AgentController
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             "db": Provide(provide_session),
             "clock": Provide(provide_clock, sync_to_thread=False),
         },
-        state=_initial_state(clock or SystemClock()),
+        state=_initial_state(clock or clock_for(settings.clock_offset_file)),
         middleware=[request_context_middleware],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_mib * 1024 * 1024,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 
@@ -32,3 +33,34 @@ class ManualClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class OffsetFileClock:
+    """System time moved by the number of seconds written in a file (testing only).
+
+    Lets a browser test move the clock of a running server process (and its worker) without
+    restarting it: the test writes ``86400`` into the file and every process is a day ahead. The
+    file is re-read only when its modification time changes. A missing file means no offset.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stamp: int | None = None
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        try:
+            stamp = self._path.stat().st_mtime_ns
+        except FileNotFoundError:
+            self._stamp, self._offset = None, timedelta(0)
+        else:
+            if stamp != self._stamp:
+                text = self._path.read_text().strip()
+                self._offset = timedelta(seconds=float(text or 0))
+                self._stamp = stamp
+        return datetime.now(UTC) + self._offset
+
+
+def clock_for(offset_file: Path | None) -> Clock:
+    """The clock a process runs on: the system clock, or an offset file's (``BIDDING_CLOCK_OFFSET_FILE``)."""
+    return SystemClock() if offset_file is None else OffsetFileClock(offset_file)

@@ -18,7 +18,7 @@ import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
 from bidding.auth.challenges import ChallengeStore
 from bidding.auth.login import LoginService
 from bidding.auth.sessions import SessionStore
-from bidding.clock import Clock, SystemClock
+from bidding.clock import Clock, clock_for
 from bidding.db.engine import create_engine, session_factory
 from bidding.db.migrate import SchemaState, ensure_schema, schema_state
 from bidding.embedded_redis import EmbeddedRedis
@@ -110,7 +110,7 @@ async def start_platform(
     settings: Settings, *, check_schema: bool = True, clock: Clock | None = None
 ) -> AsyncIterator[Platform]:
     """Start every resource (embedded Redis first), yield the platform, stop them in reverse."""
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings.clock_offset_file)
     keys = load_platform_keys(settings, clock.now())
     async with contextlib.AsyncExitStack() as stack:
         embedded: EmbeddedRedis | None = None

@@ -272,6 +272,11 @@ class Settings:
     display_timezone: str = _setting(
         _str, "Asia/Shanghai", "Time zone for times shown to people (times are stored in UTC)."
     )
+    clock_offset_file: Path | None = _setting(
+        _optional_path,
+        None,
+        "Testing only, refused in production: a file holding seconds to add to the system clock, re-read when it changes (browser tests move a running server's clock through it).",
+    )
     ca_dir: Path | None = _setting(
         _optional_path,
         None,
@@ -357,6 +362,8 @@ class Settings:
                 problems.append(f"{PREFIX}SECRET_KEY: required when PostgreSQL or external Redis is configured")
             if self.redis_url is None:
                 problems.append(f"{PREFIX}REDIS_URL: PostgreSQL needs an external Redis shared by all processes")
+        if self.is_production and self.clock_offset_file is not None:
+            problems.append(f"{PREFIX}CLOCK_OFFSET_FILE: a test clock is refused in production")
         if self.embedded_redis and self.web_workers > 1:
             problems.append(
                 f"{PREFIX}WEB_WORKERS: the embedded default runs one app process; configure Redis to run more"

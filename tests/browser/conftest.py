@@ -7,6 +7,7 @@ run with the command that installs it: browser tests are never skipped silently.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
-DIST = FRONTEND / "dist"
+# Parallel work (several checkouts or sessions sharing one tree) can build into its own folder.
+DIST = Path(os.environ.get("TEST_FRONTEND_DIST", str(FRONTEND / "dist")))
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ADMIN_TOKEN = "browser-test-admin-token-" + "a" * 32
 SECRET_KEY = "browser-test-secret-key-" + "s" * 32
@@ -69,7 +72,8 @@ def frontend_dist() -> Path:
         pytest.fail("frontend/dist is missing or stale and npm is not installed (Node.js ≥ 20 with npm is needed)")
     if not (FRONTEND / "node_modules").is_dir():
         _run([npm, "ci"])
-    _run([npm, "run", "build"])
+    _run([npm, "run", "typecheck"])
+    _run([npm, "exec", "--", "vite", "build", "--outDir", str(DIST), "--emptyOutDir"])
     return DIST
 
 
@@ -119,10 +123,11 @@ class Server:
         return result.stdout
 
 
-@pytest.fixture(scope="session")
-def server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`python -m bidding serve --demo` on a free port, the built web app, its own data dir."""
-    tmp = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def running_server(
+    tmp: Path, dist: Path, extra_env: dict[str, str] | None = None, serve_args: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """`python -m bidding serve --demo` on a free port with the built web app and its own data dir."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
@@ -131,13 +136,15 @@ def server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "BIDDING_HOST": "127.0.0.1",
         "BIDDING_PORT": str(port),
         "BIDDING_PUBLIC_BASE_URL": base,
-        "BIDDING_FRONTEND_DIR": str(frontend_dist),
+        "BIDDING_FRONTEND_DIR": str(dist),
         "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
         "BIDDING_SECRET_KEY": SECRET_KEY,
-    }
+        # Small chunks so a browser test can interrupt an upload of a few MiB half-way.
+        "BIDDING_UPLOAD_CHUNK_MIB": "1",
+    } | (extra_env or {})
     log = tmp / "serve.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bidding", "serve", "--demo"],
+        [sys.executable, "-m", "bidding", "serve", "--demo", *serve_args],
         env=env,
         cwd=ROOT,
         stdout=log.open("wb"),
@@ -155,6 +162,40 @@ def server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The shared demo server of the browser tests (real clock)."""
+    with running_server(tmp_path_factory.mktemp("browser"), frontend_dist) as srv:
+        yield srv
+
+
+@dataclass(frozen=True)
+class ClockedServer(Server):
+    """A demo server whose clock the test moves (`BIDDING_CLOCK_OFFSET_FILE`)."""
+
+    offset_file: Path = Path()
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward by ``seconds`` (cumulative)."""
+        current = float(self.offset_file.read_text() or 0) if self.offset_file.exists() else 0.0
+        self.offset_file.write_text(str(current + seconds))
+
+    def now(self) -> datetime:
+        current = float(self.offset_file.read_text() or 0) if self.offset_file.exists() else 0.0
+        return datetime.now(UTC) + timedelta(seconds=current)
+
+
+@pytest.fixture(scope="module")
+def clocked_server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClockedServer]:
+    """A demo server of its own for one test module, with an injectable clock (no demo opening)."""
+    tmp = tmp_path_factory.mktemp("clocked")
+    offset = tmp / "clock-offset"
+    offset.write_text("0")
+    extra = {"BIDDING_CLOCK_OFFSET_FILE": str(offset)}
+    with running_server(tmp, frontend_dist, extra, ("--demo-opening-minutes", "0")) as srv:
+        yield ClockedServer(srv.base, srv.data_dir, srv.env, srv.log, offset_file=offset)
 
 
 def _wait_ready(srv: Server, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
