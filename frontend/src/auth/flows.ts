@@ -4,7 +4,7 @@ import { certificateInfo } from '@/crypto/certificate'
 import { checkChallenge } from '@/crypto/challenge'
 import { buildCsr } from '@/crypto/csr'
 import { base64Decode, pemDecodeAll, pemEncode } from '@/crypto/encoding'
-import { generateKeyPair, keyKindOf, signMessage, type KeyKind } from '@/crypto/keys'
+import { generateIdentityKeys, keyKindOf, signMessage, type KeyKind } from '@/crypto/keys'
 import { importPkcs12 } from '@/crypto/pkcs12'
 import {
   deleteIdentity,
@@ -20,16 +20,18 @@ export interface EnrolResult {
 }
 
 /**
- * Makes a key pair here (private key non-extractable), keeps it in IndexedDB before anything is
- * sent (so a lost answer does not lose the key), sends code + CSR, and stores the certificate.
+ * Makes a key pair here (kept only as non-extractable handles: login, CMS signing, decryption),
+ * keeps it in IndexedDB before anything is sent (so a lost answer does not lose the key), sends
+ * code + CSR, and stores the certificate.
  * If the platform refuses, the pending key is deleted again.
  */
 export async function enrolHere(code: string, subject: PlatformSubject, kind: KeyKind): Promise<EnrolResult> {
-  const keys = await generateKeyPair(kind)
-  const csr = await buildCsr(keys, subject)
+  const keys = await generateIdentityKeys(kind)
+  const csr = await buildCsr({ privateKey: keys.privateKey, publicKey: keys.publicKey }, subject)
   const pending: StoredIdentity = {
     id: newIdentityId(),
     privateKey: keys.privateKey,
+    keys: keys.handles,
     keyKind: kind,
     certificatePem: null,
     chainPem: [],
@@ -61,6 +63,7 @@ export async function importIdentityFile(data: ArrayBuffer, passphrase: string):
   const identity: StoredIdentity = {
     id: newIdentityId(),
     privateKey: imported.privateKey,
+    keys: imported.keys,
     keyKind: keyKindOf(imported.privateKey),
     certificatePem: pemEncode(imported.certificate, 'CERTIFICATE'),
     chainPem: imported.chain.map((der) => pemEncode(der, 'CERTIFICATE')),

@@ -1,13 +1,15 @@
 /**
  * PKCS#12 (RFC 7292) bundles as `bidding enrol` and the demo write them: key and certificates
  * encrypted with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), integrity by an HMAC-SHA256 MAC.
- * Parsed with pkijs; the private key is imported into WebCrypto as non-extractable.
+ * Parsed with pkijs; the private key is imported into WebCrypto as non-extractable handles, one
+ * per job (login, CMS signing, decryption: see `importIdentityKeys`).
  */
+import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { x509 } from './x509'
 import { keyMatchesCertificate } from './certificate'
 import { toArrayBuffer, toBytes } from './encoding'
-import { ECDSA_P256, RSA_PSS_SHA256, signatureParams } from './keys'
+import { importIdentityKeys, signatureParams, type KeyHandles, type KeyKind } from './keys'
 import { Pkcs12Error } from './errors'
 
 export { Pkcs12Error, type Pkcs12Problem } from './errors'
@@ -25,7 +27,10 @@ interface ShroudedKeyBag {
 }
 
 export interface ImportedIdentity {
+  /** Login signing key (ECDSA P-256 or RSA-PSS). */
   privateKey: CryptoKey
+  /** CMS signing and decryption handles of the same key. */
+  keys: KeyHandles
   /** DER of the end-entity certificate (the one whose public key matches the private key). */
   certificate: Uint8Array
   /** DER of the other certificates in the bundle (CA chain). */
@@ -38,16 +43,26 @@ export function utf8Password(passphrase: string): ArrayBuffer {
   return toArrayBuffer(new TextEncoder().encode(passphrase))
 }
 
-function importParams(info: pkijs.PrivateKeyInfo): EcKeyImportParams | RsaHashedImportParams {
+function keyKindOfInfo(info: pkijs.PrivateKeyInfo): KeyKind {
   const oid = info.privateKeyAlgorithm.algorithmId
   if (oid === OID_EC_PUBLIC_KEY) {
     const params = info.privateKeyAlgorithm.algorithmParams as { valueBlock?: { toString(): string } } | undefined
     const curve = params?.valueBlock?.toString()
     if (curve !== undefined && curve !== OID_P256) throw new Pkcs12Error('unsupported_key')
-    return ECDSA_P256
+    return 'ecdsa-p256'
   }
-  if (oid === OID_RSA || oid === OID_RSA_PSS) return RSA_PSS_SHA256
+  if (oid === OID_RSA || oid === OID_RSA_PSS) return 'rsa-2048'
   throw new Pkcs12Error('unsupported_key')
+}
+
+/** WebCrypto's RSA-OAEP / PKCS#1 v1.5 imports want rsaEncryption PKCS#8, not the id-RSASSA-PSS OID. */
+function asRsaEncryption(info: pkijs.PrivateKeyInfo): pkijs.PrivateKeyInfo {
+  if (info.privateKeyAlgorithm.algorithmId !== OID_RSA_PSS) return info
+  return new pkijs.PrivateKeyInfo({
+    version: info.version,
+    privateKeyAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID_RSA, algorithmParams: new asn1js.Null() }),
+    privateKey: info.privateKey,
+  })
 }
 
 function errorMessage(error: unknown): string {
@@ -108,18 +123,16 @@ export async function importPkcs12(data: ArrayBuffer | Uint8Array, passphrase: s
   if (!keyInfo) throw new Pkcs12Error('no_key')
   if (certs.length === 0) throw new Pkcs12Error('no_certificate')
 
-  const params = importParams(keyInfo)
+  const kind = keyKindOfInfo(keyInfo)
   let privateKey: CryptoKey
+  let keys: KeyHandles
+  const pkcs8 = toArrayBuffer(asRsaEncryption(keyInfo).toSchema().toBER(false))
   try {
-    privateKey = await crypto.subtle.importKey(
-      'pkcs8',
-      toArrayBuffer(keyInfo.toSchema().toBER(false)),
-      params,
-      false,
-      ['sign'],
-    )
+    ;({ privateKey, handles: keys } = await importIdentityKeys(pkcs8, kind))
   } catch (cause) {
     throw new Pkcs12Error('unsupported_key', { cause })
+  } finally {
+    new Uint8Array(pkcs8).fill(0)
   }
 
   const sigParams = signatureParams(privateKey) as Algorithm
@@ -132,5 +145,5 @@ export async function importPkcs12(data: ArrayBuffer | Uint8Array, passphrase: s
   }
   if (leafIndex < 0) throw new Pkcs12Error('no_certificate')
   const certificate = certs[leafIndex] as Uint8Array
-  return { privateKey, certificate, chain: certs.filter((_, i) => i !== leafIndex) }
+  return { privateKey, keys, certificate, chain: certs.filter((_, i) => i !== leafIndex) }
 }

@@ -4,9 +4,15 @@
  * clone keeps it usable for signing but unreadable), the certificate and its chain as PEM, and
  * what the UI shows. Keys never leave the browser: the server only ever sees CSRs, certificates
  * and signatures.
+ *
+ * `privateKey` is the login signing key; `keys` holds other non-extractable handles to the same
+ * key material (CMS signing, decryption of sealed-bid envelopes). Identities stored before those
+ * existed lack `keys`: {@link decryptionKey} and friends then throw {@link MissingKeyHandleError}.
  */
 import type { CertificateInfo } from './certificate'
-import type { KeyKind } from './keys'
+import { MissingKeyHandleError, type KeyHandles, type KeyKind } from './keys'
+
+export { MissingKeyHandleError } from './keys'
 
 export const DB_NAME = 'bidding-identities'
 export const STORE = 'identities'
@@ -14,7 +20,10 @@ const VERSION = 1
 
 export interface StoredIdentity {
   id: string
+  /** Login signatures (ECDSA P-256 or RSA-PSS). */
   privateKey: CryptoKey
+  /** Other handles of the same key; absent in identities stored by older versions. */
+  keys?: KeyHandles
   keyKind: KeyKind
   /** Null while an enrolment is under way (key made, certificate not yet received). */
   certificatePem: string | null
@@ -88,4 +97,25 @@ export async function listIdentities(): Promise<StoredIdentity[]> {
 
 export async function deleteIdentity(id: string): Promise<void> {
   await withStore('readwrite', (s) => s.delete(id))
+}
+
+type KeyHolder = Pick<StoredIdentity, 'keys'>
+
+/** The handle that opens sealed-bid envelopes (ECDH P-256 or RSA-OAEP-SHA256): for `unwrapDataKey`. */
+export function decryptionKey(identity: KeyHolder): CryptoKey {
+  const key = identity.keys?.decrypt
+  if (!key) throw new MissingKeyHandleError('decrypt')
+  return key
+}
+
+/** The handle for CMS SignedData (sealed bids): ECDSA P-256 or RSASSA-PKCS1-v1_5, as OpenSSL signs. */
+export function cmsSigningKey(identity: KeyHolder): CryptoKey {
+  const key = identity.keys?.cms
+  if (!key) throw new MissingKeyHandleError('cms')
+  return key
+}
+
+/** The handle for the opening record's remote signature (crypto/pdf/remote.py: PKCS#1 v1.5 or ECDSA). */
+export function recordSigningKey(identity: KeyHolder): CryptoKey {
+  return cmsSigningKey(identity)
 }
