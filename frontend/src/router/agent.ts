@@ -1,4 +1,24 @@
 import type { RouteRecordRaw } from 'vue-router'
 
 /** Routes of the agent pages (merged into the app's router in `router/index.ts`). */
-export const agentRoutes: RouteRecordRaw[] = []
+export const agentRoutes: RouteRecordRaw[] = [
+  {
+    path: '/agent/projects',
+    name: 'agent-projects',
+    component: () => import('@/views/agent/AgentProjectsView.vue'),
+    meta: { titleKey: 'agent.title' },
+  },
+  {
+    path: '/agent/projects/new',
+    name: 'agent-project-new',
+    component: () => import('@/views/agent/AgentNewProjectView.vue'),
+    meta: { titleKey: 'agent.newTitle' },
+  },
+  {
+    path: '/agent/projects/:id',
+    name: 'agent-project',
+    component: () => import('@/views/agent/AgentProjectView.vue'),
+    props: true,
+    meta: { titleKey: 'agent.projectTitle' },
+  },
+]

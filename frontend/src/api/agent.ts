@@ -1,0 +1,236 @@
+/**
+ * The tender agent's console API (`/api/agent/projects`, role `agent`, own projects only) and the
+ * two public reads the console shows next to it (a project's announcements and published documents).
+ * See docs/tendering.md, "The agent's side".
+ */
+import { sessionToken } from '@/auth/session'
+import { currentLocale } from '@/i18n'
+import { apiRequest, ApiError, errorFromResponse } from './client'
+import type { Category, Phase } from './types'
+
+export type FieldType = 'money' | 'integer' | 'text'
+
+/** One field of a lot's opening form (开标一览表). */
+export interface FormField {
+  key: string
+  label_zh: string
+  label_en: string
+  type: FieldType
+}
+
+export interface NewLotPayload {
+  code: string
+  name: string
+  estimated_price_fen: number
+  deposit_fen: number
+  /** ISO 8601 with an offset (the server refuses a naive time). */
+  bid_deadline: string
+  decrypt_window_minutes: number
+  objection_window_minutes: number
+  form_fields: FormField[]
+}
+
+export interface NewProjectPayload {
+  code: string
+  name: string
+  category: Category
+  tenderer_credit_code: string
+  region: string | null
+  lots: NewLotPayload[]
+}
+
+export interface AgentLot {
+  id: string
+  code: string
+  name: string
+  estimated_price_fen: number
+  deposit_fen: number
+  bid_deadline: string | null
+  decrypt_window_minutes: number
+  objection_window_minutes: number
+  form_fields: FormField[]
+}
+
+export interface AgentDocument {
+  id: string
+  version: number
+  filename: string
+  content_type: string
+  size: number
+  sha256: string
+  uploaded_at: string
+  /** null while pending (published with the next announcement). */
+  published_at: string | null
+}
+
+export interface AgentProject {
+  id: string
+  code: string
+  name: string
+  category: Category
+  status: string
+  phase: Phase
+  tenderer: string
+  region: string | null
+  published_at: string | null
+  tender_start_at: string | null
+  clarification_deadline: string | null
+  lots: AgentLot[]
+  documents: AgentDocument[]
+}
+
+export type AnnouncementKind =
+  | 'tender'
+  | 'clarification'
+  | 'amendment'
+  | 'termination'
+  | 'opening_record'
+  | 'candidate_publicity'
+  | 'award'
+
+export interface AnnouncementRef {
+  id: string
+  kind: AnnouncementKind
+  title: string
+  published_at: string
+  content_sha256: string
+  details: Record<string, unknown>
+}
+
+export interface Announcement extends AnnouncementRef {
+  project_id: string
+  project_code: string
+  project_name: string
+  body: string
+}
+
+export interface AnnouncementPage {
+  items: Announcement[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface PublishPayload {
+  title: string
+  body: string
+  documents_available_at?: string
+}
+
+export interface ClarificationPayload {
+  kind: 'clarification' | 'amendment'
+  title: string
+  body: string
+  /** Lot code → new bid deadline (ISO with offset); later only. */
+  new_deadlines: Record<string, string>
+}
+
+export interface NoticePayload {
+  kind: 'candidate_publicity' | 'award' | 'termination'
+  title: string
+  body: string
+}
+
+const BASE = '/api/agent/projects'
+
+function projectPath(id: string, rest = ''): string {
+  return `${BASE}/${encodeURIComponent(id)}${rest}`
+}
+
+/** The projects this agent runs, newest first (the API answers a plain list, at most 200). */
+export function listAgentProjects(signal?: AbortSignal): Promise<AgentProject[]> {
+  return apiRequest<AgentProject[]>(`${BASE}/`, { signal })
+}
+
+export function getAgentProject(id: string, signal?: AbortSignal): Promise<AgentProject> {
+  return apiRequest<AgentProject>(projectPath(id), { signal })
+}
+
+export function createProject(payload: NewProjectPayload): Promise<AgentProject> {
+  return apiRequest<AgentProject>(`${BASE}/`, { method: 'POST', body: payload })
+}
+
+export function publishProject(id: string, payload: PublishPayload): Promise<AnnouncementRef> {
+  return apiRequest<AnnouncementRef>(projectPath(id, '/publish'), { method: 'POST', body: payload })
+}
+
+export function postClarification(id: string, payload: ClarificationPayload): Promise<AnnouncementRef> {
+  return apiRequest<AnnouncementRef>(projectPath(id, '/clarifications'), { method: 'POST', body: payload })
+}
+
+/** The endpoint reads the notice shape, whose `kind` is required: always `termination` here. */
+export function terminateProject(id: string, payload: { title: string; body: string }): Promise<AnnouncementRef> {
+  return apiRequest<AnnouncementRef>(projectPath(id, '/terminate'), {
+    method: 'POST',
+    body: { kind: 'termination', ...payload },
+  })
+}
+
+export function postNotice(id: string, payload: NoticePayload): Promise<AnnouncementRef> {
+  return apiRequest<AnnouncementRef>(projectPath(id, '/notices'), { method: 'POST', body: payload })
+}
+
+/** The project's published announcements (public search filtered by project), newest first. */
+export function listProjectAnnouncements(projectId: string, signal?: AbortSignal): Promise<AnnouncementPage> {
+  return apiRequest<AnnouncementPage>('/api/public/announcements', {
+    query: { project_id: projectId, page_size: 100 },
+    signal,
+  })
+}
+
+/** The public download address of a published document version. */
+export function documentDownloadUrl(documentId: string): string {
+  return `/api/public/documents/${encodeURIComponent(documentId)}`
+}
+
+/** Content types the server takes for tender documents. */
+export const DOCUMENT_TYPES: Readonly<Record<string, string>> = {
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+}
+
+/** `application/pdf` / `application/zip` from the file name (the browser's `File.type` varies). */
+export function documentContentType(filename: string): string | null {
+  const dot = filename.lastIndexOf('.')
+  if (dot < 0) return null
+  return DOCUMENT_TYPES[filename.slice(dot + 1).toLowerCase()] ?? null
+}
+
+/**
+ * Uploads a new version of the tender documents: the raw file as the body (not multipart), its
+ * name URL-encoded in `X-Filename` (headers are ASCII; Chinese names are common).
+ * `apiRequest` only sends JSON or multipart, hence this small fetch of its own.
+ */
+export async function uploadDocument(
+  projectId: string,
+  file: Blob,
+  filename: string,
+  fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+): Promise<AgentDocument> {
+  const contentType = documentContentType(filename) ?? (file.type || 'application/octet-stream')
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Language': currentLocale(),
+    'Content-Type': contentType,
+    'X-Filename': encodeURIComponent(filename),
+  }
+  const token = sessionToken()
+  if (token) headers.Authorization = `Bearer ${token}`
+  let response: Response
+  try {
+    response = await fetchImpl(projectPath(projectId, '/documents'), {
+      method: 'POST',
+      headers,
+      body: file,
+      credentials: 'same-origin',
+    })
+  } catch (cause) {
+    throw new ApiError('network', { cause })
+  }
+  if (!response.ok) throw await errorFromResponse(response)
+  try {
+    return (await response.json()) as AgentDocument
+  } catch (cause) {
+    throw new ApiError('invalid_response', { status: response.status, cause })
+  }
+}

@@ -1,0 +1,1 @@
+"""Reusable browser steps (plain functions on a Playwright page) for composing whole-flow tests."""
