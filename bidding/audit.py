@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.db.models import AuditEvent, Lot
@@ -74,3 +74,19 @@ def not_embargoed(now: datetime) -> ColumnElement[bool]:
     """
     open_projects = select(Lot.project_id).where(Lot.bid_deadline > now)
     return or_(AuditEvent.embargo_project_id.is_(None), AuditEvent.embargo_project_id.not_in(open_projects))
+
+
+def concerning_project(project_id: uuid.UUID, lot_ids: list[uuid.UUID]) -> ColumnElement[bool]:
+    """Events about one project: the project itself, any of its lots, or embargoed under it.
+
+    What :func:`record` callers write: project-level actions (creation, documents, announcements,
+    downloads) use ``object_type="project"``, lot-level ones (uploads, bids, bodies, the opening
+    room) ``object_type="lot"``; uploads, bids and downloads also carry ``embargo_project_id``.
+    Lot ids are passed in (not a sub-select) because ``object_id`` is text and a UUID column casts
+    to text differently on SQLite and PostgreSQL.
+    """
+    return or_(
+        and_(AuditEvent.object_type == "project", AuditEvent.object_id == str(project_id)),
+        and_(AuditEvent.object_type == "lot", AuditEvent.object_id.in_([str(i) for i in lot_ids])),
+        AuditEvent.embargo_project_id == project_id,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,8 +14,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import select
 
-from bidding.audit import not_embargoed, record
-from bidding.db.models import AuditEvent
+from bidding.audit import concerning_project, not_embargoed, record
+from bidding.db.models import AuditEvent, Lot, Project
 from bidding.domain.roles import Role
 from bidding.errors import InvalidInput, NotFound
 from bidding.http.auth import principal_of, requires
@@ -25,6 +26,7 @@ from bidding.jobs.registry import Queue
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
+_ACTION = re.compile(r"^[a-z0-9_.]{1,100}$")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,14 @@ class AdminController(Controller):
         platform: PlatformDep,
         object_type: Annotated[str | None, QueryParameter(max_length=50)] = None,
         object_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        project_id: Annotated[
+            uuid.UUID | None,
+            QueryParameter(description="Every event about this project: itself, its lots, its embargoed events"),
+        ] = None,
+        action: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="Exact action, or every action under a prefix ending in '.'"),
+        ] = None,
         after_id: Annotated[int, QueryParameter(ge=0)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[AuditEventView]:
@@ -129,6 +139,20 @@ class AdminController(Controller):
             query = query.where(AuditEvent.object_type == object_type)
         if object_id:
             query = query.where(AuditEvent.object_id == object_id)
+        if action:
+            if not _ACTION.match(action):
+                raise InvalidInput("action: 1-100 of a-z 0-9 _ .", "action 格式无效")
+            # A trailing dot asks for a family ("bid." → bid.submitted, bid.withdrawn, …).
+            query = query.where(
+                AuditEvent.action.startswith(action, autoescape=True)
+                if action.endswith(".")
+                else AuditEvent.action == action
+            )
+        if project_id is not None:
+            if await db.get(Project, project_id) is None:
+                raise NotFound(f"no project {project_id}", f"没有项目 {project_id}")
+            lot_ids = list(await db.scalars(select(Lot.id).where(Lot.project_id == project_id)))
+            query = query.where(concerning_project(project_id, lot_ids))
         events = (await db.scalars(query)).all()
         return [
             AuditEventView(
