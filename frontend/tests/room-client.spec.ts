@@ -302,6 +302,26 @@ describe('RoomClient: server time', () => {
     expect(ws.sentOfType('pong')).toHaveLength(1)
   })
 
+  it('catches up with a server clock that jumped ahead, from the time of live events only', () => {
+    const client = makeClient()
+    const ws = last()
+    ws.accept()
+    ws.push(welcome(2, new Date(clock).toISOString()))
+    expect(client.state.offsetMs).toBe(0)
+    // A replayed event (seq ≤ last_seq) is old: it says nothing about the clock.
+    ws.push({ type: 'event', seq: 2, name: 'session.opened', at: new Date(clock + 600_000).toISOString(), data: {} })
+    expect(client.state.offsetMs).toBe(0)
+    // A live event stamped within the slack (network delays, rounding) changes nothing…
+    ws.push({ type: 'event', seq: 3, name: 'bids.extracted', at: new Date(clock + 1_000).toISOString(), data: {} })
+    expect(client.state.offsetMs).toBe(0)
+    // …one stamped 5 minutes ahead means the server's clock is at least that far ahead.
+    ws.push({ type: 'event', seq: 4, name: 'decryption.started', at: new Date(clock + 300_000).toISOString(), data: {} })
+    expect(client.state.offsetMs).toBe(300_000)
+    // An older live event never pulls the estimate back (pings do that).
+    ws.push({ type: 'event', seq: 5, name: 'decryption.succeeded', at: new Date(clock).toISOString(), data: {} })
+    expect(client.state.offsetMs).toBe(300_000)
+  })
+
   it('ignores an unreadable server time', () => {
     const client = makeClient()
     last().accept()

@@ -137,6 +137,8 @@ export interface RoomClientOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 }
 const DEFAULT_SILENCE_MS = 45_000
+/** How far a live event's time may run ahead of the estimated server clock before we follow it. */
+const CLOCK_SLACK_MS = 2_000
 /** Close codes after which retrying cannot help. */
 const NO_RETRY_CODES = new Set([4001, 4004])
 const OPEN = 1
@@ -434,8 +436,23 @@ export class RoomClient {
   private onEvent(event: RoomEvent): void {
     if (typeof event.seq !== 'number' || event.seq <= this.state.lastSeq) return
     if (!isRecord(event.data)) event.data = {}
+    this.followEventTime(event)
     this.state.events.push(event)
     this.state.lastSeq = event.seq
+  }
+
+  /**
+   * A live event happened on the server no later than now: if its time is clearly ahead of our
+   * estimate of the server's clock (the server's clock moved, pings are rare while events flow),
+   * catch up. Replayed events (up to the welcome's `last_seq`) are old and say nothing.
+   */
+  private followEventTime(event: RoomEvent): void {
+    const welcome = this.state.welcome
+    if (!welcome || event.seq <= welcome.last_seq) return
+    const at = Date.parse(event.at)
+    if (Number.isNaN(at)) return
+    const atLeast = at - this.now()
+    if (atLeast > this.state.offsetMs + CLOCK_SLACK_MS) this.state.offsetMs = Math.round(atLeast)
   }
 
   private onPing(message: Record<string, unknown>): void {
