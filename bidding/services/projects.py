@@ -27,6 +27,8 @@ class LotView:
     estimated_price_fen: int
     deposit_fen: int
     bid_deadline: datetime | None
+    # The opening form's fields (开标一览表) are part of the tender: bidders fill them in to seal.
+    form_fields: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,15 @@ def _view(project: Project, now: datetime) -> ProjectView:
         published_at=project.published_at,
         bid_deadline=min(deadlines) if deadlines else None,
         lots=[
-            LotView(lot.id, lot.code, lot.name, lot.estimated_price_fen, lot.deposit_fen, lot.bid_deadline)
+            LotView(
+                lot.id,
+                lot.code,
+                lot.name,
+                lot.estimated_price_fen,
+                lot.deposit_fen,
+                lot.bid_deadline,
+                list(lot.form_fields or []),
+            )
             for lot in project.lots
         ],
     )
