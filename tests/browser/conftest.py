@@ -131,17 +131,21 @@ def running_server(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
-    env = keep | {
-        "BIDDING_DATA_DIR": str(tmp / "var"),
-        "BIDDING_HOST": "127.0.0.1",
-        "BIDDING_PORT": str(port),
-        "BIDDING_PUBLIC_BASE_URL": base,
-        "BIDDING_FRONTEND_DIR": str(dist),
-        "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
-        "BIDDING_SECRET_KEY": SECRET_KEY,
-        # Small chunks so a browser test can interrupt an upload of a few MiB half-way.
-        "BIDDING_UPLOAD_CHUNK_MIB": "1",
-    } | (extra_env or {})
+    env = (
+        keep
+        | {
+            "BIDDING_DATA_DIR": str(tmp / "var"),
+            "BIDDING_HOST": "127.0.0.1",
+            "BIDDING_PORT": str(port),
+            "BIDDING_PUBLIC_BASE_URL": base,
+            "BIDDING_FRONTEND_DIR": str(dist),
+            "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
+            "BIDDING_SECRET_KEY": SECRET_KEY,
+            # Small chunks so a browser test can interrupt an upload of a few MiB half-way.
+            "BIDDING_UPLOAD_CHUNK_MIB": "1",
+        }
+        | (extra_env or {})
+    )
     log = tmp / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "bidding", "serve", "--demo", *serve_args],
@@ -261,22 +265,41 @@ def page(context: BrowserContext) -> Iterator[Page]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
-class Shots:
-    """Screenshots of each step, written to tests/browser/artifacts/<test>/<nn>-<step>.png."""
+class StepShots:
+    """Numbered screenshots of the steps of one test, of any of its pages, in the order they happen:
+    tests/browser/artifacts/<test>/<nn>-<step>.png."""
 
-    def __init__(self, page: Page, name: str, *, full_page: bool = True) -> None:
-        self.page = page
+    def __init__(self, name: str, *, full_page: bool = True) -> None:
         self.full_page = full_page
         self.folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", name)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
 
-    def __call__(self, step: str) -> Path:
+    def take(self, page: Page, step: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=self.full_page)
+        page.screenshot(path=str(path), full_page=self.full_page)
         return path
+
+
+class Shots(StepShots):
+    """Screenshots of one page's steps (see StepShots)."""
+
+    def __init__(self, page: Page, name: str, *, full_page: bool = True) -> None:
+        super().__init__(name, full_page=full_page)
+        self.page = page
+
+    def __call__(self, step: str) -> Path:
+        return self.take(self.page, step)
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    """The page fits its viewport's width (phone-sized screens): nothing scrolls sideways."""
+    widths = page.evaluate(
+        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
+    )
+    assert widths["scroll"] <= widths["client"], widths
 
 
 @pytest.fixture

@@ -14,14 +14,13 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE, ClockedServer, Server, Shots, new_context
+from tests.browser.conftest import PHONE, ClockedServer, Server, Shots, assert_no_horizontal_scroll, new_context
 from tests.browser.steps.agent import (
     FieldSpec,
     LotSpec,
     ProjectSpec,
     beijing_local,
     create_and_publish,
-    demo_identity,
     fill_lot,
     fill_project_form,
     login_as,
@@ -31,12 +30,13 @@ from tests.browser.steps.agent import (
     upload_document,
     whole_minute_ahead,
 )
+from tests.browser.steps.identity import demo_user
 
 EARLIEST = re.compile(r"最早可为 (\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d)")
 
 
 def _spec(server: Server, code: str, deadline: datetime) -> ProjectSpec:
-    tenderer = demo_identity(server, "tenderer")["credit_code"]
+    tenderer = demo_user(server, "tenderer")["credit_code"]
     return ProjectSpec(
         code=code,
         name=f"浏览器测试道路改造工程 {code}",
@@ -66,13 +66,6 @@ def _spec(server: Server, code: str, deadline: datetime) -> ProjectSpec:
             ),
         ),
     )
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
 
 
 def test_agent_creates_publishes_clarifies_and_terminates(
@@ -120,7 +113,7 @@ def test_agent_creates_publishes_clarifies_and_terminates(
     assert requests == [], requests
 
     # 2. The server's own refusal, shown as it answers: a bidder's credit code is no tenderer.
-    page.get_by_test_id("project-tenderer").fill(demo_identity(server, "bidder1")["credit_code"])
+    page.get_by_test_id("project-tenderer").fill(demo_user(server, "bidder1")["credit_code"])
     page.get_by_test_id("create-submit").click()
     expect(page.get_by_test_id("create-error")).to_contain_text("不是本平台已审核的招标人")
     shot("server-refuses-tenderer")
@@ -280,14 +273,14 @@ def test_create_form_on_a_phone(browser: Browser, server: Server) -> None:
         spec = _spec(server, "PHONE-1", whole_minute_ahead(datetime.now(UTC), timedelta(days=21)))
         fill_project_form(page, spec)
         expect(page.get_by_test_id("lot")).to_have_count(2)
-        _no_horizontal_scroll(page)
+        assert_no_horizontal_scroll(page)
         shots("create-form-phone-top")
         page.get_by_test_id("lot").first.get_by_test_id("lot-fields").scroll_into_view_if_needed()
         shots("create-form-phone-fields")
         page.get_by_test_id("create-submit").scroll_into_view_if_needed()
         shots("create-form-phone-submit")
         page.goto("/agent/projects")
-        _no_horizontal_scroll(page)
+        assert_no_horizontal_scroll(page)
         shots("projects-phone")
     finally:
         ctx.close()
@@ -307,7 +300,7 @@ def test_steps_on_a_clocked_server(browser: Browser, clocked_server: ClockedServ
         spec = ProjectSpec(
             code=f"CLK-{secrets.token_hex(3).upper()}",
             name="时钟测试项目",
-            tenderer_credit_code=demo_identity(clocked_server, "tenderer")["credit_code"],
+            tenderer_credit_code=demo_user(clocked_server, "tenderer")["credit_code"],
             lots=(LotSpec("01", "唯一标段", "1000000", "20000", deadline, decrypt_minutes=5, objection_minutes=5),),
         )
         created = create_and_publish(page, spec, make_pdf(tmp_path / "docs.pdf"))

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser.conftest import PHONE, ClockedServer, Server, Shots, new_context
+from tests.browser.conftest import PHONE, ClockedServer, Server, Shots, assert_no_horizontal_scroll, new_context
 from tests.browser.steps.audit import (
     VALIDATE_MS,
-    demo_user,
-    log_in_with_demo_p12,
     open_project_trail,
     shown_actions,
     signed_pdf,
     validate_pdf_on_documents_tab,
 )
+from tests.browser.steps.identity import demo_user_with_role, log_in
 from tests.browser.steps.room import create_opening
 
 pytestmark = pytest.mark.slow
@@ -35,17 +34,10 @@ def pdf(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return signed_pdf(server, tmp_path_factory.mktemp("audit") / "signed.pdf")
 
 
-def _no_horizontal_scroll(page: Page) -> None:
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
-
-
 def test_supervisor_reads_a_project_trail_and_validates_pdfs(
     page: Page, server: Server, shot: Shots, pdf: Path
 ) -> None:
-    log_in_with_demo_p12(page, demo_user(server, "supervisor"))
+    log_in(page, demo_user_with_role(server, "supervisor"))
     open_project_trail(page, PROJECT)
     # The demo created the project: its first event, with its text, the raw code and the system actor.
     assert shown_actions(page)[0] == "project.created"
@@ -99,7 +91,7 @@ def test_opening_record_button_fetches_the_record_and_validates_it(
 ) -> None:
     """The record button's path (fetch record.pdf, post it to /api/verify/pdf, show the report): the
     demo lot's record does not exist this early, so the record endpoints answer with a signed PDF."""
-    log_in_with_demo_p12(page, demo_user(server, "auditor"))
+    log_in(page, demo_user_with_role(server, "auditor"))
     served: list[str] = []
 
     def record_json(route: Route) -> None:
@@ -121,7 +113,7 @@ def test_opening_record_button_fetches_the_record_and_validates_it(
 
 
 def test_a_bidder_is_refused(page: Page, server: Server, shot: Shots) -> None:
-    log_in_with_demo_p12(page, demo_user(server, "bidder"))
+    log_in(page, demo_user_with_role(server, "bidder"))
     expect(page.get_by_test_id("nav-audit")).to_have_count(0)
     page.goto("/audit")
     expect(page.get_by_test_id("audit-refused")).to_contain_text("投标人")
@@ -143,20 +135,20 @@ def test_trail_fits_a_phone(phone_context: BrowserContext, server: Server, pdf: 
     page = phone_context.new_page()
     shots = Shots(page, "test_audit_trail_fits_a_phone")
     assert page.viewport_size == PHONE
-    log_in_with_demo_p12(page, demo_user(server, "supervisor"))
+    log_in(page, demo_user_with_role(server, "supervisor"))
     page.goto("/audit")
     shots("projects")
-    _no_horizontal_scroll(page)
+    assert_no_horizontal_scroll(page)
     page.get_by_test_id("audit-search").fill(PROJECT)
     page.get_by_test_id("audit-search-submit").click()
     page.get_by_test_id(f"audit-project-{PROJECT}").click()
     expect(page.get_by_test_id("audit-event").first).to_be_visible()
     page.get_by_test_id("audit-event").first.get_by_test_id("audit-event-toggle").click()
     expect(page.get_by_test_id("audit-event-json")).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_horizontal_scroll(page)
     shots("trail")
     validate_pdf_on_documents_tab(page, pdf)
-    _no_horizontal_scroll(page)
+    assert_no_horizontal_scroll(page)
     shots("validated")
 
 
@@ -168,7 +160,7 @@ def test_bids_appear_in_the_trail_only_after_the_deadline(browser: Browser, cloc
     try:
         page = ctx.new_page()
         shots = Shots(page, "test_bids_appear_in_the_trail_only_after_the_deadline")
-        log_in_with_demo_p12(page, demo_user(clocked_server, "supervisor"))
+        log_in(page, demo_user_with_role(clocked_server, "supervisor"))
         page.goto(f"/audit/projects/{opening.project_id}")
         expect(page.get_by_test_id("audit-event").first).to_be_visible()
         before = shown_actions(page)

@@ -14,7 +14,7 @@ from cryptography import x509
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from crypto.subject import PlatformSubject, credit_code_check_char, parse_subject
-from tests.browser.conftest import Server, Shots
+from tests.browser.conftest import Server, Shots, assert_no_horizontal_scroll
 
 pytestmark = pytest.mark.slow
 
@@ -288,20 +288,13 @@ def test_import_demo_pkcs12_and_login(page: Page, server: Server, shot: Shots) -
     shot("deleted")
 
 
-def _no_horizontal_scroll(page: Page) -> None:
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
-
-
-def test_phone_layout_has_no_horizontal_scroll(phone_context: BrowserContext, server: Server) -> None:
+def test_phone_layout_hasassert_no_horizontal_scroll(phone_context: BrowserContext, server: Server) -> None:
     page = phone_context.new_page()
     shots = Shots(page, "test_phone_layout_has_no_horizontal_scroll", full_page=False)
     for path, heading in (("/login", "证书登录"), ("/register", "单位注册"), ("/enrol", "申领数字证书")):
         page.goto(path)
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
-        _no_horizontal_scroll(page)
+        assert_no_horizontal_scroll(page)
         shots(path.strip("/"))
 
     # Logged in, the header with organisation, name and logout still fits.
@@ -313,5 +306,5 @@ def test_phone_layout_has_no_horizontal_scroll(phone_context: BrowserContext, se
     page.get_by_test_id("identity-login").click()
     expect(page.get_by_test_id("header-user-org")).to_have_text(demo["organisation"])
     expect(page.get_by_test_id("logout")).to_be_in_viewport()
-    _no_horizontal_scroll(page)
+    assert_no_horizontal_scroll(page)
     shots("logged-in")

@@ -21,13 +21,11 @@ Screenshots of every step go to tests/browser/artifacts/test_room_bidder/.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, ClockedServer, new_context
+from tests.browser.conftest import DESKTOP, PHONE, ClockedServer, StepShots, assert_no_horizontal_scroll, new_context
+from tests.browser.steps.identity import demo_user, log_in
 from tests.browser.steps.room import (
     SLOW_MS,
     bidder_decrypt,
@@ -35,14 +33,12 @@ from tests.browser.steps.room import (
     bidder_sign_in,
     bidder_sign_record,
     create_opening,
-    demo_user,
     host_answer_objection,
     host_close,
     host_close_decryption,
     host_close_objections,
     host_continue,
     host_start,
-    log_in,
     open_host_console,
     open_room,
     send_wrong_key_once,
@@ -53,29 +49,6 @@ from tests.browser.steps.room import (
 pytestmark = pytest.mark.slow
 
 DEADLINE_MINUTES = 5
-
-
-class Steps:
-    """Numbered screenshots of several pages into one folder, in the order the steps happen."""
-
-    def __init__(self, name: str) -> None:
-        self.folder = ARTIFACTS / name
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.count = 0
-
-    def __call__(self, page: Page, step: str) -> Path:
-        self.count += 1
-        path = self.folder / f"{self.count:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
 
 
 def _forget_identities(page: Page) -> None:
@@ -101,7 +74,8 @@ def test_bidders_act_in_the_browser_and_the_host_runs_the_console(
     assert len(opening.bids) == 2
     b1, b2 = demo_user(server, "bidder1"), demo_user(server, "bidder2")
     agent, supervisor = demo_user(server, "agent"), demo_user(server, "supervisor")
-    shot = Steps("test_room_bidder")
+    shots = StepShots("test_room_bidder")
+    shot = shots.take
     errors: list[str] = []
     contexts: list[BrowserContext] = []
 
@@ -164,7 +138,7 @@ def test_bidders_act_in_the_browser_and_the_host_runs_the_console(
         # The bidder's panel and the tables fit a phone.
         bidder1.set_viewport_size(ViewportSize(width=PHONE["width"], height=PHONE["height"]))
         expect(bidder1.get_by_test_id("bidder-decrypted")).to_be_visible()
-        _no_horizontal_scroll(bidder1)
+        assert_no_horizontal_scroll(bidder1)
         shot(bidder1, "bidder1-decrypted-phone")
         bidder1.set_viewport_size(ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"]))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE, ROOT, Server, Shots, new_context
+from tests.browser.conftest import PHONE, ROOT, Server, Shots, assert_no_horizontal_scroll, new_context
 
 pytestmark = pytest.mark.slow
 
@@ -82,13 +82,6 @@ def driven_opening(server: Server) -> Iterator[Driven]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
 
 
 def test_public_viewer_follows_a_whole_opening(
@@ -160,7 +153,7 @@ def test_public_viewer_follows_a_whole_opening(
         mobile.goto(f"/openings/{lot}/live")
         expect(mobile.get_by_test_id("room-banner")).to_have_attribute("data-state", "closed")
         expect(mobile.get_by_test_id("announce-row")).to_have_count(5)
-        _no_horizontal_scroll(mobile)
+        assert_no_horizontal_scroll(mobile)
         Shots(mobile, "test_public_viewer_follows_a_whole_opening-phone")("closed-phone")
     finally:
         phone.close()

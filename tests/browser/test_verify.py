@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import Server, Shots
+from tests.browser.conftest import Server, Shots, assert_no_horizontal_scroll
 
 pytestmark = pytest.mark.slow
 
@@ -98,8 +98,5 @@ def test_verify_report_fits_a_phone(phone_context: BrowserContext, pdfs: tuple[P
     page.get_by_test_id("verify-file").set_input_files(str(pdfs[1]))
     page.get_by_test_id("verify-submit").click()
     expect(page.get_by_test_id("verify-verdict")).to_have_attribute("data-verdict", "TOTAL_FAILED", timeout=60_000)
-    widths = page.evaluate(
-        "() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })"
-    )
-    assert widths["scroll"] <= widths["client"], widths
+    assert_no_horizontal_scroll(page)
     Shots(page, "test_verify_report_fits_a_phone")("report")

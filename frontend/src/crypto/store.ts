@@ -95,6 +95,12 @@ export async function listIdentities(): Promise<StoredIdentity[]> {
   return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
 }
 
+/** The stored identity with the certificate `fingerprint` (hex SHA-256 of its DER), if this browser has it. */
+export async function identityWithFingerprint(fingerprint: string): Promise<StoredIdentity | null> {
+  const wanted = fingerprint.toLowerCase()
+  return (await listIdentities()).find((i) => i.certificatePem && i.info?.fingerprint.toLowerCase() === wanted) ?? null
+}
+
 export async function deleteIdentity(id: string): Promise<void> {
   await withStore('readwrite', (s) => s.delete(id))
 }

@@ -4,7 +4,7 @@
  * stay non-extractable; only what they produce (a data key, a signature) reaches the room.
  */
 import { currentSession } from '@/auth/session'
-import { decryptionKey, listIdentities, recordSigningKey, type StoredIdentity } from '@/crypto/store'
+import { decryptionKey, identityWithFingerprint, recordSigningKey, type StoredIdentity } from '@/crypto/store'
 import type { BidderKeys, UnwrapDataKey } from './bidder'
 
 /** Where the key handles of an identity come from (the crypto module; a fake in unit tests). */
@@ -36,13 +36,6 @@ export function keySource(): KeySource {
   return source
 }
 
-/** The stored identity with the certificate `fingerprint` (lower-case hex SHA-256), if this browser has it. */
-export async function identityFor(fingerprint: string): Promise<StoredIdentity | null> {
-  const wanted = fingerprint.toLowerCase()
-  const all = await listIdentities()
-  return all.find((i) => i.certificatePem && i.info?.fingerprint.toLowerCase() === wanted) ?? null
-}
-
 /** Binds an identity to the key source, as the flows in `bidder.ts` take it. */
 export function keysOf(identity: StoredIdentity, from: KeySource = source): BidderKeys {
   return {
@@ -56,6 +49,6 @@ export function keysOf(identity: StoredIdentity, from: KeySource = source): Bidd
 export async function sessionKeys(from: KeySource = source): Promise<BidderKeys | null> {
   const fingerprint = currentSession.value?.session.fingerprint
   if (!fingerprint) return null
-  const identity = await identityFor(fingerprint).catch(() => null)
+  const identity = await identityWithFingerprint(fingerprint).catch(() => null)
   return identity ? keysOf(identity, from) : null
 }

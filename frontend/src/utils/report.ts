@@ -63,15 +63,3 @@ export function yesNoKey(value: boolean | null | undefined): string {
   return value === true ? 'report.yes' : value === false ? 'report.no' : 'report.unknownValue'
 }
 
-/** File size for people: 1536 → "1.5 KiB". */
-export function formatBytes(size: number): string {
-  if (size < 1024) return `${size} B`
-  const units = ['KiB', 'MiB', 'GiB']
-  let value = size / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}

@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.steps.identity import demo_user, log_in
+
 SHANGHAI = timezone(timedelta(hours=8))
 FieldType = Literal["money", "integer", "text"]
 
@@ -64,28 +66,9 @@ class CreatedProject:
     lot_ids: dict[str, str] = field(default_factory=dict)
 
 
-def demo_identity(server: DemoServer, user: str) -> dict[str, Any]:
-    """The demo user ``user`` (agent, tenderer, bidder1…5, supervisor, auditor, admin)."""
-    return next(u for u in server.demo_identities() if u["user"] == user)
-
-
 def login_as(page: Page, server: DemoServer, user: str = "agent", *, imported: bool = False) -> dict[str, Any]:
-    """Import the demo user's `.p12` on `/login` and log in with it; returns the identity.
-
-    ``imported=True`` when this browser profile already holds the key (a second login, e.g. after
-    the session expired because a clocked server's time moved on): it is then only used, not imported again.
-    """
-    identity = demo_identity(server, user)
-    page.goto("/login")
-    card = page.get_by_test_id("identity").filter(has_text=identity["fingerprint"])
-    if not imported:
-        page.get_by_test_id("p12-file").set_input_files(identity["p12"])
-        page.get_by_test_id("p12-passphrase").fill(identity["passphrase"])
-        page.get_by_test_id("p12-import").click()
-    expect(card).to_have_count(1)
-    card.get_by_test_id("identity-login").click()
-    expect(page.get_by_test_id("header-user-org")).to_have_text(identity["organisation"])
-    return identity
+    """Log in as the demo user ``user``; ``imported=True`` when this browser profile already holds its key."""
+    return log_in(page, demo_user(server, user), import_p12=not imported)
 
 
 def beijing_local(moment: datetime) -> str:

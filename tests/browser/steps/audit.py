@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -33,22 +32,6 @@ async def main() -> None:
 
 asyncio.run(main())
 """
-
-
-def demo_user(server: Server, role: str) -> dict[str, Any]:
-    """The first demo identity with ``role`` (supervisor, auditor, bidder, …)."""
-    return next(u for u in server.demo_identities() if u["role"] == role)
-
-
-def log_in_with_demo_p12(page: Page, user: dict[str, Any]) -> None:
-    """Import the demo user's identity.p12 on /login and log in with it."""
-    page.goto("/login")
-    page.get_by_test_id("p12-file").set_input_files(user["p12"])
-    page.get_by_test_id("p12-passphrase").fill(user["passphrase"])
-    page.get_by_test_id("p12-import").click()
-    expect(page.get_by_test_id("identity")).to_have_count(1)
-    page.get_by_test_id("identity-login").click()
-    expect(page.get_by_test_id("header-user-org")).to_have_text(user["organisation"])
 
 
 def open_project_trail(page: Page, project_code: str) -> None:

@@ -67,26 +67,7 @@ def create_opening(server: Server, *, bidders: int = 2, minutes: float = 5) -> O
     return Opening(data["project_id"], data["lot_id"], data["deadline"], list(data["bids"]))
 
 
-def demo_user(server: Server, user: str) -> dict[str, Any]:
-    """A demo user's entry from identities.json (`user`, `p12`, `passphrase`, `organisation`, `name`, …)."""
-    return next(u for u in server.demo_identities() if u["user"] == user)
-
-
 # ----------------------------------------------------------------------------- everyone
-
-
-def log_in(page: Page, identity: dict[str, Any], *, import_p12: bool = True) -> None:
-    """Import the demo user's .p12 into this browser profile (unless already done: ``import_p12=False``,
-    e.g. to log in again after the session expired) and log in with it."""
-    page.goto("/login")
-    if import_p12:
-        page.get_by_test_id("p12-file").set_input_files(identity["p12"])
-        page.get_by_test_id("p12-passphrase").fill(identity["passphrase"])
-        page.get_by_test_id("p12-import").click()
-    card = page.get_by_test_id("identity").filter(has_text=identity["organisation"])
-    expect(card).to_have_count(1)
-    card.get_by_test_id("identity-login").click()
-    expect(page.get_by_test_id("header-user-org")).to_have_text(identity["organisation"])
 
 
 def open_room(page: Page, lot_id: str, role: str | None = None) -> None:
