@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { SignatureEntry } from '@/api/verify'
 import en from '@/i18n/en'
 import zhCN from '@/i18n/zh-CN'
+import { formatBytes } from '@/utils/files'
 import {
-  formatBytes,
   reasonKey,
   REASONS,
   revocationKey,
