@@ -242,6 +242,35 @@ def new_context(browser: Browser, server: Server, **options: Any) -> BrowserCont
     return ctx
 
 
+class People:
+    """Several people at once, each in a browser profile of their own (storage, IndexedDB keys,
+    session), on one server. Uncaught errors of their pages are collected; every profile is closed
+    when the ``with`` block ends."""
+
+    def __init__(self, browser: Browser, server: Server) -> None:
+        self.browser = browser
+        self.server = server
+        self.errors: list[str] = []
+        self._contexts: list[BrowserContext] = []
+
+    def page(self) -> Page:
+        ctx = new_context(self.browser, self.server)
+        self._contexts.append(ctx)
+        page = ctx.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        return page
+
+    def assert_no_page_errors(self) -> None:
+        assert not self.errors, f"uncaught errors in the pages: {self.errors}"
+
+    def __enter__(self) -> People:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for ctx in self._contexts:
+            ctx.close()
+
+
 @pytest.fixture
 def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
     ctx = new_context(browser, server)

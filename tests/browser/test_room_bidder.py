@@ -22,9 +22,16 @@ Screenshots of every step go to tests/browser/artifacts/test_room_bidder/.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ClockedServer, StepShots, assert_no_horizontal_scroll, new_context
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    ClockedServer,
+    People,
+    StepShots,
+    assert_no_horizontal_scroll,
+)
 from tests.browser.steps.identity import demo_user, log_in
 from tests.browser.steps.room import (
     SLOW_MS,
@@ -76,18 +83,8 @@ def test_bidders_act_in_the_browser_and_the_host_runs_the_console(
     agent, supervisor = demo_user(server, "agent"), demo_user(server, "supervisor")
     shots = StepShots("test_room_bidder")
     shot = shots.take
-    errors: list[str] = []
-    contexts: list[BrowserContext] = []
-
-    def page_for() -> Page:
-        ctx = new_context(browser, server)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    try:
-        public, bidder1, bidder2, host, watcher = (page_for() for _ in range(5))
+    with People(browser, server) as people:
+        public, bidder1, bidder2, host, watcher = (people.page() for _ in range(5))
 
         # Before the deadline: the public sees no bidders; bidder 1 signs in, privately.
         open_room(public, lot, "公众")
@@ -218,7 +215,4 @@ def test_bidders_act_in_the_browser_and_the_host_runs_the_console(
         expect(verdict).to_have_attribute("data-verdict", "TOTAL_PASSED")
         expect(public.get_by_test_id("record-verify-page")).to_have_attribute("href", "/verify")
         shot(public, "public-closed-record-verified")
-        assert not errors, f"uncaught errors in the pages: {errors}"
-    finally:
-        for ctx in contexts:
-            ctx.close()
+        people.assert_no_page_errors()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import ClockedServer, StepShots, new_context
+from tests.browser.conftest import ClockedServer, People, StepShots
 from tests.browser.steps.agent import FieldSpec, LotSpec, ProjectSpec, create_and_publish, make_pdf, whole_minute_ahead
 from tests.browser.steps.identity import demo_user, log_in
 from tests.browser.steps.room import (
@@ -59,19 +59,9 @@ BIDS = {
 def test_a_whole_opening_in_the_browser(browser: Browser, clocked_server: ClockedServer, tmp_path: Path) -> None:
     server = clocked_server
     shots = StepShots("test_whole_opening")
-    errors: list[str] = []
-    contexts: list[BrowserContext] = []
-
-    def page_for() -> Page:
-        ctx = new_context(browser, server)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    try:
-        host, public = page_for(), page_for()
-        bidders = {name: page_for() for name in BIDS}
+    with People(browser, server) as people:
+        host, public = people.page(), people.page()
+        bidders = {name: people.page() for name in BIDS}
         agent = demo_user(server, "agent")
 
         # 1. The host creates a lot with a price and a duration field and publishes it (deadline 21
@@ -199,7 +189,4 @@ def test_a_whole_opening_in_the_browser(browser: Browser, clocked_server: Clocke
         assert listed.json()["total"] == 1, listed.json()
         pdf = httpx.get(f"{server.base}/api/public/openings/{lot}/record.pdf", timeout=30)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-        assert not errors, f"uncaught errors in the pages: {errors}"
-    finally:
-        for ctx in contexts:
-            ctx.close()
+        people.assert_no_page_errors()
