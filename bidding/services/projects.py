@@ -173,6 +173,22 @@ class NewLot:
     form_fields: Sequence[dict[str, Any]] = ()
 
 
+def check_lot_money(lots: Sequence[NewLot]) -> None:
+    """At least one lot; each with a positive estimate and a deposit of at most 2 % of it (条例 26)."""
+    if not lots:
+        raise InvalidInput("a project needs at least one lot", "项目至少需要一个标段")
+    for lot in lots:
+        if lot.estimated_price_fen <= 0:
+            raise InvalidInput(
+                f"lot {lot.code}: the estimated price must be positive", f"标段 {lot.code}：估算价必须大于零"
+            )
+        if not deposit_allowed(lot.deposit_fen, lot.estimated_price_fen):
+            raise InvalidInput(
+                f"lot {lot.code}: the deposit may not exceed 2% of the estimated price",
+                f"标段 {lot.code}：投标保证金不得超过估算价的 2%",
+            )
+
+
 async def create_project(
     session: AsyncSession,
     actor: Actor,
@@ -197,18 +213,7 @@ async def create_project(
         raise InvalidInput(f"{tenderer_id} is not a registered tenderer", f"{tenderer_id} 不是已登记的招标人")
     if parties.get(agent_id) is None or parties[agent_id].kind is not OrgKind.AGENT:
         raise InvalidInput(f"{agent_id} is not a registered tender agent", f"{agent_id} 不是已登记的招标代理")
-    if not lots:
-        raise InvalidInput("a project needs at least one lot", "项目至少需要一个标段")
-    for lot in lots:
-        if lot.estimated_price_fen <= 0:
-            raise InvalidInput(
-                f"lot {lot.code}: the estimated price must be positive", f"标段 {lot.code}：估算价必须大于零"
-            )
-        if not deposit_allowed(lot.deposit_fen, lot.estimated_price_fen):
-            raise InvalidInput(
-                f"lot {lot.code}: the deposit may not exceed 2% of the estimated price",
-                f"标段 {lot.code}：投标保证金不得超过估算价的 2%",
-            )
+    check_lot_money(lots)
     project = Project(
         code=code,
         name=name,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bidding.audit import Actor, record
-from bidding.db.models import Announcement, Organization, Project, TenderDocument
+from bidding.db.models import Announcement, Lot, Organization, Project, TenderDocument
 from bidding.domain.announcements import AGENT_NOTICE_PHASES, AnnouncementKind
 from bidding.domain.forms import FormError, normalise_fields
 from bidding.domain.organisations import OrgKind, OrgStatus
@@ -27,7 +27,7 @@ from bidding.domain.projects import Category, Phase, ProjectStatus, project_phas
 from bidding.domain.schedule import ScheduleError, check_bid_period, check_clarification
 from bidding.errors import Conflict, InvalidInput, NotFound
 from bidding.services.announcements import announce
-from bidding.services.projects import NewLot, create_project
+from bidding.services.projects import NewLot, check_lot_money, create_project
 from bidding.settings import Settings
 from storage import ObjectStore
 
@@ -87,6 +87,45 @@ async def agent_project(session: AsyncSession, agent_org_id: uuid.UUID | None, p
     return project
 
 
+async def _approved_tenderer(session: AsyncSession, credit_code: str) -> Organization:
+    tenderer = await session.scalar(select(Organization).where(Organization.credit_code == credit_code.strip().upper()))
+    if tenderer is None or tenderer.kind is not OrgKind.TENDERER or tenderer.status is not OrgStatus.APPROVED:
+        raise InvalidInput(
+            f"{credit_code} is not an approved tenderer on this platform", f"{credit_code} 不是本平台已审核的招标人"
+        )
+    return tenderer
+
+
+async def _check_code_free(session: AsyncSession, code: str, project_id: uuid.UUID | None = None) -> None:
+    if not code.strip():
+        raise InvalidInput("code and name are required", "项目编号和名称必填")
+    taken = await session.scalar(select(Project.id).where(Project.code == code.strip()))
+    if taken is not None and taken != project_id:
+        raise Conflict(f"project code {code} is taken", f"项目编号 {code} 已存在")
+
+
+def _checked_lots(lots: Sequence[NewLot]) -> list[NewLot]:
+    """The lots of a draft with their opening-form fields normalised (a price always first)."""
+    codes = [lot.code for lot in lots]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("lot codes must be unique", "标段编号不能重复")
+    checked = []
+    for lot in lots:
+        if lot.bid_deadline is not None:  # a draft may leave it open; publication requires it
+            _aware(lot.bid_deadline, f"lot {lot.code} bid_deadline")
+        if not 1 <= lot.decrypt_window_minutes <= 1440 or not 1 <= lot.objection_window_minutes <= 1440:
+            raise InvalidInput(
+                f"lot {lot.code}: windows are 1 to 1440 minutes", f"标段 {lot.code}：解密和异议时间须为 1 至 1440 分钟"
+            )
+        try:
+            fields = normalise_fields(lot.form_fields)
+        except FormError as exc:
+            raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
+        checked.append(replace(lot, form_fields=fields))
+    check_lot_money(checked)
+    return checked
+
+
 async def create_draft(
     session: AsyncSession,
     actor: Actor,
@@ -101,34 +140,10 @@ async def create_draft(
     lots: Sequence[NewLot],
 ) -> Project:
     """A draft project for a registered tenderer; the opening form of each lot always has a price."""
-    tenderer = await session.scalar(
-        select(Organization).where(Organization.credit_code == tenderer_credit_code.strip().upper())
-    )
-    if tenderer is None or tenderer.kind is not OrgKind.TENDERER or tenderer.status is not OrgStatus.APPROVED:
-        raise InvalidInput(
-            f"{tenderer_credit_code} is not an approved tenderer on this platform",
-            f"{tenderer_credit_code} 不是本平台已审核的招标人",
-        )
-    if not code.strip() or not name.strip():
+    tenderer = await _approved_tenderer(session, tenderer_credit_code)
+    if not name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
-    if await session.scalar(select(Project.id).where(Project.code == code.strip())) is not None:
-        raise Conflict(f"project code {code} is taken", f"项目编号 {code} 已存在")
-    codes = [lot.code for lot in lots]
-    if len(set(codes)) != len(codes):
-        raise InvalidInput("lot codes must be unique", "标段编号不能重复")
-    new_lots = []
-    for lot in lots:
-        if lot.bid_deadline is not None:  # a draft may leave it open; publication requires it
-            _aware(lot.bid_deadline, f"lot {lot.code} bid_deadline")
-        if not 1 <= lot.decrypt_window_minutes <= 1440 or not 1 <= lot.objection_window_minutes <= 1440:
-            raise InvalidInput(
-                f"lot {lot.code}: windows are 1 to 1440 minutes", f"标段 {lot.code}：解密和异议时间须为 1 至 1440 分钟"
-            )
-        try:
-            fields = normalise_fields(lot.form_fields)
-        except FormError as exc:
-            raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
-        new_lots.append(replace(lot, form_fields=fields))
+    await _check_code_free(session, code)
     project = await create_project(
         session,
         actor,
@@ -138,10 +153,69 @@ async def create_draft(
         tenderer_id=tenderer.id,
         agent_id=agent_org_id,
         region=region,
-        lots=new_lots,
+        lots=_checked_lots(lots),
     )
     if clarification_deadline is not None:
         project.clarification_deadline = _aware(clarification_deadline, "clarification_deadline")
+    return project
+
+
+async def update_draft(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    *,
+    code: str,
+    name: str,
+    category: Category,
+    tenderer_credit_code: str,
+    region: str | None,
+    clarification_deadline: datetime | None,
+    lots: Sequence[NewLot],
+) -> Project:
+    """Replace what a draft says (fields, lots, schedule, opening forms) before it is published.
+
+    Lots are matched by code: a lot whose code stays keeps its id (links to it remain valid), new
+    codes are added, missing ones removed. Nothing published can change this way: after
+    publication the tender changes only by clarification or amendment (招标投标法第二十三条).
+    """
+    if project.status is not ProjectStatus.DRAFT:
+        raise PhaseError(
+            "only a draft can be edited; a published tender changes by clarification or amendment",
+            "只有草稿可以修改；已发布的招标项目只能通过澄清或修改公告变更",
+        )
+    tenderer = await _approved_tenderer(session, tenderer_credit_code)
+    if not name.strip():
+        raise InvalidInput("code and name are required", "项目编号和名称必填")
+    await _check_code_free(session, code, project.id)
+    checked = _checked_lots(lots)
+    project.code, project.name, project.category = code.strip(), name.strip(), category
+    project.tenderer_id, project.region = tenderer.id, region
+    project.clarification_deadline = (
+        None if clarification_deadline is None else _aware(clarification_deadline, "clarification_deadline")
+    )
+    existing = {lot.code: lot for lot in project.lots}
+    kept = []
+    for new in checked:
+        lot = existing.pop(new.code, None) or Lot(code=new.code)
+        lot.name, lot.estimated_price_fen, lot.deposit_fen = new.name, new.estimated_price_fen, new.deposit_fen
+        lot.bid_deadline = new.bid_deadline
+        lot.decrypt_window_minutes, lot.objection_window_minutes = (
+            new.decrypt_window_minutes,
+            new.objection_window_minutes,
+        )
+        lot.form_fields = list(new.form_fields)
+        kept.append(lot)
+    project.lots = kept  # the relationship's delete-orphan cascade removes the lots left out
+    await session.flush()
+    record(
+        session,
+        actor,
+        "project.updated",
+        object_type="project",
+        object_id=str(project.id),
+        details={"code": project.code, "lots": [lot.code for lot in kept], "removed_lots": sorted(existing)},
+    )
     return project
 
 

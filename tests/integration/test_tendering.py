@@ -332,3 +332,78 @@ async def test_termination_and_post_evaluation_notices(
         headers=parties["agent"],
     )
     assert again.status_code == 409
+
+
+async def test_agent_edits_a_draft_until_it_is_published(
+    client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock, admin_headers: dict[str, str]
+) -> None:
+    now = clock.now()
+    p = parties
+    # A draft whose deadline is too early: publication is refused, the agent fixes the draft itself.
+    body = project_body(p["tenderer_code"], now + 3 * DAY)
+    created = await client.post("/api/agent/projects/", json=body, headers=p["agent"])
+    assert created.status_code == 201, created.text
+    project = created.json()
+    lot1_id = next(lot["id"] for lot in project["lots"] if lot["code"] == "01")
+    url = f"/api/agent/projects/{project['id']}"
+
+    edited = {**body, "name": "城南污水处理厂提标改造工程（重编）"}
+    edited["lots"] = [
+        {**body["lots"][0], "bid_deadline": iso(now + 25 * DAY), "deposit_fen": 90_000_00},
+        {
+            "code": "03",
+            "name": "绿化",
+            "estimated_price_fen": 1_000_000_00,
+            "deposit_fen": 10_000_00,
+            "bid_deadline": iso(now + 26 * DAY),
+        },
+    ]
+    answer = await client.put(url, json=edited, headers=p["agent"])
+    assert answer.status_code == 200, answer.text
+    view = answer.json()
+    assert view["name"] == edited["name"]
+    lots = {lot["code"]: lot for lot in view["lots"]}
+    assert sorted(lots) == ["01", "03"]  # lot 02 removed, 03 added
+    assert lots["01"]["id"] == lot1_id  # a kept lot keeps its id
+    assert lots["01"]["deposit_fen"] == 90_000_00
+    assert [f["key"] for f in lots["03"]["form_fields"]] == ["price_fen"]
+
+    # Bad edits are refused and change nothing.
+    too_much = {**edited, "lots": [{**edited["lots"][0], "deposit_fen": 50_000_000_00}]}
+    refused = await client.put(url, json=too_much, headers=p["agent"])
+    assert refused.status_code == 400 and "2%" in refused.json()["error"]["message_en"]
+    twice = {**edited, "lots": [edited["lots"][0], edited["lots"][0]]}
+    assert (await client.put(url, json=twice, headers=p["agent"])).status_code == 400
+    other = await client.post("/api/agent/projects/", json=project_body(p["tenderer_code"], now), headers=p["agent"])
+    taken = await client.put(url, json={**edited, "code": other.json()["code"]}, headers=p["agent"])
+    assert taken.status_code == 409
+    not_tenderer = {**edited, "tenderer_credit_code": p["users"]["bidder"].credit_code}
+    assert (await client.put(url, json=not_tenderer, headers=p["agent"])).status_code == 400
+    assert (await client.put(url, json={"code": "x"}, headers=p["agent"])).status_code == 400
+    again = (await client.get(url, headers=p["agent"])).json()
+    assert again["name"] == edited["name"] and sorted(lot["code"] for lot in again["lots"]) == ["01", "03"]
+
+    # Wrong callers: a bidder is forbidden, and to another agent the draft does not exist.
+    assert (await client.put(url, json=edited, headers=p["bidder"])).status_code == 403
+    assert (await client.put(url, json=edited)).status_code == 401
+    _, stranger = await logged_in(client, admin_headers, "agent")
+    assert (await client.put(url, json=edited, headers=stranger.headers)).status_code == 404
+
+    # Published: the tender changes only by clarification or amendment.
+    upload = await client.post(
+        f"{url}/documents",
+        content=PDF,
+        headers={**p["agent"], "Content-Type": "application/pdf", "X-Filename": "tender.pdf"},
+    )
+    assert upload.status_code == 201, upload.text
+    published = await client.post(
+        f"{url}/publish", json={"title": "招标公告", "body": "欢迎投标。"}, headers=p["agent"]
+    )
+    assert published.status_code == 200, published.text
+    late = await client.put(url, json=edited, headers=p["agent"])
+    assert late.status_code == 409, late.text
+    assert "clarification" in late.json()["error"]["message_en"]
+
+    trail = await client.get("/api/admin/audit-events", params={"object_id": project["id"]}, headers=admin_headers)
+    events = trail.json()
+    assert "project.updated" in [e["action"] for e in events]

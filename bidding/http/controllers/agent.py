@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from bidding.services.tendering import (
     post_notice,
     publish,
     terminate,
+    update_draft,
     upload_document,
 )
 
@@ -215,6 +216,34 @@ class AgentController(Controller):
             )
             project = await agent_project(db, org_id, project.id)
             return await _view(db, project, now)
+
+    @put("/{project_id:uuid}", summary="Edit a draft: fields, lots, schedule and opening forms (before publication)")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectInput],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> AgentProjectView:
+        actor_id, org_id = _agent(request)
+        async with db.begin():
+            project = await agent_project(db, org_id, project_id)
+            await update_draft(
+                db,
+                actor_of(request, actor_id),
+                project,
+                code=data.code,
+                name=data.name,
+                category=data.category,
+                tenderer_credit_code=data.tenderer_credit_code,
+                region=data.region,
+                clarification_deadline=data.clarification_deadline,
+                lots=data.lots,
+            )
+            db.expire(project)  # the tenderer may have changed: load the relationships again
+            project = await agent_project(db, org_id, project_id)
+            return await _view(db, project, platform.clock.now())
 
     @get("/", summary="The projects this agent runs")
     async def list_projects(
