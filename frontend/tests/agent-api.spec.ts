@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createProject,
   documentContentType,
-  documentDownloadUrl,
   listProjectAnnouncements,
   postClarification,
   terminateProject,
   uploadDocument,
 } from '@/api/agent'
 import { ApiError, configureApiClient } from '@/api/client'
+import { documentUrl } from '@/api/documents'
 import { clearSession, sessionToken, setSession } from '@/auth/session'
 
 const login = {
@@ -113,6 +113,6 @@ describe('JSON endpoints', () => {
       new_deadlines: { '01': '2026-12-31T09:00:00+08:00' },
     })
     expect((calls[0]![1].headers as Record<string, string>).Authorization).toBe('Bearer tok-agent')
-    expect(documentDownloadUrl('d/1')).toBe('/api/public/documents/d%2F1')
+    expect(documentUrl('d/1')).toBe('/api/public/documents/d%2F1')
   })
 })

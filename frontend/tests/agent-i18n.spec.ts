@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import en from '@/i18n/agent.en'
 import zh from '@/i18n/agent.zh-CN'
-
-type Tree = { [key: string]: string | Tree }
-
-function leaves(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const [key, value] of Object.entries(tree)) {
-    const path = prefix ? `${prefix}.${key}` : key
-    if (typeof value === 'string') out.set(path, value)
-    else for (const [k, v] of leaves(value, path)) out.set(k, v)
-  }
-  return out
-}
-
-const placeholders = (m: string): string => [...new Set([...m.matchAll(/\{(\w+)\}/g)].map((x) => x[1]))].sort().join(',')
+import { leaves, placeholders, type Tree } from './i18n-helpers'
 
 describe('agent texts', () => {
   const zhLeaves = leaves(zh as Tree)

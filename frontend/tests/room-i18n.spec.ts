@@ -3,20 +3,7 @@ import { messages } from '@/i18n'
 import roomEn from '@/i18n/room.en'
 import roomZh from '@/i18n/room.zh-CN'
 import { ROOM_STATES } from '@/room/client'
-
-type Tree = { [key: string]: string | Tree }
-
-function leaves(tree: Tree, prefix = ''): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const [key, value] of Object.entries(tree)) {
-    const path = prefix ? `${prefix}.${key}` : key
-    if (typeof value === 'string') out.set(path, value)
-    else for (const [k, v] of leaves(value, path)) out.set(k, v)
-  }
-  return out
-}
-const placeholders = (m: string): string =>
-  [...new Set([...m.matchAll(/\{(\w+)\}/g)].map((x) => x[1] ?? ''))].sort().join()
+import { leaves, placeholders, type Tree } from './i18n-helpers'
 
 const zh = leaves(roomZh as Tree)
 const en = leaves(roomEn as Tree)

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { x509 } from '@/crypto/x509'
 import { pemDecodeAll, toArrayBuffer } from '@/crypto/encoding'
-import { generateIdentityKeys, importIdentityKeys, type KeyHandles, type KeyKind } from '@/crypto/keys'
+import { generateIdentityKeys, identityKeyParams, importIdentityKeys, type KeyHandles, type KeyKind } from '@/crypto/keys'
 import { subjectName } from '@/crypto/subject'
+import { concat } from '@/sealed/bytes'
 
 export const VECTOR_DIR = fileURLToPath(new URL('../../tests/vectors/sealed/', import.meta.url))
 export const vectorText = (name: string): string => readFileSync(VECTOR_DIR + name, 'utf8')
@@ -33,11 +34,7 @@ export async function makeIdentity(
   commonName = '张三',
 ): Promise<TestIdentity> {
   // Extractable only so the interop test can hand the key to Python; the app never exports keys.
-  const params: EcKeyGenParams | RsaHashedKeyGenParams =
-    kind === 'ecdsa-p256'
-      ? { name: 'ECDSA', namedCurve: 'P-256' }
-      : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
-  const pair = await crypto.subtle.generateKey(params, true, ['sign', 'verify'])
+  const pair = await crypto.subtle.generateKey(identityKeyParams(kind), true, ['sign', 'verify'])
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', pair.privateKey)
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: (serial++).toString(16).padStart(2, '0') + '1a2b3c',
@@ -71,15 +68,6 @@ export function memorySink(): { sink: (b: Uint8Array) => Promise<void>; blob: ()
       parts.push(b.slice())
     },
     blob: () => new Blob(parts as BlobPart[]),
-    bytes: () => {
-      const n = parts.reduce((a, p) => a + p.length, 0)
-      const out = new Uint8Array(n)
-      let at = 0
-      for (const p of parts) {
-        out.set(p, at)
-        at += p.length
-      }
-      return out
-    },
+    bytes: () => concat(...parts),
   }
 }

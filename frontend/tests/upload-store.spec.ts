@@ -10,20 +10,7 @@ import {
 } from '@/upload/store'
 import { dropUnfinished, pendingFor, sealToStore, type SealFunction } from '@/upload/sealToStore'
 import type { SealInput, SealResult } from '@/sealed'
-
-/** Byte arrays compared natively (vitest's deep equality is far too slow on MiBs). */
-function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
-  expect(actual.length).toBe(expected.length)
-  let firstDiff = -1
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) {
-      firstDiff = i
-      break
-    }
-  }
-  expect(firstDiff).toBe(-1)
-}
-
+import { expectSameBytes } from './bytes-helpers'
 
 function pattern(n: number): Uint8Array {
   const b = new Uint8Array(n)

@@ -8,20 +8,7 @@ import { ApiError } from '@/api/client'
 import { putChunk, setBidderFetch, startUpload, uploadState, type UploadView } from '@/api/bidder'
 import { MemoryUploadStore, PIECE_SIZE, PieceWriter, type PendingUpload } from '@/upload/store'
 import { chunkCount, chunkRange, runUpload, UploadStopped, type UploadTransport } from '@/upload/uploader'
-
-/** Byte arrays compared natively (vitest's deep equality is far too slow on MiBs). */
-function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
-  expect(actual.length).toBe(expected.length)
-  let firstDiff = -1
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) {
-      firstDiff = i
-      break
-    }
-  }
-  expect(firstDiff).toBe(-1)
-}
-
+import { expectSameBytes } from './bytes-helpers'
 
 const LOT = '11111111-1111-1111-1111-111111111111'
 const SERVER_DATE = 'Mon, 23 Nov 2026 06:00:00 GMT'

@@ -6,17 +6,10 @@
 import { sessionToken } from '@/auth/session'
 import { currentLocale } from '@/i18n'
 import { apiRequest, ApiError, errorFromResponse } from './client'
-import type { Category, Phase } from './types'
+import type { TenderDocument } from './documents'
+import type { Category, FormField, Phase } from './types'
 
-export type FieldType = 'money' | 'integer' | 'text'
-
-/** One field of a lot's opening form (开标一览表). */
-export interface FormField {
-  key: string
-  label_zh: string
-  label_en: string
-  type: FieldType
-}
+export type { FieldType, FormField } from './types'
 
 export interface NewLotPayload {
   code: string
@@ -51,16 +44,9 @@ export interface AgentLot {
   form_fields: FormField[]
 }
 
-export interface AgentDocument {
-  id: string
-  version: number
-  filename: string
-  content_type: string
-  size: number
-  sha256: string
+/** A version as the agent sees it: `published_at` is null while pending (published with the next announcement). */
+export interface AgentDocument extends TenderDocument {
   uploaded_at: string
-  /** null while pending (published with the next announcement). */
-  published_at: string | null
 }
 
 export interface AgentProject {
@@ -176,11 +162,6 @@ export function listProjectAnnouncements(projectId: string, signal?: AbortSignal
     query: { project_id: projectId, page_size: 100 },
     signal,
   })
-}
-
-/** The public download address of a published document version. */
-export function documentDownloadUrl(documentId: string): string {
-  return `/api/public/documents/${encodeURIComponent(documentId)}`
 }
 
 /** Content types the server takes for tender documents. */

@@ -1,7 +1,7 @@
 /**
  * What the supervision and audit pages read: the audit trail of a project
- * (`GET /api/admin/audit-events?project_id=…`, roles admin / auditor / supervisor), a project's
- * published documents and its lots' opening records (public), fetched as PDFs to validate them.
+ * (`GET /api/admin/audit-events?project_id=…`, roles admin / auditor / supervisor) and its lots'
+ * opening records (public), fetched as PDFs to validate them (the published documents: ./documents).
  */
 import { ApiError, apiRequest, errorFromResponse } from './client'
 
@@ -40,24 +40,6 @@ export function listProjectEvents(query: AuditQuery, signal?: AbortSignal): Prom
   })
 }
 
-/** One published version of a project's tender documents (招标文件). */
-export interface TenderDocument {
-  id: string
-  version: number
-  filename: string
-  content_type: string
-  size: number
-  sha256: string
-  published_at: string | null
-}
-
-export function listProjectDocuments(projectId: string, signal?: AbortSignal): Promise<TenderDocument[]> {
-  return apiRequest<TenderDocument[]>(`/api/public/projects/${encodeURIComponent(projectId)}/documents`, { signal })
-}
-
-export function documentUrl(documentId: string): string {
-  return `/api/public/documents/${encodeURIComponent(documentId)}`
-}
 
 export function openingRecordPdfUrl(lotId: string): string {
   return `/api/public/openings/${encodeURIComponent(lotId)}/record.pdf`

@@ -58,15 +58,6 @@ export interface DownloadView {
   downloaded_at: string
 }
 
-export interface PublicDocument {
-  id: string
-  version: number
-  filename: string
-  size: number
-  sha256: string
-  content_type?: string
-  published_at?: string | null
-}
 
 /** An answer plus the server's clock (from its `Date` header) when it was sent. */
 export interface Timed<T> {
@@ -182,8 +173,3 @@ export function listDownloads(signal?: AbortSignal): Promise<DownloadView[]> {
   return apiRequest<DownloadView[]>('/api/me/downloads', { signal })
 }
 
-export function listDocuments(projectId: string, signal?: AbortSignal): Promise<PublicDocument[]> {
-  return apiRequest<PublicDocument[]>(`/api/public/projects/${encodeURIComponent(projectId)}/documents`, { signal })
-}
-
-export const documentUrl = (documentId: string): string => `/api/public/documents/${encodeURIComponent(documentId)}`

@@ -19,6 +19,16 @@ export function isPhase(value: unknown): value is Phase {
   return typeof value === 'string' && (PHASES as readonly string[]).includes(value)
 }
 
+export type FieldType = 'money' | 'integer' | 'text'
+
+/** One field of a lot's opening form (开标一览表). */
+export interface FormField {
+  key: string
+  label_zh: string
+  label_en: string
+  type: FieldType
+}
+
 export interface Lot {
   id: string
   code: string

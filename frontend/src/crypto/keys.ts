@@ -136,19 +136,22 @@ export async function importIdentityKeys(
   return { privateKey, handles: { cms, decrypt } }
 }
 
+/** Generation parameters of an identity key of `kind`. */
+export function identityKeyParams(kind: KeyKind): EcKeyGenParams | RsaHashedKeyGenParams {
+  // RSA is generated as PKCS#1 v1.5 so the export is plain rsaEncryption PKCS#8, which every RSA
+  // algorithm imports (an RSA-PSS export may carry the id-RSASSA-PSS OID in some engines).
+  return kind === 'ecdsa-p256'
+    ? { name: 'ECDSA', namedCurve: 'P-256' }
+    : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+}
+
 /**
  * A new identity key: generated extractable (the only way to get several handles of one key),
  * exported as PKCS#8 once, imported again as non-extractable handles; the extractable key and
  * the PKCS#8 bytes are then dropped (and zeroed) so only non-extractable handles remain.
  */
 export async function generateIdentityKeys(kind: KeyKind): Promise<IdentityKeys> {
-  // RSA is generated as PKCS#1 v1.5 so the export is plain rsaEncryption PKCS#8, which every RSA
-  // algorithm imports (an RSA-PSS export may carry the id-RSASSA-PSS OID in some engines).
-  const params: EcKeyGenParams | RsaHashedKeyGenParams =
-    kind === 'ecdsa-p256'
-      ? { name: 'ECDSA', namedCurve: 'P-256' }
-      : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
-  const pair = await crypto.subtle.generateKey(params, true, ['sign', 'verify'])
+  const pair = await crypto.subtle.generateKey(identityKeyParams(kind), true, ['sign', 'verify'])
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', pair.privateKey)
   const spki = await crypto.subtle.exportKey('spki', pair.publicKey)
   try {

@@ -200,3 +200,6 @@ export const OID = {
   aes256Wrap: '2.16.840.1.101.3.4.1.45',
   ecdhSha256Kdf: '1.3.132.1.11.1',
 } as const
+
+/** AlgorithmIdentifier sha256 with NULL parameters: the form both envelopes and signatures write. */
+export const SHA256_ALG = seq(oid(OID.sha256), NULL)

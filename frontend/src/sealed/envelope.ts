@@ -15,13 +15,13 @@ import {
   DerError,
   expect,
   intValue,
-  NULL,
   octets,
   oid,
   OID,
   oidText,
   parseOne,
   seq,
+  SHA256_ALG,
   smallInt,
   TAG,
   tlv,
@@ -34,7 +34,6 @@ export const MIN_RSA_BITS = 2048
 export const MAX_ENVELOPE_SIZE = 64 * 1024
 export type EnvelopeKind = 'rsa-oaep' | 'ecdh-p256'
 
-const SHA256_ALG = seq(oid(OID.sha256), NULL)
 const OAEP_ALG = seq(oid(OID.rsaesOaep), seq(tlv(ctx(0), SHA256_ALG), tlv(ctx(1), seq(oid(OID.mgf1), SHA256_ALG))))
 const WRAP_ALG = seq(oid(OID.aes256Wrap))
 const KARI_ALG = seq(oid(OID.ecdhSha256Kdf), WRAP_ALG)

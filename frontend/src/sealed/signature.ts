@@ -21,6 +21,7 @@ import {
   parseOne,
   seq,
   setOf,
+  SHA256_ALG,
   smallInt,
   TAG,
   time,
@@ -31,7 +32,6 @@ import {
 import { SignatureInvalidError } from './errors'
 
 export const MAX_SIGNATURE_SIZE = 1024 * 1024
-const SHA256_ALG = seq(oid(OID.sha256), NULL)
 
 export interface VerifiedSignature {
   signerCert: Cert

@@ -1,6 +1,9 @@
 /** Small pure helpers of the agent's project pages (which actions a phase allows, deadlines). */
 import type { AgentProject } from '@/api/agent'
+import { ApiError } from '@/api/client'
 import type { Phase } from '@/api/types'
+import type { Locale } from '@/i18n'
+import { formatDateTime } from '@/utils/time'
 
 export type AgentAction = 'documents' | 'publish' | 'clarify' | 'terminate' | 'notices'
 
@@ -51,4 +54,11 @@ export function earliestAllowed(message: string | null | undefined): string | nu
   if (!message) return null
   const m = /(?:earliest allowed is|最早可为|to|顺延至) (\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d))/.exec(message)
   return m?.[1] ?? null
+}
+
+/** For a `schedule_refused` error: that earliest deadline in Beijing time (agents plan in it), else null. */
+export function refusedEarliest(error: unknown, locale: Locale): string | null {
+  if (!(error instanceof ApiError) || error.code !== 'schedule_refused') return null
+  const at = earliestAllowed(error.payload?.message_en ?? error.payload?.message)
+  return at ? formatDateTime(at, locale) : null
 }

@@ -4,14 +4,9 @@
  * `text` as at most 500 characters. The price (`price_fen`) is always there, first.
  * Parsing works on the digits, never on floating point, so 0.29 元 is exactly 29 fen.
  */
-export type FieldType = 'money' | 'integer' | 'text'
+import type { FormField } from '@/api/types'
 
-export interface FormField {
-  key: string
-  label_zh: string
-  label_en: string
-  type: FieldType
-}
+export type { FieldType, FormField } from '@/api/types'
 
 export const PRICE_FIELD: FormField = { key: 'price_fen', label_zh: '投标报价', label_en: 'Bid price', type: 'money' }
 export const MAX_TEXT = 500

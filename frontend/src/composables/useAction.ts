@@ -8,7 +8,7 @@ export interface ActionState<T> {
   perform: (action: () => Promise<T>) => Promise<T | null>
 }
 
-/** State of one form submission on the project page (publish, clarify, terminate…). */
+/** State of one submission (a form or a button): busy while it runs, then its error or its result. */
 export function useAction<T>(): ActionState<T> {
   const busy = ref(false)
   const error = ref<unknown>(null)
