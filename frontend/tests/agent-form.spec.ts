@@ -212,6 +212,7 @@ const project: AgentProject = {
   status: 'draft',
   phase: 'draft',
   tenderer: '招标人',
+  tenderer_credit_code: validCreditCode(),
   region: '南京',
   published_at: null,
   tender_start_at: null,
@@ -247,10 +248,10 @@ describe('draftFromProject', () => {
   it('prefills a new draft (new code, yuan, Shanghai time) that builds to the same lots', () => {
     const draft = draftFromProject(project)
     expect(draft.code).toBe('NJ-1-2')
-    expect(draft.tendererCreditCode).toBe('')
+    expect(draft.tendererCreditCode).toBe(validCreditCode())
+    expect(draftFromProject(project, '').code).toBe('NJ-1') // editing keeps the code
     expect(draft.lots[0]).toMatchObject({ estimateYuan: '1000.00', depositYuan: '20.00', deadlineLocal: '2026-12-15T09:30' })
     expect(draft.lots[1]).toMatchObject({ estimateYuan: '0.05', depositYuan: '0.00' })
-    draft.tendererCreditCode = validCreditCode()
     const result = buildProjectPayload(draft, NOW)
     expect(result.ok).toBe(true)
     if (!result.ok) return

@@ -1,13 +1,14 @@
 """The tender agent's console in a real browser: log in with the demo agent's certificate, create a
 project with two lots and their opening-form fields (client-side checks, then the server's own
 refusals), a deadline too early for publication (`schedule_refused` naming the earliest time),
-the corrected copy, documents, publication, the public page and download, a clarification (and a
+the draft edited to a later deadline (same project and lots), documents, publication, the public page and download, a clarification (and a
 refused one), termination; a bidder is kept out; the create form on a phone."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -150,22 +151,23 @@ def test_agent_creates_publishes_clarifies_and_terminates(
     expect(page.get_by_test_id("agent-project-phase")).to_have_attribute("data-phase", "draft")
     shot("publish-refused-schedule")
 
-    # 4. Fix it: a new draft prefilled from the refused one, deadlines 21 days ahead.
-    page.get_by_test_id("publish-copy").click()
-    expect(page.get_by_test_id("create-copied")).to_contain_text(code)
-    expect(page.get_by_test_id("project-code")).to_have_value(f"{code}-2")
+    # 4. Fix it: edit the draft (same project, same lots), deadlines 21 days ahead; the PDF stays.
+    page.get_by_test_id("publish-edit").click()
+    expect(page).to_have_url(re.compile(rf"/agent/projects/{draft.project_id}/edit$"))
+    expect(page.get_by_test_id("project-code")).to_have_value(code)
+    expect(page.get_by_test_id("project-tenderer")).to_have_value(spec.tenderer_credit_code)
     expect(page.get_by_test_id("lot")).to_have_count(2)
     expect(page.get_by_test_id("lot").first.get_by_test_id("field-row")).to_have_count(3)
     deadline = whole_minute_ahead(datetime.now(UTC), timedelta(days=21))
-    fixed = _spec(server, f"{code}-2", deadline)
+    fixed = replace(_spec(server, code, deadline), name=f"{spec.name}（修订）")
     expect(page.get_by_test_id("project-name")).to_have_value(spec.name)
     page.get_by_test_id("project-name").fill(fixed.name)
-    page.get_by_test_id("project-tenderer").fill(fixed.tenderer_credit_code)
     for index, lot in enumerate(fixed.lots):
         fill_lot(page, index, lot)
     created = save_draft(page, fixed)
-    assert created.project_id != draft.project_id
-    assert upload_document(page, pdf) == 1
+    assert created == draft, "editing keeps the project and its lots"
+    expect(page.get_by_test_id("agent-project-name")).to_have_text(fixed.name)
+    expect(page.get_by_test_id("document-row")).to_have_count(1)
     publish(page, body="本项目已具备招标条件，现进行公开招标。")
     expect(page.get_by_test_id("publish-done")).to_have_count(0)  # the publish card is gone after publication
     expect(page.get_by_test_id("document-download")).to_have_count(1)
@@ -226,11 +228,17 @@ def test_agent_creates_publishes_clarifies_and_terminates(
     expect(page.get_by_test_id("agent-terminate")).to_have_count(0)
     shot("terminated")
 
-    # The list shows both projects with their phases.
+    # The list shows the project with its phase; a published project is no longer editable.
     page.goto("/agent/projects")
-    expect(page.locator(f'[data-project-id="{draft.project_id}"]')).to_contain_text("草稿")
     expect(page.locator(f'[data-project-id="{created.project_id}"]')).to_contain_text("已终止")
     shot("projects-list-after")
+    page.goto(f"/agent/projects/{created.project_id}")
+    expect(page.get_by_test_id("agent-project-code")).to_have_text(code)
+    expect(page.get_by_test_id("project-edit")).to_have_count(0)
+    page.goto(f"/agent/projects/{created.project_id}/edit")
+    expect(page.get_by_test_id("edit-not-draft")).to_be_visible()
+    page.get_by_test_id("create-submit").click()
+    expect(page.get_by_test_id("create-error")).to_contain_text("wrong_phase")
 
 
 def test_other_roles_are_kept_out(browser: Browser, server: Server) -> None:

@@ -115,6 +115,7 @@ class AgentProjectView:
     status: str
     phase: str
     tenderer: str
+    tenderer_credit_code: str
     region: str | None
     published_at: datetime | None
     tender_start_at: datetime | None
@@ -151,6 +152,7 @@ async def _view(db: DbSession, project: Project, now: datetime) -> AgentProjectV
         status=project.status.value,
         phase=phase_of(project, now).value,
         tenderer=project.tenderer.name,
+        tenderer_credit_code=project.tenderer.credit_code,
         region=project.region,
         published_at=project.published_at,
         tender_start_at=project.tender_start_at,

@@ -57,6 +57,7 @@ export interface AgentProject {
   status: string
   phase: Phase
   tenderer: string
+  tenderer_credit_code: string
   region: string | null
   published_at: string | null
   tender_start_at: string | null
@@ -134,6 +135,11 @@ export function getAgentProject(id: string, signal?: AbortSignal): Promise<Agent
 
 export function createProject(payload: NewProjectPayload): Promise<AgentProject> {
   return apiRequest<AgentProject>(`${BASE}/`, { method: 'POST', body: payload })
+}
+
+/** Replaces what a draft says (the same payload as creation); refused once it is published. */
+export function updateProject(id: string, payload: NewProjectPayload): Promise<AgentProject> {
+  return apiRequest<AgentProject>(projectPath(id), { method: 'PUT', body: payload })
 }
 
 export function publishProject(id: string, payload: PublishPayload): Promise<AnnouncementRef> {

@@ -5,6 +5,7 @@ const agent: AgentMessages = {
   agent: {
     title: 'Projects',
     newTitle: 'New project',
+    editTitle: 'Edit draft',
     projectTitle: 'Project (agent)',
     gate: {
       loginTitle: 'Please log in',
@@ -59,7 +60,8 @@ const agent: AgentMessages = {
       submit: 'Save draft',
       saving: 'Saving…',
       checkTitle: 'Please correct these first',
-      copiedFrom: 'Prefilled from project {code}: change what is needed and save again. Enter the tenderer’s credit code again.',
+      copiedFrom: 'Prefilled from project {code}: change what is needed and save it as a new project.',
+      notDraft: 'This project is published and can no longer be edited: change it by a clarification or amendment.',
     },
     type: {
       money: 'Money',
@@ -87,6 +89,8 @@ const agent: AgentMessages = {
       where: 'Lot {lot}: ',
     },
     detail: {
+      edit: 'Edit the draft',
+      copy: 'New project from this one',
       back: 'Back to the projects',
       overview: 'Overview',
       status: 'Recorded status',
@@ -132,8 +136,8 @@ const agent: AgentMessages = {
       submit: 'Publish',
       done: 'Published: {title}',
       earliest: 'Earliest allowed bid deadline (Beijing time): {at}',
-      refusedHint: 'A draft cannot be changed: create a new draft from this one with a corrected schedule.',
-      copy: 'New draft from this one',
+      refusedHint: 'Correct the schedule in the draft, then publish again.',
+      edit: 'Edit the draft',
     },
     clarify: {
       title: 'Clarification / amendment',

@@ -3,6 +3,7 @@ const agent = {
   agent: {
     title: '项目管理',
     newTitle: '新建项目',
+    editTitle: '修改草稿',
     projectTitle: '项目详情（代理）',
     gate: {
       loginTitle: '请先登录',
@@ -57,7 +58,8 @@ const agent = {
       submit: '保存草稿',
       saving: '正在保存…',
       checkTitle: '请先更正以下问题',
-      copiedFrom: '已按项目 {code} 预填，请修改后重新保存。招标人信用代码需重新填写。',
+      copiedFrom: '已按项目 {code} 预填，请修改后保存为新项目。',
+      notDraft: '该项目已发布，不能再修改；请通过澄清或修改公告变更。',
     },
     type: {
       money: '金额',
@@ -85,6 +87,8 @@ const agent = {
       where: '标段 {lot}：',
     },
     detail: {
+      edit: '修改草稿',
+      copy: '以此为模板新建项目',
       back: '返回项目列表',
       overview: '项目概况',
       status: '记录状态',
@@ -130,8 +134,8 @@ const agent = {
       submit: '发布',
       done: '已发布：{title}',
       earliest: '最早允许的投标截止时间（北京时间）：{at}',
-      refusedHint: '草稿不能修改；请按此草稿新建一份并更正时间安排。',
-      copy: '按此草稿新建',
+      refusedHint: '请修改草稿中的时间安排后再发布。',
+      edit: '修改草稿',
     },
     clarify: {
       title: '澄清 / 变更',

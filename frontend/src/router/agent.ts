@@ -15,6 +15,13 @@ export const agentRoutes: RouteRecordRaw[] = [
     meta: { titleKey: 'agent.newTitle' },
   },
   {
+    path: '/agent/projects/:id/edit',
+    name: 'agent-project-edit',
+    component: () => import('@/views/agent/AgentNewProjectView.vue'),
+    props: true,
+    meta: { titleKey: 'agent.editTitle' },
+  },
+  {
     path: '/agent/projects/:id',
     name: 'agent-project',
     component: () => import('@/views/agent/AgentProjectView.vue'),

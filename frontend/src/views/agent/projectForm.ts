@@ -235,7 +235,7 @@ export function draftFromProject(project: AgentProject, codeSuffix = '-2'): Proj
     code: `${project.code}${codeSuffix}`,
     name: project.name,
     category: project.category,
-    tendererCreditCode: '',
+    tendererCreditCode: project.tenderer_credit_code ?? '',
     region: project.region ?? '',
     lots: project.lots.map((lot) => ({
       code: lot.code,
