@@ -186,8 +186,8 @@ def test_agent_creates_publishes_clarifies_and_terminates(
     # The public project page shows the published project.
     page.get_by_test_id("agent-public-link").click()
     expect(page).to_have_url(f"{server.base}/projects/{created.project_id}")
-    expect(page.get_by_role("heading", name=fixed.name)).to_be_visible()
-    expect(page.get_by_text("土建标段")).to_be_visible()
+    expect(page.get_by_role("heading", name=fixed.name, exact=True)).to_be_visible()
+    expect(page.get_by_text("土建标段", exact=True).first).to_be_visible()
     shot("public-project-page")
     page.go_back()
 

@@ -288,7 +288,7 @@ def test_import_demo_pkcs12_and_login(page: Page, server: Server, shot: Shots) -
     shot("deleted")
 
 
-def test_phone_layout_hasassert_no_horizontal_scroll(phone_context: BrowserContext, server: Server) -> None:
+def test_phone_layout_has_no_horizontal_scroll(phone_context: BrowserContext, server: Server) -> None:
     page = phone_context.new_page()
     shots = Shots(page, "test_phone_layout_has_no_horizontal_scroll", full_page=False)
     for path, heading in (("/login", "证书登录"), ("/register", "单位注册"), ("/enrol", "申领数字证书")):
