@@ -37,7 +37,7 @@ typecheck: install
 
 pytest: install frontend
 	cd frontend && npm test --silent
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test: lint typecheck pytest
 
