@@ -9,6 +9,8 @@ type TitleKey =
   | `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}`
   | 'notFound.title'
   | 'project.overview'
+  | 'announcements.title'
+  | 'announcements.detailTitle'
   | 'room.title'
   | 'host.title'
   | `workspace.${keyof MessageSchema['workspace']}`
@@ -29,6 +31,19 @@ export const routes: RouteRecordRaw[] = [
     name: 'openings',
     component: () => import('@/views/OpeningsView.vue'),
     meta: { titleKey: 'nav.openings' },
+  },
+  {
+    path: '/announcements',
+    name: 'announcements',
+    component: () => import('@/views/AnnouncementsView.vue'),
+    meta: { titleKey: 'announcements.title' },
+  },
+  {
+    path: '/announcements/:id',
+    name: 'announcement',
+    component: () => import('@/views/announcements/AnnouncementDetailView.vue'),
+    props: true,
+    meta: { titleKey: 'announcements.detailTitle' },
   },
   {
     path: '/projects/:id',
