@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -87,6 +87,19 @@ async def agent_project(session: AsyncSession, agent_org_id: uuid.UUID | None, p
     return project
 
 
+@dataclass(frozen=True)
+class DraftProject:
+    """What an agent writes into a draft: the project, its lots, schedule and opening forms."""
+
+    code: str
+    name: str
+    category: Category
+    tenderer_credit_code: str
+    lots: list[NewLot]
+    region: str | None = None
+    clarification_deadline: datetime | None = None
+
+
 async def _approved_tenderer(session: AsyncSession, credit_code: str) -> Organization:
     tenderer = await session.scalar(select(Organization).where(Organization.credit_code == credit_code.strip().upper()))
     if tenderer is None or tenderer.kind is not OrgKind.TENDERER or tenderer.status is not OrgStatus.APPROVED:
@@ -126,53 +139,29 @@ def _checked_lots(lots: Sequence[NewLot]) -> list[NewLot]:
     return checked
 
 
-async def create_draft(
-    session: AsyncSession,
-    actor: Actor,
-    agent_org_id: uuid.UUID,
-    *,
-    code: str,
-    name: str,
-    category: Category,
-    tenderer_credit_code: str,
-    region: str | None,
-    clarification_deadline: datetime | None,
-    lots: Sequence[NewLot],
-) -> Project:
+async def create_draft(session: AsyncSession, actor: Actor, agent_org_id: uuid.UUID, draft: DraftProject) -> Project:
     """A draft project for a registered tenderer; the opening form of each lot always has a price."""
-    tenderer = await _approved_tenderer(session, tenderer_credit_code)
-    if not name.strip():
+    tenderer = await _approved_tenderer(session, draft.tenderer_credit_code)
+    if not draft.name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
-    await _check_code_free(session, code)
+    await _check_code_free(session, draft.code)
     project = await create_project(
         session,
         actor,
-        code=code.strip(),
-        name=name.strip(),
-        category=category,
+        code=draft.code.strip(),
+        name=draft.name.strip(),
+        category=draft.category,
         tenderer_id=tenderer.id,
         agent_id=agent_org_id,
-        region=region,
-        lots=_checked_lots(lots),
+        region=draft.region,
+        lots=_checked_lots(draft.lots),
     )
-    if clarification_deadline is not None:
-        project.clarification_deadline = _aware(clarification_deadline, "clarification_deadline")
+    if draft.clarification_deadline is not None:
+        project.clarification_deadline = _aware(draft.clarification_deadline, "clarification_deadline")
     return project
 
 
-async def update_draft(
-    session: AsyncSession,
-    actor: Actor,
-    project: Project,
-    *,
-    code: str,
-    name: str,
-    category: Category,
-    tenderer_credit_code: str,
-    region: str | None,
-    clarification_deadline: datetime | None,
-    lots: Sequence[NewLot],
-) -> Project:
+async def update_draft(session: AsyncSession, actor: Actor, project: Project, draft: DraftProject) -> Project:
     """Replace what a draft says (fields, lots, schedule, opening forms) before it is published.
 
     Lots are matched by code: a lot whose code stays keeps its id (links to it remain valid), new
@@ -184,16 +173,15 @@ async def update_draft(
             "only a draft can be edited; a published tender changes by clarification or amendment",
             "只有草稿可以修改；已发布的招标项目只能通过澄清或修改公告变更",
         )
-    tenderer = await _approved_tenderer(session, tenderer_credit_code)
-    if not name.strip():
+    tenderer = await _approved_tenderer(session, draft.tenderer_credit_code)
+    if not draft.name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
-    await _check_code_free(session, code, project.id)
-    checked = _checked_lots(lots)
-    project.code, project.name, project.category = code.strip(), name.strip(), category
-    project.tenderer_id, project.region = tenderer.id, region
-    project.clarification_deadline = (
-        None if clarification_deadline is None else _aware(clarification_deadline, "clarification_deadline")
-    )
+    await _check_code_free(session, draft.code, project.id)
+    checked = _checked_lots(draft.lots)
+    project.code, project.name, project.category = draft.code.strip(), draft.name.strip(), draft.category
+    project.tenderer_id, project.region = tenderer.id, draft.region
+    deadline = draft.clarification_deadline
+    project.clarification_deadline = None if deadline is None else _aware(deadline, "clarification_deadline")
     existing = {lot.code: lot for lot in project.lots}
     kept = []
     for new in checked:

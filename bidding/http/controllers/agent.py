@@ -25,14 +25,13 @@ from sqlalchemy.orm import selectinload
 from bidding.audit import Actor
 from bidding.db.models import Project, TenderDocument
 from bidding.domain.announcements import AnnouncementKind
-from bidding.domain.projects import Category
 from bidding.domain.roles import Role
 from bidding.errors import InvalidInput
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
-from bidding.services.projects import NewLot
 from bidding.services.tendering import (
+    DraftProject,
     agent_project,
     clarify,
     create_draft,
@@ -45,17 +44,6 @@ from bidding.services.tendering import (
 )
 
 MAX_UPLOAD = 512 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ProjectInput:
-    code: str
-    name: str
-    category: Category
-    tenderer_credit_code: str
-    lots: list[NewLot]
-    region: str | None = None
-    clarification_deadline: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -199,23 +187,12 @@ class AgentController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a draft project with its lots")
     async def create(
-        self, request: Request[Any, Any, Any], data: JSONBody[ProjectInput], db: DbSession, platform: PlatformDep
+        self, request: Request[Any, Any, Any], data: JSONBody[DraftProject], db: DbSession, platform: PlatformDep
     ) -> AgentProjectView:
         actor_id, org_id = _agent(request)
         now = platform.clock.now()
         async with db.begin():
-            project = await create_draft(
-                db,
-                actor_of(request, actor_id),
-                org_id,
-                code=data.code,
-                name=data.name,
-                category=data.category,
-                tenderer_credit_code=data.tenderer_credit_code,
-                region=data.region,
-                clarification_deadline=data.clarification_deadline,
-                lots=data.lots,
-            )
+            project = await create_draft(db, actor_of(request, actor_id), org_id, data)
             project = await agent_project(db, org_id, project.id)
             return await _view(db, project, now)
 
@@ -224,25 +201,14 @@ class AgentController(Controller):
         self,
         request: Request[Any, Any, Any],
         project_id: FromPath[uuid.UUID],
-        data: JSONBody[ProjectInput],
+        data: JSONBody[DraftProject],
         db: DbSession,
         platform: PlatformDep,
     ) -> AgentProjectView:
         actor_id, org_id = _agent(request)
         async with db.begin():
             project = await agent_project(db, org_id, project_id)
-            await update_draft(
-                db,
-                actor_of(request, actor_id),
-                project,
-                code=data.code,
-                name=data.name,
-                category=data.category,
-                tenderer_credit_code=data.tenderer_credit_code,
-                region=data.region,
-                clarification_deadline=data.clarification_deadline,
-                lots=data.lots,
-            )
+            await update_draft(db, actor_of(request, actor_id), project, data)
             db.expire(project)  # the tenderer may have changed: load the relationships again
             project = await agent_project(db, org_id, project_id)
             return await _view(db, project, platform.clock.now())
