@@ -308,6 +308,9 @@ class StepShots:
     def take(self, page: Page, step: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
+        if self.full_page:
+            # A full-page capture of a scrolled page draws the sticky header half-way down.
+            page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=self.full_page)
         return path
 
