@@ -19,8 +19,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from crypto.ecdsa import raw_to_der
 from crypto.errors import CryptoError
 from crypto.keyfiles import PrivateKey
 
@@ -94,8 +95,7 @@ def verify(token: str) -> VerifiedJws:
         if header.get("alg") == "ES256" and isinstance(public_key, ec.EllipticCurvePublicKey):
             if len(signature) != 64:
                 raise JwsError("an ES256 signature is 64 bytes")
-            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-            public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+            public_key.verify(raw_to_der(signature), signing_input, ec.ECDSA(hashes.SHA256()))
         elif header.get("alg") == "RS256" and isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
         else:

@@ -22,8 +22,9 @@ from typing import Final, Literal, get_args
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from crypto.ecdsa import verify_ecdsa
 from crypto.errors import CryptoError
 
 LOGIN_CONTEXT: Final = "bidding-platform-login-v1"
@@ -131,7 +132,7 @@ def verify_signature(cert: x509.Certificate, message: bytes, signature: bytes, a
         elif isinstance(public_key, ec.EllipticCurvePublicKey) and algorithm == "ecdsa-p256-sha256":
             if not isinstance(public_key.curve, ec.SECP256R1):
                 raise UnsupportedSignatureAlgorithm(f"EC curve {public_key.curve.name} is not supported")
-            public_key.verify(_ecdsa_der(signature), message, ec.ECDSA(hashes.SHA256()))
+            verify_ecdsa(public_key, signature, message)
         else:
             raise UnsupportedSignatureAlgorithm(
                 f"{algorithm} does not fit the certificate's {type(public_key).__name__.removeprefix('_')} key"
@@ -140,11 +141,3 @@ def verify_signature(cert: x509.Certificate, message: bytes, signature: bytes, a
         raise LoginSignatureError("the signature does not verify with the certificate's public key") from None
     except ValueError as exc:  # malformed DER, wrong length
         raise LoginSignatureError(f"the signature is malformed: {exc}") from None
-
-
-def _ecdsa_der(signature: bytes) -> bytes:
-    if len(signature) == 64 and signature[0] != 0x30:
-        r = int.from_bytes(signature[:32], "big")
-        s = int.from_bytes(signature[32:], "big")
-        return utils.encode_dss_signature(r, s)
-    return signature

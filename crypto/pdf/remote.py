@@ -36,7 +36,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -49,6 +48,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from crypto.ca import check_public_key
+from crypto.ecdsa import verify_ecdsa
 from crypto.pdf.errors import (
     PdfError,
     PdfSigningError,
@@ -268,30 +268,21 @@ def _check_attributes(attrs: cms.CMSAttributes, digest: bytes, cert: x509.Certif
         raise RemoteStateError("the signing-certificate-v2 attribute does not name the signer certificate")
 
 
-def _normalise_signature(cert: x509.Certificate, signature: bytes) -> bytes:
-    """Accept ECDSA signatures as DER (RFC 5480) or as raw r||s (WebCrypto / IEEE P1363)."""
-    key = cert.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == 64:
-        return encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-    return signature
-
-
 def verify_client_signature(cert: x509.Certificate, to_be_signed: bytes, signature: bytes) -> bytes:
     """Verify the client's signature; returns it DER-normalised (RemoteSignatureInvalidError otherwise)."""
-    sig = _normalise_signature(cert, signature)
     key = cert.public_key()
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(sig, to_be_signed, padding.PKCS1v15(), hashes.SHA256())
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(sig, to_be_signed, ec.ECDSA(hashes.SHA256()))
-        else:  # pragma: no cover - prepare refuses other keys
-            raise RemoteSignatureInvalidError("unsupported key type")
+            key.verify(signature, to_be_signed, padding.PKCS1v15(), hashes.SHA256())
+            return signature
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            # DER or WebCrypto's raw r||s; what is embedded in the CMS is DER.
+            return verify_ecdsa(key, signature, to_be_signed)
+        raise RemoteSignatureInvalidError("unsupported key type")  # pragma: no cover - prepare refuses others
     except (InvalidSignature, ValueError) as exc:
         raise RemoteSignatureInvalidError(
             "the signature does not verify with the signer certificate's public key over the signed attributes"
         ) from exc
-    return sig
 
 
 async def finish_remote_signature(

@@ -87,6 +87,26 @@ def test_raw_p1363_ecdsa_signature_is_accepted(ca: CertificateAuthority) -> None
     verify_signature(cert, message, r.to_bytes(32, "big") + s.to_bytes(32, "big"), "ecdsa-p256-sha256")
 
 
+def test_raw_signature_that_looks_like_der_is_accepted(ca: CertificateAuthority) -> None:
+    """Once in 256, WebCrypto's raw r||s starts with 0x30, the DER SEQUENCE tag: still a raw signature.
+
+    (Before the fix, such a login failed with "the signature does not verify": a browser test
+    caught it as an occasional failure.)
+    """
+    key, cert = user(ca, "ec-p256")
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    message = b"hello"
+    for attempt in range(5000):
+        r, s = decode_dss_signature(sign_message(key, message + str(attempt).encode()))
+        raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        if raw[0] == 0x30:
+            verify_signature(cert, message + str(attempt).encode(), raw, "ecdsa-p256-sha256")
+            with pytest.raises(LoginSignatureError):
+                verify_signature(cert, b"other", raw, "ecdsa-p256-sha256")
+            return
+    pytest.fail("no signature starting with 0x30 in 5000 (expected about one in 256)")
+
+
 def test_algorithm_must_fit_the_key(ca: CertificateAuthority) -> None:
     key, cert = user(ca, "ec-p256")
     signature = sign_message(key, b"m")
