@@ -70,6 +70,14 @@ class CommandRefused(Conflict):
     message_en = "This command is not possible now"
 
 
+class RecordChanged(CommandRefused):
+    """The record was signed by another bidder after this one prepared: prepare again."""
+
+    code = "record_changed"
+    message_zh = "开标记录已更新，请重新获取待签数据"
+    message_en = "The record changed: prepare the signature again"
+
+
 @dataclass(frozen=True)
 class Participant:
     """Who is in the room: their role, who they are, and the certificate of their session."""
@@ -760,7 +768,7 @@ class OpeningRoom:
         except ObjectNotFound:
             raise CommandRefused("prepare the signature first", "请先获取待签数据") from None
         if pending["base"] != session.record_pdf_key:
-            raise CommandRefused(
+            raise RecordChanged(
                 "the record was signed by someone else meanwhile: prepare again",
                 "开标记录已被他人签署更新，请重新获取待签数据",
             )

@@ -357,7 +357,7 @@ class RoomClient:
                     "sign_record", timeout=timeout, signature=base64.b64encode(signature).decode()
                 )
             except CommandFailed as exc:
-                if exc.code != "command_refused" or attempt == attempts:
+                if exc.code != "record_changed" or attempt == attempts:
                     raise
         raise AssertionError("unreachable")
 

@@ -162,7 +162,7 @@ describe('confirmRecord', () => {
         { to_be_signed: base64Encode(tbs), algorithm: 'ECDSA-P256-SHA256' },
         { to_be_signed: base64Encode(new Uint8Array([9, 9])), algorithm: 'ECDSA-P256-SHA256' },
       ],
-      sign_record: [refused('command_refused', STALE), { signed: true, version: 4 }],
+      sign_record: [refused('record_changed', STALE), { signed: true, version: 4 }],
     })
     expect(await confirmRecord(room.send, keys)).toEqual({ version: 4, rounds: 2 })
     expect(room.sent.map((c) => c.name)).toEqual([
@@ -178,7 +178,7 @@ describe('confirmRecord', () => {
     const prep = () => ({ to_be_signed: base64Encode(tbs), algorithm: 'ECDSA-P256-SHA256' })
     const stale = fakeRoom({
       prepare_record_signature: [prep(), prep()],
-      sign_record: [refused('command_refused', STALE), refused('command_refused', STALE)],
+      sign_record: [refused('record_changed', STALE), refused('record_changed', STALE)],
     })
     await expect(confirmRecord(stale.send, keys, 2)).rejects.toMatchObject({ problem: 'record_changed' })
 
@@ -212,7 +212,8 @@ describe('helpers', () => {
     expect(recordAlgorithmOf({ algorithm: { name: 'ECDSA' } } as CryptoKey)).toBe('ECDSA-P256-SHA256')
     expect(recordAlgorithmOf({ algorithm: { name: 'RSASSA-PKCS1-v1_5' } } as CryptoKey)).toBe('RSASSA-PKCS1-v1_5-SHA256')
     expect(recordAlgorithmOf({ algorithm: { name: 'RSA-PSS' } } as CryptoKey)).toBeNull()
-    expect(isStaleRecord(refused('command_refused', STALE))).toBe(true)
+    expect(isStaleRecord(refused('record_changed', STALE))).toBe(true)
+    expect(isStaleRecord(refused('command_refused', STALE))).toBe(false) // the code decides, not the text
     expect(isStaleRecord(refused('command_refused', 'prepare the signature first'))).toBe(false)
     expect(isStaleRecord(refused('forbidden', STALE))).toBe(false)
     expect(isStaleRecord(new Error(STALE))).toBe(false)

@@ -213,12 +213,21 @@ async def test_a_whole_opening(
     assert signers == sorted(by_name[b.org_name]["order"] for b in bidders)  # every bidder may confirm
 
     # Each bidder who decrypted confirms the record with its own key (remote signing, key stays here).
-    for peer, user in zip(peers[:3], bidders[:3], strict=True):
+    def signature_over(prepared: dict[str, Any], user: Any) -> str:
+        to_be_signed = base64.b64decode(prepared["data"]["to_be_signed"])
+        return base64.b64encode(user.key.sign(to_be_signed, ec.ECDSA(hashes.SHA256()))).decode()
+
+    # Bidder 1 prepares, bidder 2 prepares and signs first: bidder 1's preparation is stale.
+    early = await peers[0].command("prepare_record_signature")
+    assert early["ok"], early
+    for peer, user in ((peers[1], bidders[1]), (peers[0], bidders[0]), (peers[2], bidders[2])):
         prepared = await peer.command("prepare_record_signature")
         assert prepared["ok"], prepared
-        signature = user.key.sign(base64.b64decode(prepared["data"]["to_be_signed"]), ec.ECDSA(hashes.SHA256()))
-        signed = await peer.command("sign_record", signature=base64.b64encode(signature).decode())
+        signed = await peer.command("sign_record", signature=signature_over(prepared, user))
         assert signed["ok"], signed
+        if peer is peers[1]:
+            stale = await peers[0].command("sign_record", signature=signature_over(early, bidders[0]))
+            assert stale["error"]["code"] == "record_changed", stale
     forged = await peers[3].command("prepare_record_signature")
     assert forged["ok"]  # a bidder whose bid failed may still confirm having seen the record
     bad = await peers[3].command(

@@ -140,10 +140,7 @@ export interface SignRecordResult {
 
 /** True for the refusal that means "the record changed since you prepared: prepare again". */
 export function isStaleRecord(error: unknown): boolean {
-  if (commandCode(error) !== 'command_refused' || !(error instanceof ApiError)) return false
-  const payload = error.payload as { message_en?: unknown } | null | undefined
-  const text = typeof payload?.message_en === 'string' ? payload.message_en : error.message
-  return /prepare again/i.test(text)
+  return error instanceof ApiError && commandCode(error) === 'record_changed'
 }
 
 /**
