@@ -4,8 +4,7 @@
  * See docs/tendering.md, "The agent's side".
  */
 import { sessionToken } from '@/auth/session'
-import { currentLocale } from '@/i18n'
-import { apiRequest, ApiError, errorFromResponse } from './client'
+import { apiRequest, type Fetcher } from './client'
 import type { TenderDocument } from './documents'
 import type { Category, FormField, Phase } from './types'
 
@@ -186,38 +185,19 @@ export function documentContentType(filename: string): string | null {
 /**
  * Uploads a new version of the tender documents: the raw file as the body (not multipart), its
  * name URL-encoded in `X-Filename` (headers are ASCII; Chinese names are common).
- * `apiRequest` only sends JSON or multipart, hence this small fetch of its own.
  */
-export async function uploadDocument(
+export function uploadDocument(
   projectId: string,
   file: Blob,
   filename: string,
-  fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+  fetchImpl: Fetcher = (...args) => globalThis.fetch(...args),
 ): Promise<AgentDocument> {
-  const contentType = documentContentType(filename) ?? (file.type || 'application/octet-stream')
-  const headers: Record<string, string> = {
-    Accept: 'application/json',
-    'Accept-Language': currentLocale(),
-    'Content-Type': contentType,
-    'X-Filename': encodeURIComponent(filename),
-  }
-  const token = sessionToken()
-  if (token) headers.Authorization = `Bearer ${token}`
-  let response: Response
-  try {
-    response = await fetchImpl(projectPath(projectId, '/documents'), {
-      method: 'POST',
-      headers,
-      body: file,
-      credentials: 'same-origin',
-    })
-  } catch (cause) {
-    throw new ApiError('network', { cause })
-  }
-  if (!response.ok) throw await errorFromResponse(response)
-  try {
-    return (await response.json()) as AgentDocument
-  } catch (cause) {
-    throw new ApiError('invalid_response', { status: response.status, cause })
-  }
+  return apiRequest<AgentDocument>(projectPath(projectId, '/documents'), {
+    method: 'POST',
+    raw: file,
+    contentType: documentContentType(filename) ?? (file.type || 'application/octet-stream'),
+    headers: { 'X-Filename': encodeURIComponent(filename) },
+    fetch: fetchImpl,
+    token: sessionToken,
+  })
 }

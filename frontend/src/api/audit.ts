@@ -3,7 +3,7 @@
  * (`GET /api/admin/audit-events?project_id=…`, roles admin / auditor / supervisor) and its lots'
  * opening records (public), fetched as PDFs to validate them (the published documents: ./documents).
  */
-import { ApiError, apiRequest, errorFromResponse } from './client'
+import { ApiError, apiRequest } from './client'
 
 export interface AuditEvent {
   id: number
@@ -56,17 +56,3 @@ export async function hasOpeningRecord(lotId: string, signal?: AbortSignal): Pro
   }
 }
 
-/**
- * A public file as a Blob, to send it on to `POST /api/verify/pdf`. Sent without the session's
- * token on purpose: the supervisor checks exactly what the public gets.
- */
-export async function fetchPublicFile(url: string, signal?: AbortSignal): Promise<Blob> {
-  let response: Response
-  try {
-    response = await globalThis.fetch(url, { credentials: 'omit', signal: signal ?? null })
-  } catch (cause) {
-    throw new ApiError(signal?.aborted ? 'aborted' : 'network', { cause })
-  }
-  if (!response.ok) throw await errorFromResponse(response)
-  return response.blob()
-}

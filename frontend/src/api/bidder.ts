@@ -2,12 +2,11 @@
  * The bidder's endpoints (docs/tendering.md "Submitting a bid", "Receipts") and the logged-in
  * organisation's own notifications and downloads (`/api/me`).
  *
- * Upload calls go through `bidderFetch` rather than `apiRequest`: a chunk is a raw binary body, and
- * the workspace needs the server's `Date` header to count down to the deadline by the server's clock.
+ * Upload calls go through `bidderFetch`, which adds to `apiFetch` the server's `Date` header: the
+ * workspace counts down to the deadline by the server's clock.
  */
 import { sessionToken } from '@/auth/session'
-import { currentLocale } from '@/i18n'
-import { ApiError, apiRequest, errorFromResponse } from './client'
+import { apiBlob, apiFetch, apiRequest, readJson, type Fetcher } from './client'
 
 export interface BidView {
   id: string
@@ -65,12 +64,10 @@ export interface Timed<T> {
   serverDate: Date | null
 }
 
-type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
-
-let fetcher: FetchLike = (input, init) => globalThis.fetch(input, init)
+let fetcher: Fetcher = (input, init) => globalThis.fetch(input, init)
 
 /** Tests replace the network. */
-export function setBidderFetch(f: FetchLike): void {
+export function setBidderFetch(f: Fetcher): void {
   fetcher = f
 }
 
@@ -81,43 +78,20 @@ function serverDateOf(response: Response): Date | null {
   return Number.isNaN(d.getTime()) ? null : d
 }
 
-/** A request with the session token; JSON answer, `ApiError` on failure (same shape as `apiRequest`). */
+/** A request with the session token; JSON answer with the server's clock, `ApiError` on failure. */
 export async function bidderFetch<T>(
   path: string,
-  init: { method?: string; json?: unknown; raw?: Blob | ArrayBuffer; signal?: AbortSignal } = {},
+  init: { method?: 'GET' | 'POST' | 'PUT'; json?: unknown; raw?: Blob | ArrayBuffer; signal?: AbortSignal } = {},
 ): Promise<Timed<T>> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
-  const token = sessionToken()
-  if (token) headers.Authorization = `Bearer ${token}`
-  let body: BodyInit | undefined
-  if (init.raw !== undefined) {
-    headers['Content-Type'] = 'application/octet-stream'
-    body = init.raw
-  } else if (init.json !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    body = JSON.stringify(init.json)
-  }
-  let response: Response
-  try {
-    response = await fetcher(path, {
-      method: init.method ?? 'GET',
-      headers,
-      body,
-      credentials: 'same-origin',
-      signal: init.signal,
-    })
-  } catch (cause) {
-    const aborted = init.signal?.aborted === true || (cause instanceof DOMException && cause.name === 'AbortError')
-    throw new ApiError(aborted ? 'aborted' : 'network', { cause })
-  }
-  if (!response.ok) throw await errorFromResponse(response)
-  let parsed: T
-  try {
-    parsed = JSON.parse(await response.text()) as T
-  } catch (cause) {
-    throw new ApiError('invalid_response', { status: response.status, cause })
-  }
-  return { body: parsed, serverDate: serverDateOf(response) }
+  const response = await apiFetch(path, {
+    method: init.method,
+    body: init.json,
+    raw: init.raw,
+    signal: init.signal,
+    fetch: fetcher,
+    token: sessionToken,
+  })
+  return { body: await readJson<T>(response, init.signal), serverDate: serverDateOf(response) }
 }
 
 const lotPath = (lotId: string): string => `/api/bidder/lots/${encodeURIComponent(lotId)}`
@@ -147,18 +121,8 @@ export const receiptJsonUrl = (bidId: string): string => `/api/bidder/bids/${enc
 export const receiptPdfUrl = (bidId: string): string => `/api/bidder/bids/${encodeURIComponent(bidId)}/receipt.pdf`
 
 /** Any authenticated GET as a Blob (receipts, documents): the token is a header, so no plain link. */
-export async function fetchBlob(path: string): Promise<Blob> {
-  const headers: Record<string, string> = { 'Accept-Language': currentLocale() }
-  const token = sessionToken()
-  if (token) headers.Authorization = `Bearer ${token}`
-  let response: Response
-  try {
-    response = await fetcher(path, { headers, credentials: 'same-origin' })
-  } catch (cause) {
-    throw new ApiError('network', { cause })
-  }
-  if (!response.ok) throw await errorFromResponse(response)
-  return response.blob()
+export function fetchBlob(path: string): Promise<Blob> {
+  return apiBlob(path, { fetch: fetcher, token: sessionToken })
 }
 
 export function listNotifications(signal?: AbortSignal): Promise<NotificationView[]> {

@@ -125,6 +125,9 @@ export function buildUrl(path: string, query?: Query): string {
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path
 }
 
+/** What the client calls to reach the network (`fetch`, or a test double). */
+export type Fetcher = (input: string, init?: RequestInit) => Promise<Response>
+
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   query?: Query
@@ -132,9 +135,19 @@ export interface RequestOptions {
   body?: unknown
   /** Sent as multipart/form-data (the browser sets the boundary); instead of `body`. */
   form?: FormData
+  /** Sent as it is (a file, an upload chunk) with `contentType`; instead of `body` and `form`. */
+  raw?: Blob | ArrayBuffer
+  contentType?: string
+  /** More request headers (e.g. `X-Filename`). */
+  headers?: Record<string, string>
+  /** Without the session's token or cookies: what the public gets. */
+  anonymous?: boolean
   signal?: AbortSignal
   /** Error statuses whose JSON body is still the answer (e.g. 503 from `/ready`). */
   acceptStatuses?: readonly number[]
+  /** This call's network and token instead of the configured ones (modules with test doubles of their own). */
+  fetch?: Fetcher
+  token?: () => string | null
 }
 
 interface ClientConfig {
@@ -161,17 +174,25 @@ function isAbort(error: unknown, signal?: AbortSignal): boolean {
   )
 }
 
-/** Performs a request and returns the parsed JSON body; throws `ApiError` on any failure. */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = {
-    Accept: 'application/json',
-    'Accept-Language': config.locale(),
-  }
-  const token = config.token()
+/**
+ * Sends a request the platform's way (language, bearer token, body kind) and returns the response
+ * once its status is acceptable; throws `ApiError` for a network failure or an error answer.
+ * `accept` is the `Accept` header (JSON unless a file is asked for).
+ */
+export async function apiFetch(path: string, options: RequestOptions = {}, accept = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept, 'Accept-Language': config.locale(), ...options.headers }
+  const token = options.anonymous ? null : (options.token ?? config.token)()
   if (token) headers.Authorization = `Bearer ${token}`
-  const init: RequestInit = { method: options.method ?? 'GET', headers, credentials: 'same-origin' }
+  const init: RequestInit = {
+    method: options.method ?? 'GET',
+    headers,
+    credentials: options.anonymous ? 'omit' : 'same-origin',
+  }
   if (options.signal) init.signal = options.signal
-  if (options.form !== undefined) {
+  if (options.raw !== undefined) {
+    headers['Content-Type'] = options.contentType ?? 'application/octet-stream'
+    init.body = options.raw
+  } else if (options.form !== undefined) {
     init.body = options.form
   } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'
@@ -180,28 +201,47 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 
   let response: Response
   try {
-    response = await config.fetch(buildUrl(path, options.query), init)
+    response = await (options.fetch ?? config.fetch)(buildUrl(path, options.query), init)
   } catch (cause) {
     throw new ApiError(isAbort(cause, options.signal) ? 'aborted' : 'network', { cause })
   }
-
   if (!response.ok && !options.acceptStatuses?.includes(response.status)) {
     throw await errorFromResponse(response)
   }
-  if (response.status === 204) return undefined as T
+  return response
+}
 
+/** The JSON body of a response; `ApiError` if it cannot be read or parsed. */
+export async function readJson<T>(response: Response, signal?: AbortSignal): Promise<T> {
+  if (response.status === 204) return undefined as T
   const requestId = response.headers.get('x-request-id')
   let text: string
   try {
     text = await response.text()
   } catch (cause) {
-    const kind = isAbort(cause, options.signal) ? 'aborted' : 'network'
+    const kind = isAbort(cause, signal) ? 'aborted' : 'network'
     throw new ApiError(kind, { status: response.status, requestId, cause })
   }
   try {
     return JSON.parse(text) as T
   } catch (cause) {
     throw new ApiError('invalid_response', { status: response.status, requestId, cause })
+  }
+}
+
+/** Performs a request and returns the parsed JSON body; throws `ApiError` on any failure. */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return readJson<T>(await apiFetch(path, options), options.signal)
+}
+
+/** Performs a request for a file (receipts, documents, PDFs) and returns it as a Blob. */
+export async function apiBlob(path: string, options: RequestOptions = {}): Promise<Blob> {
+  const response = await apiFetch(path, options, '*/*')
+  try {
+    return await response.blob()
+  } catch (cause) {
+    const kind = isAbort(cause, options.signal) ? 'aborted' : 'network'
+    throw new ApiError(kind, { status: response.status, requestId: response.headers.get('x-request-id'), cause })
   }
 }
 

@@ -1,5 +1,5 @@
 /** The public (no login) endpoints. */
-import { apiRequest } from './client'
+import { apiBlob, apiRequest } from './client'
 import type { OpeningList, Page, Project, ProjectQuery, Readiness } from './types'
 
 export function listProjects(query: ProjectQuery, signal?: AbortSignal): Promise<Page<Project>> {
@@ -87,4 +87,12 @@ export function listAnnouncements(query: AnnouncementQuery, signal?: AbortSignal
 
 export function getAnnouncement(id: string, signal?: AbortSignal): Promise<PublicAnnouncement> {
   return apiRequest<PublicAnnouncement>(`/api/public/announcements/${encodeURIComponent(id)}`, { signal })
+}
+
+/**
+ * A public file as a Blob, to send it on to `POST /api/verify/pdf`. Sent without the session's
+ * token on purpose: the supervisor checks exactly what the public gets.
+ */
+export function fetchPublicFile(url: string, signal?: AbortSignal): Promise<Blob> {
+  return apiBlob(url, { anonymous: true, signal })
 }
