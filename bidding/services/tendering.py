@@ -135,7 +135,6 @@ def _checked_lots(lots: Sequence[NewLot]) -> list[NewLot]:
         except FormError as exc:
             raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
         checked.append(replace(lot, form_fields=fields))
-    check_lot_money(checked)
     return checked
 
 
@@ -178,6 +177,7 @@ async def update_draft(session: AsyncSession, actor: Actor, project: Project, dr
         raise InvalidInput("code and name are required", "项目编号和名称必填")
     await _check_code_free(session, draft.code, project.id)
     checked = _checked_lots(draft.lots)
+    check_lot_money(checked)  # create_project checks it for a new draft
     project.code, project.name, project.category = draft.code.strip(), draft.name.strip(), draft.category
     project.tenderer_id, project.region = tenderer.id, draft.region
     deadline = draft.clarification_deadline
