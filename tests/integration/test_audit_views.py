@@ -14,7 +14,7 @@ import pytest
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
-from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.integration.test_http_basics import assert_error
 from tests.integration.test_submission import sealed, upload_all
 from tests.integration.test_tendering import DAY, create_published
@@ -24,17 +24,15 @@ EMBARGOED = {"tender_document.downloaded", "bid_upload.started", "bid.submitted"
 
 @pytest.fixture
 async def scene(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind, role in (
-        ("agent", "agent", None),
-        ("tenderer", "tenderer", None),
-        ("bidder", "bidder", None),
-        ("supervisor", "supervisor", None),
+    p = await logged_in_parties(
+        client,
+        admin_headers,
+        ("agent", "agent"),
+        ("tenderer", "tenderer"),
+        ("bidder", "bidder"),
+        ("supervisor", "supervisor"),
         ("auditor", "trading_centre", "auditor"),
-    ):
-        user, session = await logged_in(client, admin_headers, kind, role=role)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    )
     p["project"] = await create_published(client, p, clock.now())
     p["other_project"] = await create_published(client, p, clock.now())
     return p

@@ -27,7 +27,7 @@ from litestar import Litestar
 from bidding.client.session import login
 from bidding.clock import ManualClock
 from crypto.sealed import unwrap_data_key
-from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
 from tests.integration.test_submission import sealed, upload_all
 from tests.integration.test_tendering import create_published
 
@@ -111,11 +111,9 @@ class Peer:
 async def test_a_whole_opening(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    p = await logged_in_parties(
+        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")
+    )
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     bidders: list[Enrolled] = []
@@ -274,11 +272,7 @@ async def test_a_whole_opening(
 async def test_fewer_than_three_bids_host_decides(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     bidder, session = await logged_in(client, admin_headers, "bidder")
@@ -314,11 +308,7 @@ async def test_bad_hello_and_unknown_lot(live: str) -> None:
 async def test_host_pauses_extends_resumes_and_the_window_closes_by_the_clock(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     for _ in range(3):

@@ -26,7 +26,7 @@ from bidding.client.session import login
 from bidding.clock import ManualClock
 from bidding.commands.room import _act, _Output
 from bidding.demo_opening import BIDS, Cast, Timing, create_opening_lot, simulate, submit_bids
-from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
 from tests.integration.test_opening_room import live  # noqa: F401
 from tests.integration.test_submission import sealed, upload_all
 from tests.integration.test_tendering import create_published
@@ -77,11 +77,7 @@ def test_room_url() -> None:
 async def test_client_drives_an_opening_and_a_dropped_viewer_resumes(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     bidders: list[Enrolled] = []

@@ -23,7 +23,7 @@ from bidding.clock import ManualClock
 from bidding.commands.sealing import seal as seal_command
 from crypto import jws
 from crypto.sealed import seal
-from tests.fixtures.parties import Enrolled, logged_in
+from tests.fixtures.parties import Enrolled, logged_in_parties
 from tests.integration.test_tendering import DAY, create_published, relogin
 
 CHUNK = 1024 * 1024  # conftest sets BIDDING_UPLOAD_CHUNK_MIB=1
@@ -82,14 +82,9 @@ async def upload_all(client: httpx.AsyncClient, headers: dict[str, str], lot_id:
 
 @pytest.fixture
 async def scene(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name], p[name] = user, session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
-    for name in ("bidder", "other"):
-        user, session = await logged_in(client, admin_headers, "bidder")
-        p["users"][name], p[name] = user, session.headers
+    p = await logged_in_parties(
+        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("bidder", "bidder"), ("other", "bidder")
+    )
     p["project"] = await create_published(client, p, clock.now())
     p["lot"], p["lot2"] = p["project"]["lots"]
     return p

@@ -17,7 +17,7 @@ import pytest
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
-from tests.fixtures.parties import AUDIENCE, logged_in
+from tests.fixtures.parties import AUDIENCE, logged_in, logged_in_parties
 
 DAY = timedelta(days=1)
 PDF = b"%PDF-1.7\n" + b"tender documents " * 2000 + b"\n%%EOF\n"
@@ -60,13 +60,9 @@ def project_body(tenderer_code: str, deadline: datetime, **change: Any) -> dict[
 
 @pytest.fixture
 async def parties(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    p: dict[str, Any] = {"users": {}}
-    for name, kind in (("agent", "agent"), ("tenderer", "tenderer"), ("bidder", "bidder"), ("other", "bidder")):
-        user, session = await logged_in(client, admin_headers, kind)
-        p["users"][name] = user
-        p[name] = session.headers
-    p["tenderer_code"] = p["users"]["tenderer"].credit_code
-    return p
+    return await logged_in_parties(
+        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("bidder", "bidder"), ("other", "bidder")
+    )
 
 
 async def relogin(client: httpx.AsyncClient, p: dict[str, Any]) -> None:
