@@ -6,15 +6,28 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test install frontend lint typecheck pytest bench clean
+.PHONY: run test install lock frontend lint typecheck pytest bench clean
 
-$(BIN)/bidding: pyproject.toml
+# Installs come from the lock files only: every release pinned with its hashes, the build backend
+# too (hence --no-build-isolation), so a fresh machine gets exactly what CI tested. A newer release
+# on PyPI changes nothing until someone runs `make lock` and commits the result.
+$(BIN)/bidding: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	@touch $@
 
 install: $(BIN)/bidding
+
+# Re-resolve the lock files on purpose (newest releases pyproject.toml allows); commit them with
+# the CI run that tested them. requirements.lock: the app and its build backend (the image);
+# requirements-dev.lock: the same pins plus the development tools.
+BUILD_REQUIRES = $(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'
+LOCK = $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
+lock: install
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --upgrade -o requirements.lock
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --extra dev -c requirements.lock --upgrade -o requirements-dev.lock
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund

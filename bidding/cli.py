@@ -14,7 +14,7 @@ from bidding.settings import Settings
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """电子招投标与不见面开标平台 / Electronic bidding and remote bid-opening platform."""
+    """电子招投标与不见面开标平台 / e-Bidding and Remote Bid-Opening Platform."""
 
 
 @main.command()

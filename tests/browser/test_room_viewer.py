@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -52,30 +53,34 @@ class Driven:
     project_id: str
     lot_id: str
     proc: subprocess.Popen[str]
+    stderr: Path
 
     def output(self) -> str:
+        """The driver's stdout (its data), then its stderr (warnings, tracebacks) read from its own file."""
         if self.proc.poll() is None:
             self.proc.kill()
         out, _ = self.proc.communicate(timeout=10)
-        return out
+        return f"{out}\n--- stderr ---\n{self.stderr.read_text(errors='replace')}"
 
 
 @pytest.fixture
-def driven_opening(server: Server) -> Iterator[Driven]:
+def driven_opening(server: Server, tmp_path: Path) -> Iterator[Driven]:
+    # Only stdout carries data (the ids on the first line); stderr goes to a file of its own, so a
+    # warning printed at import (e.g. a library's deprecation warning) is never read as the ids.
+    stderr = tmp_path / "driver.stderr"
     proc = subprocess.Popen(
         [sys.executable, "-c", DRIVER],
         env=server.env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=stderr.open("w"),
         text=True,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline().split()
+    driven = Driven(first[0] if first else "", first[1] if len(first) > 1 else "", proc, stderr)
     if len(first) != 2:
-        proc.kill()
-        raise AssertionError(f"the driver did not create the lot: {first}\n{proc.communicate(timeout=10)[0]}")
-    driven = Driven(first[0], first[1], proc)
+        raise AssertionError(f"the driver did not create the lot: {first}\n{driven.output()}")
     try:
         yield driven
     finally:

@@ -3,10 +3,10 @@ import type { MessageSchema } from './zh-CN'
 /** English messages. Must have exactly the keys of zh-CN.ts (type-checked and tested). */
 const en: MessageSchema = {
   app: {
-    name: 'Public Resource e-Trading Platform',
+    name: 'e-Bidding and Remote Bid-Opening Platform',
     skipToContent: 'Skip to main content',
     footer: 'All times are Beijing time (UTC+8).',
-    footerCopy: 'Public Resource e-Trading Platform · open source',
+    footerCopy: 'e-Bidding and Remote Bid-Opening Platform · open source',
   },
   nav: {
     label: 'Main navigation',

@@ -5,10 +5,10 @@
  */
 const zhCN = {
   app: {
-    name: '公共资源电子交易平台',
+    name: '电子招投标与不见面开标平台',
     skipToContent: '跳到主要内容',
     footer: '页面时间均为北京时间（UTC+8）。',
-    footerCopy: '公共资源电子交易平台 · 开源项目',
+    footerCopy: '电子招投标与不见面开标平台 · 开源项目',
   },
   nav: {
     label: '主导航',
