@@ -4,23 +4,28 @@ A4 portrait; a header with the platform name and the document title; a footer wi
 reference and "第 N 页 / 共 M 页"; a bilingual title; key-value tables and data tables whose cells
 wrap long Chinese text and whose header row repeats on every page.
 
-By default Chinese text uses reportlab's CID font ``STSong-Light`` (Adobe-GB1, encoding
-UniGB-UCS2-H): no font file is needed and the text stays extractable (copy, search, ``pdftotext``),
-but the font is not embedded — the reader supplies a Simplified Chinese font (Acrobat's Asian font
-pack, the system's CJK fonts). :func:`use_font` switches to a TrueType font file (e.g. Debian's
-``fonts-wqy-microhei``) embedded as a subset, so the PDF renders the same everywhere. Hex digests
-use the standard Courier.
+Every font is embedded, as a subset (ISO 32000-1 §9.9 embedded font programs, §9.6.4 font
+subsets): a PDF must render the same on a bare server as in Acrobat, and PDF/A-2 (ISO 19005-2
+§6.2.11.4) requires it for the archive. Text and digests are set in WenQuanYi Micro Hei and its
+monospaced face (文泉驿微米黑, TrueType outlines, Apache-2.0 or GPLv3 with font embedding
+exception), found in the PyPI wheel ``paperang-p2-fonts-cjk`` or, failing that, in Debian's
+``fonts-wqy-microhei`` (the same file, byte for byte). :func:`use_font` switches the text to
+another TrueType file. None of the 14 standard PDF fonts (Helvetica, Courier…) is used: they are
+never embedded.
 
 Output is deterministic: reportlab runs in invariant mode and the PDF's creation date is the
-document's own issue time, so the same data gives the same bytes.
+document's own issue time, so the same data (and the same font file) gives the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 from xml.sax.saxutils import escape
@@ -31,14 +36,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 
-FONT: Final = "STSong-Light"
-MONO: Final = "Courier"
+FONT: Final = "WenQuanYiMicroHei"  # the default text font, as registered with reportlab
+MONO: Final = "WenQuanYiMicroHeiMono"  # digests and fingerprints; face 1 of the same .ttc
+FONT_PACKAGE: Final = "paperang_p2_fonts_cjk"  # PyPI paperang-p2-fonts-cjk: fonts/wqy-microhei.ttc
+SYSTEM_FONT_FILE: Final = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian fonts-wqy-microhei
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 DEFAULT_PLATFORM_NAME: Final = "电子招标投标交易平台 / Electronic Bidding Platform"
 
@@ -52,18 +58,66 @@ Cell: TypeAlias = str | Flowable
 """A table cell: plain text (escaped, wrapped) or a ready flowable (e.g. from :func:`markup`)."""
 
 
-EMBEDDED_FONT: Final = "BiddingCJK"  # the name :func:`use_font` registers a TrueType file under
-
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-_current_font = FONT
+_lock = threading.Lock()  # documents render in worker threads; fonts are registered once
+_current_font: str = FONT
 
 
 class DocumentFontError(ValueError):
-    """The configured font file is missing or cannot be used; the message says which and why."""
+    """The font file is missing or cannot be used; the message says which and why."""
+
+
+def default_font_file() -> Path:
+    """WenQuanYi Micro Hei (``wqy-microhei.ttc``): from the ``paperang-p2-fonts-cjk`` wheel, else
+    from Debian's ``fonts-wqy-microhei``; :class:`DocumentFontError` naming both when neither is there."""
+    try:
+        packaged = Path(str(resources.files(FONT_PACKAGE) / "fonts" / "wqy-microhei.ttc"))
+    except ModuleNotFoundError:
+        packaged = None
+    for candidate in (packaged, SYSTEM_FONT_FILE):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    raise DocumentFontError(
+        "no font to embed in documents: install the Python package paperang-p2-fonts-cjk "
+        f"or Debian's fonts-wqy-microhei ({SYSTEM_FONT_FILE})"
+    )
+
+
+def _register(name: str, file: Path, subfont_index: int) -> None:
+    """Register ``file`` (face ``subfont_index``) under ``name`` unless it already is; it must have
+    TrueType outlines and Chinese glyphs."""
+    if name in pdfmetrics.getRegisteredFontNames():
+        return
+    if not file.is_file():
+        raise DocumentFontError(f"document font {file} does not exist (install it, or use the default font)")
+    try:
+        font = TTFont(name, str(file), subfontIndex=subfont_index)
+    except (TTFError, OSError, ValueError) as exc:  # e.g. CFF outlines (Noto Sans CJK .otf/.ttc)
+        raise DocumentFontError(f"document font {file} cannot be used: {exc}") from None
+    if ord("中") not in font.face.charToGlyph:  # a Latin-only font would draw every hanzi as a box
+        raise DocumentFontError(f"document font {file} has no Chinese characters")
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFontFamily(name)  # one face for regular, bold and italic: <b> cannot fail
+
+
+def _default_fonts() -> None:
+    """Register the default text and monospaced faces on first use (not at import: a machine
+    without the font can still import the package and gets the error when it renders)."""
+    with _lock:
+        if MONO not in pdfmetrics.getRegisteredFontNames():
+            file = default_font_file()
+            _register(FONT, file, 0)
+            _register(MONO, file, 1)
+
+
+# Paragraphs look up a font's family when they are built, the font file only when they are laid
+# out (in build_pdf, which registers it): map the default names now.
+pdfmetrics.registerFontFamily(FONT)
+pdfmetrics.registerFontFamily(MONO)
 
 
 def current_font() -> str:
-    """Name of the font Chinese text is set in: ``STSong-Light`` or :data:`EMBEDDED_FONT`."""
+    """Name (as registered with reportlab) of the font text is set in: :data:`FONT` unless
+    :func:`use_font` chose another."""
     return _current_font
 
 
@@ -90,26 +144,24 @@ _STYLES: Final = (BODY, SMALL, CELL, LABEL, TITLE, SUBTITLE, HEADING)
 
 
 def use_font(path: str | Path | None, *, subfont_index: int = 0) -> str:
-    """Set Chinese text in the TrueType font at ``path`` (``.ttf``, or ``.ttc`` with ``subfont_index``),
-    embedded as a subset; ``None`` goes back to the built-in CID font. Returns the font name in use.
+    """Set text in the TrueType font at ``path`` (``.ttf``, or ``.ttc`` with ``subfont_index``),
+    embedded as a subset; ``None`` goes back to WenQuanYi Micro Hei. Returns the font name in use.
+    Digests stay in WenQuanYi Micro Hei Mono.
 
     Call it once at start-up, before rendering (it changes module state). Fonts with PostScript (CFF)
-    outlines, such as Noto Sans CJK, are not supported by reportlab: use a TrueType font such as
-    WenQuanYi Micro Hei (``/usr/share/fonts/truetype/wqy/wqy-microhei.ttc``).
+    outlines, such as Noto Sans CJK, are not supported by reportlab, nor are fonts without Chinese
+    characters: both raise :class:`DocumentFontError`.
     """
     global _current_font
+    _default_fonts()
     if path is None:
         name = FONT
     else:
         file = Path(path)
-        if not file.is_file():
-            raise DocumentFontError(f"document font {file} does not exist (install it, or configure no font)")
-        try:
-            font = TTFont(EMBEDDED_FONT, str(file), subfontIndex=subfont_index)
-        except (TTFError, OSError, ValueError) as exc:
-            raise DocumentFontError(f"document font {file} cannot be used: {exc}") from None
-        pdfmetrics.registerFont(font)
-        name = EMBEDDED_FONT
+        # reportlab ignores a second registration under a name it knows: one name per file and face
+        digest = hashlib.sha256(f"{file.resolve()}#{subfont_index}".encode()).hexdigest()[:12]
+        name = f"BiddingText-{digest}"
+        _register(name, file, subfont_index)
     for style in _STYLES:
         style.fontName = name
     _current_font = name
@@ -148,7 +200,7 @@ def bilingual(zh: str, en: str, style: ParagraphStyle = LABEL) -> Paragraph:
 
 
 def mono(value: str, style: ParagraphStyle = CELL) -> Paragraph:
-    """A digest or fingerprint in Courier, shown in full and wrapped at the cell edge."""
+    """A digest or fingerprint in the monospaced face, shown in full and wrapped at the cell edge."""
     return Paragraph(f'<font face="{MONO}">{escape(value)}</font>', style)
 
 
@@ -183,6 +235,7 @@ def key_value_table(rows: Sequence[tuple[str, str, Cell]], *, label_width: float
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), _current_font),  # else Helvetica, even for flowable cells
                 ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
                 ("BACKGROUND", (0, 0), (0, -1), _SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -209,6 +262,7 @@ def data_table(
     data: list[list[Flowable | str]] = [[_cell(c) for c in header]]
     data += [[_cell(c) for c in row] for row in rows]
     style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), _current_font),  # else Helvetica, even for flowable cells
         ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
         ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -288,6 +342,7 @@ def _canvas_maker(setup: PageSetup) -> Callable[..., Canvas]:
 def build_pdf(setup: PageSetup, story: Sequence[Flowable]) -> bytes:
     """Lay out ``story`` on A4 pages with header and footer; return the PDF bytes."""
     shanghai(setup.issued_at)  # refuse a naive time before doing any work
+    _default_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -301,6 +356,7 @@ def build_pdf(setup: PageSetup, story: Sequence[Flowable]) -> bytes:
         subject=setup.title_en,
         creator=setup.platform_name,
         invariant=1,
+        initialFontName=_current_font,  # not Helvetica: a standard font, which is never embedded
         pageCompression=1,
         lang="zh-CN",
     )

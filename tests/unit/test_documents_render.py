@@ -20,7 +20,6 @@ from bidding.documents import (
     OpeningRecordData,
     ReceiptData,
     confirmation_field,
-    layout,
     render_award,
     render_opening_record,
     render_receipt,
@@ -292,43 +291,6 @@ def test_award(tmp_path: Path) -> None:
 def test_award_refuses_reversed_publicity() -> None:
     with pytest.raises(ValueError, match="publicity"):
         render_award(replace(award_data(), publicity_end=T))
-
-
-# --- fonts ---------------------------------------------------------------------------------------------
-
-WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-
-
-def test_default_font_is_the_builtin_cid_font() -> None:
-    assert layout.current_font() == "STSong-Light"
-    pdf = render_receipt(receipt_data())
-    assert b"/BaseFont /STSong-Light" in pdf and b"/FontFile2" not in pdf
-
-
-def test_missing_or_broken_font_file_fails_clearly(tmp_path: Path) -> None:
-    with pytest.raises(layout.DocumentFontError, match="does not exist"):
-        layout.use_font(tmp_path / "nope.ttf")
-    bad = tmp_path / "bad.ttf"
-    bad.write_bytes(b"not a font")
-    with pytest.raises(layout.DocumentFontError, match="cannot be used"):
-        layout.use_font(bad)
-    assert layout.current_font() == "STSong-Light"
-
-
-@pytest.mark.skipif(
-    not WQY.is_file(), reason="fonts-wqy-microhei is not installed (apt-get install fonts-wqy-microhei)"
-)
-def test_embedded_truetype_font(tmp_path: Path) -> None:
-    try:
-        assert layout.use_font(WQY) == layout.EMBEDDED_FONT
-        pdf = render_opening_record(record_data(2))
-        assert pdf == render_opening_record(record_data(2))
-        assert b"/FontFile2" in pdf and b"STSong-Light" not in pdf
-        flat = compact(pdftotext(pdf, tmp_path))
-        assert "开标记录表" in flat and "福州第002建设工程有限公司" in flat
-    finally:
-        layout.use_font(None)
-    assert b"STSong-Light" in render_receipt(receipt_data())
 
 
 def test_opening_record_long_texts_run_over_pages(tmp_path: Path) -> None:
