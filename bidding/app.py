@@ -12,11 +12,11 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
 from bidding.clock import Clock, clock_for
+from bidding.http.api_docs import DOCS_PATH, docs_assets_router, render_plugins
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
 from bidding.http.controllers.agent import AgentController
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     frontend: Path = settings.effective_frontend_dir
     return Litestar(
-        route_handlers=[api, webapp_router(frontend)],
+        route_handlers=[api, docs_assets_router(), webapp_router(frontend)],
         lifespan=[lifespan],
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
@@ -115,8 +115,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 "HTTP API of the electronic bidding and remote bid-opening platform. Errors use one JSON "
                 'format: `{"error": {"code", "message", "message_zh", "message_en", "request_id"}}`.'
             ),
-            path="/api/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/"), RedocRenderPlugin(path="/redoc")],
+            path=DOCS_PATH,
+            render_plugins=render_plugins(),
             tags=[
                 Tag(name="public", description="Public portal, no login"),
                 Tag(name="admin", description="Operations and audit"),
