@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import warnings
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, cast
 
@@ -23,6 +24,13 @@ from bidding.runtime import Platform, arq_redis_settings
 log = logging.getLogger("bidding.worker")
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+# arq 0.28's Worker.close() calls redis-py's close(), deprecated since redis 5.0.1 in favour of
+# aclose(); nothing of ours calls it. Silence exactly that warning from arq's worker module, so
+# `bidding worker`, `bidding serve` and the tests stay quiet (drop this when arq calls aclose()).
+warnings.filterwarnings(
+    "ignore", message=r"Call to deprecated close\.", category=DeprecationWarning, module=r"arq\.worker"
+)
 
 
 def build_worker(platform: Platform, registry: JobRegistry, queue: Queue, *, burst: bool = False) -> Worker:
