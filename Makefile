@@ -6,28 +6,36 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test install lock frontend lint typecheck pytest bench clean
+.PHONY: run test install lock lock-upgrade frontend lint typecheck pytest bench clean
 
 # Installs come from the lock files only: every release pinned with its hashes, the build backend
 # too (hence --no-build-isolation), so a fresh machine gets exactly what CI tested. A newer release
 # on PyPI changes nothing until someone runs `make lock` and commits the result.
-$(BIN)/bidding: pyproject.toml requirements-dev.lock
+$(BIN)/uv: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@
+
+# pip check fails here when pyproject.toml asks for something the lock lacks: run `make lock`.
+$(BIN)/bidding: pyproject.toml $(BIN)/uv
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	@touch $@
 
 install: $(BIN)/bidding
 
-# Re-resolve the lock files on purpose (newest releases pyproject.toml allows); commit them with
-# the CI run that tested them. requirements.lock: the app and its build backend (the image);
-# requirements-dev.lock: the same pins plus the development tools.
+# The lock files, changed only on purpose and committed with the CI run that tested them.
+# requirements.lock: the app and its build backend (the image); requirements-dev.lock: the same
+# pins plus the development tools. `make lock` follows pyproject.toml (adds, drops, narrows) and
+# keeps every other pin; `make lock-upgrade` moves everything to the newest releases allowed.
 BUILD_REQUIRES = $(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'
 LOCK = $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
-lock: install
-	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --upgrade -o requirements.lock
-	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --extra dev -c requirements.lock --upgrade -o requirements-dev.lock
+lock: $(BIN)/uv
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - $(UPGRADE) -o requirements.lock
+	$(BUILD_REQUIRES) | $(LOCK) pyproject.toml - --extra dev -c requirements.lock $(UPGRADE) -o requirements-dev.lock
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
