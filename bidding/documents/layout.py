@@ -41,12 +41,14 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 
+from bidding import PRODUCT_NAME_EN, PRODUCT_NAME_ZH
+
 FONT: Final = "WenQuanYiMicroHei"  # the default text font, as registered with reportlab
 MONO: Final = "WenQuanYiMicroHeiMono"  # digests and fingerprints; face 1 of the same .ttc
 FONT_PACKAGE: Final = "paperang_p2_fonts_cjk"  # PyPI paperang-p2-fonts-cjk: fonts/wqy-microhei.ttc
 SYSTEM_FONT_FILE: Final = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian fonts-wqy-microhei
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
-DEFAULT_PLATFORM_NAME: Final = "电子招标投标交易平台 / Electronic Bidding Platform"
+DEFAULT_PLATFORM_NAME: Final = f"{PRODUCT_NAME_ZH} / {PRODUCT_NAME_EN}"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN: Final = 18 * mm

@@ -28,7 +28,7 @@ describe('i18n catalogues', () => {
   })
 
   it('names the platform in both languages', () => {
-    expect(zhCN.app.name).toBe('公共资源电子交易平台')
-    expect(en.app.name).toBe('Public Resource e-Trading Platform')
+    expect(zhCN.app.name).toBe('电子招投标与不见面开标平台')
+    expect(en.app.name).toBe('e-Bidding and Remote Bid-Opening Platform')
   })
 })

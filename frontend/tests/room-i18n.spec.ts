@@ -26,7 +26,7 @@ describe('room i18n', () => {
   it('is merged into the app messages without replacing them', () => {
     expect(messages['zh-CN'].room.title).toBe('开标大厅')
     expect(messages.en.host.title).toBe('Host console')
-    expect(messages['zh-CN'].app.name).toBe('公共资源电子交易平台')
+    expect(messages['zh-CN'].app.name).toBe('电子招投标与不见面开标平台')
     expect(messages.en.nav.openings).toBe('Openings')
   })
 })
