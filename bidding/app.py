@@ -33,6 +33,7 @@ from bidding.http.controllers.webapp import webapp_router
 from bidding.http.dependencies import provide_clock, provide_platform, provide_session
 from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
+from bidding.http.openapi import complete_schema
 from bidding.jobs.registry import registry
 from bidding.jobs.worker import running_workers
 from bidding.runtime import Platform, start_platform
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ],
     )
     frontend: Path = settings.effective_frontend_dir
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, docs_assets_router(), webapp_router(frontend)],
         lifespan=[lifespan],
         dependencies={
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         logging_config=None,  # bidding.logs configures logging (JSON lines with request ids)
         debug=False,
     )
+    complete_schema(app)  # errors, security and raw media types that signatures cannot say
+    return app
 
 
 async def _open_body_later(platform: Platform, bid_id: uuid.UUID, data_key: bytes) -> None:

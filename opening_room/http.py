@@ -12,6 +12,7 @@ from litestar.response import Stream
 
 from bidding.audit import Actor
 from bidding.errors import NotFound
+from bidding.http.openapi import wire
 from opening_room.service import OpeningRoom, Participant
 from opening_room.states import Role
 from storage.signing import content_disposition
@@ -47,7 +48,11 @@ class OpeningController(Controller):
         record, _ = await _room(request).record(lot_id)
         return record
 
-    @get("/{lot_id:uuid}/record.pdf", summary="The opening record, signed by the platform and the bidders")
+    @get(
+        "/{lot_id:uuid}/record.pdf",
+        opt=wire(response=["application/pdf"]),
+        summary="The opening record, signed by the platform and the bidders",
+    )
     async def record_pdf(self, request: Request[Any, Any, Any], lot_id: FromPath[uuid.UUID]) -> Stream:
         room = _room(request)
         _, key = await room.record(lot_id)

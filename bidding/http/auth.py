@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -21,7 +21,7 @@ from bidding.auth.sessions import SessionInfo, SessionStore
 from bidding.domain.roles import Role
 from bidding.errors import Forbidden, NotAuthenticated
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -77,24 +77,31 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return principal
 
 
-def requires(*roles: Role) -> Guard:
-    """A guard admitting callers that hold at least one of ``roles``."""
-    wanted = frozenset(roles)
+@dataclass(frozen=True)
+class RoleGuard:
+    """A guard admitting callers that hold at least one of ``roles`` (any role when empty).
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    ``requires_login`` tells the OpenAPI document that the operation needs the bearer token
+    (bidding.http.openapi)."""
+
+    roles: frozenset[Role]
+    requires_login: bool = True
+
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        # A coroutine, so Litestar calls it in the event loop (a sync guard costs a thread hop).
         principal = principal_of(connection)
         if principal is None:
             error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
             raise error or NotAuthenticated()
-        if not principal.roles & wanted:
-            names = ", ".join(sorted(r.value for r in wanted))
+        if self.roles and not principal.roles & self.roles:
+            names = ", ".join(sorted(r.value for r in self.roles))
             raise Forbidden(f"this needs one of the roles: {names}", f"需要以下角色之一：{names}")
 
-    return guard
+
+def requires(*roles: Role) -> Guard:
+    """A guard admitting callers that hold at least one of ``roles``."""
+    return RoleGuard(frozenset(roles))
 
 
-def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """A guard admitting any authenticated caller."""
-    if principal_of(connection) is None:
-        error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
-        raise error or NotAuthenticated()
+#: A guard admitting any authenticated caller.
+logged_in: Final[Guard] = RoleGuard(frozenset())

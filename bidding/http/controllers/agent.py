@@ -30,7 +30,9 @@ from bidding.errors import InvalidInput
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.openapi import wire
 from bidding.services.tendering import (
+    ALLOWED_DOCUMENT_TYPES,
     DraftProject,
     agent_project,
     clarify,
@@ -242,6 +244,7 @@ class AgentController(Controller):
     @post(
         "/{project_id:uuid}/documents",
         status_code=HTTP_201_CREATED,
+        opt=wire(request=sorted(ALLOWED_DOCUMENT_TYPES)),
         request_max_body_size=MAX_UPLOAD,
         summary="Upload a new version of the tender documents (raw body; file name in X-Filename)",
     )

@@ -17,10 +17,12 @@ from litestar.status_codes import HTTP_200_OK
 
 from bidding.errors import DomainError, InvalidInput
 from bidding.http.dependencies import PlatformDep
+from bidding.http.openapi import wire
 from crypto.login import certificate_fingerprint
 
 MAX_QUERY_BYTES: Final = 16 * 1024
 PEM: Final = "application/x-pem-file"
+CRL: Final = "application/pkix-crl"
 
 
 class UnsupportedMediaType(DomainError):
@@ -64,20 +66,29 @@ class PkiController(Controller):
     path = "/pki"
     tags = ["pki"]
 
-    @get("/crl/issuing.crl", summary="CRL of the issuing CA (revoked user certificates)")
+    @get("/crl/issuing.crl", opt=wire(response=[CRL]), summary="CRL of the issuing CA (revoked user certificates)")
     async def issuing_crl(self, platform: PlatformDep) -> Response[bytes]:
-        return _der(await platform.revocations.crl("issuing"), "application/pkix-crl", "issuing.crl")
+        return _der(await platform.revocations.crl("issuing"), CRL, "issuing.crl")
 
-    @get("/crl/root.crl", summary="CRL of the root CA (revoked issuing CAs)")
+    @get("/crl/root.crl", opt=wire(response=[CRL]), summary="CRL of the root CA (revoked issuing CAs)")
     async def root_crl(self, platform: PlatformDep) -> Response[bytes]:
-        return _der(await platform.revocations.crl("root"), "application/pkix-crl", "root.crl")
+        return _der(await platform.revocations.crl("root"), CRL, "root.crl")
 
-    @post("/ocsp", summary="OCSP responder (RFC 6960 A.1, POST)", status_code=HTTP_200_OK)
+    @post(
+        "/ocsp",
+        opt=wire(request=["application/ocsp-request"], response=["application/ocsp-response"]),
+        summary="OCSP responder (RFC 6960 A.1, POST)",
+        status_code=HTTP_200_OK,
+    )
     async def ocsp_post(self, request: Request[Any, Any, Any], platform: PlatformDep) -> Response[bytes]:
         body = await _binary_body(request, "application/ocsp-request")
         return _der(await platform.revocations.ocsp(body), "application/ocsp-response")
 
-    @get("/ocsp/{encoded:path}", summary="OCSP responder (RFC 6960 A.1, GET with base64 request)")
+    @get(
+        "/ocsp/{encoded:path}",
+        opt=wire(response=["application/ocsp-response"]),
+        summary="OCSP responder (RFC 6960 A.1, GET with base64 request)",
+    )
     async def ocsp_get(self, encoded: FromPath[str], platform: PlatformDep) -> Response[bytes]:
         try:
             request_der = base64.b64decode(unquote(encoded.lstrip("/")), validate=True)
@@ -85,13 +96,22 @@ class PkiController(Controller):
             raise InvalidInput("the OCSP request in the URL is not base64", "URL 中的 OCSP 请求不是 base64") from None
         return _der(await platform.revocations.ocsp(request_der), "application/ocsp-response")
 
-    @post("/tsa", summary="RFC 3161 timestamp authority (application/timestamp-query)", status_code=HTTP_200_OK)
+    @post(
+        "/tsa",
+        opt=wire(request=["application/timestamp-query"], response=["application/timestamp-reply"]),
+        summary="RFC 3161 timestamp authority (application/timestamp-query)",
+        status_code=HTTP_200_OK,
+    )
     async def timestamp(self, request: Request[Any, Any, Any], platform: PlatformDep) -> Response[bytes]:
         query = await _binary_body(request, "application/timestamp-query")
         # A malformed query still gets a TimeStampResp with status rejection (RFC 3161 §2.4.2).
         return _der(platform.keys.tsa.respond(query, platform.clock.now()), "application/timestamp-reply")
 
-    @get("/ca/{name:str}", summary="Platform CA certificates (root.pem, issuing.pem, tsa.pem, chain.pem)")
+    @get(
+        "/ca/{name:str}",
+        opt=wire(response=[PEM]),
+        summary="Platform CA certificates (root.pem, issuing.pem, tsa.pem, chain.pem)",
+    )
     async def ca_certificate(self, name: FromPath[str], platform: PlatformDep) -> Response[bytes]:
         keys = platform.keys
         certs = {

@@ -17,6 +17,7 @@ from bidding.errors import InvalidInput
 from bidding.http.auth import principal_of
 from bidding.http.context import actor_of
 from bidding.http.dependencies import ClockDep, DbSession, PlatformDep
+from bidding.http.openapi import wire
 from bidding.services.announcements import AnnouncementView, get_announcement, list_announcements
 from bidding.services.documents import PublicDocument, published_document, published_documents, record_download
 from bidding.services.projects import (
@@ -26,6 +27,7 @@ from bidding.services.projects import (
     list_openings,
     list_public_projects,
 )
+from bidding.services.tendering import ALLOWED_DOCUMENT_TYPES
 from storage.signing import content_disposition
 
 
@@ -114,7 +116,11 @@ class PublicController(Controller):
     async def documents(self, db: DbSession, project_id: FromPath[uuid.UUID]) -> list[PublicDocument]:
         return await published_documents(db, project_id)
 
-    @get("/documents/{document_id:uuid}", summary="Download tender documents (free; no registration needed)")
+    @get(
+        "/documents/{document_id:uuid}",
+        opt=wire(response=sorted(ALLOWED_DOCUMENT_TYPES)),
+        summary="Download tender documents (free; no registration needed)",
+    )
     async def download(
         self,
         request: Request[Any, Any, Any],

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from bidding.errors import InvalidInput, NotFound
 from bidding.http.dependencies import PlatformDep
+from bidding.http.openapi import wire
 from storage import LocalObjectStore, ObjectInfo
 from storage.signing import PARAM_CONTENT_TYPE, PARAM_FILENAME, content_disposition
 
@@ -29,7 +30,7 @@ class StorageController(Controller):
     path = "/api/storage"
     tags = ["storage"]
 
-    @get("/{key:path}", summary="Download through a signed URL")
+    @get("/{key:path}", opt=wire(response=["*/*"], errors=[403]), summary="Download through a signed URL")
     async def download(self, request: Request[Any, Any, Any], key: FromPath[str], platform: PlatformDep) -> Stream:
         store = _local(platform)
         key = key.lstrip("/")
@@ -45,6 +46,7 @@ class StorageController(Controller):
 
     @put(
         "/{key:path}",
+        opt=wire(request=["*/*"], errors=[403]),
         summary="Upload through a signed URL",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # the signature authorises the upload; size is streamed, not buffered

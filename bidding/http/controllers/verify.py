@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK
 from bidding.errors import InvalidInput
 from bidding.http.controllers.pki import UnsupportedMediaType
 from bidding.http.dependencies import PlatformDep
+from bidding.http.openapi import wire
 from crypto.pdf import validate_pdf
 from crypto.pdf.reader import MAX_PDF_BYTES
 
@@ -52,6 +53,7 @@ class VerifyController(Controller):
     @post(
         "/pdf",
         status_code=HTTP_200_OK,
+        opt=wire(request=["application/pdf", "multipart/form-data"]),
         request_max_body_size=MAX_UPLOAD,
         summary="Validate every signature and time-stamp in a PDF (ETSI TS 119 102-2 report)",
     )
