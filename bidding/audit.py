@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bidding.db.models import AuditEvent, Lot
+from bidding.db.models import AuditEvent, Lot, SealedAuditEvent
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ def content_hash(content: bytes | Mapping[str, Any]) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+AuditRecord = AuditEvent | SealedAuditEvent
+
+
 def record(
     session: AsyncSession,
     actor: Actor,
@@ -50,40 +54,116 @@ def record(
     content_sha256: str | None = None,
     details: Mapping[str, Any] | None = None,
     embargo_project_id: uuid.UUID | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor=actor.id,
-        client_address=actor.client_address,
-        request_id=actor.request_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        content_sha256=content_sha256,
-        details=dict(details or {}),
-        embargo_project_id=embargo_project_id,
-    )
+) -> AuditRecord:
+    """Record one action in the caller's transaction.
+
+    With ``embargo_project_id`` the event names someone taking part before the deadline (办法 21: who
+    downloaded, uploaded, bid, withdrew, signed in): it is sealed, not written to the trail, so that
+    neither its content nor its id shows to any reader — administrator, operator token, auditor or
+    supervisor — until :func:`release_due` copies it there after the deadline: a lot's event
+    (``object_type="lot"``) at that lot's deadline, any other once every lot of the project is past
+    its deadline.
+    """
+    columns: dict[str, Any] = {
+        "actor": actor.id,
+        "client_address": actor.client_address,
+        "request_id": actor.request_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "content_sha256": content_sha256,
+        "details": dict(details or {}),
+    }
+    event: AuditRecord
+    if embargo_project_id is None:
+        event = AuditEvent(**columns)
+    else:
+        event = SealedAuditEvent(
+            **columns, embargo_project_id=embargo_project_id, embargo_lot_id=_lot_of(object_type, object_id)
+        )
     session.add(event)
     return event
 
 
-def not_embargoed(now: datetime) -> ColumnElement[bool]:
-    """Events readable at ``now``: not embargoed, or every lot of their project past its deadline.
+def _lot_of(object_type: str, object_id: str | None) -> uuid.UUID | None:
+    if object_type != "lot" or object_id is None:
+        return None
+    try:
+        return uuid.UUID(object_id)
+    except ValueError:
+        return None
 
-    Downloads and bids are embargoed (办法 21): until the deadline nobody, auditors included, can
-    learn from the trail who took part or how many.
+
+def sealed_due(now: datetime) -> ColumnElement[bool]:
+    """Sealed events whose embargo is over at ``now``: a lot's event once that lot is past its
+    deadline, any other once no lot of its project still takes bids."""
+    open_lots = select(Lot.id).where(Lot.bid_deadline > now)
+    open_projects = select(Lot.project_id).where(Lot.bid_deadline > now)
+    return or_(
+        and_(SealedAuditEvent.embargo_lot_id.is_not(None), SealedAuditEvent.embargo_lot_id.not_in(open_lots)),
+        and_(SealedAuditEvent.embargo_lot_id.is_(None), SealedAuditEvent.embargo_project_id.not_in(open_projects)),
+    )
+
+
+async def release_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Copy every sealed event whose embargo is over into the trail, oldest first; returns how many.
+
+    Released events get the trail's next ids, so a reader paging with ``after_id`` finds them after
+    what it has already read (with their original ``occurred_at``). Run before reading the trail, in
+    its own transaction; two readers releasing at once cannot copy an event twice (unique
+    ``released_from``): the one that loses finds the work done.
     """
+    released = select(AuditEvent.released_from).where(AuditEvent.released_from.is_not(None))
+    due = (
+        select(
+            SealedAuditEvent.occurred_at,
+            SealedAuditEvent.actor,
+            SealedAuditEvent.client_address,
+            SealedAuditEvent.request_id,
+            SealedAuditEvent.action,
+            SealedAuditEvent.object_type,
+            SealedAuditEvent.object_id,
+            SealedAuditEvent.content_sha256,
+            SealedAuditEvent.details,
+            SealedAuditEvent.id,
+        )
+        .where(sealed_due(now), SealedAuditEvent.id.not_in(released))
+        .order_by(SealedAuditEvent.id)
+    )
+    columns = [
+        "occurred_at",
+        "actor",
+        "client_address",
+        "request_id",
+        "action",
+        "object_type",
+        "object_id",
+        "content_sha256",
+        "details",
+        "released_from",
+    ]
+    try:
+        async with sessions() as session, session.begin():
+            result = await session.execute(insert(AuditEvent).from_select(columns, due))
+    except IntegrityError:  # another reader released the same events meanwhile
+        return 0
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def not_embargoed(now: datetime) -> ColumnElement[bool]:
+    """Trail rows readable at ``now``: all but the rows written before sealed events existed whose
+    project still has a lot before its deadline (办法 21)."""
     open_projects = select(Lot.project_id).where(Lot.bid_deadline > now)
     return or_(AuditEvent.embargo_project_id.is_(None), AuditEvent.embargo_project_id.not_in(open_projects))
 
 
 def concerning_project(project_id: uuid.UUID, lot_ids: list[uuid.UUID]) -> ColumnElement[bool]:
-    """Events about one project: the project itself, any of its lots, or embargoed under it.
+    """Events about one project: the project itself, any of its lots, or (old rows) embargoed under it.
 
     What :func:`record` callers write: project-level actions (creation, documents, announcements,
     downloads) use ``object_type="project"``, lot-level ones (uploads, bids, bodies, the opening
-    room) ``object_type="lot"``; uploads, bids and downloads also carry ``embargo_project_id``.
-    Lot ids are passed in (not a sub-select) because ``object_id`` is text and a UUID column casts
-    to text differently on SQLite and PostgreSQL.
+    room) ``object_type="lot"``. Lot ids are passed in (not a sub-select) because ``object_id`` is
+    text and a UUID column casts to text differently on SQLite and PostgreSQL.
     """
     return or_(
         and_(AuditEvent.object_type == "project", AuditEvent.object_id == str(project_id)),

@@ -48,7 +48,7 @@ from crypto.errors import CryptoError
 from crypto.pdf.errors import PdfError
 from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
 from opening_room.states import COMMANDS, MIN_BIDS, Role, State
-from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession
+from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
 from storage import ObjectNotFound, ObjectStore
 
 log = logging.getLogger("opening_room")
@@ -233,18 +233,34 @@ class OpeningRoom:
                         "project": project.name,
                         "deadline": lot.bid_deadline.isoformat() if lot.bid_deadline else None,
                     },
+                    # Dated at publication, not when someone first opened the room: that moment could
+                    # be a bidder's first visit, and the public reads this event (办法 21).
+                    at=project.published_at,
                 )
         return session
 
     def _emit(
-        self, db: AsyncSession, session: OpeningSession, name: str, data: dict[str, Any], audience: str = "public"
+        self,
+        db: AsyncSession,
+        session: OpeningSession,
+        name: str,
+        data: dict[str, Any],
+        audience: str = "public",
+        at: datetime | None = None,
     ) -> None:
+        """Number and store one event. Its number is seen by everyone who sees the next public event,
+        so before the deadline only public events are numbered (办法 21: a private event would show as
+        a gap, counting the bidders); a bidder's private facts then live outside the sequence."""
+        if audience != "public" and State(session.state) is State.WAITING:
+            raise RuntimeError(f"{name}: a private event before the deadline would be counted by everyone")
         db.info["emitted"] = True
         session.last_seq += 1
         now = self._clock.now()
         session.updated_at = now
         db.add(
-            OpeningEvent(lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=now)
+            OpeningEvent(
+                lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=at or now
+            )
         )
 
     async def _commit_and_notify(self, db: AsyncSession, session: OpeningSession) -> None:
@@ -296,17 +312,8 @@ class OpeningRoom:
                 .order_by(Bid.submitted_at, Bid.id)
             )
         ).all()
-        # Sign-ins before the deadline were private events of each bidder: now they count.
-        early = await db.scalars(
-            select(OpeningEvent)
-            .where(OpeningEvent.lot_id == lot.id, OpeningEvent.name == "bidder.signed_in")
-            .order_by(OpeningEvent.seq)
-        )
-        signed_in: dict[uuid.UUID, datetime] = {}
-        for event in early.all():
-            org = uuid.UUID(event.audience.removeprefix("org:")) if event.audience.startswith("org:") else None
-            if org is not None:
-                signed_in.setdefault(org, event.at)
+        # Sign-ins before the deadline were known to each bidder alone: now they count.
+        signed_in = await self._early_sign_ins(db, lot.id)
         for order, (bid, _org) in enumerate(rows, start=1):
             existing = await db.get(BidOpening, bid.id)
             if existing is None:
@@ -406,6 +413,8 @@ class OpeningRoom:
                 object_id=str(lot_id),
                 content_sha256=content_hash({"args": _redacted(args)}),
                 details={"command": command_id, "state": session.state},
+                # A bidder acting before the deadline is a bidder taking part: sealed until then (办法 21).
+                embargo_project_id=project.id if who.role is Role.BIDDER and state is State.WAITING else None,
             )
             await self._commit_and_notify(db, session)
         return result
@@ -420,6 +429,33 @@ class OpeningRoom:
             raise NotFound("you have no bid in this opening", "您在本次开标中没有投标")
         return opening
 
+    async def _early_sign_ins(self, db: AsyncSession, lot_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
+        """Each organisation's sign-in before the deadline (and, for sessions of older versions, the
+        private ``bidder.signed_in`` events they numbered)."""
+        signed_in = {
+            row.organization_id: row.signed_in_at
+            for row in await db.scalars(select(OpeningSignIn).where(OpeningSignIn.lot_id == lot_id))
+        }
+        legacy = await db.scalars(
+            select(OpeningEvent)
+            .where(
+                OpeningEvent.lot_id == lot_id,
+                OpeningEvent.name == "bidder.signed_in",
+                OpeningEvent.audience.startswith("org:"),
+            )
+            .order_by(OpeningEvent.seq)
+        )
+        for event in legacy.all():
+            signed_in.setdefault(uuid.UUID(event.audience.removeprefix("org:")), event.at)
+        return signed_in
+
+    async def own_sign_in(self, lot_id: uuid.UUID, who: Participant) -> datetime | None:
+        """When ``who``'s organisation signed in before the deadline (for its own welcome only)."""
+        if who.organization_id is None:
+            return None
+        async with self._sessions() as db:
+            return (await self._early_sign_ins(db, lot_id)).get(who.organization_id)
+
     async def _cmd_sign_in(self, c: Call) -> dict[str, Any]:
         db, session, lot, _, who, _ = c
         now = self._clock.now()
@@ -427,15 +463,14 @@ class OpeningRoom:
             select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.organization_id == who.organization_id)
         )
         if State(session.state) is State.WAITING:
-            # Before the deadline, who is in the room would tell who bid (办法 21): only the bidder sees it.
-            self._emit(
-                db,
-                session,
-                "bidder.signed_in",
-                {"name": who.name, "at": now.isoformat()},
-                audience=f"org:{who.organization_id}",
-            )
-            return {"signed_in": True}
+            # Before the deadline, who is in the room would tell who bid (办法 21): no event, whose
+            # number all would count; the bidder learns it from this answer and its welcome.
+            assert who.organization_id is not None
+            early = await db.get(OpeningSignIn, (lot.id, who.organization_id))
+            if early is None:
+                early = OpeningSignIn(lot_id=lot.id, organization_id=who.organization_id, signed_in_at=now)
+                db.add(early)
+            return {"signed_in": True, "at": early.signed_in_at.isoformat()}
         if opening is None:
             raise NotFound("you have no bid in this opening", "您在本次开标中没有投标")
         if opening.signed_in_at is None:

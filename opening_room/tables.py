@@ -1,5 +1,5 @@
-"""The opening room's tables: one session per lot, its numbered events, the commands it answered
-(idempotency), and the opening of each bid."""
+"""The opening room's tables: one session per lot, its numbered events, the bidders' private sign-ins
+before the deadline, the commands it answered (idempotency), and the opening of each bid."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ class OpeningEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("lot_id", "seq"),)
+
+
+class OpeningSignIn(Base):
+    """A bidder's sign-in (签到) before the deadline: known to that bidder alone (办法 21), so it is kept
+    here rather than as a numbered event, whose number anyone could count; it counts at extraction."""
+
+    __tablename__ = "opening_sign_ins"
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OpeningCommand(Base):

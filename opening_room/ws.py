@@ -100,6 +100,10 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
             raise _Refused("invalid_since", "`since` must be a sequence number ≥ 0", "`since` 须为不小于 0 的序号")
         who = await _participant(socket, room, lot_id, hello.get("token"))
         snapshot = await room.snapshot(lot_id)
+        if who.role is Role.BIDDER:
+            # Its own sign-in before the deadline: private, so not an event (办法 21); only its welcome says it.
+            signed_in_at = await room.own_sign_in(lot_id, who)
+            snapshot["signed_in_at"] = signed_in_at.isoformat() if signed_in_at else None
     except _Refused as exc:
         await socket.send_json({"type": "error", "error": exc.body})
         await socket.close(code=4001)

@@ -123,10 +123,8 @@ class Lot(Base):
     )
 
 
-class AuditEvent(Base):
-    """One state-changing action (办法 14, 49): append-only, enforced by database triggers."""
-
-    __tablename__ = "audit_events"
+class _AuditColumns:
+    """What every audit event records (办法 14, 49): when, who, from where, what, on what, with which content."""
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -138,11 +136,47 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(100))
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    #: Events that would reveal who downloaded or bid (办法 21) stay hidden from every reader of the
-    #: trail until every lot of this project is past its deadline.
-    embargo_project_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
-    __table_args__ = (Index(None, "object_type", "object_id"), Index(None, "occurred_at"))
+
+class AuditEvent(_AuditColumns, Base):
+    """One state-changing action (办法 14, 49): append-only, enforced by database triggers.
+
+    The trail that administrators, auditors and supervisors read. Its ids are handed out only to
+    events readable by them, so the ids they see have no gaps that would count hidden events (办法 21):
+    an event naming a bidder before the deadline is written to :class:`SealedAuditEvent` instead and
+    copied here, with a new id, once its embargo ends (``released_from``).
+    """
+
+    __tablename__ = "audit_events"
+
+    #: Rows written before sealed events existed: hidden from every reader of the trail until every
+    #: lot of this project is past its deadline. New rows leave it empty.
+    embargo_project_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: The :class:`SealedAuditEvent` this row is the released copy of (never shown: its ids count
+    #: the sealed events of every project).
+    released_from: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index(None, "object_type", "object_id"),
+        Index(None, "occurred_at"),
+        Index(None, "released_from", unique=True),
+    )
+
+
+class SealedAuditEvent(_AuditColumns, Base):
+    """An audit event that names a bidder before the deadline (upload, bid, withdrawal, sign-in in the
+    opening room, a download of the tender documents, …): nobody reads this table through the
+    platform (办法 21). When its embargo ends — its lot's deadline for a lot's event, every deadline
+    of the project otherwise — it is copied into :class:`AuditEvent`. Append-only like the trail.
+    """
+
+    __tablename__ = "audit_sealed_events"
+
+    embargo_project_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: Set for a lot's events (``object_type="lot"``): released at that lot's deadline.
+    embargo_lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index(None, "embargo_project_id"),)
 
 
 class JobExecution(Base):

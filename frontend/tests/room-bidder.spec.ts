@@ -300,9 +300,9 @@ describe('bidderView', () => {
   const opened = ev(1, 'session.opened', { deadline: '2026-11-23T10:00:00Z' })
   const who = (organisation: string | null, order: number | null = null) => ({ organisation, order })
 
-  it('offers the sign-in before the deadline until the private sign-in event arrives', () => {
+  it('offers the sign-in before the deadline until it is signed in (a private fact, not an event)', () => {
     expect(bidderView(foldRoom([opened]), who('乙公司')).maySignIn).toBe(true)
-    const after = foldRoom([opened, ev(2, 'bidder.signed_in', { name: '乙公司', at: '2026-11-23T09:59:00Z' })])
+    const after = foldRoom([opened], null, '2026-11-23T09:59:00Z')
     expect(bidderView(after, who('乙公司'))).toMatchObject({ maySignIn: false, signedIn: true })
   })
 

@@ -283,6 +283,31 @@ describe('RoomClient: commands', () => {
     ws.push({ type: 'result', id: sent?.id, ok: true, data: { record_sha256: 'ab' } })
     await expect(p).resolves.toEqual({ record_sha256: 'ab' })
   })
+
+  it("keeps a bidder's own sign-in before the deadline from its answer and its welcome, as no event says it", async () => {
+    const client = makeClient('bidder')
+    let ws = last()
+    ws.accept()
+    ws.push({ ...welcome(1), role: 'bidder', signed_in_at: null })
+    expect(client.state.ownSignInAt).toBeNull()
+    const signing = client.command('sign_in')
+    const sent = ws.sentOfType('command')[0]
+    ws.push({ type: 'result', id: sent?.id, ok: true, data: { signed_in: true, at: '2026-11-23T01:00:05+00:00' } })
+    await expect(signing).resolves.toMatchObject({ signed_in: true })
+    expect(client.state.ownSignInAt).toBe('2026-11-23T01:00:05+00:00')
+    expect(client.state.lastSeq).toBe(0) // no event came, none was missed
+
+    // After a reconnection the welcome says it again (and only the welcome can: it is no event).
+    ws.drop(1006)
+    vi.advanceTimersByTime(500)
+    ws = last()
+    ws.accept()
+    ws.push({ ...welcome(1), role: 'bidder', signed_in_at: '2026-11-23T01:00:05+00:00' })
+    expect(client.state.ownSignInAt).toBe('2026-11-23T01:00:05+00:00')
+    // Other answers leave it alone; another role's welcome has no such field.
+    ws.push({ ...welcome(1) })
+    expect(client.state.ownSignInAt).toBeNull()
+  })
 })
 
 describe('RoomClient: server time', () => {

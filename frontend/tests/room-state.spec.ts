@@ -147,14 +147,24 @@ describe('foldRoom step by step', () => {
     expect(continued.decision).toBeNull()
   })
 
-  it('shows a bidder its own private events', () => {
-    const m = foldRoom([
-      { type: 'event', seq: 1, name: 'bidder.signed_in', at: '2026-11-23T01:00:00Z', data: { name: 'A', at: '2026-11-23T01:00:00Z' } },
+  it('shows a bidder its own private facts: its sign-in from its welcome or answer, its form from its event', () => {
+    const events: RoomEvent[] = [
+      { type: 'event', seq: 1, name: 'session.opened', at: 'x', data: {} },
       { type: 'event', seq: 5, name: 'decryption.form', at: 'x', data: { order: 2, form: { price_fen: 100 } } },
+    ]
+    const welcomed = foldRoom(events, { ...welcome, role: 'bidder', signed_in_at: '2026-11-23T01:00:00Z' })
+    expect(welcomed.ownSignIn).toEqual({ name: '', at: '2026-11-23T01:00:00Z' })
+    expect(welcomed.bidders).toEqual([]) // a private sign-in does not reveal the list
+    expect(welcomed.ownForm).toEqual({ order: 2, form: { price_fen: 100 } })
+    // The answer to its sign_in in this tab, before any new welcome.
+    const answered = foldRoom(events, { ...welcome, role: 'bidder', signed_in_at: null }, '2026-11-23T01:00:07Z')
+    expect(answered.ownSignIn).toEqual({ name: '', at: '2026-11-23T01:00:07Z' })
+    expect(foldRoom(events, { ...welcome, role: 'bidder', signed_in_at: null }).ownSignIn).toBeNull()
+    // A private event numbered by an older server still reads.
+    const older = foldRoom([
+      { type: 'event', seq: 1, name: 'bidder.signed_in', at: '2026-11-23T01:00:00Z', data: { name: 'A', at: '2026-11-23T01:00:00Z' } },
     ])
-    expect(m.ownSignIn).toEqual({ name: 'A', at: '2026-11-23T01:00:00Z' })
-    expect(m.bidders).toEqual([]) // a private sign-in does not reveal the list
-    expect(m.ownForm).toEqual({ order: 2, form: { price_fen: 100 } })
+    expect(older.ownSignIn).toEqual({ name: 'A', at: '2026-11-23T01:00:00Z' })
   })
 
   it('marks a bid failed when no attempt is left', () => {

@@ -1,8 +1,9 @@
 """The audit trail of one project (`GET /api/admin/audit-events?project_id=…`), on both profiles.
 
 Every event about the project — the project itself, its lots, its embargoed events — and nothing of
-other projects; the embargo of downloads, uploads and bids holds until every deadline (办法 21) for
-every reader; only administrators, auditors and supervisors may read it; bad parameters are 400.
+other projects; the embargo of downloads, uploads and bids holds until the deadline (办法 21) for
+every reader, and released events come after what a reader has already paged through; only
+administrators, auditors and supervisors may read it; bad parameters are 400.
 """
 
 from __future__ import annotations
@@ -67,12 +68,16 @@ async def test_project_trail_has_its_events_only_and_keeps_the_embargo(
         # Only this project's events: the other project's creation is not among them.
         assert {e["object_id"] for e in events} == {project["id"]}
         assert other["id"] not in str(events)
+    read_up_to = max(e["id"] for e in await trail(client, admin_headers, project_id=project["id"]))
 
-    # After every deadline of the project, the downloads, the upload and the bid are in its trail.
+    # After every deadline of the project, the downloads, the upload and the bid are in its trail;
+    # a reader following the trail with after_id finds them after what it read (released, not back-dated ids).
     clock.advance(30 * DAY)
     supervisor = await login(client, scene["users"]["supervisor"].identity, audience=AUDIENCE)
     events = await trail(client, supervisor.headers, project_id=project["id"])
     assert {e["action"] for e in events} >= EMBARGOED
+    newer = await trail(client, admin_headers, project_id=project["id"], after_id=read_up_to)
+    assert {e["action"] for e in newer} >= EMBARGOED
     lot_events = [e for e in events if e["object_type"] == "lot"]
     assert lot_events and {e["object_id"] for e in lot_events} == {lot["id"]}
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from bidding.audit import Actor, record
 from bidding.db.base import Base
 from bidding.db.engine import create_engine
 from bidding.db.migrate import SchemaNotReady, downgrade, ensure_schema, head_revision, schema_state, upgrade
-from bidding.db.models import AuditEvent, Lot, Project
+from bidding.db.models import AuditEvent, Lot, Project, SealedAuditEvent
 from bidding.domain.credit_code import make_credit_code
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, Phase, ProjectStatus
@@ -204,18 +205,23 @@ async def test_duplicate_credit_code_and_project_code_are_conflicts(platform: An
             s.add(Project(code=code, name="dup", category=Category.WORKS, tenderer_id=tenderer.id, agent_id=agent.id))
 
 
-async def test_audit_events_are_append_only(platform: Any) -> None:
+@pytest.mark.parametrize("sealed", [False, True], ids=["trail", "sealed"])
+async def test_audit_events_are_append_only(platform: Any, sealed: bool) -> None:
+    """The trail and the sealed events (办法 21: written there until the deadline) alike (办法 14, 49)."""
     async with platform.sessions() as s, s.begin():
-        event = record(s, ACTOR, "test.appended", object_type="test", object_id=_tag())
+        project = uuid.uuid4() if sealed else None
+        event = record(s, ACTOR, "test.appended", object_type="test", object_id=_tag(), embargo_project_id=project)
+    table = type(event)
+    assert table is (SealedAuditEvent if sealed else AuditEvent)
     for statement in (
-        update(AuditEvent).where(AuditEvent.id == event.id).values(action="test.forged"),
-        text(f"DELETE FROM audit_events WHERE id = {int(event.id)}"),
+        update(table).where(table.id == event.id).values(action="test.forged"),
+        text(f"DELETE FROM {table.__tablename__} WHERE id = {int(event.id)}"),
     ):
         with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
             async with platform.sessions() as s, s.begin():
                 await s.execute(statement)
     async with platform.sessions() as s:
-        kept = await s.get(AuditEvent, event.id)
+        kept = await s.get(table, event.id)
         assert kept is not None and kept.action == "test.appended"
 
 

@@ -26,7 +26,7 @@ from bidding.client.session import login
 from crypto.sealed import seal
 from tests.conftest import ADMIN_TOKEN, REDIS_URL, s3_storage_url
 from tests.fixtures.parties import Enrolled, enrol
-from tests.integration.test_opening_room import Peer
+from tests.fixtures.room import Peer
 from tests.integration.test_processes import Proc, base_env, free_port, wait_ready
 
 pytestmark = pytest.mark.slow

@@ -3,109 +3,31 @@ extraction at the deadline, decryption in the bidders' clients (a wrong key is a
 one bidder never decrypts), the announcement, objections, the record and closing; the public never
 sees a price before the announcement; reconnecting viewers resume without missing anything."""
 
+# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
+
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import os
-import socket
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from litestar import Litestar
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
 from crypto.sealed import unwrap_data_key
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
+from tests.fixtures.room import Peer, live  # noqa: F401
 from tests.integration.test_submission import sealed, upload_all
 from tests.integration.test_tendering import create_published
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-async def live(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[str]:
-    """The test app behind a real uvicorn server (its lifespan already runs in the test loop)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-
-
-class Peer:
-    """One WebSocket client: keeps every event it got, answers commands by id."""
-
-    def __init__(self, ws: websockets.ClientConnection) -> None:
-        self.ws = ws
-        self.events: list[dict[str, Any]] = []
-        self.welcome: dict[str, Any] = {}
-        self.results: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def connect(cls, base: str, lot_id: str, token: str | None = None, since: int = 0) -> Peer:
-        ws = await websockets.connect(f"{base}/ws/openings/{lot_id}")
-        await ws.send(json.dumps({"type": "hello", "token": token, "since": since}))
-        peer = cls(ws)
-        for _ in range(100):
-            if peer.welcome:
-                return peer
-            await asyncio.sleep(0.02)
-        raise AssertionError("no welcome")
-
-    async def _read(self) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            async for raw in self.ws:
-                message = json.loads(raw)
-                if message["type"] == "welcome":
-                    self.welcome = message
-                elif message["type"] == "event":
-                    self.events.append(message)
-                elif message["type"] == "result":
-                    future = self.results.pop(message["id"], None)
-                    if future is not None:
-                        future.set_result(message)
-
-    async def command(self, name: str, command_id: str | None = None, **args: Any) -> dict[str, Any]:
-        command_id = command_id or uuid.uuid4().hex
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.results[command_id] = future
-        await self.ws.send(json.dumps({"type": "command", "id": command_id, "name": name, "args": args}))
-        return await asyncio.wait_for(future, 10)
-
-    async def until(self, name: str, timeout: float = 10) -> dict[str, Any]:
-        for _ in range(int(timeout / 0.02)):
-            for event in self.events:
-                if event["name"] == name:
-                    return event
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no {name} event; got {[e['name'] for e in self.events]}")
-
-    def names(self) -> list[str]:
-        return [e["name"] for e in self.events]
-
-    async def close(self) -> None:
-        await self.ws.close()
-        await self.reader
 
 
 async def test_a_whole_opening(
@@ -266,6 +188,59 @@ async def test_a_whole_opening(
     ).json()
     assert found["total"] == 1
     for peer in (host, supervisor, public, fresh, *peers):
+        await peer.close()
+
+
+async def test_a_sign_in_before_the_deadline_is_the_bidders_alone_and_counts_at_extraction(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    """办法 21: a sign-in before the deadline is no numbered event (the public sequence keeps no gap
+    for anyone to count), the bidder's own welcome keeps it across reconnections, and it counts when
+    the bidders are published; a sign-in after the deadline is a public event."""
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    bidders: list[tuple[Enrolled, str]] = []
+    for index in range(3):
+        user, session = await logged_in(client, admin_headers, "bidder")
+        done = await upload_all(client, session.headers, lot["id"], sealed(user, project, lot, f"bid {index}".encode()))
+        assert done.status_code == 200, done.text
+        bidders.append((user, session.token))
+    public = await Peer.connect(live, lot["id"])
+    rooms = [await Peer.connect(live, lot["id"], token) for _, token in bidders[:2]]
+    answers = [await room.command("sign_in") for room in rooms]
+    assert all(a["ok"] and a["data"]["signed_in"] and "order" not in a["data"] for a in answers), answers
+    again = await rooms[0].command("sign_in")
+    assert again["data"]["at"] == answers[0]["data"]["at"]  # the first sign-in stays
+    await asyncio.sleep(0.2)
+    assert public.names() == ["session.opened"] and all(room.names() == ["session.opened"] for room in rooms)
+    later = await Peer.connect(live, lot["id"])
+    assert later.welcome["last_seq"] == public.welcome["last_seq"] == 1
+    back = await Peer.connect(live, lot["id"], bidders[0][1])
+    assert back.welcome["signed_in_at"] == answers[0]["data"]["at"]
+    assert "signed_in_at" not in later.welcome
+    absent = await Peer.connect(live, lot["id"], bidders[2][1])
+    assert absent.welcome["signed_in_at"] is None
+    for peer in (*rooms, later, back, absent):
+        await peer.close()
+
+    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+    published = (await public.until("bidders.published"))["data"]["bidders"]
+    assert {b["name"]: b["signed_in"] for b in published} == {
+        bidders[0][0].org_name: True,
+        bidders[1][0].org_name: True,
+        bidders[2][0].org_name: False,
+    }
+    # After the deadline a sign-in is public (sessions follow the clock: a new login first).
+    token = (await login(client, bidders[2][0].identity, audience=AUDIENCE)).token
+    third = await Peer.connect(live, lot["id"], token)
+    signed = await third.command("sign_in")
+    order = next(b["order"] for b in published if b["name"] == bidders[2][0].org_name)
+    assert signed["data"] == {"signed_in": True, "order": order}
+    assert (await public.until("bidder.signed_in"))["data"] == {"order": order, "name": bidders[2][0].org_name}
+    seqs = [e["seq"] for e in public.events]
+    assert seqs == list(range(1, len(seqs) + 1)), "the public sequence has no gap"
+    for peer in (third, public):
         await peer.close()
 
 

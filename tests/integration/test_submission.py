@@ -2,8 +2,11 @@
 replacement and withdrawal; the deadline to the second (injectable clock); every refusal with its
 own error and nothing stored as a bid; and secrecy before the deadline (办法 21)."""
 
+# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
+
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -19,12 +22,15 @@ from asn1crypto import cms
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 
+from bidding.client.session import login
 from bidding.clock import ManualClock
 from bidding.commands.sealing import seal as seal_command
 from crypto import jws
+from crypto.login import certificate_fingerprint
 from crypto.sealed import seal
-from tests.fixtures.parties import Enrolled, logged_in_parties
-from tests.integration.test_tendering import DAY, create_published, relogin
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
+from tests.fixtures.room import Peer, live  # noqa: F401
+from tests.integration.test_tendering import create_published, relogin
 
 CHUNK = 1024 * 1024  # conftest sets BIDDING_UPLOAD_CHUNK_MIB=1
 FORM = {"price_fen": 4_650_000_00, "duration_days": 365}
@@ -299,27 +305,125 @@ async def test_each_bad_package_is_refused_and_nothing_is_stored(
     assert bad_size.status_code == 400
 
 
+def bearer(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
 async def test_nobody_learns_who_or_how_many_bid(
-    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str], clock: ManualClock
+    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
+    """办法 21: until the deadline nothing anyone but the bidder can read changes when it uploads,
+    signs in to the opening room, replaces or withdraws its bid — not the other bidder's, the
+    agent's or the public's views, not a field of the public opening view or of any other role's
+    WebSocket welcome, not an event number, and not the audit trail, its events or its ids, for the
+    operator token, an auditor or a supervisor. After the deadline the trail has it all."""
     bidder: Enrolled = scene["users"]["bidder"]
-    lot = scene["lot"]
-    done = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, scene["project"], lot, b"secret"))
-    assert done.status_code == 200
-    # The other bidder, the agent, the tenderer and the public see nothing of it.
-    assert (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=scene["other"])).json() == []
+    project, lot = scene["project"], scene["lot"]
+    readers = await logged_in_parties(
+        client, admin_headers, ("supervisor", "supervisor"), ("auditor", "trading_centre", "auditor")
+    )
+    supervisor: Enrolled = readers["users"]["supervisor"]
+    trail_readers = {
+        "operator token": admin_headers,
+        "supervisor": readers["supervisor"],
+        "auditor": readers["auditor"],
+    }
+    viewers = {
+        "public": None,
+        "host": bearer(scene["agent"]),
+        "supervisor": bearer(readers["supervisor"]),
+        "other bidder": bearer(scene["other"]),
+    }
+
+    async def trail(headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+        response = await client.get("/api/admin/audit-events", params={"limit": 500, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        events: list[dict[str, Any]] = response.json()
+        return events
+
+    async def marker() -> int:
+        """A readable audit event of its own (the supervisor logs in): its id."""
+        await login(client, supervisor.identity, audience=AUDIENCE)
+        logins = await trail(admin_headers, object_id=certificate_fingerprint(supervisor.cert))
+        return int(max(e["id"] for e in logins))
+
+    async def observed() -> dict[str, Any]:
+        """Everything about the lot that someone other than the bidder can read, but the clock."""
+        seen: dict[str, Any] = {}
+        opening = await client.get(f"/api/public/openings/{lot['id']}")
+        view = opening.json()
+        assert set(view) == {"lot", "deadline", "state", "last_seq", "decrypt_ends_at", "server_time"}
+        seen["opening view"] = {k: v for k, v in view.items() if k != "server_time"}
+        seen["opening view length"] = len(opening.content) - len(view["server_time"])
+        seen["opening view ETag"] = opening.headers.get("etag")
+        seen["public events"] = (await client.get(f"/api/public/openings/{lot['id']}/events")).json()
+        for role, token in viewers.items():
+            peer = await Peer.connect(live, lot["id"], token)
+            await asyncio.sleep(0.1)  # whatever it may see has arrived
+            seen[f"{role} welcome"] = {k: v for k, v in peer.welcome.items() if k != "server_time"}
+            seen[f"{role} events"] = peer.events
+            await peer.close()
+        seen["public project"] = (await client.get(f"/api/public/projects/{project['id']}")).text
+        seen["announcements"] = (
+            await client.get("/api/public/announcements", params={"project_id": project["id"]})
+        ).text
+        seen["agent's project"] = (
+            await client.get(f"/api/agent/projects/{project['id']}", headers=scene["agent"])
+        ).text
+        seen["other bidder's bids"] = (
+            await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=scene["other"])
+        ).json()
+        for name, headers in trail_readers.items():
+            seen[f"{name}'s trail"] = await trail(headers, project_id=project["id"])
+        return seen
+
+    first = await marker()
+    before = await observed()
+
+    # The bidder takes part in every way there is before the deadline.
+    done = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, project, lot, b"secret"))
+    assert done.status_code == 200, done.text
     bid_id = done.json()["bid"]["id"]
+    room = await Peer.connect(live, lot["id"], bearer(scene["bidder"]))
+    signed = await room.command("sign_in")
+    assert signed["ok"] and signed["data"]["signed_in"], signed
+    await room.close()
+    room = await Peer.connect(live, lot["id"], bearer(scene["bidder"]))
+    await asyncio.sleep(0.1)
+    # It alone knows, and keeps knowing after a reconnection: its welcome says so, no event does.
+    assert room.welcome["signed_in_at"] == signed["data"]["at"]
+    assert room.events == before["public events"] == before["other bidder events"]
+    await room.close()
+    replaced = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, project, lot, b"revised"))
+    assert replaced.status_code == 200, replaced.text
+    withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=scene["bidder"])
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    after = await observed()
+    for key, value in before.items():
+        assert after[key] == value, key
+    assert after["other bidder welcome"]["signed_in_at"] is None
     assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=scene["other"])).status_code == 404
-    texts = [
-        (await client.get(f"/api/agent/projects/{scene['project']['id']}", headers=scene["agent"])).text,
-        (await client.get(f"/api/public/projects/{scene['project']['id']}")).text,
-        (await client.get("/api/public/announcements", params={"project_id": scene["project"]["id"]})).text,
-    ]
-    for text in texts:
+    for text in (after["public project"], after["announcements"], after["agent's project"]):
         assert bidder.credit_code not in text and bidder.org_name not in text and bid_id not in text
-    trail = (await client.get("/api/admin/audit-events", params={"object_id": lot["id"]}, headers=admin_headers)).json()
-    assert [e for e in trail if e["action"].startswith(("bid.", "bid_upload."))] == []
-    # After every deadline of the project the trail is complete.
-    clock.advance(30 * DAY)
-    trail = (await client.get("/api/admin/audit-events", params={"object_id": lot["id"]}, headers=admin_headers)).json()
-    assert {"bid_upload.started", "bid.submitted"} <= {e["action"] for e in trail}
+    # Not even the ids of the trail count what is hidden: every id from one readable event to the
+    # next is readable by each of the readers.
+    last = await marker()
+    for headers in trail_readers.values():
+        between = [e for e in await trail(headers, after_id=first) if e["id"] <= last]
+        assert [e["id"] for e in between] == list(range(first + 1, last + 1))
+        assert bidder.org_id not in str(between) and certificate_fingerprint(bidder.cert) not in str(between)
+
+    # After the deadline every reader finds it all, after what it had read, at its own time.
+    deadline = datetime.fromisoformat(lot["bid_deadline"])
+    clock.set(deadline + timedelta(seconds=1))
+    trail_readers["supervisor"] = (await login(client, supervisor.identity, audience=AUDIENCE)).headers
+    auditor: Enrolled = readers["users"]["auditor"]
+    trail_readers["auditor"] = (await login(client, auditor.identity, audience=AUDIENCE)).headers
+    for name, headers in trail_readers.items():
+        released = [e for e in await trail(headers, project_id=project["id"]) if e["object_type"] == "lot"]
+        actions = [e["action"] for e in released]
+        assert {"bid_upload.started", "bid.submitted", "opening.sign_in", "bid.withdrawn"} <= set(actions), name
+        assert actions.count("bid.submitted") == 2, name
+        assert all(e["id"] > last for e in released), name
+        assert all(datetime.fromisoformat(e["occurred_at"]) < deadline for e in released), name

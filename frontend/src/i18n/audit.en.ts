@@ -53,7 +53,7 @@ const audit: AuditMessages = {
       empty: 'No recorded actions to show',
       emptyHint: 'Before the deadline, downloads, uploads and bids are hidden from everyone (Measures art. 21); they appear after it.',
       embargoNote:
-        'Before the deadline, document downloads, bid uploads and submissions are hidden from everyone, supervisors and auditors included; they appear after it.',
+        'Before the deadline, document downloads, bid uploads, submissions, withdrawals and sign-ins to the opening room are hidden from everyone, supervisors and auditors included; after it they appear as the newest events.',
       shown: '{n} on this page, ids {first}–{last}',
       first: 'First page',
       next: 'Next page',

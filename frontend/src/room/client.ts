@@ -49,6 +49,11 @@ export interface WelcomeMessage {
   last_seq: number
   decrypt_ends_at: string | null
   server_time: string
+  /**
+   * Bidders only: when this bidder signed in before the deadline, or null. Private (办法 21), so it
+   * is no numbered event — whose number everyone could count — but part of its own welcome.
+   */
+  signed_in_at?: string | null
 }
 
 export interface RoomEvent {
@@ -101,6 +106,8 @@ export interface RoomClientState {
   events: RoomEvent[]
   /** The highest `seq` seen (sent as `since` when resuming). */
   lastSeq: number
+  /** This bidder's own sign-in before the deadline: from the welcome, then from the `sign_in` answer. */
+  ownSignInAt: string | null
   /** server clock − local clock, in ms. */
   offsetMs: number
   /** Reconnections since the last `welcome`. */
@@ -164,6 +171,7 @@ export function commandError(error: ProtocolError): ApiError {
 
 interface Pending {
   id: string
+  name: string
   frame: string
   resolve: (data: Record<string, unknown>) => void
   reject: (error: unknown) => void
@@ -223,6 +231,7 @@ export class RoomClient {
       welcome: null,
       events: [],
       lastSeq: 0,
+      ownSignInAt: null,
       offsetMs: 0,
       retries: 0,
       nextRetryAt: null,
@@ -277,7 +286,7 @@ export class RoomClient {
     const id = `${this.idPrefix}-${++this.counter}`
     const frame = JSON.stringify({ type: 'command', id, name, args })
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { id, frame, resolve: resolve as (d: Record<string, unknown>) => void, reject })
+      this.pending.set(id, { id, name, frame, resolve: resolve as (d: Record<string, unknown>) => void, reject })
       this.state.pending = this.pending.size
       if (this.state.status === 'open') this.sendRaw(frame)
     })
@@ -427,6 +436,7 @@ export class RoomClient {
     if (!Number.isNaN(server)) this.state.offsetMs = Math.round(server - (this.helloSentAt + received) / 2)
     this.state.welcome = welcome
     this.state.role = welcome.role
+    this.state.ownSignInAt = typeof welcome.signed_in_at === 'string' ? welcome.signed_in_at : null
     this.state.status = 'open'
     this.state.retries = 0
     this.state.error = null
@@ -467,7 +477,10 @@ export class RoomClient {
     if (!p) return
     this.pending.delete(result.id)
     this.state.pending = this.pending.size
-    if (result.ok) p.resolve(isRecord(result.data) ? result.data : {})
+    const data = isRecord(result.data) ? result.data : {}
+    // A sign-in before the deadline is answered, not announced: the answer is all this tab learns.
+    if (result.ok && p.name === 'sign_in' && typeof data.at === 'string') this.state.ownSignInAt = data.at
+    if (result.ok) p.resolve(data)
     else p.reject(commandError(protocolError(result.error)))
   }
 }

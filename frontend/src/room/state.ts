@@ -115,7 +115,7 @@ export interface RoomModel {
   /** Fewer than the minimum of bids: the host decides. */
   decision: { count: number; minimum: number } | null
   bidders: BidderRow[]
-  /** The viewer's own sign-in before the deadline (private event). */
+  /** The viewer's own sign-in before the deadline (private: from its welcome or its `sign_in` answer). */
   ownSignIn: { name: string; at: string } | null
   /** The viewer's own decrypted form (private event). */
   ownForm: { order: number; form: Record<string, unknown> } | null
@@ -195,10 +195,16 @@ export function emptyModel(welcome: WelcomeMessage | null = null): RoomModel {
 
 /**
  * The view model after `events` (in seq order). `welcome` gives the lot and the state before any
- * event is known; the events, replayed from the start, then decide.
+ * event is known; the events, replayed from the start, then decide. `ownSignInAt` is a bidder's own
+ * sign-in before the deadline, which no event carries (办法 21): its welcome's, or its `sign_in` answer's.
  */
-export function foldRoom(events: readonly RoomEvent[], welcome: WelcomeMessage | null = null): RoomModel {
+export function foldRoom(
+  events: readonly RoomEvent[],
+  welcome: WelcomeMessage | null = null,
+  ownSignInAt: string | null = welcome?.signed_in_at ?? null,
+): RoomModel {
   const m = emptyModel(welcome)
+  if (ownSignInAt) m.ownSignIn = { name: '', at: ownSignInAt }
   const bidder = (order: number, name = ''): BidderRow => {
     let row = m.bidders.find((b) => b.order === order)
     if (!row) {
@@ -224,6 +230,7 @@ export function foldRoom(events: readonly RoomEvent[], welcome: WelcomeMessage |
         break
       case 'bidder.signed_in': {
         const order = num(d.order)
+        // (without an order: a private event of a session numbered by an older server)
         if (order === null) m.ownSignIn = { name: str(d.name), at: str(d.at, e.at) }
         else bidder(order, str(d.name)).signedIn = true
         break

@@ -60,7 +60,9 @@ export function useRoom(lotId: Ref<string>, options: Partial<RoomClientOptions> 
   )
 
   const state = computed(() => client.value?.state ?? null)
-  const model = computed(() => foldRoom(state.value?.events ?? [], state.value?.welcome ?? null))
+  const model = computed(() =>
+    foldRoom(state.value?.events ?? [], state.value?.welcome ?? null, state.value?.ownSignInAt ?? null),
+  )
   const serverNow = computed(() => localNow.value + (state.value?.offsetMs ?? 0))
   const timer$ = computed(() => countdown(model.value, serverNow.value))
 
