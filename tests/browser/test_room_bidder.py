@@ -95,6 +95,11 @@ def test_bidders_act_in_the_browser_and_the_host_runs_the_console(
         open_room(bidder1, lot, "投标人")
         bidder_sign_in(bidder1)
         shot(bidder1, "bidder1-signed-in-before-deadline")
+        # Reloaded, the page still knows: no event says it (its number would count bidders, 办法 21),
+        # the bidder's own welcome does.
+        open_room(bidder1, lot, "投标人")
+        expect(bidder1.get_by_test_id("room-own-sign-in")).to_be_visible()
+        expect(bidder1.get_by_test_id("bidder-sign-in")).to_have_count(0)
         tampered = send_wrong_key_once(bidder2)
         log_in(bidder2, b2)
         open_room(bidder2, lot, "投标人")
