@@ -34,6 +34,7 @@ from bidding.http.dependencies import provide_clock, provide_platform, provide_s
 from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
 from bidding.http.openapi import complete_schema
+from bidding.http.request import PlatformRequest
 from bidding.jobs.registry import registry
 from bidding.jobs.worker import running_workers
 from bidding.runtime import Platform, start_platform
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         },
         state=_initial_state(clock or clock_for(settings.clock_offset_file)),
         middleware=[request_context_middleware],
+        request_class=PlatformRequest,  # JSON bodies nested too deep are a 400 (issue 16)
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_mib * 1024 * 1024,
         openapi_config=OpenAPIConfig(

@@ -324,6 +324,16 @@ class Settings:
         8,
         "Chunk size of resumable bid uploads through the API, in MiB (the last chunk may be shorter).",
     )
+    project_max_lots: int = _setting(
+        _int_range(1, 1000),
+        100,
+        "Most lots (标段) one project may have; a draft with more is refused (`draft_too_large`).",
+    )
+    schedule_max_days: int = _setting(
+        _int_range(30, 3650),
+        730,
+        "How far ahead of now a project's times (bid deadlines, clarification deadline, documents available) may lie, in days; further is refused (`time_too_far`).",
+    )
     enrolment_code_days: int = _setting(
         _int_range(1, 90), 14, "How long an enrolment code handed to an approved organisation stays valid, in days."
     )

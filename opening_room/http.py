@@ -7,11 +7,12 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Stream
 
 from bidding.audit import Actor
 from bidding.errors import NotFound
+from bidding.fields import QUERY_INT32_CURSOR
 from bidding.http.openapi import wire
 from opening_room.service import OpeningRoom, Participant
 from opening_room.states import Role
@@ -36,7 +37,7 @@ class OpeningController(Controller):
         self,
         request: Request[Any, Any, Any],
         lot_id: FromPath[uuid.UUID],
-        since: Annotated[int, QueryParameter(ge=0)] = 0,
+        since: Annotated[int, QUERY_INT32_CURSOR] = 0,
     ) -> list[dict[str, Any]]:
         room = _room(request)
         await room.tick(lot_id)

@@ -13,6 +13,7 @@ only the request id to quote, and the traceback goes to the log, never to the cl
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bidding.errors import DomainError
+from bidding.fields import LINE_PATTERN, NAME_PATTERN, TEXT_PATTERN
 from bidding.http.context import preferred_language, request_id_of
 from crypto.pdf.errors import (
     EncryptedPdfError,
@@ -112,7 +114,8 @@ def _respond(
         content=body,
         status_code=status,
         media_type=MediaType.JSON,
-        headers={"X-Request-ID": request_id_of(request), **(headers or {})},
+        # Also set here: an unmatched path is answered before the middleware that sets it elsewhere.
+        headers={"X-Request-ID": request_id_of(request), "X-Content-Type-Options": "nosniff", **(headers or {})},
     )
 
 
@@ -157,6 +160,33 @@ def handle_pdf_error(request: Request[Any, Any, Any], exc: PdfError) -> Response
     return _respond(request, status, body)
 
 
+# What the edge types' patterns (bidding.fields) mean, instead of the pattern itself.
+_PATTERN_MEANINGS: tuple[tuple[str, str], ...] = (
+    (NAME_PATTERN, "must be one line without control characters or bidirectional formatting characters"),
+    (LINE_PATTERN, "must be one line without control characters"),
+    (TEXT_PATTERN, "must not contain control characters other than tab and line breaks"),
+)
+_FIELD_MESSAGE = re.compile(r"^`(\w+)`: (.*)$", re.DOTALL)
+
+
+def _detail(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One validation detail as clients read it: the key names the field itself (a check of a whole
+    body, :class:`bidding.fields.Body`, says which field it refused), and a pattern is said in words."""
+    detail = dict(raw)
+    message = str(detail.get("message", ""))
+    if found := _FIELD_MESSAGE.match(message):
+        key = str(detail.get("key", ""))
+        field = found.group(1)
+        detail["key"] = field if key in ("", "data") else f"{key}.{field}"
+        detail["message"] = message = found.group(2)
+    if "matching regex" in message:
+        for pattern, meaning in _PATTERN_MEANINGS:
+            if repr(pattern) in message:
+                detail["message"] = meaning
+                break
+    return detail
+
+
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status >= 500:
@@ -167,9 +197,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         code, zh, en = "validation_failed", "请求数据校验失败", "Request validation failed"
     extra = exc.extra
     if isinstance(extra, list):
-        details = [e if isinstance(e, Mapping) else {"message": str(e)} for e in extra]
+        details = [_detail(e) if isinstance(e, Mapping) else {"message": str(e)} for e in extra]
     elif isinstance(extra, Mapping):
-        details = [dict(extra)]
+        details = [_detail(extra)]
     # Litestar's default detail is the status phrase, which our message already says.
     detail = exc.detail if exc.detail and exc.detail.lower() != HTTPStatus(status).phrase.lower() else None
     if detail:

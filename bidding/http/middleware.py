@@ -18,7 +18,8 @@ access_log = logging.getLogger("bidding.access")
 
 
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
-    """Give each request an id (echoed as ``X-Request-ID``), resolve its principal and log it."""
+    """Give each request an id (echoed as ``X-Request-ID``), resolve its principal and log it; every
+    response says ``X-Content-Type-Options: nosniff``."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -38,6 +39,10 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
                 headers = MutableScopeHeaders.from_message(message)
                 if "x-request-id" not in headers:
                     headers["X-Request-ID"] = rid
+                # Every response, downloads above all: a browser renders what we say it is, never
+                # what it guesses (an uploaded file sniffed as HTML would run as our page).
+                if "x-content-type-options" not in headers:
+                    headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 
         try:

@@ -6,17 +6,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bidding.audit import Actor, content_hash, record
 from bidding.db.models import Lot, Organization, Project
+from bidding.domain.forms import MAX_FIELDS
 from bidding.domain.organisations import OrgKind
 from bidding.domain.projects import TERMINAL_PHASES, Category, Phase, ProjectStatus, deposit_allowed, project_phase
 from bidding.errors import InvalidInput, NotFound
+from bidding.fields import Body, Code, Fen, FormFieldDeclaration, Moment, Name, WindowMinutes
 
 
 @dataclass(frozen=True)
@@ -161,16 +164,18 @@ async def list_openings(session: AsyncSession, *, start: datetime, end: datetime
     ]
 
 
-@dataclass(frozen=True)
-class NewLot:
-    code: str
-    name: str
-    estimated_price_fen: int
-    deposit_fen: int
-    bid_deadline: datetime | None
-    decrypt_window_minutes: int = 30
-    objection_window_minutes: int = 15
-    form_fields: Sequence[dict[str, Any]] = ()
+class NewLot(Body, frozen=True):
+    """A lot as an agent writes it (also the lots of a draft's request body, hence the edge types)."""
+
+    code: Code
+    name: Name
+    estimated_price_fen: Fen
+    deposit_fen: Fen
+    bid_deadline: Moment | None
+    decrypt_window_minutes: WindowMinutes = 30
+    objection_window_minutes: WindowMinutes = 15
+    #: The opening form's field declarations (``bidding.domain.forms``): key, labels, type.
+    form_fields: Annotated[Sequence[FormFieldDeclaration], msgspec.Meta(max_length=MAX_FIELDS)] = ()
 
 
 def check_lot_money(lots: Sequence[NewLot]) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Annotated, Final
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -26,12 +27,15 @@ from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, Phase, ProjectStatus, project_phase
 from bidding.domain.schedule import ScheduleError, check_bid_period, check_clarification
 from bidding.errors import Conflict, InvalidInput, NotFound
+from bidding.fields import Body, Code, CreditCode, Moment, Name, Region, text_problem
 from bidding.services.announcements import announce
 from bidding.services.projects import NewLot, check_lot_money, create_project
 from bidding.settings import Settings
 from storage import ObjectStore
 
 MAX_DOCUMENT_BYTES: Final = 512 * 1024 * 1024
+#: The most lots ``BIDDING_PROJECT_MAX_LOTS`` may allow: the request body's own bound.
+MAX_LOTS_CEILING: Final = 1000
 DOCUMENT_RETENTION: Final = timedelta(days=15 * 365)  # 办法 / archive rules: keep tender records 15 years
 ALLOWED_DOCUMENT_TYPES: Final = frozenset(
     {"application/pdf", "application/zip", "application/octet-stream", "application/x-zip-compressed"}
@@ -87,17 +91,66 @@ async def agent_project(session: AsyncSession, agent_org_id: uuid.UUID | None, p
     return project
 
 
-@dataclass(frozen=True)
-class DraftProject:
-    """What an agent writes into a draft: the project, its lots, schedule and opening forms."""
+class DraftProject(Body, frozen=True):
+    """What an agent writes into a draft: the project, its lots, schedule and opening forms.
 
-    code: str
-    name: str
+    The agent API's request body, with the edge types of :mod:`bidding.fields`; how many lots and
+    how far ahead its times may be are the settings' (:class:`DraftLimits`)."""
+
+    code: Code
+    name: Name
     category: Category
-    tenderer_credit_code: str
-    lots: list[NewLot]
-    region: str | None = None
-    clarification_deadline: datetime | None = None
+    tenderer_credit_code: CreditCode
+    lots: Annotated[list[NewLot], msgspec.Meta(min_length=1, max_length=MAX_LOTS_CEILING)]
+    region: Region | None = None
+    clarification_deadline: Moment | None = None
+
+
+class DraftTooLarge(InvalidInput):
+    code = "draft_too_large"
+    message_zh = "项目草稿超出平台限制"
+    message_en = "The draft exceeds the platform's limits"
+
+
+class MomentTooFar(InvalidInput):
+    code = "time_too_far"
+    message_zh = "时间超出平台允许的范围"
+    message_en = "A time is further ahead than the platform allows"
+
+
+@dataclass(frozen=True)
+class DraftLimits:
+    """How large a draft may be and how far ahead its times may lie (settings
+    ``BIDDING_PROJECT_MAX_LOTS`` and ``BIDDING_SCHEDULE_MAX_DAYS``), at one moment."""
+
+    max_lots: int
+    latest: datetime
+
+    @classmethod
+    def at(cls, settings: Settings, now: datetime) -> DraftLimits:
+        return cls(max_lots=settings.project_max_lots, latest=now + timedelta(days=settings.schedule_max_days))
+
+    def check_lots(self, count: int) -> None:
+        if count > self.max_lots:
+            raise DraftTooLarge(
+                f"a project has at most {self.max_lots} lots, this one {count}",
+                f"一个项目最多 {self.max_lots} 个标段，本项目 {count} 个",
+                details=[{"key": "lots", "limit": self.max_lots}],
+            )
+
+    def check_moment(self, moment: datetime | None, key: str) -> None:
+        if moment is not None and moment > self.latest:
+            raise MomentTooFar(
+                f"{key} is after {self.latest.isoformat(timespec='seconds')}",
+                f"{key} 晚于 {self.latest.isoformat(timespec='seconds')}",
+                details=[{"key": key, "latest": self.latest.isoformat()}],
+            )
+
+    def check_draft(self, draft: DraftProject) -> None:
+        self.check_lots(len(draft.lots))
+        self.check_moment(draft.clarification_deadline, "clarification_deadline")
+        for index, lot in enumerate(draft.lots):
+            self.check_moment(lot.bid_deadline, f"lots[{index}].bid_deadline")
 
 
 async def _approved_tenderer(session: AsyncSession, credit_code: str) -> Organization:
@@ -134,12 +187,23 @@ def _checked_lots(lots: Sequence[NewLot]) -> list[NewLot]:
             fields = normalise_fields(lot.form_fields)
         except FormError as exc:
             raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
-        checked.append(replace(lot, form_fields=fields))
+        checked.append(msgspec.structs.replace(lot, form_fields=fields))
     return checked
 
 
-async def create_draft(session: AsyncSession, actor: Actor, agent_org_id: uuid.UUID, draft: DraftProject) -> Project:
-    """A draft project for a registered tenderer; the opening form of each lot always has a price."""
+async def create_draft(
+    session: AsyncSession,
+    actor: Actor,
+    agent_org_id: uuid.UUID,
+    draft: DraftProject,
+    *,
+    limits: DraftLimits | None = None,
+) -> Project:
+    """A draft project for a registered tenderer; the opening form of each lot always has a price.
+
+    ``limits`` (the agent API passes the settings') bound the lots and how far ahead times lie."""
+    if limits is not None:
+        limits.check_draft(draft)
     tenderer = await _approved_tenderer(session, draft.tenderer_credit_code)
     if not draft.name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
@@ -160,7 +224,14 @@ async def create_draft(session: AsyncSession, actor: Actor, agent_org_id: uuid.U
     return project
 
 
-async def update_draft(session: AsyncSession, actor: Actor, project: Project, draft: DraftProject) -> Project:
+async def update_draft(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    draft: DraftProject,
+    *,
+    limits: DraftLimits | None = None,
+) -> Project:
     """Replace what a draft says (fields, lots, schedule, opening forms) before it is published.
 
     Lots are matched by code: a lot whose code stays keeps its id (links to it remain valid), new
@@ -172,6 +243,8 @@ async def update_draft(session: AsyncSession, actor: Actor, project: Project, dr
             "only a draft can be edited; a published tender changes by clarification or amendment",
             "只有草稿可以修改；已发布的招标项目只能通过澄清或修改公告变更",
         )
+    if limits is not None:
+        limits.check_draft(draft)
     tenderer = await _approved_tenderer(session, draft.tenderer_credit_code)
     if not draft.name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
@@ -228,12 +301,18 @@ async def upload_document(
     """Store a new (unpublished) version of the tender documents, under retention."""
     _require_phase(project, now, {Phase.DRAFT, Phase.PUBLISHED, Phase.TENDERING}, "add documents to", "上传招标文件")
     name = filename.strip().replace("/", "_").replace("\\", "_")
-    if not name or len(name) > 200:
-        raise InvalidInput("the file name must be 1 to 200 characters", "文件名须为 1 至 200 个字符")
+    problem = text_problem(name, max_length=200)
+    if problem:
+        raise InvalidInput(
+            f"the file name {problem}",
+            "文件名须为 1 至 200 个字符，且不含控制字符或双向文本控制符",
+            details=[{"key": "X-Filename", "source": "header", "message": f"the file name {problem}"}],
+        )
     if content_type not in ALLOWED_DOCUMENT_TYPES:
         raise InvalidInput(
             f"tender documents are PDF or ZIP, not {content_type}", f"招标文件须为 PDF 或 ZIP，不能是 {content_type}"
         )
+    content_type, source = await _sniffed(source, content_type)
     version = await _next_version(session, project.id)
     key = f"tender-documents/{project.id}/v{version}-{uuid.uuid4().hex}"
     info = await store.put(
@@ -243,8 +322,6 @@ async def upload_document(
         retain_until=now + DOCUMENT_RETENTION,
         overwrite=False,
     )
-    if info.size == 0:
-        raise InvalidInput("the file is empty", "文件为空")
     document = TenderDocument(
         project_id=project.id,
         version=version,
@@ -268,6 +345,55 @@ async def upload_document(
         details={"document": str(document.id), "version": version, "filename": name, "size": info.size},
     )
     return document
+
+
+class DocumentContentMismatch(InvalidInput):
+    code = "document_content_mismatch"
+    status = 415
+    message_zh = "文件内容与声明的类型不符"
+    message_en = "The file's content does not match its declared type"
+
+
+#: What each type's bytes start with (ISO 32000-2 §7.5.2 file header; APPNOTE.TXT §4.3.7 local
+#: file header, or §4.3.16 end of central directory for an empty archive).
+_MAGIC: Final = {"application/pdf": (b"%PDF-",), "application/zip": (b"PK\x03\x04", b"PK\x05\x06")}
+_MAGIC_LENGTH: Final = 5
+
+
+def document_type(head: bytes) -> str | None:
+    """The tender-document type the first bytes show (PDF or ZIP), or None."""
+    return next((kind for kind, magics in _MAGIC.items() if head.startswith(magics)), None)
+
+
+async def _sniffed(source: AsyncIterator[bytes], declared: str) -> tuple[str, AsyncIterator[bytes]]:
+    """Check the first bytes against the declared type before anything is stored: an HTML page
+    declared as a PDF is refused, not served later to browsers as one. ``application/octet-stream``
+    takes the type the bytes show. Returns the type to store and the whole stream again."""
+    stream = aiter(source)
+    head = b""
+    while len(head) < _MAGIC_LENGTH:
+        chunk = await anext(stream, None)
+        if chunk is None:
+            break
+        head += chunk
+    if not head:
+        raise InvalidInput("the file is empty", "文件为空")
+    shown = document_type(head)
+    expected = "application/zip" if declared == "application/x-zip-compressed" else declared
+    if shown is None or (expected != "application/octet-stream" and shown != expected):
+        label = {"application/pdf": "PDF", "application/zip": "ZIP"}.get(expected, "PDF or ZIP")
+        raise DocumentContentMismatch(
+            f"declared {declared}, but the content is not a {label} file",
+            f"声明为 {declared}，但文件内容不是 {label} 文件",
+            details=[{"key": "Content-Type", "source": "header", "declared": declared}],
+        )
+
+    async def whole() -> AsyncIterator[bytes]:
+        yield head
+        async for rest in stream:
+            yield rest
+
+    return (shown if expected == "application/octet-stream" else declared), whole()
 
 
 class DocumentTooLarge(InvalidInput):
@@ -315,6 +441,7 @@ async def publish(
     available = _aware(documents_available_at, "documents_available_at") if documents_available_at else now
     if available < now - timedelta(minutes=1):
         raise InvalidInput("documents_available_at is in the past", "招标文件发出时间早于当前时间")
+    DraftLimits.at(settings, now).check_moment(available, "documents_available_at")
     if await session.scalar(select(func.count()).where(TenderDocument.project_id == project.id)) == 0:
         raise InvalidInput("upload the tender documents before publishing", "发布前须上传招标文件")
     deadlines = [lot.bid_deadline for lot in project.lots if lot.bid_deadline is not None]
@@ -375,8 +502,10 @@ async def clarify(
     unknown = sorted(set(new_deadlines) - set(lots))
     if unknown:
         raise InvalidInput(f"no lot {', '.join(unknown)} in this project", f"项目中没有标段 {', '.join(unknown)}")
+    limits = DraftLimits.at(settings, now)
     for code, deadline in new_deadlines.items():
         _aware(deadline, f"new deadline of lot {code}")
+        limits.check_moment(deadline, f"new_deadlines.{code}")
         old = lots[code].bid_deadline
         if old is not None and deadline < old:
             raise InvalidInput(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
+import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -27,12 +28,15 @@ from bidding.db.models import Project, TenderDocument
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.roles import Role
 from bidding.errors import InvalidInput
+from bidding.fields import Body, Code, LongText, Moment, Title
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
 from bidding.http.openapi import wire
 from bidding.services.tendering import (
     ALLOWED_DOCUMENT_TYPES,
+    MAX_LOTS_CEILING,
+    DraftLimits,
     DraftProject,
     agent_project,
     clarify,
@@ -48,27 +52,26 @@ from bidding.services.tendering import (
 MAX_UPLOAD = 512 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class PublishInput:
-    title: str
-    body: str
-    documents_available_at: datetime | None = None
+class PublishInput(Body, frozen=True):
+    title: Title
+    body: LongText
+    documents_available_at: Moment | None = None
 
 
-@dataclass(frozen=True)
-class ClarificationInput:
+class ClarificationInput(Body, frozen=True):
     kind: AnnouncementKind
-    title: str
-    body: str
+    title: Title
+    body: LongText
     #: Lot code → new bid deadline (later only); required when fewer than the minimum days remain.
-    new_deadlines: dict[str, datetime] = field(default_factory=dict)
+    new_deadlines: Annotated[dict[Code, Moment], msgspec.Meta(max_length=MAX_LOTS_CEILING)] = msgspec.field(
+        default_factory=dict
+    )
 
 
-@dataclass(frozen=True)
-class NoticeInput:
+class NoticeInput(Body, frozen=True):
     kind: AnnouncementKind
-    title: str
-    body: str
+    title: Title
+    body: LongText
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ class AgentController(Controller):
         actor_id, org_id = _agent(request)
         now = platform.clock.now()
         async with db.begin():
-            project = await create_draft(db, actor_of(request, actor_id), org_id, data)
+            limits = DraftLimits.at(platform.settings, now)
+            project = await create_draft(db, actor_of(request, actor_id), org_id, data, limits=limits)
             project = await agent_project(db, org_id, project.id)
             return await _view(db, project, now)
 
@@ -210,7 +214,8 @@ class AgentController(Controller):
         actor_id, org_id = _agent(request)
         async with db.begin():
             project = await agent_project(db, org_id, project_id)
-            await update_draft(db, actor_of(request, actor_id), project, data)
+            limits = DraftLimits.at(platform.settings, platform.clock.now())
+            await update_draft(db, actor_of(request, actor_id), project, data, limits=limits)
             db.expire(project)  # the tenderer may have changed: load the relationships again
             project = await agent_project(db, org_id, project_id)
             return await _view(db, project, platform.clock.now())

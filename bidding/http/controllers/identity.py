@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from litestar import Controller, Request, get, post
@@ -25,6 +26,7 @@ from bidding.auth.sessions import SessionInfo
 from bidding.db.models import Certificate, Organization
 from bidding.domain.organisations import OrgKind
 from bidding.errors import InvalidInput, NotAuthenticated
+from bidding.fields import Body, CreditCode, OrgName, Pem, PersonName, Phone, Token
 from bidding.http.auth import logged_in, principal_of
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
@@ -36,13 +38,12 @@ MAX_CHAIN = 5
 MAX_PEM_CHARS = 20_000
 
 
-@dataclass(frozen=True)
-class RegistrationRequest:
-    name: str
-    credit_code: str
+class RegistrationRequest(Body, frozen=True):
+    name: OrgName
+    credit_code: CreditCode
     kind: OrgKind
-    contact_name: str
-    contact_phone: str
+    contact_name: PersonName
+    contact_phone: Phone
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,9 @@ class OrganisationView:
         )
 
 
-@dataclass(frozen=True)
-class EnrolmentRequest:
-    enrolment_code: str
-    csr: str
+class EnrolmentRequest(Body, frozen=True):
+    enrolment_code: Token
+    csr: Pem
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,8 @@ class CertificateView:
         )
 
 
-@dataclass(frozen=True)
-class ChallengeRequest:
-    certificate: str
+class ChallengeRequest(Body, frozen=True):
+    certificate: Pem
 
 
 @dataclass(frozen=True)
@@ -124,14 +123,13 @@ class ChallengeView:
     algorithms: list[str]
 
 
-@dataclass(frozen=True)
-class LoginRequest:
-    challenge_id: str
-    certificate: str
-    signature: str
-    algorithm: str
+class LoginRequest(Body, frozen=True):
+    challenge_id: Token
+    certificate: Pem
+    signature: Pem
+    algorithm: Token
     #: Intermediate CA certificates (PEM) for a certificate from an outside CA.
-    chain: list[str] = field(default_factory=list)
+    chain: Annotated[list[Pem], msgspec.Meta(max_length=MAX_CHAIN)] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy import select, update
 
 from bidding.db.models import Announcement, DocumentDownload, Notification, Project, TenderDocument
 from bidding.errors import NotAuthenticated, NotFound
+from bidding.fields import PATH_BIGINT_ID
 from bidding.http.auth import logged_in, principal_of
 from bidding.http.dependencies import DbSession, PlatformDep
 
@@ -74,7 +75,11 @@ class MeController(Controller):
 
     @post("/notifications/{notification_id:int}/read", status_code=HTTP_200_OK, summary="Mark as read")
     async def read(
-        self, request: Request[Any, Any, Any], notification_id: FromPath[int], db: DbSession, platform: PlatformDep
+        self,
+        request: Request[Any, Any, Any],
+        notification_id: Annotated[int, PATH_BIGINT_ID],
+        db: DbSession,
+        platform: PlatformDep,
     ) -> dict[str, bool]:
         async with db.begin():
             result = await db.execute(

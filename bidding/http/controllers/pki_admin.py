@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bidding.db.models import Certificate, Organization
 from bidding.domain.organisations import OrgStatus
 from bidding.domain.roles import Role
+from bidding.fields import Body, Token
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.controllers.identity import CertificateView, OrganisationView, chain_pem
@@ -48,14 +49,12 @@ class ApprovalView:
     enrolment: EnrolmentCodeView
 
 
-@dataclass(frozen=True)
-class CodeRequest:
-    role: str
+class CodeRequest(Body, frozen=True):
+    role: Token
 
 
-@dataclass(frozen=True)
-class RevocationRequest:
-    reason: str
+class RevocationRequest(Body, frozen=True):
+    reason: Token
 
 
 @dataclass(frozen=True)

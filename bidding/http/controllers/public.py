@@ -14,6 +14,7 @@ from litestar.response import Stream
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.projects import Phase
 from bidding.errors import InvalidInput
+from bidding.fields import LINE_PATTERN, calendar_problem
 from bidding.http.auth import principal_of
 from bidding.http.context import actor_of
 from bidding.http.dependencies import ClockDep, DbSession, PlatformDep
@@ -62,7 +63,7 @@ class PublicController(Controller):
         db: DbSession,
         clock: ClockDep,
         phase: FromQuery[Phase | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=LINE_PATTERN)] = None,
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> ProjectPage:
@@ -81,14 +82,17 @@ class PublicController(Controller):
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None,
     ) -> OpeningList:
+        for key, given in (("from", from_), ("to", to)):
+            problem = calendar_problem(given) if given is not None else None
+            if problem:  # checked before any arithmetic: far from now, a time overflows
+                raise InvalidInput(
+                    f"`{key}` {problem}",
+                    f"`{key}` 须带时区（例如 2026-11-23T00:00:00+08:00），且在 2000 至 2100 年之间",
+                    details=[{"key": key, "source": "query", "message": problem}],
+                )
         now = clock.now()
         start = from_ or now.replace(hour=0, minute=0, second=0, microsecond=0)
         end = to or start + timedelta(days=14)
-        if start.tzinfo is None or end.tzinfo is None:
-            raise InvalidInput(
-                "`from` and `to` need a timezone offset, e.g. 2026-11-23T00:00:00+08:00",
-                "`from` 和 `to` 必须带时区，例如 2026-11-23T00:00:00+08:00",
-            )
         if end <= start or end - start > timedelta(days=92):
             raise InvalidInput("the range must be positive and at most 92 days", "时间范围必须为正且不超过 92 天")
         return OpeningList(items=await list_openings(db, start=start, end=end))
@@ -97,7 +101,7 @@ class PublicController(Controller):
     async def announcements(
         self,
         db: DbSession,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=LINE_PATTERN)] = None,
         kind: FromQuery[AnnouncementKind | None] = None,
         project_id: FromQuery[uuid.UUID | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
