@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -154,3 +155,12 @@ async def test_openapi_schema_lists_the_api(client: Client) -> None:
 async def test_webapp_fallback_without_build(client: Client) -> None:
     resp = await client.get("/")
     assert resp.status_code == 200 and "make frontend" in resp.text
+
+
+async def test_options_lists_every_method_of_a_shared_path(client: httpx.AsyncClient) -> None:
+    # Litestar 2 answered only the first handler's method (litestar#4169); bidding.http.allow fixes it.
+    response = await client.options("/api/storage/some/key")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, OPTIONS, PUT"
+    response = await client.options(f"/api/agent/projects/{uuid.uuid4()}")
+    assert response.headers["allow"] == "GET, OPTIONS, PUT"
