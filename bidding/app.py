@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
 from bidding.clock import Clock, clock_for
+from bidding.http.allow import fix_allow_header
 from bidding.http.api_docs import DOCS_PATH, docs_assets_router, render_plugins
 from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         },
         state=_initial_state(clock or clock_for(settings.clock_offset_file)),
         middleware=[request_context_middleware],
+        before_send=[fix_allow_header],
         request_class=PlatformRequest,  # JSON bodies nested too deep are a 400 (issue 16)
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_request_mib * 1024 * 1024,
