@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
@@ -18,6 +19,7 @@ from bidding.audit import concerning_project, not_embargoed, record, release_due
 from bidding.db.models import AuditEvent, Lot, Project
 from bidding.domain.roles import Role
 from bidding.errors import InvalidInput, NotFound
+from bidding.fields import LINE_PATTERN, QUERY_BIGINT_CURSOR, Body
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
@@ -29,12 +31,12 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
 _ACTION = re.compile(r"^[a-z0-9_.]{1,100}$")
 
 
-@dataclass(frozen=True)
-class IntegrityCheckRequest:
-    key: str
-    expected_sha256: str
+class IntegrityCheckRequest(Body, frozen=True):
+    #: An object key (``storage``: at most 512 of A-Z a-z 0-9 . _ / -).
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9._/-]+$")]
+    expected_sha256: Annotated[str, msgspec.Meta(pattern=_SHA256.pattern)]
     #: Optional idempotency key: the same key never runs the check twice.
-    idempotency_key: str | None = None
+    idempotency_key: Annotated[str, msgspec.Meta(pattern=_JOB_ID.pattern)] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,6 @@ class AdminController(Controller):
         platform: PlatformDep,
         db: DbSession,
     ) -> EnqueuedJob:
-        if not _SHA256.match(data.expected_sha256):
-            raise InvalidInput("expected_sha256 must be 64 hex characters", "expected_sha256 必须是 64 位十六进制")
-        if data.idempotency_key is not None and not _JOB_ID.match(data.idempotency_key):
-            raise InvalidInput("idempotency_key: 1-200 of A-Z a-z 0-9 : . _ -", "idempotency_key 格式无效")
         if not await platform.store.exists(data.key):
             raise NotFound(f"no stored object {data.key!r}", f"没有存储对象 {data.key!r}")
         principal = principal_of(request)
@@ -93,8 +91,8 @@ class AdminController(Controller):
                 actor_of(request, principal.actor_id),
                 "storage.integrity_check_requested",
                 object_type="object",
-                object_id=data.key,
-                details={"job_id": job_id, "created": enqueued.created},
+                object_id=data.key[:100],  # the column's length; a bid's key is longer: in full below
+                details={"job_id": job_id, "created": enqueued.created, "key": data.key},
             )
         return EnqueuedJob(job_id=enqueued.job_id, queue=enqueued.queue.value, created=enqueued.created)
 
@@ -116,8 +114,8 @@ class AdminController(Controller):
         self,
         db: DbSession,
         platform: PlatformDep,
-        object_type: Annotated[str | None, QueryParameter(max_length=50)] = None,
-        object_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        object_type: Annotated[str | None, QueryParameter(max_length=50, pattern=LINE_PATTERN)] = None,
+        object_id: Annotated[str | None, QueryParameter(max_length=100, pattern=LINE_PATTERN)] = None,
         project_id: Annotated[
             uuid.UUID | None,
             QueryParameter(description="Every event about this project: itself, its lots, its embargoed events"),
@@ -126,7 +124,7 @@ class AdminController(Controller):
             str | None,
             QueryParameter(max_length=100, description="Exact action, or every action under a prefix ending in '.'"),
         ] = None,
-        after_id: Annotated[int, QueryParameter(ge=0)] = 0,
+        after_id: Annotated[int, QUERY_BIGINT_CURSOR] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[AuditEventView]:
         """The trail, oldest id first. Events naming a bidder are sealed until the deadline (办法 21)
