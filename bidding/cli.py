@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from bidding.commands.common import fail, load_settings, run, run_guarded
 from bidding.settings import Settings
+
+if TYPE_CHECKING:
+    from bidding.demo import DemoSummary
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +32,10 @@ def main() -> None:
     type=click.IntRange(0, 24 * 60),
     default=3,
     show_default=True,
-    help="With --demo: a live opening played by simulated participants, this many minutes after start (0: none).",
+    help=(
+        "With --demo: the demo's live opening, played by simulated participants this many minutes after the "
+        "first start (0: none; later starts finish it if it was cut off)."
+    ),
 )
 def serve(host: str | None, port: int | None, workers: int | None, demo: bool, demo_opening_minutes: int) -> None:
     """Serve the web app and API with uvicorn."""
@@ -44,7 +52,8 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool, d
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     if demo:
-        _load_demo(settings)
+        # Nothing else plays the demo's openings while this server starts: finish any that is overdue.
+        _load_demo(settings, overdue_grace=timedelta(0))
     if not settings.should_auto_migrate:
         _check_schema(settings)
     if demo and demo_opening_minutes:
@@ -144,71 +153,92 @@ def migrate(revision: str, down: bool, check: bool) -> None:
     run(go())
 
 
-def _load_demo(settings: Settings) -> None:
-    from bidding.clock import SystemClock
-    from bidding.demo import load_demo
-    from bidding.runtime import start_platform
-
-    async def go() -> None:
-        async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
-            summary = await load_demo(
-                session,
-                now=SystemClock().now(),
-                keys=platform.keys,
-                identities_dir=settings.data_dir / "demo" / "identities",
-            )
-        if summary.created:
-            click.echo(
-                f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects, "
-                f"{summary.identities} user certificates",
-                err=True,
-            )
-        else:
-            click.echo("demo data already present", err=True)
-        click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)
-        identities = settings.data_dir / "demo" / "identities"
-        click.echo(f"demo users' keys and certificates (passphrase 'demo'): {identities}/*/identity.p12", err=True)
-
-    run_guarded(go())
-
-
-def _start_demo_opening(settings: Settings, minutes: int) -> None:
-    """Schedule a fresh demo lot (deadline in ``minutes``) and play its opening once the server is up."""
-    from bidding.clock import SystemClock
-    from bidding.demo_opening import (
-        DemoOpening,
-        create_demo_opening,
-        ensure_identities,
-        load_cast,
-        local_url,
-        start_in_background,
-    )
+def _load_demo(settings: Settings, *, overdue_grace: timedelta | None = None) -> None:
+    """Load what is missing of the demo; print what was added, and the operator token once."""
+    from bidding.demo import OVERDUE_GRACE, load_demo
     from bidding.runtime import start_platform
 
     identities = settings.data_dir / "demo" / "identities"
 
-    async def go() -> DemoOpening:
-        async with start_platform(settings) as platform, platform.sessions() as session, session.begin():
-            now = SystemClock().now()
-            await ensure_identities(session, platform.keys, identities, now=now)
-            return await create_demo_opening(session, now=now, minutes=minutes)
+    async def go() -> DemoSummary:
+        async with start_platform(settings) as platform:
+            return await load_demo(
+                platform,
+                now=platform.clock.now(),
+                identities_dir=identities,
+                overdue_grace=OVERDUE_GRACE if overdue_grace is None else overdue_grace,
+            )
 
-    opening = run_guarded(go())
-    start_in_background(
-        local_url(settings.host, settings.port), opening, load_cast(identities), audience=settings.effective_base_url
+    summary = run_guarded(go())
+    if summary.created:
+        click.echo(
+            f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects, "
+            f"{summary.bids} sealed bids, {summary.openings} openings, {summary.identities} user certificates",
+            err=True,
+        )
+    else:
+        click.echo("demo data already present: nothing added", err=True)
+    # The token goes to the terminal (and its file), never to the logs, which collectors keep.
+    click.echo(f"operator token: {settings.resolved_secret('admin_token')}", err=True)
+    click.echo(f"demo users' keys and certificates (passphrase 'demo'): {identities}/*/identity.p12", err=True)
+
+
+def _start_demo_opening(settings: Settings, minutes: int) -> None:
+    """The demo's live lot: its opening played once the server is up, or finished now if it was cut off."""
+    from bidding.demo_history import parties_of, play_opening
+    from bidding.demo_opening import (
+        LIVE_SCRIPT,
+        DemoOpening,
+        ensure_live_lot,
+        load_cast,
+        local_url,
+        opening_state,
+        start_in_background,
     )
+    from bidding.demo_tender import beijing
+    from bidding.runtime import start_platform
+    from opening_room.states import FINAL, State
+
+    identities = settings.data_dir / "demo" / "identities"
+    base = settings.effective_base_url
+
+    async def go() -> tuple[DemoOpening, State]:
+        async with start_platform(settings) as platform:
+            now = platform.clock.now()
+            opening = await ensure_live_lot(platform, now=now, minutes=minutes)
+            state = await opening_state(platform, opening.lot_id)
+            if state not in FINAL and opening.deadline <= now:  # a previous start was stopped mid-opening
+                parties = await parties_of(platform, load_cast(identities))
+                state = await play_opening(platform, opening.lot_id, parties, LIVE_SCRIPT, deadline=None)
+            return opening, state
+
+    opening, state = run_guarded(go())
+    if state in FINAL:
+        pdf = f"{base}/api/public/openings/{opening.lot_id}/record.pdf"
+        record = f"; its record: {pdf}" if state is State.CLOSED else ""
+        click.echo(
+            f"demo opening: project {opening.code} was opened at {beijing(opening.deadline)} ({state.value}){record} "
+            "(for another live opening, start with an empty BIDDING_DATA_DIR)",
+            err=True,
+        )
+        return
+    start_in_background(local_url(settings.host, settings.port), opening, load_cast(identities), audience=base)
     click.echo(
-        f"demo opening: project {opening.code}, lot {opening.lot_id}, opens at {opening.deadline:%H:%M:%S} UTC; "
-        f"watch it at {settings.effective_base_url}/ or: bidding room join --watch "
-        f"--url {settings.effective_base_url} --lot {opening.lot_id}",
+        f"demo opening: project {opening.code}, lot {opening.lot_id}, opens at {beijing(opening.deadline)}; "
+        f"watch it at {base}/openings/{opening.lot_id}/live or: bidding room join --watch "
+        f"--url {base} --lot {opening.lot_id}",
         err=True,
     )
 
 
 @main.command()
 def demo() -> None:
-    """Load the demo data (trading centre, agent, bidders, projects in every phase)."""
-    _load_demo(load_settings())
+    """Load the demo data (trading centre, agent, bidders, projects in every phase) once."""
+    from bidding.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    _load_demo(settings)
 
 
 @main.command()

@@ -16,10 +16,12 @@ from typing import Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor
-from bidding.client.identity import Identity, pkcs12_bytes
+from bidding.client.identity import Identity, load_pkcs12_identity, pkcs12_bytes
+from bidding.db.models import Certificate
 from bidding.domain.roles import Role
 from bidding.pki.issuance import issue_certificate
 from bidding.pki.keystore import PlatformKeys
@@ -90,3 +92,38 @@ async def issue_demo_identities(
         )
     write_file(directory / "identities.json", json.dumps(index, ensure_ascii=False, indent=2).encode(), 0o644)
     return index
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The simulated participants' identities: the host (an agent), a supervisor, the bidders."""
+
+    host: Identity
+    supervisor: Identity
+    bidders: tuple[Identity, ...]
+
+
+async def ensure_identities(
+    session: AsyncSession, keys: PlatformKeys, directory: Path, codes: dict[str, str], *, now: datetime
+) -> int:
+    """Issue the demo users' certificates into ``directory`` unless the ones written there are the
+    platform's (all in its certificate table); returns how many were issued (0 or all)."""
+    index = directory / "identities.json"
+    if index.exists():
+        fingerprints = {u["fingerprint"] for u in json.loads(index.read_text())}
+        known = await session.scalar(
+            select(func.count()).select_from(Certificate).where(Certificate.fingerprint.in_(fingerprints))
+        )
+        if fingerprints and known == len(fingerprints):
+            return 0
+    return len(await issue_demo_identities(session, keys, directory, codes, now=now))
+
+
+def load_cast(directory: Path, passphrase: bytes = DEMO_PASSPHRASE) -> Cast:
+    """The demo users' identities, from the ``identities.json`` index written by the demo."""
+    index = {u["user"]: Path(u["p12"]) for u in json.loads((directory / "identities.json").read_text())}
+
+    def one(user: str) -> Identity:
+        return load_pkcs12_identity(index[user], passphrase)
+
+    return Cast(one("agent"), one("supervisor"), tuple(one(f"bidder{i}") for i in range(1, 6)))

@@ -1,30 +1,32 @@
-"""A live opening for the demo: `bidding serve --demo` schedules a fresh lot whose bid deadline is
-a few minutes after the start, and simulated participants play it against the running server.
+"""The live opening of the demo: `bidding serve --demo` has one lot (project ``NJ-2026-HW-0110``)
+whose bid deadline is a few minutes after its first start, and simulated participants play its
+opening against the running server.
 
-Everything goes through the platform's ordinary paths: the lot is created by
-:func:`bidding.services.projects.create_project` (like the rest of the demo data), the five demo
-bidders seal their bids with their own demo certificates and upload them through the HTTP API
-before the deadline, and the host (the demo ``agent``), the supervisor and the bidders then act
-through the real WebSocket with :class:`bidding.client.room.RoomClient`:
+The lot is published like every demo project, with its tender announcement and documents
+(:func:`ensure_live_lot`); the five demo bidders seal their bids with their own demo certificates
+and upload them through the HTTP API before the deadline, and the host (the demo ``agent``), the
+supervisor and the bidders then act through the real WebSocket with
+:class:`bidding.client.room.RoomClient`:
 
 1. four bidders sign in before the deadline (visible only to themselves);
 2. at the deadline the server extracts the bids and publishes the bidders;
 3. the supervisor remarks, the host starts decryption;
 4. bidders 1–4 decrypt in their own client — bidder 2 first sends a wrong key (a failed attempt),
-   then the right one; bidder 5 never decrypts (its bid counts as withdrawn, 办法 31);
+   then the right one; bidder 5 never decrypts (its bid counts as revoked, 视为撤销, 办法 31);
 5. the host closes decryption (唱标), bidder 5 objects, the host answers, the supervisor remarks;
 6. the host closes objections (the record), bidders 1–4 confirm the record with their own keys
    (remote signing), and the host closes the session.
 
-A newcomer who opens the portal's openings page sees this happen live.
+A newcomer who opens the portal's openings page sees this happen live. The lot is made once: a
+later start whose lot is still before its deadline plays it then; one whose opening was cut off
+finishes it at once (:data:`LIVE_SCRIPT`, in-process); after that the demo has no other live lot.
+Tests make fresh lots of their own with :func:`create_demo_opening`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import io
-import json
 import logging
 import os
 import threading
@@ -32,28 +34,65 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor
-from bidding.client.identity import Identity, load_pkcs12_identity
+from bidding.client.identity import Identity
 from bidding.client.room import CommandFailed, Event, RoomClient
 from bidding.client.session import login, raise_for_error
-from bidding.demo import FORM_FIELDS, organisation_codes
-from bidding.demo_identities import DEMO_PASSPHRASE, issue_demo_identities
+from bidding.demo import (
+    ACTOR,
+    FORM_FIELDS,
+    LIVE_CODE,
+    REGION,
+    add_documents,
+    opening_state,
+    organisation_codes,
+    project_by_code,
+    tender_text,
+)
+from bidding.demo_history import Script, seal_package
+from bidding.demo_identities import Cast, ensure_identities, load_cast
+from bidding.demo_tender import beijing, beijing_at, tender_notice
 from bidding.domain.projects import Category, ProjectStatus
-from bidding.pki.keystore import PlatformKeys
+from bidding.runtime import Platform
 from bidding.services.organisations import find_by_credit_code
 from bidding.services.projects import NewLot, create_project
-from crypto.sealed import seal
+from bidding.services.tendering import DraftProject, create_draft, publish
+
+__all__ = [
+    "BIDS",
+    "DEFAULT_MINUTES",
+    "LIVE_SCRIPT",
+    "Cast",
+    "DemoOpening",
+    "Timing",
+    "create_demo_opening",
+    "create_opening_lot",
+    "ensure_identities",
+    "ensure_live_lot",
+    "load_cast",
+    "opening_state",
+    "run_demo_opening",
+    "simulate",
+    "start_in_background",
+    "submit_bids",
+]
 
 log = logging.getLogger("bidding.demo_opening")
 
 #: Minutes from the start of `bidding serve --demo` to the demo lot's bid deadline (= its opening).
 DEFAULT_MINUTES: Final = 3
+
+#: The demo's live lot: one project, created by the first `serve --demo`; later starts finish its
+#: opening if it was interrupted, and add no other.
+LIVE_NAME: Final = "医用影像设备采购（不见面开标实时演示）"
+
+#: How the simulation plays it (see the module docstring); also how an interrupted one is finished.
+LIVE_SCRIPT: Final = Script(decrypt=(1, 2, 3, 4), wrong_key_first=(2,), objection_by=5)
 
 #: What each demo bidder fills in its opening form (开标一览表).
 BIDS: Final[tuple[dict[str, Any], ...]] = (
@@ -73,15 +112,6 @@ class DemoOpening:
     lot_id: uuid.UUID
     code: str
     deadline: datetime
-
-
-@dataclass(frozen=True)
-class Cast:
-    """The simulated participants' identities: the host (an agent), a supervisor, the bidders."""
-
-    host: Identity
-    supervisor: Identity
-    bidders: tuple[Identity, ...]
 
 
 @dataclass(frozen=True)
@@ -114,7 +144,7 @@ async def create_opening_lot(
         session,
         Actor.system("demo"),
         code=code,
-        name=f"演示：实时不见面开标 {deadline:%H:%M} UTC",
+        name=f"演示：实时不见面开标（{beijing(deadline)}开标）",
         category=Category.GOODS,
         tenderer_id=tenderer_id,
         agent_id=agent_id,
@@ -148,20 +178,50 @@ async def create_demo_opening(session: AsyncSession, *, now: datetime, minutes: 
     return await create_opening_lot(session, agent_id=agent.id, tenderer_id=tenderer.id, now=now, minutes=minutes)
 
 
-async def ensure_identities(session: AsyncSession, keys: PlatformKeys, directory: Path, *, now: datetime) -> None:
-    """Issue the demo users' certificates into ``directory`` unless they are there already."""
-    if not (directory / "identities.json").exists():
-        await issue_demo_identities(session, keys, directory, organisation_codes(), now=now)
-
-
-def load_cast(directory: Path, passphrase: bytes = DEMO_PASSPHRASE) -> Cast:
-    """The demo users' identities, from the ``identities.json`` index written by the demo."""
-    index = {u["user"]: Path(u["p12"]) for u in json.loads((directory / "identities.json").read_text())}
-
-    def one(user: str) -> Identity:
-        return load_pkcs12_identity(index[user], passphrase)
-
-    return Cast(one("agent"), one("supervisor"), tuple(one(f"bidder{i}") for i in range(1, 6)))
+async def ensure_live_lot(platform: Platform, *, now: datetime, minutes: float = DEFAULT_MINUTES) -> DemoOpening:
+    """The demo's live lot (project :data:`LIVE_CODE`): created the first time with its bid deadline
+    ``minutes`` from ``now``, published with its tender announcement and documents as if three weeks
+    ago (the statutory bid period); afterwards the same lot, whatever its state."""
+    settings = platform.settings
+    async with platform.sessions() as db, db.begin():
+        project = await project_by_code(db, LIVE_CODE)
+        if project is None:
+            deadline = (now + timedelta(minutes=minutes)).replace(microsecond=0)
+            period = settings.minimum_days("bid_period", Category.GOODS.value)
+            published = beijing_at(deadline, -(period + 1), 10)  # office hours, the statutory period before
+            new_lot = NewLot(
+                code="01",
+                name="医用影像设备",
+                estimated_price_fen=12_800_000_00,
+                deposit_fen=12_800_000_00 * 2 // 100,
+                bid_deadline=deadline,
+                decrypt_window_minutes=10,
+                objection_window_minutes=10,
+                form_fields=FORM_FIELDS,
+            )
+            codes = organisation_codes()
+            draft = DraftProject(
+                code=LIVE_CODE,
+                name=LIVE_NAME,
+                category=Category.GOODS,
+                tenderer_credit_code=codes["tenderer"],
+                lots=[new_lot],
+                region=REGION,
+            )
+            agent = await find_by_credit_code(db, codes["agent"])
+            if agent is None:
+                raise RuntimeError("the demo data is not loaded")
+            created = await create_draft(db, ACTOR, agent.id, draft)
+            project = await project_by_code(db, created.code)
+            assert project is not None
+            await add_documents(db, platform, project, published, at=published - timedelta(days=1))
+            title, body = tender_notice(tender_text(project, published))
+            await publish(
+                db, ACTOR, project, settings, title=title, body=body, documents_available_at=published, now=published
+            )
+        lot = project.lots[0]
+        assert lot.bid_deadline is not None
+        return DemoOpening(project.id, lot.id, project.code, lot.bid_deadline)
 
 
 # ----------------------------------------------------------------------------- the bidders' uploads
@@ -169,20 +229,7 @@ def load_cast(directory: Path, passphrase: bytes = DEMO_PASSPHRASE) -> Cast:
 
 def seal_bid(identity: Identity, opening: DemoOpening, form: dict[str, Any], *, now: datetime) -> bytes:
     """A sealed package for the demo lot, encrypted to and signed by the bidder's own certificate."""
-    out = io.BytesIO()
-    body = ("技术标与商务标（演示）\n" * 2000).encode()
-    seal(
-        json.dumps(form, ensure_ascii=False).encode(),
-        io.BytesIO(body),
-        out,
-        project_id=str(opening.project_id),
-        lot_id=str(opening.lot_id),
-        recipients=[identity.certificate],
-        signer_key=identity.key,
-        signer_cert=identity.certificate,
-        now=now,
-    )
-    return out.getvalue()
+    return seal_package(identity, opening.project_id, opening.lot_id, form, now=now)
 
 
 async def upload(http: httpx.AsyncClient, headers: dict[str, str], lot_id: uuid.UUID, package: bytes) -> dict[str, Any]:
@@ -218,6 +265,10 @@ async def submit_bids(
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         for number, (identity, form) in enumerate(zip(cast.bidders, BIDS, strict=False), start=1):
             session = await login(http, identity, audience=audience)
+            mine = await http.get(f"/api/bidder/lots/{opening.lot_id}/bids", headers=session.headers)
+            raise_for_error(mine)
+            if any(b["status"] == "active" for b in mine.json()):  # a restart before the deadline
+                continue
             package = seal_bid(identity, opening, form, now=now or datetime.now(UTC))
             done = await upload(http, session.headers, opening.lot_id, package)
             bids.append(str(done["bid"]["id"]))

@@ -288,6 +288,11 @@ class Settings:
         "Create the CA and TSA on first start if `BIDDING_CA_DIR` is empty. Default: yes in the embedded default, no in production (bring your own).",
     )
     ca_key_type: str = _setting(_choice("ec-p256", "rsa3072"), "ec-p256", "Key type of a CA created on first start.")
+    pki_base_url: str | None = _setting(
+        _base_url,
+        None,
+        "Base URL written into the certificates the CA issues from now on, for its CRLs and OCSP responder (`<url>/pki/…`). NSS (pdfsig, Firefox, LibreOffice) fetches OCSP only over `http://`: behind HTTPS set an `http://` URL that reaches `/pki/`. Default: the public base URL.",
+    )
     ca_passphrase: str | None = _setting(
         _secret,
         None,
@@ -323,6 +328,11 @@ class Settings:
         _int_range(1, 64),
         8,
         "Chunk size of resumable bid uploads through the API, in MiB (the last chunk may be shorter).",
+    )
+    upload_idle_hours: int = _setting(
+        _int_range(1, 720),
+        24,
+        "An upload of a sealed package (chunked or straight to the store) that receives no byte for this many hours is abandoned: refused, and its staged data removed by the hourly sweep.",
     )
     project_max_lots: int = _setting(
         _int_range(1, 1000),
@@ -404,6 +414,10 @@ class Settings:
     @property
     def effective_base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def effective_pki_base_url(self) -> str:
+        return self.pki_base_url or self.effective_base_url
 
     @property
     def run_worker_in_process(self) -> bool:

@@ -38,6 +38,8 @@ ALLOWED_RSA_SIZES: Final = frozenset({2048, 3072, 4096})
 ROOT_VALIDITY: Final = timedelta(days=20 * 365)
 ISSUING_VALIDITY: Final = timedelta(days=10 * 365)
 TSA_VALIDITY: Final = timedelta(days=5 * 365)
+OCSP_RESPONDER_VALIDITY: Final = timedelta(days=90)
+"""Short, as RFC 6960 §4.2.2.2.1 asks of a responder certificate that relying parties do not check."""
 BACKDATE: Final = timedelta(minutes=5)
 """notBefore is set this far before ``now`` to tolerate client clock skew."""
 
@@ -45,6 +47,9 @@ ROOT_CERT_FILE: Final = "root.pem"
 ROOT_KEY_FILE: Final = "root-key.pem"
 ISSUING_CERT_FILE: Final = "issuing.pem"
 ISSUING_KEY_FILE: Final = "issuing-key.pem"
+
+ID_KP_DOCUMENT_SIGNING: Final = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+"""id-kp-documentSigning, the general-purpose document-signing key purpose (RFC 9336 §3.1)."""
 
 
 def make_key(key_type: KeyType) -> PrivateKey:
@@ -112,10 +117,22 @@ def _ca_key_usage() -> x509.KeyUsage:
 
 
 def _ee_key_usage(public_key: PublicKey) -> x509.KeyUsage:
+    """keyUsage of a user's certificate (RFC 5280 §4.2.1.3): one key signs and receives sealed bids.
+
+    * digitalSignature — certificate login (TLS-style challenge) and the signatures the platform
+      itself checks;
+    * nonRepudiation (contentCommitment) — the user's signatures on documents (opening record
+      confirmations): pyHanko's default signer policy requires it, Adobe and ETSI EN 319 412-2
+      §4.3.2 expect it for a signature that commits the signer to content;
+    * keyEncipherment for RSA (RSA-OAEP key transport to the bidder, RFC 8017 / RFC 5652 §6.2.1)
+      or keyAgreement for EC (ECDH key agreement, RFC 5753 §3; RFC 5480 §3 lists the usages an
+      id-ecPublicKey may assert, keyEncipherment is not one of them) — the recipient of the CMS
+      EnvelopedData of a sealed bid (docs/sealed-bid-format.md).
+    """
     is_rsa = isinstance(public_key, rsa.RSAPublicKey)
     return x509.KeyUsage(
         digital_signature=True,
-        content_commitment=False,
+        content_commitment=True,
         key_encipherment=is_rsa,
         data_encipherment=False,
         key_agreement=not is_rsa,
@@ -126,10 +143,90 @@ def _ee_key_usage(public_key: PublicKey) -> x509.KeyUsage:
     )
 
 
-def _tsa_key_usage() -> x509.KeyUsage:
+def _ee_extended_key_usage() -> x509.ExtendedKeyUsage:
+    """extKeyUsage of a user's certificate (RFC 5280 §4.2.1.12), non-critical.
+
+    clientAuth for certificate login; emailProtection because NSS (Poppler's ``pdfsig``, Firefox,
+    LibreOffice) checks PDF and CMS signers as certificateUsageEmailSigner, which refuses an EKU
+    without it ("Certificate type not approved for application"), and Adobe accepts it for
+    signing; id-kp-documentSigning (RFC 9336) for validators that ask for the document-signing
+    purpose.
+    """
+    return x509.ExtendedKeyUsage(
+        [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION, ID_KP_DOCUMENT_SIGNING]
+    )
+
+
+def _signer_key_usage() -> x509.KeyUsage:
+    """keyUsage of the platform's document-signing certificate: digitalSignature + nonRepudiation."""
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _signer_extended_key_usage() -> x509.ExtendedKeyUsage:
+    """extKeyUsage of the platform's document-signing certificate: emailProtection + documentSigning.
+
+    id-kp-documentSigning alone (RFC 9336) is refused by NSS (certificateUsageEmailSigner accepts an
+    EKU only with emailProtection; anyExtendedKeyUsage does not help) and is not in Adobe's list of
+    signing purposes; emailProtection (RFC 5280 §4.2.1.12) is accepted by both.
+    """
+    return x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, ID_KP_DOCUMENT_SIGNING])
+
+
+def signer_profile_is_current(cert: x509.Certificate) -> bool:
+    """True if a document-signing certificate suits outside validators with their default settings.
+
+    That is keyUsage with nonRepudiation (pyHanko's default signer policy) and digitalSignature or
+    nonRepudiation (NSS, OpenSSL's smimesign purpose), and an extKeyUsage that is absent or names
+    emailProtection (NSS certificateUsageEmailSigner, Adobe). Certificates issued before these
+    profiles (EKU id-kp-documentSigning only) are not, and the platform re-certifies its key.
+    """
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    if not usage.content_commitment:
+        return False
+    try:
+        purposes = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return True
+    return ExtendedKeyUsageOID.EMAIL_PROTECTION in purposes
+
+
+def _tsa_key_usage() -> x509.KeyUsage:
+    """keyUsage of the TSA: digitalSignature + nonRepudiation, nothing else.
+
+    RFC 3161 §2.3 fixes only the EKU (timeStamping, sole and critical); OpenSSL's timestampsign
+    purpose also refuses a keyUsage with any bit beyond these two.
+    """
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _ocsp_responder_key_usage() -> x509.KeyUsage:
+    """keyUsage of a delegated OCSP responder: digitalSignature only (RFC 6960 §4.2.2.2)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
@@ -212,8 +309,7 @@ class CertificateAuthority:
             raise CryptoError("validity_days must be positive")
         builder = self._ee_builder(subject.to_name(), public_key, now, timedelta(days=validity_days))
         builder = builder.add_extension(_ee_key_usage(public_key), critical=True).add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-            critical=False,
+            _ee_extended_key_usage(), critical=False
         )
         return builder.sign(self.issuing_key, hashes.SHA256())
 
@@ -236,28 +332,59 @@ class CertificateAuthority:
     ) -> x509.Certificate:
         """Issue the platform's PDF-signing certificate (ETSI EN 319 142-1 PAdES signer).
 
-        keyUsage digitalSignature + nonRepudiation (critical; pyHanko requires nonRepudiation by
-        default for document signatures) and extKeyUsage id-kp-documentSigning (RFC 9336,
-        1.3.6.1.5.5.7.3.36), non-critical.
+        keyUsage digitalSignature + nonRepudiation (critical, RFC 5280 §4.2.1.3; pyHanko requires
+        nonRepudiation by default for document signatures) and extKeyUsage emailProtection +
+        id-kp-documentSigning (RFC 9336 §3.1), non-critical: see :func:`_signer_extended_key_usage`.
         """
         check_public_key(public_key)
         org = self.root_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
         org_name = str(org[0].value) if org else "Platform"
         subject = _ca_name(org_name, name or "Document Signing")
         builder = self._ee_builder(subject, public_key, now, validity)
-        builder = builder.add_extension(_tsa_key_usage(), critical=True).add_extension(
-            x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]), critical=False
+        builder = builder.add_extension(_signer_key_usage(), critical=True).add_extension(
+            _signer_extended_key_usage(), critical=False
+        )
+        return builder.sign(self.issuing_key, hashes.SHA256())
+
+    def issue_ocsp_responder_certificate(
+        self,
+        public_key: PublicKey,
+        now: datetime,
+        name: str | None = None,
+        validity: timedelta = OCSP_RESPONDER_VALIDITY,
+    ) -> x509.Certificate:
+        """Issue a delegated OCSP responder certificate (RFC 6960 §4.2.2.2).
+
+        keyUsage digitalSignature (critical), extKeyUsage id-kp-OCSPSigning, id-pkix-ocsp-nocheck
+        (§4.2.2.2.1: relying parties need not check its status, so it carries no CRL or OCSP
+        pointer and lives :data:`OCSP_RESPONDER_VALIDITY`).
+        """
+        check_public_key(public_key)
+        org = self.root_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        org_name = str(org[0].value) if org else "Platform"
+        subject = _ca_name(org_name, name or "OCSP Responder")
+        builder = self._ee_builder(subject, public_key, now, validity, revocation_pointers=False)
+        builder = (
+            builder.add_extension(_ocsp_responder_key_usage(), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+            .add_extension(x509.OCSPNoCheck(), critical=False)
         )
         return builder.sign(self.issuing_key, hashes.SHA256())
 
     def _ee_builder(
-        self, subject: x509.Name, public_key: PublicKey, now: datetime, validity: timedelta
+        self,
+        subject: x509.Name,
+        public_key: PublicKey,
+        now: datetime,
+        validity: timedelta,
+        *,
+        revocation_pointers: bool = True,
     ) -> x509.CertificateBuilder:
         """Common RFC 5280 §4.1/§4.2 fields of an end-entity certificate issued by the issuing CA."""
         _require_aware(now)
         not_after = min(now + validity, self.issuing_cert.not_valid_after_utc)
         issuer_ski = self.issuing_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        return (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(self.issuing_cert.subject)
@@ -268,9 +395,12 @@ class CertificateAuthority:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
-            .add_extension(_distribution(self.issuing_crl_url), critical=False)
-            .add_extension(_ocsp_access(self.ocsp_url), critical=False)
         )
+        if revocation_pointers:
+            builder = builder.add_extension(_distribution(self.issuing_crl_url), critical=False).add_extension(
+                _ocsp_access(self.ocsp_url), critical=False
+            )
+        return builder
 
     def save(self, directory: Path, passphrase: bytes | None = None) -> None:
         """Write the four PEM files into ``directory``; keys as PKCS#8, encrypted if ``passphrase``."""

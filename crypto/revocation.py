@@ -30,6 +30,21 @@ _OCSP_HASHES: Final[dict[str, type[hashes.HashAlgorithm]]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class DelegatedResponder:
+    """A key and certificate the issuing CA authorised to sign OCSP responses (RFC 6960 §4.2.2.2).
+
+    The certificate comes from :meth:`CertificateAuthority.issue_ocsp_responder_certificate`.
+    """
+
+    key: PrivateKey
+    cert: x509.Certificate
+
+    def valid_at(self, now: datetime) -> bool:
+        """Inside the certificate's validity period (a response is never signed outside it)."""
+        return self.cert.not_valid_before_utc <= now < self.cert.not_valid_after_utc
+
+
+@dataclass(frozen=True, slots=True)
 class RevokedEntry:
     """When and why one certificate was revoked (RFC 5280 §5.3.1 reasonCode)."""
 
@@ -133,12 +148,16 @@ def ocsp_response(
     now: datetime,
     is_issued: Callable[[int], bool],
     validity: timedelta = DEFAULT_OCSP_VALIDITY,
+    responder: DelegatedResponder | None = None,
 ) -> bytes:
-    """Answer an OCSP request (RFC 6960 §2.2) with a basic response signed by the issuing CA.
+    """Answer an OCSP request (RFC 6960 §2.2) with a basic response.
 
     GOOD if issued and not revoked, REVOKED (time and reason) if revoked, UNKNOWN if the serial
     was not issued by us or the request names another issuer. A request that cannot be parsed
     gets a ``malformedRequest`` response (§2.3), never an exception.
+
+    Signed by ``responder`` (a delegated responder, §4.2.2.2: its certificate goes in the
+    response's ``certs`` and names it by key hash) when given, else by the issuing CA itself.
     """
     try:
         request = ocsp.load_der_ocsp_request(request_der)
@@ -162,10 +181,14 @@ def ocsp_response(
         revocation_time=entry.revoked_at if entry and status == ocsp.OCSPCertStatus.REVOKED else None,
         revocation_reason=_ocsp_reason(entry) if status == ocsp.OCSPCertStatus.REVOKED else None,
     )
-    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca.issuing_cert)
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    key: PrivateKey = ca.issuing_key
+    if responder is not None:
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, responder.cert).certificates([responder.cert])
+        key: PrivateKey = responder.key
+    else:
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca.issuing_cert)
+        key = ca.issuing_key
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 

@@ -115,14 +115,20 @@ class RevocationPublisher:
         return built.der
 
     async def ocsp(self, request_der: bytes) -> bytes:
-        """A signed OCSP response for the serial the request names (malformedRequest if unparseable)."""
+        """A signed OCSP response for the serial the request names (malformedRequest if unparseable).
+
+        Issued means: in the ``certificates`` table, or one of the platform's own service
+        certificates (TSA, document signer, OCSP responder), which outside validators check too.
+        The delegated responder signs (RFC 6960 §4.2.2.2); outside its certificate's validity
+        (a process running past the renewal that happens on start) the issuing CA signs itself.
+        """
         try:
             serial = ocsp.load_der_ocsp_request(request_der).serial_number
         except ValueError:
             serial = None  # ocsp_response answers malformedRequest
         revoked = RevocationList()
-        issued = False
-        if serial is not None:
+        issued = serial is not None and any(c.serial_number == serial for c in self._keys.service_certificates)
+        if serial is not None and not issued:
             async with self._sessions() as session:
                 row = (
                     await session.execute(
@@ -135,4 +141,13 @@ class RevocationPublisher:
                 issued = True
                 if row.revoked_at is not None:
                     revoked.revoke(serial, row.revoked_at, reason_flag(row.revocation_reason))
-        return ocsp_response(self._keys.ca, request_der, revoked, self._clock.now(), lambda _: issued)
+        now = self._clock.now()
+        responder = self._keys.ocsp_responder
+        return ocsp_response(
+            self._keys.ca,
+            request_der,
+            revoked,
+            now,
+            lambda _: issued,
+            responder=responder if responder.valid_at(now) else None,
+        )

@@ -4,8 +4,8 @@ links, the project page with its announcements and tender documents, a download 
 SHA-256 the page shows (anonymous: plain link; logged in: fetched with the token and recorded for
 the organisation), English, a phone screen, and an unknown announcement.
 
-The demo loads its projects without notices or documents, so the demo agent first publishes a
-project of its own in its console (tender announcement + one PDF) and posts a clarification.
+The demo agent first publishes a project of its own in its console (tender announcement + one PDF)
+and posts a clarification, named with a word of its own, so the demo's notices stay out of its searches.
 """
 
 from __future__ import annotations

@@ -318,8 +318,13 @@ def test_documents_downloaded_logged_in_bring_clarification_notifications(
         page.goto("/workspace")
         expect(page.get_by_text("暂无通知。")).to_be_visible()
         open_lot(page, project_id, lot_id)
-        expect(page.get_by_test_id("ws-document")).to_contain_text("招标文件-v1.pdf")
-        document = download(page, "ws-document-download", tmp_path / "doc.pdf")
+        # The demo's own tender documents are listed too: this test's version is the one it downloads.
+        listed = page.get_by_test_id("ws-document").filter(has_text="招标文件-v1.pdf")
+        expect(listed).to_have_count(1)
+        with page.expect_download() as info:
+            listed.get_by_test_id("ws-document-download").click()
+        document = tmp_path / "doc.pdf"
+        info.value.save_as(document)
         assert document.read_bytes().startswith(b"%PDF-1.4 tender documents")
         shot("documents")
 

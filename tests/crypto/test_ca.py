@@ -13,7 +13,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from crypto.ca import CertificateAuthority, create_ca, load_csr, load_or_create_ca, make_csr, make_key
+from crypto.ca import (
+    ID_KP_DOCUMENT_SIGNING,
+    CertificateAuthority,
+    create_ca,
+    load_csr,
+    load_or_create_ca,
+    make_csr,
+    make_key,
+)
 from crypto.errors import (
     CAStoreError,
     CryptoError,
@@ -22,7 +30,7 @@ from crypto.errors import (
     InvalidSubjectError,
     UnsupportedKeyError,
 )
-from crypto.revocation import RevocationList, build_crl, ocsp_response
+from crypto.revocation import DelegatedResponder, RevocationList, build_crl, ocsp_response
 from crypto.subject import PlatformSubject, is_valid_credit_code, parse_subject
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -100,11 +108,12 @@ def test_issue_from_csr(ca: CertificateAuthority, key_type: str) -> None:
     bc = ext.get_extension_for_class(x509.BasicConstraints)
     assert bc.critical and not bc.value.ca
     ku = ext.get_extension_for_class(x509.KeyUsage)
-    assert ku.critical and ku.value.digital_signature
+    assert ku.critical and ku.value.digital_signature and ku.value.content_commitment
     assert ku.value.key_encipherment is isinstance(key, rsa.RSAPrivateKey)
     assert ku.value.key_agreement is isinstance(key, ec.EllipticCurvePrivateKey)
+    assert not (ku.value.data_encipherment or ku.value.key_cert_sign or ku.value.crl_sign)
     eku = list(ext.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    assert eku == [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]
+    assert eku == [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION, ID_KP_DOCUMENT_SIGNING]
     cdp = ext.get_extension_for_class(x509.CRLDistributionPoints).value
     assert cdp[0].full_name is not None
     assert cdp[0].full_name[0].value == f"{BASE}/pki/crl/issuing.crl"
@@ -270,6 +279,34 @@ def test_ocsp_statuses(ca: CertificateAuthority) -> None:
     sha256_resp = ocsp.load_der_ocsp_response(der)
     assert sha256_resp.certificate_status == ocsp.OCSPCertStatus.GOOD
     assert isinstance(sha256_resp.hash_algorithm, hashes.SHA256)
+
+
+def test_ocsp_delegated_responder(ca: CertificateAuthority) -> None:
+    """RFC 6960 §4.2.2.2: the responder's certificate, issued by the CA for OCSPSigning with
+    ocsp-nocheck, signs the response, is named by its key hash and travels in ``certs``."""
+    key = make_key("ec-p256")
+    cert = ca.issue_ocsp_responder_certificate(key.public_key(), NOW)
+    cert.verify_directly_issued_by(ca.issuing_cert)
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.OCSP_SIGNING
+    ]
+    assert cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage)
+    assert usage.critical and usage.value.digital_signature and not usage.value.content_commitment
+    with pytest.raises(x509.ExtensionNotFound):  # nothing to check: no CRL or OCSP pointer (§4.2.2.2.1)
+        cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc <= timedelta(days=91)
+    good = _issue(ca)
+    responder = DelegatedResponder(key, cert)
+    der = ocsp_response(
+        ca, _ocsp_request(good, ca.issuing_cert), RevocationList(), NOW, lambda _s: True, responder=responder
+    )
+    resp = ocsp.load_der_ocsp_response(der)
+    assert resp.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert resp.certificates == [cert]
+    assert resp.responder_key_hash == cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    _verify(cert, resp.signature, resp.tbs_response_bytes)
+    assert responder.valid_at(NOW) and not responder.valid_at(cert.not_valid_after_utc)
 
 
 def test_ocsp_foreign_issuer_unknown(ca: CertificateAuthority, ec_ca: CertificateAuthority) -> None:

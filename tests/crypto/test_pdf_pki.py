@@ -72,7 +72,8 @@ def test_document_signer_certificate_profile(pki: Pki) -> None:
     assert not usage.value.key_cert_sign
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     assert not eku.critical
-    assert list(eku.value) == [x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]
+    # emailProtection for NSS (certificateUsageEmailSigner) and Adobe, documentSigning per RFC 9336.
+    assert list(eku.value) == [ExtendedKeyUsageOID.EMAIL_PROTECTION, x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]
     assert ExtendedKeyUsageOID.TIME_STAMPING not in list(eku.value)
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     cert.verify_directly_issued_by(pki.ca.issuing_cert)

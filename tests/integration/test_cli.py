@@ -28,10 +28,10 @@ def test_migrate_demo_and_doctor_on_a_fresh_machine(tmp_path: Path) -> None:
 
     first = run(["demo"], tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "demo data loaded: 9 organisations, 8 projects" in first.stderr
+    assert "demo data loaded: 9 organisations, 9 projects" in first.stderr
     assert "operator token: " in first.stderr
     again = run(["demo"], tmp_path)
-    assert again.returncode == 0 and "already present" in again.stderr
+    assert again.returncode == 0 and "demo data already present: nothing added" in again.stderr
 
     doctor = run(["doctor"], tmp_path)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

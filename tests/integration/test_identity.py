@@ -15,6 +15,7 @@ import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 
 from bidding.client.identity import Identity
@@ -250,8 +251,16 @@ async def test_ocsp_responder_answers_good_revoked_and_unknown(
     revoked = await status(bad.cert)
     assert revoked.certificate_status == ocsp.OCSPCertStatus.REVOKED
     assert revoked.revocation_reason == x509.ReasonFlags.superseded
-    # The response is signed by the issuing CA.
-    issuing.public_key().verify(revoked.signature, revoked.tbs_response_bytes, *_verify_args(issuing))
+    # Signed by the delegated responder (RFC 6960 §4.2.2.2), whose certificate the issuing CA issued
+    # for OCSPSigning and which travels in the response.
+    (responder,) = revoked.certificates
+    assert responder == platform.keys.ocsp_responder.cert
+    responder.verify_directly_issued_by(issuing)
+    eku = responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]
+    responder_key = responder.public_key()
+    assert isinstance(responder_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey)
+    responder_key.verify(revoked.signature, revoked.tbs_response_bytes, *_verify_args(responder))
     never_issued = build_certificate(
         platform.keys.ca, good.cert.subject, user_key().public_key(), crl_url=None, ocsp_url=None
     )
