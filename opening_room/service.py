@@ -44,6 +44,7 @@ from bidding.domain.projects import ProjectStatus
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.pki.documents import DocumentSigner
 from bidding.services.announcements import announce
+from bidding.services.submission import extract_bids
 from crypto.errors import CryptoError
 from crypto.pdf.errors import PdfError
 from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
@@ -212,9 +213,11 @@ class OpeningRoom:
         session = await db.scalar(select(OpeningSession).where(OpeningSession.lot_id == lot_id).with_for_update())
         if session is None:
             session = OpeningSession(lot_id=lot_id, state=State.WAITING.value, last_seq=0, updated_at=self._clock.now())
-            db.add(session)
             try:
+                # Added inside the savepoint: begin_nested() flushes what is pending before it starts,
+                # and a duplicate row flushed there would break the whole transaction.
                 async with db.begin_nested():
+                    db.add(session)
                     await db.flush()
             except IntegrityError:  # another process created it first
                 session = await db.scalar(
@@ -304,14 +307,11 @@ class OpeningRoom:
             session.state = State.FAILED.value
             self._emit(db, session, "session.failed", {"reason": "terminated"})
             return
-        rows = (
-            await db.execute(
-                select(Bid, Organization)
-                .join(Organization, Bid.organization_id == Organization.id)
-                .where(Bid.lot_id == lot.id, Bid.status == "active")
-                .order_by(Bid.submitted_at, Bid.id)
-            )
-        ).all()
+        # Only once every upload whose last byte came before the deadline is decided, and under the
+        # lot's lock: each bid with a receipt is taken in the version its receipt names (办法 27, 29).
+        rows = await extract_bids(db, lot.id, self._clock)
+        if rows is None:
+            return  # still verifying such an upload: the next tick (≤ 1 s) tries again
         # Sign-ins before the deadline were known to each bidder alone: now they count.
         signed_in = await self._early_sign_ins(db, lot.id)
         for order, (bid, _org) in enumerate(rows, start=1):

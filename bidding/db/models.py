@@ -110,6 +110,9 @@ class Lot(Base):
     objection_window_minutes: Mapped[int] = mapped_column(Integer, default=15)
     form_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the opening took the lot's bids (办法 29), under the lot's lock: from then on no upload
+    #: arrives, no version is activated and no bid is withdrawn (``bidding.services.submission``).
+    bids_extracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     project: Mapped[Project] = relationship(back_populates="lots", lazy="raise")
 
@@ -323,13 +326,17 @@ class BidUpload(Base):
     chunk_size: Mapped[int] = mapped_column(Integer)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     next_chunk: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | rejected
+    #: open → completing (last byte in before the deadline, decided under the lot's lock; being
+    #: verified and stored) → completed (a bid) | rejected (refused, ``error`` says why).
+    status: Mapped[str] = mapped_column(String(16), default="open")
     error: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the last byte arrived (what the deadline judges, and the receipt's time), fixed in the
+    #: same transaction that found it before the deadline.
     last_byte_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bid_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bids.id"))
 
-    __table_args__ = (Index(None, "lot_id", "organization_id"),)
+    __table_args__ = (Index(None, "lot_id", "organization_id"), Index(None, "lot_id", "status"))
 
 
 class Bid(Base):

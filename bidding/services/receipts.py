@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,26 +64,23 @@ def signed_receipt(keys: PlatformKeys, clock: Clock, core: dict[str, Any]) -> tu
     return jws.sign(canonical(payload), keys.signer_key, chain, typ="bidding-receipt+jws"), payload
 
 
-@dataclass(frozen=True)
-class Receipt:
-    jws: str
-    payload: dict[str, Any]
-    pdf_key: str
+def sign_receipt(submitted: Submitted, *, keys: PlatformKeys, clock: Clock) -> tuple[str, dict[str, Any]]:
+    """The signed JSON receipt of a version being recorded: the JWS and its payload.
+
+    Signed inside the transaction that records the version (a few milliseconds, no I/O), so that a
+    version is a bid only with its receipt, and a receipt is only ever issued for a recorded version.
+    """
+    return signed_receipt(
+        keys, clock, receipt_core(submitted.bid, submitted.lot, submitted.project, submitted.organization)
+    )
 
 
-async def issue_receipt(
-    submitted: Submitted,
-    *,
-    keys: PlatformKeys,
-    clock: Clock,
-    signer: DocumentSigner,
-    store: ObjectStore,
-) -> Receipt:
-    """Sign the JSON receipt and the PDF receipt of a just-submitted bid (no database work: the
-    caller records both on the bid in a short transaction)."""
+async def store_receipt_pdf(
+    submitted: Submitted, payload: dict[str, Any], *, clock: Clock, signer: DocumentSigner, store: ObjectStore
+) -> str:
+    """Render, sign and store the PDF receipt for people (no database work: the caller records the
+    key on the bid in a short transaction); returns its key."""
     bid = submitted.bid
-    core = receipt_core(bid, submitted.lot, submitted.project, submitted.organization)
-    token, payload = signed_receipt(keys, clock, core)
     pdf = await asyncio.to_thread(
         render_receipt,
         ReceiptData(
@@ -115,4 +111,4 @@ async def issue_receipt(
     await store.put(
         key, body(), content_type="application/pdf", retain_until=bid.submitted_at + RECEIPT_RETENTION, overwrite=False
     )
-    return Receipt(jws=token, payload=payload, pdf_key=key)
+    return key

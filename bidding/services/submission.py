@@ -5,10 +5,15 @@ Rules enforced here, from the clock, whatever jobs have or have not run:
 
 * a package is accepted only if its last byte arrives before the lot's bid deadline — a chunk that
   finishes arriving at or after the deadline is refused, also for an upload begun before it;
+* that arrival is decided in the database before the slow verification (the upload is then
+  ``completing``), and the opening's extraction waits until every such upload is decided: a bid
+  with a receipt is in the opening in the version its receipt names, or it is refused — never both,
+  never neither (办法 27, 29). Arrival, activation, withdrawal and extraction all take the lot's lock
+  (:func:`lock_lot`), so none of them interleave, in one app process or several;
 * a package must be a sealed package (``crypto.sealed``) for this project, lot and bidder, with the
   uploading certificate among its recipients and a valid signature of the bidder: anything else
   is refused with its own error and nothing is stored as a bid;
-* the newest active version counts; a bidder may replace or withdraw until the deadline;
+* the version whose last byte arrived last counts; a bidder may replace or withdraw until the deadline;
 * packages are written once, under retention, and nothing here can decrypt them.
 """
 
@@ -24,11 +29,13 @@ from typing import Final
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from bidding.audit import Actor, record
+from bidding.clock import Clock
 from bidding.db.models import Bid, BidUpload, Lot, Organization, Project
 from bidding.domain.projects import Phase, lot_phase
-from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from bidding.pki.verifier import CertificateVerifier
 from crypto.errors import CryptoError
 from crypto.login import certificate_fingerprint
@@ -41,6 +48,9 @@ log = logging.getLogger("bidding.submission")
 PACKAGE_RETENTION: Final = timedelta(days=15 * 365)
 DIRECT_URL_LIFETIME: Final = timedelta(hours=1)
 CHUNK_KEY: Final = "bid-uploads/{upload}/{index:06d}"
+#: How long after its arrival an upload may take to be verified and stored before something that
+#: must not wait (extraction at the deadline, a withdrawal) refuses it as the platform's fault.
+COMPLETION_WAIT: Final = timedelta(minutes=2)
 DIRECT_KEY: Final = "bid-uploads/{upload}/direct"
 
 
@@ -91,6 +101,25 @@ class UploadClosed(Conflict):
     code = "upload_closed"
     message_zh = "该上传已结束"
     message_en = "This upload is already finished"
+
+
+class UploadNotDecided(ServiceUnavailable):
+    """The last byte came in time, but the platform could not verify and store the package within
+    :data:`COMPLETION_WAIT` and the opening had to go on: not the bidder's fault, but not a bid either —
+    no receipt is issued, and the bidder's previous version (if any) is the one opened (办法 27, 29)."""
+
+    code = "upload_not_decided"
+    message_zh = "平台未能及时完成对该投标文件的校验和存储（平台原因），该文件未被接收，不出具回执"
+    message_en = (
+        "The platform could not verify and store this package in time (a platform fault): "
+        "it was not accepted and no receipt is issued"
+    )
+
+
+class UploadInProgress(Conflict):
+    code = "upload_in_progress"
+    message_zh = "您有投标文件正在校验和存储，请在其完成后再撤回"
+    message_en = "A package of yours is still being verified and stored: withdraw once it is decided"
 
 
 class PackageRejected(InvalidInput):
@@ -151,17 +180,54 @@ def _sealed_error(exc: SealedError) -> PackageFormatError:
     )
 
 
-async def open_lot(session: AsyncSession, lot_id: uuid.UUID, now: datetime) -> tuple[Lot, Project]:
-    """The lot and its project if it accepts bids at ``now``; the reason otherwise."""
-    lot = await session.scalar(
+async def lock_lot(session: AsyncSession, lot_id: uuid.UUID) -> Lot | None:
+    """Take the lot's lock until the end of the transaction; return the lot read afresh, with its project.
+
+    Whatever changes which bids a lot has — an upload's arrival, the activation of a version, a
+    withdrawal — and their extraction at the deadline (办法 27, 29) take it first, so none of them
+    interleave, in one app process or several. PostgreSQL locks the lot's row (``FOR NO KEY UPDATE``:
+    rows that merely refer to the lot do not wait for it). SQLite has no row locks: a write to the
+    row takes the database's write lock, which waits for the other writers (busy timeout) and is
+    held to the commit; every read after it sees the latest data.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id)
+            .values(bids_extracted_at=Lot.bids_extracted_at)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        await session.execute(select(Lot.id).where(Lot.id == lot_id).with_for_update(key_share=True))
+    known = session.identity_map.get(identity_key(Lot, lot_id))
+    if known is not None:  # read it afresh: what was read before the lock may be stale
+        session.expire(known)
+    lot: Lot | None = await session.scalar(
         select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.lots))
     )
+    return lot
+
+
+async def open_lot(
+    session: AsyncSession, lot_id: uuid.UUID, now: datetime, *, lock: bool = False
+) -> tuple[Lot, Project]:
+    """The lot and its project if it accepts bids at ``now``; the reason otherwise.
+
+    With ``lock`` the lot's lock is taken first (:func:`lock_lot`): the answer then holds until the commit.
+    """
+    if lock:
+        lot = await lock_lot(session, lot_id)
+    else:
+        lot = await session.scalar(
+            select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.lots))
+        )
     if lot is None or lot.project.status.value == "draft":
         raise NotFound(f"no lot {lot_id}", f"没有标段 {lot_id}")
     phase = lot_phase(
         lot.project.status, tender_start_at=lot.project.tender_start_at, bid_deadline=lot.bid_deadline, now=now
     )
-    if phase is Phase.OPENING or (lot.bid_deadline is not None and now >= lot.bid_deadline):
+    late = lot.bid_deadline is not None and now >= lot.bid_deadline
+    if phase is Phase.OPENING or late or lot.bids_extracted_at is not None:
         raise DeadlinePassed(
             f"the deadline of lot {lot.code} was {lot.bid_deadline.isoformat() if lot.bid_deadline else '?'}",
             f"标段 {lot.code} 的投标截止时间为 {lot.bid_deadline.isoformat() if lot.bid_deadline else '?'}",
@@ -217,7 +283,9 @@ async def own_upload(
     session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, *, lock: bool = True
 ) -> BidUpload:
     query = select(BidUpload).where(BidUpload.id == upload_id)
-    upload = await session.scalar(query.with_for_update() if lock else query)
+    if lock:  # read afresh under the lock, not from the session's identity map
+        query = query.with_for_update().execution_options(populate_existing=True)
+    upload = await session.scalar(query)
     if upload is None:
         raise NotFound(f"no upload {upload_id}", f"没有上传 {upload_id}")
     if upload.organization_id != uploader.organization_id or upload.fingerprint != uploader.fingerprint:
@@ -235,6 +303,22 @@ def staged_keys(upload: BidUpload) -> list[str]:
 def _check_open(upload: BidUpload) -> None:
     if upload.status != "open":
         raise UploadClosed(f"the upload is {upload.status}", f"该上传状态为 {upload.status}")
+
+
+async def arrive(session: AsyncSession, upload: BidUpload, arrived: datetime) -> None:
+    """The upload's last byte is in at ``arrived``: decide now, in the database and before the slow
+    verification, whether it came before the deadline (办法 27).
+
+    Under the lot's lock: refused (:class:`DeadlinePassed`) if ``arrived`` is not before the deadline
+    or the bids were already extracted; otherwise the upload is ``completing`` with its arrival
+    fixed — the time its receipt will carry — and extraction waits until it is decided. The caller
+    holds the upload's own lock (the lot's is taken after it: no lock waits for the upload's while
+    holding the lot's unless the upload is already ``completing``, and then this one is refused).
+    """
+    await open_lot(session, upload.lot_id, arrived, lock=True)
+    await session.refresh(upload)  # SQLite: the upload read before the write lock may be stale
+    _check_open(upload)
+    upload.status, upload.last_byte_at = "completing", arrived
 
 
 async def receive_chunk(
@@ -281,9 +365,12 @@ async def receive_chunk(
         yield data
 
     await store.put(CHUNK_KEY.format(upload=upload.id, index=index), one())
-    upload.received += len(data)
-    upload.next_chunk += 1
-    upload.last_byte_at = arrived
+    received, next_chunk = upload.received + len(data), upload.next_chunk + 1
+    if received == upload.size:
+        await arrive(session, upload, arrived)
+        if upload.next_chunk != index:  # SQLite only (no row lock): another request took this chunk meanwhile
+            raise ChunkDuplicate(f"chunk {index} was already received", f"分片 {index} 已接收")
+    upload.received, upload.next_chunk, upload.last_byte_at = received, next_chunk, arrived
     return upload
 
 
@@ -368,13 +455,30 @@ async def upload_context(session: AsyncSession, upload: BidUpload) -> tuple[Lot,
     return lot, lot.project, org
 
 
-async def record_bid(
-    session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, stored: Stored, *, now: datetime
-) -> Submitted:
-    """Make the stored package the bidder's active bid (the previous one is replaced), in one short transaction."""
+async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, stored: Stored) -> Submitted:
+    """Make the verified, stored package a version of the bidder's bid (办法 27), in one short transaction.
+
+    Under the lot's lock (taken before the upload's, in the order extraction takes them): the upload
+    must still be ``completing``, so the bids were not extracted without it; if extraction refused
+    it meanwhile (:class:`UploadNotDecided`) it is no bid. The caller signs the receipt before the
+    commit: a version is a bid only with its receipt. The version whose last byte arrived last is
+    the active one: a package that arrived before the active version is kept as ``replaced``.
+    """
+    lot_id = (await own_upload(session, uploader, upload_id, lock=False)).lot_id  # never changes
+    await lock_lot(session, lot_id)
     upload = await own_upload(session, uploader, upload_id)
-    _check_open(upload)
+    if upload.status == "rejected" and upload.error == UploadNotDecided.code:
+        raise UploadNotDecided()
+    if upload.status != "completing":
+        raise UploadClosed(f"the upload is {upload.status}", f"该上传状态为 {upload.status}")
     lot, project, org = await upload_context(session, upload)
+    assert lot.bids_extracted_at is None  # extraction refuses every upload still completing first
+    arrived = upload.last_byte_at
+    assert arrived is not None
+    active = await session.scalar(
+        select(Bid).where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == "active")
+    )
+    later_active = active is not None and active.submitted_at > arrived
     version = (
         int(
             await session.scalar(
@@ -386,17 +490,14 @@ async def record_bid(
         )
         + 1
     )
-    await session.execute(
-        update(Bid)
-        .where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == "active")
-        .values(status="replaced")
-    )
+    if active is not None and not later_active:
+        active.status = "replaced"
     info = stored.info
     bid = Bid(
         lot_id=lot.id,
         organization_id=org.id,
         version=version,
-        status="active",
+        status="replaced" if later_active else "active",
         object_key=stored.key,
         size=stored.size,
         sha256=stored.sha256,
@@ -404,8 +505,8 @@ async def record_bid(
         header_sha256=info.header.sha256.hex(),
         signer_fingerprint=certificate_fingerprint(info.signer_cert),
         uploader_fingerprint=upload.fingerprint,
-        submitted_at=upload.last_byte_at or now,
-        receipt_number=f"R{now:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
+        submitted_at=arrived,  # decided in the database when the last byte came in: the receipt's time
+        receipt_number=f"R{arrived:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
         receipt_jws="",
     )
     session.add(bid)
@@ -453,8 +554,16 @@ def _check_binding(info: PackageInfo, project: Project, lot: Lot, org: Organizat
 
 
 async def withdraw(session: AsyncSession, uploader: Uploader, lot_id: uuid.UUID, now: datetime) -> Bid:
-    """Withdraw the active bid (撤回) before the deadline; the package stays stored, marked withdrawn."""
-    lot, project = await open_lot(session, lot_id, now)
+    """Withdraw the active bid (撤回, 办法 27) before the deadline; the package stays stored, marked withdrawn.
+
+    Under the lot's lock, so it is either before extraction (and the bid is not opened) or refused.
+    Refused while one of the bidder's uploads is still being verified: which would count, the
+    withdrawal or that package, is the bidder's to say once the upload is decided.
+    """
+    lot, project = await open_lot(session, lot_id, now, lock=True)
+    in_flight = await _completing(session, lot, now, organization_id=uploader.organization_id)
+    if in_flight:
+        raise UploadInProgress(f"upload {in_flight[0].id} is still being verified", f"上传 {in_flight[0].id} 正在校验")
     bid = await session.scalar(
         select(Bid)
         .where(Bid.lot_id == lot.id, Bid.organization_id == uploader.organization_id, Bid.status == "active")
@@ -474,6 +583,77 @@ async def withdraw(session: AsyncSession, uploader: Uploader, lot_id: uuid.UUID,
         embargo_project_id=project.id,
     )
     return bid
+
+
+async def _completing(
+    session: AsyncSession, lot: Lot, now: datetime, *, organization_id: uuid.UUID | None = None
+) -> list[BidUpload]:
+    """The lot's uploads still being verified; those that have had :data:`COMPLETION_WAIT` since their
+    last byte are refused first (the platform's fault: a process died, or storage hung). Call it
+    holding the lot's lock."""
+    query = select(BidUpload).where(BidUpload.lot_id == lot.id, BidUpload.status == "completing")
+    if organization_id is not None:
+        query = query.where(BidUpload.organization_id == organization_id)
+    pending = list((await session.scalars(query.with_for_update().execution_options(populate_existing=True))).all())
+    waiting = []
+    for upload in pending:
+        assert upload.last_byte_at is not None
+        if now < upload.last_byte_at + COMPLETION_WAIT:
+            waiting.append(upload)
+            continue
+        upload.status, upload.error = "rejected", UploadNotDecided.code
+        log.warning("upload not decided in time: refused", extra={"upload": str(upload.id), "lot": str(lot.id)})
+        record(
+            session,
+            Actor.system("submission"),
+            "bid_upload.refused",
+            object_type="lot",
+            object_id=str(lot.id),
+            details={
+                "upload": str(upload.id),
+                "organization": str(upload.organization_id),
+                "reason": UploadNotDecided.code,
+                "last_byte_at": upload.last_byte_at.isoformat(),
+            },
+            embargo_project_id=lot.project_id,  # names a bidder: sealed until the deadline (办法 21)
+        )
+    return waiting
+
+
+async def extract_bids(session: AsyncSession, lot_id: uuid.UUID, clock: Clock) -> list[tuple[Bid, Organization]] | None:
+    """The bids the opening takes at the deadline (办法 29): the active version of each bidder, in
+    order of arrival — or None while an upload whose last byte came before the deadline is still
+    being verified (try again shortly; it is refused once it has had :data:`COMPLETION_WAIT`).
+
+    Under the lot's lock, and marking the lot extracted in the same transaction: from the commit on,
+    no upload arrives (:func:`arrive`), no version is activated (:func:`record_bid`) and nothing is
+    withdrawn, so the versions taken here are exactly those whose receipts were issued, and stay so.
+    The time is read once the lock is held: every receipt was signed before it.
+    """
+    lot = await lock_lot(session, lot_id)
+    if lot is None:
+        raise NotFound(f"no lot {lot_id}", f"没有标段 {lot_id}")
+    now = clock.now()
+    if lot.bids_extracted_at is None:
+        if await _completing(session, lot, now):
+            return None
+        lot.bids_extracted_at = now
+    rows = await session.execute(
+        select(Bid, Organization)
+        .join(Organization, Bid.organization_id == Organization.id)
+        .where(Bid.lot_id == lot.id, Bid.status == "active")
+        .order_by(Bid.submitted_at, Bid.id)
+    )
+    return [(bid, org) for bid, org in rows.all()]
+
+
+async def refuse_upload(session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> None:
+    """Mark a ``completing`` upload refused (its package failed verification, or storing it failed),
+    so that extraction need not wait for it."""
+    await lock_lot(session, (await own_upload(session, uploader, upload_id, lock=False)).lot_id)
+    upload = await own_upload(session, uploader, upload_id)
+    if upload.status == "completing":
+        upload.status, upload.error = "rejected", reason
 
 
 async def own_bids(session: AsyncSession, organization_id: uuid.UUID, lot_id: uuid.UUID) -> list[Bid]:

@@ -4,6 +4,7 @@ its own bids and receipts, withdraw. A bidder sees only its own; nobody else see
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,18 +23,20 @@ from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
 from bidding.runtime import Platform
-from bidding.services.receipts import issue_receipt
+from bidding.services.receipts import sign_receipt, store_receipt_pdf
 from bidding.services.submission import (
     DIRECT_URL_LIFETIME,
     ChunkTooLarge,
     PackageRejected,
     Uploader,
+    arrive,
     cleanup_staging,
     open_lot,
     own_bids,
     own_upload,
     receive_chunk,
     record_bid,
+    refuse_upload,
     staged_keys,
     start_upload,
     upload_context,
@@ -43,6 +46,8 @@ from bidding.services.submission import (
 from crypto import jws
 from storage import ObjectNotFound
 from storage.signing import content_disposition
+
+log = logging.getLogger("bidding.submission")
 
 
 @dataclass(frozen=True)
@@ -128,11 +133,13 @@ async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
 
 
 async def _finish(platform: Platform, uploader: Uploader, upload_id: uuid.UUID) -> UploadView:
-    """Verify and store a complete upload, record the bid, sign its receipts.
+    """Verify and store an upload whose arrival was decided (``completing``), record the bid with its
+    receipt, then the PDF receipt.
 
     Each database step is a short transaction of its own: the copy and verification of a large
-    package, and the signing of the receipts, hold no connection (and on SQLite no write lock), so
-    many bidders finishing at once in the last minute do not queue behind each other.
+    package, and the PDF receipt, hold no connection (and on SQLite no write lock), so many bidders
+    finishing at once in the last minute do not queue behind each other. Until the bid is recorded
+    the upload stays ``completing`` and the opening's extraction waits for it (办法 27, 29).
     """
     async with platform.sessions() as db:
         upload = await own_upload(db, uploader, upload_id, lock=False)
@@ -140,24 +147,41 @@ async def _finish(platform: Platform, uploader: Uploader, upload_id: uuid.UUID) 
     try:
         stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
     except PackageRejected as exc:
-        async with platform.sessions() as db, db.begin():
-            rejected = await own_upload(db, uploader, upload_id)
-            rejected.status, rejected.error = "rejected", exc.code
+        await _refuse(platform, uploader, upload_id, exc.code)
+        raise
+    except Exception:
+        # Not the bidder's fault (storage, certificate status): decided now, so the opening need not wait.
+        await _refuse(platform, uploader, upload_id, "platform_error")
         raise
     async with platform.sessions() as db:
         async with db.begin():
-            submitted = await record_bid(db, uploader, upload_id, stored, now=platform.clock.now())
-        receipt = await issue_receipt(
-            submitted, keys=platform.keys, clock=platform.clock, signer=platform.documents, store=platform.store
-        )
-        async with db.begin():
-            bid = await db.get(Bid, submitted.bid.id)
-            assert bid is not None
-            bid.receipt_jws, bid.receipt_pdf_key = receipt.jws, receipt.pdf_key
+            submitted = await record_bid(db, uploader, upload_id, stored)
+            # Signed before the commit: a version is a bid only with its receipt (办法 27).
+            token, payload = sign_receipt(submitted, keys=platform.keys, clock=platform.clock)
+            submitted.bid.receipt_jws = token
             finished = await own_upload(db, uploader, upload_id, lock=False)
-            view = UploadView.of(finished, bid=BidView.of(bid), receipt=receipt.payload)
+            view = UploadView.of(finished, bid=BidView.of(submitted.bid), receipt=payload)
+        try:
+            pdf_key = await store_receipt_pdf(
+                submitted, payload, clock=platform.clock, signer=platform.documents, store=platform.store
+            )
+        except Exception:  # the bid and its signed receipt stand; the PDF is for people
+            log.exception("the PDF receipt could not be made", extra={"bid": str(submitted.bid.id)})
+        else:
+            async with db.begin():
+                bid = await db.get(Bid, submitted.bid.id)
+                assert bid is not None
+                bid.receipt_pdf_key = pdf_key
     await cleanup_staging(platform.store, upload)
     return view
+
+
+async def _refuse(platform: Platform, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> None:
+    try:
+        async with platform.sessions() as db, db.begin():
+            await refuse_upload(db, uploader, upload_id, reason)
+    except Exception:  # the opening refuses it after COMPLETION_WAIT anyway
+        log.exception("could not mark a failed upload refused", extra={"upload": str(upload_id)})
 
 
 class BidderController(Controller):
@@ -246,7 +270,8 @@ class BidderController(Controller):
                 info = await platform.store.stat(staged_keys(upload)[0])
             except ObjectNotFound:
                 raise NotFound("nothing was uploaded to the upload URL yet", "尚未上传文件") from None
-            upload.received, upload.last_byte_at = info.size, now
+            await arrive(db, upload, now)  # decided under the lot's lock, before the verification
+            upload.received = info.size
         return await _finish(platform, uploader, upload_id)
 
     @get("/lots/{lot_id:uuid}/bids", summary="My bids for a lot, every version")

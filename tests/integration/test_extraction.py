@@ -1,0 +1,156 @@
+"""Extraction at the deadline waits for the packages whose last byte came before it (办法 27, 29), on
+both profiles, through the app's own code with a hand-moved clock.
+
+A package still being verified at the deadline holds the extraction and is then opened in the
+version its receipt names; one whose verification never finishes (its app process died after the
+arrival was decided) is refused after ``COMPLETION_WAIT`` as the platform's fault, gets no receipt,
+and the opening goes on with the bidder's previous version; a withdrawal waits for the bidder's own
+package being verified; and once the bids are extracted nothing arrives, is activated or withdrawn —
+not even a request whose clock read came before the deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bidding.audit import Actor
+from bidding.clock import ManualClock
+from bidding.db.models import Bid, BidUpload, Lot
+from bidding.http.controllers.bidder import _finish
+from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDecided, receive_chunk
+from crypto.login import certificate_fingerprint
+from opening_room.tables import BidOpening
+from tests.fixtures.parties import logged_in_parties
+from tests.integration.test_submission import CHUNK, put_chunk, sealed, start, upload_all
+from tests.integration.test_tendering import create_published, relogin
+
+
+def uploader_of(p: dict[str, Any], name: str) -> Uploader:
+    user = p["users"][name]
+    return Uploader(uuid.UUID(user.org_id), certificate_fingerprint(user.cert), Actor(f"test:{name}"))
+
+
+async def all_but_last(client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, package: bytes) -> str:
+    """Start an upload and send every chunk but the last; returns the upload id."""
+    upload = await start(client, headers, lot_id, len(package))
+    for index in range(len(package) // CHUNK):
+        assert (
+            await put_chunk(client, headers, upload["id"], index, package[index * CHUNK : (index + 1) * CHUNK])
+        ).status_code == 200
+    return str(upload["id"])
+
+
+async def last_byte_only(
+    platform: Any, p: dict[str, Any], name: str, upload_id: str, package: bytes, at: datetime
+) -> None:
+    """The last chunk arrives and its arrival is decided — then the process handling it dies before
+    verifying it (what the chunk endpoint does, without the `_finish` that follows)."""
+    last = len(package) // CHUNK
+    async with platform.sessions() as db, db.begin():
+        await receive_chunk(
+            db, platform.store, uploader_of(p, name), uuid.UUID(upload_id), last, package[last * CHUNK :], at
+        )
+
+
+async def state_of(client: httpx.AsyncClient, lot_id: str) -> str:
+    answer = await client.get(f"/api/public/openings/{lot_id}")
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["state"])
+
+
+async def test_extraction_waits_for_packages_in_before_the_deadline(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, platform: Any
+) -> None:
+    names = ("a", "b", "c", "d")
+    p = await logged_in_parties(
+        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), *((n, "bidder") for n in names)
+    )
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    deadline = datetime.fromisoformat(lot["bid_deadline"])
+    clock.set(deadline - timedelta(minutes=10))
+    await relogin(client, p)
+
+    def package(name: str) -> bytes:
+        return sealed(p["users"][name], project, lot, name.encode() * (CHUNK // 2 + 1000))  # two chunks
+
+    first = {n: package(n) for n in ("a", "b", "c")}
+    for name, pkg in first.items():
+        done = await upload_all(client, p[name], lot["id"], pkg)
+        assert done.status_code == 200, done.text
+    # b will try to finish a replacement after the extraction, with a clock read from before the deadline.
+    b_late = package("b")
+    b_upload = await all_but_last(client, p["b"], lot["id"], b_late)
+
+    # c replaces its bid and d bids for the first time, one second before the deadline; their app
+    # process dies right after the arrival is decided, before verifying the packages.
+    clock.set(deadline - timedelta(seconds=1))
+    c_new, d_new = package("c"), package("d")
+    c_upload = await all_but_last(client, p["c"], lot["id"], c_new)
+    d_upload = await all_but_last(client, p["d"], lot["id"], d_new)
+    await last_byte_only(platform, p, "c", c_upload, c_new, clock.now())
+    await last_byte_only(platform, p, "d", d_upload, d_new, clock.now())
+    # Withdrawing while one's own package is being verified is refused: which counts is the bidder's to say.
+    refused = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=p["c"])
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "upload_in_progress")
+
+    # The deadline passes: the opening waits for c and d (viewers see the room still waiting).
+    clock.set(deadline + timedelta(seconds=5))
+    assert await state_of(client, lot["id"]) == "waiting"
+    events = (await client.get(f"/api/public/openings/{lot['id']}/events")).json()
+    assert "bids.extracted" not in [e["name"] for e in events]
+
+    # c's verification finishes after all: a receipt timed before the deadline, for the new version.
+    c_view = await _finish(platform, uploader_of(p, "c"), uuid.UUID(c_upload))
+    assert c_view.receipt is not None and c_view.bid is not None
+    assert datetime.fromisoformat(c_view.receipt["submitted_at"]) == deadline - timedelta(seconds=1)
+    assert c_view.bid.version == 2 and c_view.bid.status == "active"
+    assert await state_of(client, lot["id"]) == "waiting"  # d is still undecided
+
+    # d's never finishes: after COMPLETION_WAIT it is refused (platform fault) and the opening goes on.
+    clock.set(deadline - timedelta(seconds=1) + COMPLETION_WAIT - timedelta(milliseconds=1))
+    assert await state_of(client, lot["id"]) == "waiting"
+    clock.set(deadline - timedelta(seconds=1) + COMPLETION_WAIT)
+    assert await state_of(client, lot["id"]) == "bidders_published"
+    events = (await client.get(f"/api/public/openings/{lot['id']}/events")).json()
+    assert next(e for e in events if e["name"] == "bids.extracted")["data"]["count"] == 3
+
+    async with platform.sessions() as db:
+        d_row = await db.get(BidUpload, uuid.UUID(d_upload))
+        assert d_row is not None and (d_row.status, d_row.error) == ("rejected", "upload_not_decided")
+        opened = (
+            await db.execute(
+                select(Bid.organization_id, Bid.sha256, Bid.version)
+                .join(BidOpening, BidOpening.bid_id == Bid.id)
+                .where(BidOpening.lot_id == uuid.UUID(lot["id"]))
+            )
+        ).all()
+        extracted_at = await db.scalar(select(Lot.bids_extracted_at).where(Lot.id == uuid.UUID(lot["id"])))
+    assert extracted_at is not None
+    sha = {n: hashlib.sha256(first[n]).hexdigest() for n in ("a", "b")} | {"c": c_view.bid.sha256}
+    expected = {(uuid.UUID(p["users"][n].org_id), sha[n], 2 if n == "c" else 1) for n in ("a", "b", "c")}
+    assert set(opened) == expected
+
+    # d's process comes back and finishes the verification: no bid, no receipt (503 upload_not_decided).
+    with pytest.raises(UploadNotDecided):
+        await _finish(platform, uploader_of(p, "d"), uuid.UUID(d_upload))
+    listed = await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=p["d"])
+    assert listed.status_code == 200 and listed.json() == []
+
+    # A request whose clock read came before the deadline but that reaches the lot after the
+    # extraction is refused: the extraction's mark decides, not the clock.
+    clock.set(deadline - timedelta(milliseconds=200))
+    last = len(b_late) // CHUNK
+    late = await put_chunk(client, p["b"], b_upload, last, b_late[last * CHUNK :])
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "deadline_passed")
+    withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=p["a"])
+    assert (withdrawn.status_code, withdrawn.json()["error"]["code"]) == (409, "deadline_passed")
+    b_bids = (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=p["b"])).json()
+    assert [(v["version"], v["status"]) for v in b_bids] == [(1, "active")]
