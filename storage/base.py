@@ -112,6 +112,15 @@ class ObjectInfo:
         return self.retain_until > (now or utcnow())
 
 
+@dataclass(frozen=True)
+class ListedObject:
+    """One object as a listing shows it (what both backends know without reading it)."""
+
+    key: str
+    size: int
+    last_modified: datetime  # tz-aware UTC
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -144,6 +153,12 @@ def validate_key(key: str) -> str:
     if any(len(segment) > MAX_SEGMENT_LENGTH for segment in segments):
         raise InvalidKey(f"object key {key!r} has a segment longer than {MAX_SEGMENT_LENGTH} characters", key=key)
     return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """A listing prefix: a valid key, or a valid key followed by '/'."""
+    validate_key(prefix.removesuffix("/"))
+    return prefix
 
 
 def validate_content_type(content_type: str) -> str:
@@ -323,6 +338,13 @@ class ObjectStore(ABC):
     @abstractmethod
     async def delete(self, key: str) -> None:
         """Remove the object; ObjectRetained while retained, ObjectNotFound if absent."""
+
+    @abstractmethod
+    async def list_objects(self, prefix: str, *, limit: int = 10_000) -> list[ListedObject]:
+        """The objects whose key starts with ``prefix`` (at most ``limit``, in no promised order).
+
+        ``prefix`` follows the key rules, except that it may end with '/'. For sweeps of staging
+        areas, not for listings shown to people."""
 
     @abstractmethod
     async def set_retention(self, key: str, until: datetime) -> ObjectInfo:

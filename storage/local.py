@@ -36,6 +36,7 @@ from .base import (
     DEFAULT_CHUNK_SIZE,
     IntegrityError,
     InvalidKey,
+    ListedObject,
     ObjectExists,
     ObjectInfo,
     ObjectNotFound,
@@ -52,6 +53,7 @@ from .base import (
     validate_expiry,
     validate_filename,
     validate_key,
+    validate_prefix,
     validate_put,
 )
 from .streams import check_source, is_async_source, iter_source, run_in_thread
@@ -443,6 +445,31 @@ class LocalObjectStore(ObjectStore):
     async def delete(self, key: str) -> None:
         validate_key(key)
         await asyncio.to_thread(self._delete, key)
+
+    def _list(self, prefix: str, limit: int) -> list[ListedObject]:
+        # Walk only the directory the prefix names (or the one holding its last, partial segment).
+        directory, _, _ = prefix.rpartition("/")
+        top = self._objects / directory if directory else self._objects
+        found: list[ListedObject] = []
+        for path in sorted(top.rglob("*")) if top.is_dir() else []:
+            key = path.relative_to(self._objects).as_posix()
+            if not key.startswith(prefix) or not path.is_file():
+                continue
+            try:
+                record = self._read_record(key)
+            except ObjectNotFound:  # a data file whose commit is under way, or removed meanwhile
+                continue
+            created = _parse_iso(record.get("created"))
+            if created is None:
+                continue
+            found.append(ListedObject(key, int(record["size"]), created))
+            if len(found) >= limit:
+                break
+        return found
+
+    async def list_objects(self, prefix: str, *, limit: int = 10_000) -> list[ListedObject]:
+        validate_prefix(prefix)
+        return await asyncio.to_thread(self._list, prefix, limit)
 
     async def set_retention(self, key: str, until: datetime) -> ObjectInfo:
         validate_key(key)

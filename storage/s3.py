@@ -35,6 +35,7 @@ from urllib3.util import Retry, Timeout
 from .base import (
     DEFAULT_CHUNK_SIZE,
     InvalidRange,
+    ListedObject,
     ObjectExists,
     ObjectInfo,
     ObjectNotFound,
@@ -51,6 +52,7 @@ from .base import (
     validate_expiry,
     validate_filename,
     validate_key,
+    validate_prefix,
     validate_put,
 )
 from .signing import content_disposition
@@ -513,6 +515,20 @@ class S3ObjectStore(ObjectStore):
             if isinstance(cause, S3Error) and cause.code == "AccessDenied" and "WORM" in (cause.message or ""):
                 raise ObjectRetained(f"object {key!r} is retained (refused by S3)", key=key) from cause
             raise
+
+    def _list(self, prefix: str, limit: int) -> list[ListedObject]:
+        found: list[ListedObject] = []
+        for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
+            if obj.is_dir or obj.object_name is None or obj.last_modified is None:
+                continue
+            found.append(ListedObject(obj.object_name, int(obj.size or 0), obj.last_modified.astimezone(UTC)))
+            if len(found) >= limit:
+                break
+        return found
+
+    async def list_objects(self, prefix: str, *, limit: int = 10_000) -> list[ListedObject]:
+        validate_prefix(prefix)
+        return await self._call(partial(self._list, prefix, limit))
 
     async def set_retention(self, key: str, until: datetime) -> ObjectInfo:
         validate_key(key)

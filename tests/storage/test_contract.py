@@ -223,6 +223,28 @@ async def test_exists_and_delete(store: ObjectStore) -> None:
     assert await read_bytes(store, "doomed") == b"again"
 
 
+async def test_list_objects_under_a_prefix(store: ObjectStore) -> None:
+    base = f"listing-{os.urandom(4).hex()}"
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    for key, data in ((f"{base}/a/1", b"one"), (f"{base}/a/2", b"two!"), (f"{base}/b", b""), (f"{base}x", b"x")):
+        await store.put(key, io.BytesIO(data))
+    await store.put(f"{base}/a/gone", io.BytesIO(b"gone"))
+    await store.delete(f"{base}/a/gone")  # deleted objects are not listed (nor their versions)
+    listed = {o.key: o for o in await store.list_objects(f"{base}/")}
+    assert sorted(listed) == [f"{base}/a/1", f"{base}/a/2", f"{base}/b"]
+    assert (listed[f"{base}/a/2"].size, listed[f"{base}/b"].size) == (4, 0)
+    assert all(before <= o.last_modified <= datetime.now(UTC) + timedelta(seconds=5) for o in listed.values())
+    assert [o.key for o in await store.list_objects(f"{base}/a/")] in (
+        [f"{base}/a/1", f"{base}/a/2"],
+        [f"{base}/a/2", f"{base}/a/1"],
+    )
+    assert {o.key for o in await store.list_objects(base)} == {*listed, f"{base}x"}  # a prefix of a segment
+    assert len(await store.list_objects(f"{base}/", limit=2)) == 2
+    assert await store.list_objects(f"{base}-none/") == []
+    with pytest.raises(InvalidKey):
+        await store.list_objects("../")
+
+
 async def test_delete_after_overwrite_removes_every_version(store: ObjectStore) -> None:
     await store.put("versions", io.BytesIO(b"one"))
     await store.put("versions", io.BytesIO(b"two"))

@@ -38,7 +38,7 @@ async def verify_object(ctx: dict[str, Any], key: str, expected_sha256: str, req
             Actor.system("worker", request_id=ctx["job_id"]),
             "storage.object_verified" if intact else "storage.object_corrupt",
             object_type="object",
-            object_id=key,
+            object_id=key[:100],  # the column's length; a bid's key is longer (in full in details)
             content_sha256=actual,
             details={**outcome, "requested_by": requested_by},
         )

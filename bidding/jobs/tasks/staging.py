@@ -1,0 +1,22 @@
+"""The hourly sweep of the bid uploads' staging area (``bidding.services.staging``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bidding.jobs.registry import registry
+from bidding.services.staging import sweep_staging
+
+if TYPE_CHECKING:  # the runtime imports the tasks to register them
+    from bidding.runtime import Platform
+
+
+@registry.cron("sweep_upload_staging", minute=23)
+async def sweep_upload_staging(ctx: dict[str, Any]) -> dict[str, int]:
+    """Refuse abandoned uploads and remove the staged objects nobody will read (idempotent: a run
+    twice finds nothing more to do)."""
+    platform: Platform = ctx["platform"]
+    idle = timedelta(hours=platform.settings.upload_idle_hours)
+    result = await sweep_staging(platform.sessions, platform.store, now=platform.clock.now(), idle=idle)
+    return {"abandoned": len(result.abandoned), "removed": len(result.removed)}
