@@ -30,6 +30,7 @@ __all__ = [
     "LATEST",
     "LINE_PATTERN",
     "NAME_PATTERN",
+    "OBJECT_KEY_PATTERN",
     "PATH_BIGINT_ID",
     "QUERY_BIGINT_CURSOR",
     "QUERY_INT32_CURSOR",
@@ -45,6 +46,7 @@ __all__ = [
     "LongText",
     "Moment",
     "Name",
+    "ObjectKey",
     "OrgName",
     "Pem",
     "PersonName",
@@ -98,6 +100,13 @@ LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=200_000, pattern
 FileName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 #: A short machine token (role, reason, challenge id): one line.
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]
+#: An object store key as ``storage.validate_key`` accepts it: segments of [A-Za-z0-9._-] of at most
+#: 200 characters, never '.' or '..', joined by single slashes, 512 characters in all.
+_KEY_SEGMENT: Final = (
+    r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}|\.[A-Za-z0-9_-][A-Za-z0-9._-]{0,198}|\.\.[A-Za-z0-9._-]{1,198})"
+)
+OBJECT_KEY_PATTERN: Final = f"^{_KEY_SEGMENT}(?:/{_KEY_SEGMENT})*$"
+ObjectKey = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=OBJECT_KEY_PATTERN)]
 #: PEM text or base64 (certificates, CSRs, signatures): lines of printable ASCII.
 Pem = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000, pattern=r"^[\t\n\r -~]*$")]
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
@@ -175,6 +176,48 @@ def _binary_content(media_types: Iterable[str]) -> dict[str, OpenAPIMediaType]:
     return {media: OpenAPIMediaType(schema=Schema(description=f"Raw bytes ({media})")) for media in media_types}
 
 
+def _closed_structs(annotation: Any) -> set[str]:
+    """Names of the msgspec Structs in a request body's type that refuse unknown fields."""
+    names: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(info: Any) -> None:
+        if id(info) in seen:
+            return
+        seen.add(id(info))
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.forbid_unknown_fields:
+                names.add(info.cls.__name__)
+            for field in info.fields:
+                walk(field.type)
+            return
+        for attr in ("type", "item_type", "key_type", "value_type"):
+            if (inner := getattr(info, attr, None)) is not None:
+                walk(inner)
+        for inner in getattr(info, "types", ()) or ():
+            walk(inner)
+        for inner in getattr(info, "item_types", ()) or ():
+            walk(inner)
+
+    try:
+        walk(msgspec.inspect.type_info(annotation))
+    except TypeError:  # not a type msgspec can describe: nothing to close
+        return set()
+    return names
+
+
+def _close_objects(openapi: OpenAPI, handler: HTTPRouteHandler) -> None:
+    """``additionalProperties: false`` on the component schemas of a body whose Structs refuse
+    unknown fields (msgspec ``forbid_unknown_fields``): the schema then says what the server does."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None or openapi.components is None:
+        return
+    for name in _closed_structs(data.annotation):
+        schema = openapi.components.schemas.get(name)
+        if isinstance(schema, Schema):
+            schema.additional_properties = False
+
+
 def complete_schema(app: Litestar) -> OpenAPI:
     """Add errors, security and raw media types to the app's OpenAPI document (in place: Litestar
     caches the document it serves, so this runs once, before the first request)."""
@@ -192,6 +235,7 @@ def complete_schema(app: Litestar) -> OpenAPI:
     for operation, method, handler in _operations(app, openapi):
         spec = _spec(handler)
         login, role = _access(handler)
+        _close_objects(openapi, handler)
         responses: dict[str, Any] = dict(operation.responses or {})
         if spec.response:
             for code, response in responses.items():

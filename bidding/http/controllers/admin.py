@@ -11,18 +11,19 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import select
 
 from bidding.audit import concerning_project, not_embargoed, record, release_due
 from bidding.db.models import AuditEvent, Lot, Project
 from bidding.domain.roles import Role
-from bidding.errors import InvalidInput, NotFound
-from bidding.fields import LINE_PATTERN, QUERY_BIGINT_CURSOR, Body
+from bidding.errors import NotFound
+from bidding.fields import LINE_PATTERN, QUERY_BIGINT_CURSOR, Body, ObjectKey
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.openapi import wire
 from bidding.jobs.queue import JobState
 from bidding.jobs.registry import Queue
 
@@ -32,8 +33,7 @@ _ACTION = re.compile(r"^[a-z0-9_.]{1,100}$")
 
 
 class IntegrityCheckRequest(Body, frozen=True):
-    #: An object key (``storage``: at most 512 of A-Z a-z 0-9 . _ / -).
-    key: Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9._/-]+$")]
+    key: ObjectKey
     expected_sha256: Annotated[str, msgspec.Meta(pattern=_SHA256.pattern)]
     #: Optional idempotency key: the same key never runs the check twice.
     idempotency_key: Annotated[str, msgspec.Meta(pattern=_JOB_ID.pattern)] | None = None
@@ -68,6 +68,7 @@ class AdminController(Controller):
         "/integrity-checks",
         guards=[requires(Role.ADMIN, Role.AUDITOR)],
         status_code=HTTP_202_ACCEPTED,
+        opt=wire(errors=[404]),  # the object does not exist
         summary="Re-hash a stored object in the background and record the outcome",
     )
     async def integrity_check(
@@ -98,10 +99,11 @@ class AdminController(Controller):
 
     @get("/jobs/{job_id:str}", guards=[requires(Role.ADMIN, Role.AUDITOR)], summary="State of a background job")
     async def job(
-        self, job_id: FromPath[str], platform: PlatformDep, queue: FromQuery[Queue] = Queue.DEFAULT
+        self,
+        job_id: Annotated[str, Parameter(pattern=_JOB_ID.pattern)],
+        platform: PlatformDep,
+        queue: FromQuery[Queue] = Queue.DEFAULT,
     ) -> JobState:
-        if not _JOB_ID.match(job_id):
-            raise InvalidInput("malformed job id", "任务编号格式无效")
         state = await platform.jobs.state(job_id, queue)
         if state.status == "not_found":
             raise NotFound(
@@ -109,7 +111,12 @@ class AdminController(Controller):
             )
         return state
 
-    @get("/audit-events", guards=[requires(Role.ADMIN, Role.AUDITOR, Role.SUPERVISOR)], summary="The audit trail")
+    @get(
+        "/audit-events",
+        guards=[requires(Role.ADMIN, Role.AUDITOR, Role.SUPERVISOR)],
+        opt=wire(errors=[404]),  # no such project
+        summary="The audit trail",
+    )
     async def audit_events(
         self,
         db: DbSession,
@@ -122,7 +129,9 @@ class AdminController(Controller):
         ] = None,
         action: Annotated[
             str | None,
-            QueryParameter(max_length=100, description="Exact action, or every action under a prefix ending in '.'"),
+            QueryParameter(
+                pattern=_ACTION.pattern, description="Exact action, or every action under a prefix ending in '.'"
+            ),
         ] = None,
         after_id: Annotated[int, QUERY_BIGINT_CURSOR] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
@@ -140,8 +149,6 @@ class AdminController(Controller):
         if object_id:
             query = query.where(AuditEvent.object_id == object_id)
         if action:
-            if not _ACTION.match(action):
-                raise InvalidInput("action: 1-100 of a-z 0-9 _ .", "action 格式无效")
             # A trailing dot asks for a family ("bid." → bid.submitted, bid.withdrawn, …).
             query = query.where(
                 AuditEvent.action.startswith(action, autoescape=True)

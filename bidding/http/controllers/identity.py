@@ -30,6 +30,7 @@ from bidding.fields import Body, CreditCode, OrgName, Pem, PersonName, Phone, To
 from bidding.http.auth import logged_in, principal_of
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.openapi import wire
 from bidding.pki.issuance import enrol
 from bidding.services.organisations import register_organisation
 from crypto.login import SIGNATURE_ALGORITHMS, certificate_fingerprint
@@ -199,7 +200,10 @@ class EnrolmentController(Controller):
         return OrganisationView.of(org)
 
     @post(
-        "/certificates", status_code=HTTP_201_CREATED, summary="Exchange an enrolment code and a CSR for a certificate"
+        "/certificates",
+        status_code=HTTP_201_CREATED,
+        opt=wire(errors=[403]),  # the enrolment code is unknown, used or expired (EnrolmentRefused)
+        summary="Exchange an enrolment code and a CSR for a certificate",
     )
     async def certificate(
         self, request: Request[Any, Any, Any], data: JSONBody[EnrolmentRequest], db: DbSession, platform: PlatformDep
@@ -221,7 +225,12 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["identity"]
 
-    @post("/challenge", status_code=HTTP_200_OK, summary="A one-time login challenge for a certificate")
+    @post(
+        "/challenge",
+        status_code=HTTP_200_OK,
+        opt=wire(errors=[401]),  # the certificate is refused (LoginRefused: unknown issuer, revoked, …)
+        summary="A one-time login challenge for a certificate",
+    )
     async def challenge(self, data: JSONBody[ChallengeRequest], platform: PlatformDep) -> ChallengeView:
         cert = parse_certificate(_bounded(data.certificate, "certificate"))
         challenge = await platform.login.challenge(cert)
@@ -234,7 +243,12 @@ class AuthController(Controller):
             algorithms=list(SIGNATURE_ALGORITHMS),
         )
 
-    @post("/login", status_code=HTTP_200_OK, summary="Log in with a signed challenge; returns a bearer token")
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        opt=wire(errors=[401]),  # the login is refused (LoginRefused: signature, challenge, certificate)
+        summary="Log in with a signed challenge; returns a bearer token",
+    )
     async def login(
         self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest], platform: PlatformDep
     ) -> LoginView:

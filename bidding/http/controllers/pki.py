@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 from cryptography.hazmat.primitives import serialization
@@ -112,7 +112,9 @@ class PkiController(Controller):
         opt=wire(response=[PEM]),
         summary="Platform CA certificates (root.pem, issuing.pem, tsa.pem, chain.pem)",
     )
-    async def ca_certificate(self, name: FromPath[str], platform: PlatformDep) -> Response[bytes]:
+    async def ca_certificate(
+        self, name: FromPath[Literal["root.pem", "issuing.pem", "tsa.pem", "chain.pem"]], platform: PlatformDep
+    ) -> Response[bytes]:
         keys = platform.keys
         certs = {
             "root.pem": [keys.ca.root_cert],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -17,12 +18,13 @@ from sqlalchemy import select
 from bidding.db.models import Certificate, Organization
 from bidding.domain.organisations import OrgStatus
 from bidding.domain.roles import Role
-from bidding.fields import Body, Token
+from bidding.fields import Body
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.controllers.identity import CertificateView, OrganisationView, chain_pem
 from bidding.http.dependencies import DbSession, PlatformDep
 from bidding.pki.issuance import (
+    REVOCATION_REASONS,
     IssuedCode,
     approve_organisation,
     create_enrolment_code,
@@ -50,11 +52,12 @@ class ApprovalView:
 
 
 class CodeRequest(Body, frozen=True):
-    role: Token
+    role: Role
 
 
 class RevocationRequest(Body, frozen=True):
-    reason: Token
+    #: An RFC 5280 §5.3.1 reason code, by name.
+    reason: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(REVOCATION_REASONS)})$")]
 
 
 @dataclass(frozen=True)
