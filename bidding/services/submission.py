@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -34,7 +34,7 @@ from sqlalchemy.orm.util import identity_key
 from bidding.audit import Actor, record
 from bidding.clock import Clock
 from bidding.db.models import Bid, BidUpload, Lot, Organization, Project
-from bidding.domain.projects import Phase, lot_phase
+from bidding.domain.projects import Phase, ProjectStatus, lot_phase
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from bidding.pki.verifier import CertificateVerifier
 from crypto.errors import CryptoError
@@ -114,6 +114,12 @@ class UploadNotDecided(ServiceUnavailable):
         "The platform could not verify and store this package in time (a platform fault): "
         "it was not accepted and no receipt is issued"
     )
+
+
+class OpeningStarted(Conflict):
+    code = "opening_started"
+    message_zh = "开标已开始（投标文件已提取），不能再变更截止时间或终止招标"
+    message_en = "The opening has begun (the bids were extracted): deadlines can no longer move, nor the tender end"
 
 
 class UploadInProgress(Conflict):
@@ -622,8 +628,10 @@ async def _completing(
 
 async def extract_bids(session: AsyncSession, lot_id: uuid.UUID, clock: Clock) -> list[tuple[Bid, Organization]] | None:
     """The bids the opening takes at the deadline (办法 29): the active version of each bidder, in
-    order of arrival — or None while an upload whose last byte came before the deadline is still
-    being verified (try again shortly; it is refused once it has had :data:`COMPLETION_WAIT`).
+    order of arrival — or None if not now: while an upload whose last byte came before the deadline
+    is still being verified (try again shortly; it is refused once it has had :data:`COMPLETION_WAIT`),
+    or when the lot read under the lock is no longer due (a clarification moved its deadline, or
+    the tender was terminated, just before: the caller reads the lot again on its next try).
 
     Under the lot's lock, and marking the lot extracted in the same transaction: from the commit on,
     no upload arrives (:func:`arrive`), no version is activated (:func:`record_bid`) and nothing is
@@ -635,7 +643,8 @@ async def extract_bids(session: AsyncSession, lot_id: uuid.UUID, clock: Clock) -
         raise NotFound(f"no lot {lot_id}", f"没有标段 {lot_id}")
     now = clock.now()
     if lot.bids_extracted_at is None:
-        if await _completing(session, lot, now):
+        due = lot.bid_deadline is not None and now >= lot.bid_deadline
+        if not due or lot.project.status is ProjectStatus.CANCELLED or await _completing(session, lot, now):
             return None
         lot.bids_extracted_at = now
     rows = await session.execute(
@@ -645,6 +654,20 @@ async def extract_bids(session: AsyncSession, lot_id: uuid.UUID, clock: Clock) -
         .order_by(Bid.submitted_at, Bid.id)
     )
     return [(bid, org) for bid, org in rows.all()]
+
+
+async def before_extraction(session: AsyncSession, lot_ids: Iterable[uuid.UUID]) -> None:
+    """Take the locks of ``lot_ids`` (in one order) for a change that must come before their
+    extraction — a clarification moving a deadline, the termination of the tender — and refuse it
+    (:class:`OpeningStarted`) if any lot's bids were already taken (办法 29). Call it before reading
+    or changing the lots: they are read afresh."""
+    for lot_id in sorted(lot_ids):
+        lot = await lock_lot(session, lot_id)
+        if lot is not None and lot.bids_extracted_at is not None:
+            raise OpeningStarted(
+                f"the bids of lot {lot.code} were extracted at {lot.bids_extracted_at.isoformat()}",
+                f"标段 {lot.code} 的投标文件已于 {lot.bids_extracted_at.isoformat()} 提取",
+            )
 
 
 async def refuse_upload(session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> None:

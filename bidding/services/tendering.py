@@ -30,6 +30,7 @@ from bidding.errors import Conflict, InvalidInput, NotFound
 from bidding.fields import Body, Code, CreditCode, Moment, Name, Region, text_problem
 from bidding.services.announcements import announce
 from bidding.services.projects import NewLot, check_lot_money, create_project
+from bidding.services.submission import before_extraction
 from bidding.settings import Settings
 from storage import ObjectStore
 
@@ -494,9 +495,14 @@ async def clarify(
     new_deadlines: Mapping[str, datetime],
     now: datetime,
 ) -> Announcement:
-    """A clarification or amendment (第23条): at least N days before every deadline, or move them."""
+    """A clarification or amendment (第23条): at least N days before every deadline, or move them.
+
+    Under the locks of the lots whose deadline it moves, so it comes before their extraction at the
+    deadline or is refused (``opening_started``) — never an opening at a deadline already moved.
+    """
     if kind not in (AnnouncementKind.CLARIFICATION, AnnouncementKind.AMENDMENT):
         raise InvalidInput("kind must be clarification or amendment", "类型须为澄清或变更")
+    await before_extraction(session, [lot.id for lot in project.lots if lot.code in new_deadlines])
     _require_phase(project, now, {Phase.PUBLISHED, Phase.TENDERING}, "clarify", "澄清或变更")
     lots = {lot.code: lot for lot in project.lots}
     unknown = sorted(set(new_deadlines) - set(lots))
@@ -545,7 +551,10 @@ async def clarify(
 async def terminate(
     session: AsyncSession, actor: Actor, project: Project, *, title: str, body: str, now: datetime
 ) -> Announcement:
-    """Terminate the tendering (终止招标) before the opening; a notice tells everyone."""
+    """Terminate the tendering (终止招标) before the opening; a notice tells everyone. Under the lots'
+    locks: once a lot's bids are extracted it is refused (``opening_started``; the host stops the
+    opening in the room instead), and an extraction after it sees the tender terminated."""
+    await before_extraction(session, [lot.id for lot in project.lots])
     _require_phase(project, now, {Phase.PUBLISHED, Phase.TENDERING}, "terminate", "终止")
     project.status = ProjectStatus.CANCELLED
     return await announce(session, actor, project, AnnouncementKind.TERMINATION, title=title, body=body, now=now)

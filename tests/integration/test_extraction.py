@@ -24,12 +24,12 @@ from bidding.audit import Actor
 from bidding.clock import ManualClock
 from bidding.db.models import Bid, BidUpload, Lot
 from bidding.http.controllers.bidder import _finish
-from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDecided, receive_chunk
+from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDecided, extract_bids, receive_chunk
 from crypto.login import certificate_fingerprint
 from opening_room.tables import BidOpening
 from tests.fixtures.parties import logged_in_parties
 from tests.integration.test_submission import CHUNK, put_chunk, sealed, start, upload_all
-from tests.integration.test_tendering import create_published, relogin
+from tests.integration.test_tendering import DAY, create_published, relogin
 
 
 def uploader_of(p: dict[str, Any], name: str) -> Uploader:
@@ -154,3 +154,53 @@ async def test_extraction_waits_for_packages_in_before_the_deadline(
     assert (withdrawn.status_code, withdrawn.json()["error"]["code"]) == (409, "deadline_passed")
     b_bids = (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=p["b"])).json()
     assert [(v["version"], v["status"]) for v in b_bids] == [(1, "active")]
+
+
+async def test_deadline_moves_and_termination_come_before_extraction_or_not_at_all(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, platform: Any
+) -> None:
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("a", "bidder"))
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    deadline = datetime.fromisoformat(lot["bid_deadline"])
+    clock.set(deadline - timedelta(minutes=10))
+    await relogin(client, p)
+    done = await upload_all(client, p["a"], lot["id"], sealed(p["users"]["a"], project, lot, b"a" * 1000))
+    assert done.status_code == 200, done.text
+
+    # A clarification moves the deadlines a second before the first one: an extraction that read the
+    # old deadline before it took the lot's lock finds nothing due, and the room keeps waiting.
+    clock.set(deadline - timedelta(seconds=1))
+    moved = {"01": deadline + 20 * DAY, "02": deadline + 20 * DAY + timedelta(hours=2)}
+    url = f"/api/agent/projects/{project['id']}"
+    body = {
+        "kind": "amendment",
+        "title": "变更",
+        "body": "顺延",
+        "new_deadlines": {k: v.isoformat() for k, v in moved.items()},
+    }
+    assert (await client.post(f"{url}/clarifications", json=body, headers=p["agent"])).status_code == 201
+    clock.set(deadline + timedelta(seconds=1))
+    async with platform.sessions() as db, db.begin():
+        assert await extract_bids(db, uuid.UUID(lot["id"]), clock) is None
+    assert await state_of(client, lot["id"]) == "waiting"
+
+    # At the new deadline the bids are taken. A deadline move or a termination whose clock read came
+    # before it, but that reaches the lot after the extraction, is refused.
+    clock.set(moved["01"] + timedelta(seconds=1))
+    assert await state_of(client, lot["id"]) == "extracted"  # one bid: the host decides (条例 44)
+    clock.set(moved["01"] - timedelta(seconds=1))
+    await relogin(client, p)
+    later = {
+        "kind": "amendment",
+        "title": "再变更",
+        "body": "顺延",
+        "new_deadlines": {"01": (moved["01"] + 20 * DAY).isoformat(), "02": (moved["02"] + 20 * DAY).isoformat()},
+    }
+    refused = await client.post(f"{url}/clarifications", json=later, headers=p["agent"])
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "opening_started")
+    ended = await client.post(
+        f"{url}/terminate", json={"kind": "termination", "title": "终止公告", "body": "因故终止"}, headers=p["agent"]
+    )
+    assert (ended.status_code, ended.json()["error"]["code"]) == (409, "opening_started")
+    assert (await client.get(f"/api/public/projects/{project['id']}")).json()["phase"] == "tendering"
