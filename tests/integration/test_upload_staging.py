@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from bidding.clock import ManualClock
 from bidding.jobs.registry import registry
@@ -170,3 +171,32 @@ def test_the_sweep_is_an_hourly_cron() -> None:
     spec = registry.crons["sweep_upload_staging"]
     assert spec.func is sweep_upload_staging
     assert spec.schedule == {"minute": 23}
+
+
+@pytest.mark.parametrize("index", [str(2**31), str(2**63), "-1"])
+async def test_chunk_index_beyond_the_column(client: httpx.AsyncClient, scene: dict[str, Any], index: str) -> None:
+    upload = await start(client, scene["bidder"], scene["lot"]["id"], 100)
+    response = await client.put(
+        f"/api/bidder/uploads/{upload['id']}/chunks/{index}",
+        content=b"x",
+        headers={**scene["bidder"], "Content-Type": "application/octet-stream"},
+    )
+    assert (response.status_code, error_code(response)) == (400, "validation_failed"), response.text
+    assert "index" in {d.get("key") for d in response.json()["error"].get("details", [])}
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ({"size": 2**63}, "size"),
+        ({"size": 0}, "size"),
+        ({"size": 10, "mode": "carrier-pigeon"}, "mode"),
+        ({"size": 10, "mode": "direct\x00"}, "mode"),
+    ],
+)
+async def test_upload_request_inputs(
+    client: httpx.AsyncClient, scene: dict[str, Any], body: dict[str, Any], key: str
+) -> None:
+    response = await client.post(f"/api/bidder/lots/{scene['lot']['id']}/uploads", json=body, headers=scene["bidder"])
+    assert (response.status_code, error_code(response)) == (400, "validation_failed"), response.text
+    assert key in {d.get("key") for d in response.json()["error"].get("details", [])}

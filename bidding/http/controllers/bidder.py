@@ -8,8 +8,9 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from bidding.db.models import Bid, BidUpload
 from bidding.domain.roles import Role
 from bidding.errors import NotAuthenticated, NotFound
+from bidding.fields import QUERY_INT32_CURSOR, SAFE_INT_MAX, Body
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
@@ -50,10 +52,11 @@ from storage.signing import content_disposition
 log = logging.getLogger("bidding.submission")
 
 
-@dataclass(frozen=True)
-class UploadRequest:
-    size: int
-    mode: str = "chunked"
+class UploadRequest(Body, frozen=True):
+    #: The sealed package's size in bytes (at most ``BIDDING_PACKAGE_MAX_MIB``).
+    size: Annotated[int, msgspec.Meta(ge=1, le=SAFE_INT_MAX)]
+    #: ``chunked`` through this API, or ``direct`` to the store through a signed URL.
+    mode: Literal["chunked", "direct"] = "chunked"
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ class BidderController(Controller):
         self,
         request: Request[Any, Any, Any],
         upload_id: FromPath[uuid.UUID],
-        index: FromPath[int],
+        index: Annotated[int, QUERY_INT32_CURSOR],
         db: DbSession,
         platform: PlatformDep,
     ) -> UploadView:
