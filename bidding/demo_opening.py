@@ -144,7 +144,7 @@ async def create_opening_lot(
         session,
         Actor.system("demo"),
         code=code,
-        name=f"演示：实时不见面开标（{beijing(deadline)}开标）",
+        name=f"演示：实时不见面开标 {beijing(deadline)}",
         category=Category.GOODS,
         tenderer_id=tenderer_id,
         agent_id=agent_id,
