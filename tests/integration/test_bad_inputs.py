@@ -410,3 +410,8 @@ async def test_integrity_check_inputs(client: httpx.AsyncClient, admin_headers: 
     await platform.store.put(key, body())
     accepted = await client.post(url, json=good | {"key": key}, headers=admin_headers)
     assert accepted.status_code == 202, accepted.text
+
+
+async def test_web_app_paths_with_a_nul(client: httpx.AsyncClient) -> None:
+    for path in ("/%00", "/assets/%00.js", "/projects/a%00b"):
+        error_of(await client.get(path), 404, "not_found")

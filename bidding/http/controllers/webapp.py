@@ -25,7 +25,7 @@ def webapp_router(dist: Path) -> Router:
     @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
     def webapp(path: FromPath[str] = "/") -> Response[str] | File:
         relative = path.lstrip("/")
-        if relative.startswith(_RESERVED):
+        if relative.startswith(_RESERVED) or "\x00" in relative:  # no file name holds a NUL (os refuses it)
             raise NotFound(f"no route {path}", f"没有路径 {path}")
         index = root / "index.html"
         if not index.is_file():
