@@ -18,7 +18,7 @@ $(BIN)/uv: requirements-dev.lock
 
 # pip check fails here when pyproject.toml asks for something the lock lacks: run `make lock`.
 $(BIN)/bidding: pyproject.toml $(BIN)/uv
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .  # -qq: not setuptools' editable-mode banner
 	$(PY) -m pip check
 	@touch $@
 
