@@ -74,6 +74,8 @@ def test_security_and_statuses_follow_the_guards_and_the_shape(
         ("GET", "/pki/ca/{name}", None, {"application/x-pem-file"}),
         ("GET", "/api/public/openings/{lot_id}/record.pdf", None, {"application/pdf"}),
         ("POST", "/api/agent/projects/{project_id}/documents", {"application/pdf", "application/zip"}, None),
+        ("GET", "/api/bidder/bids/{bid_id}/receipt.pdf", None, {"application/pdf"}),
+        ("PUT", "/api/bidder/uploads/{upload_id}/chunks/{index}", {"application/octet-stream"}, None),
     ],
 )
 def test_raw_bodies_and_binary_answers_name_their_media_types(

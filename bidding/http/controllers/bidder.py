@@ -24,6 +24,7 @@ from bidding.fields import QUERY_INT32_CURSOR, SAFE_INT_MAX, Body
 from bidding.http.auth import principal_of, requires
 from bidding.http.context import actor_of
 from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.openapi import wire
 from bidding.runtime import Platform
 from bidding.services.receipts import sign_receipt, store_receipt_pdf
 from bidding.services.submission import (
@@ -229,6 +230,7 @@ class BidderController(Controller):
 
     @put(
         "/uploads/{upload_id:uuid}/chunks/{index:int}",
+        opt=wire(request=["application/octet-stream"]),
         summary="Send chunk `index` (in order); the last one completes the upload",
         request_max_body_size=None,  # bounded by the upload's own chunk size while reading
     )
@@ -296,7 +298,11 @@ class BidderController(Controller):
         bid = await _own_bid(db, request, bid_id)
         return {"jws": bid.receipt_jws, "receipt": jws.verify(bid.receipt_jws).json()}
 
-    @get("/bids/{bid_id:uuid}/receipt.pdf", summary="The platform-signed PDF receipt")
+    @get(
+        "/bids/{bid_id:uuid}/receipt.pdf",
+        opt=wire(response=["application/pdf"]),
+        summary="The platform-signed PDF receipt",
+    )
     async def receipt_pdf(
         self, request: Request[Any, Any, Any], bid_id: FromPath[uuid.UUID], db: DbSession, platform: PlatformDep
     ) -> Stream:
