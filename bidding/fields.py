@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 from litestar.params import Parameter
@@ -79,8 +79,6 @@ LINE_PATTERN: Final = rf"^[^{_C0_C1}]*$(?!\n)"
 NAME_PATTERN: Final = rf"^[^{_C0_C1}{_BIDI}]*$(?!\n)"
 #: Multi-line text (announcement bodies): tab, CR and LF allowed, other control characters not.
 TEXT_PATTERN: Final = rf"^[^{_C0_C1_BUT_TAB_AND_BREAKS}]*$"
-_NAME_RE = re.compile(NAME_PATTERN)
-_LINE_RE = re.compile(LINE_PATTERN)
 
 #: Names of organisations (``String(200)``), projects and lots (``String(300)``), people (``String(100)``).
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=NAME_PATTERN)]
@@ -152,16 +150,23 @@ def calendar_problem(moment: datetime) -> str | None:
     return None
 
 
-def text_problem(value: str, *, max_length: int, name: bool = True) -> str | None:
-    """Why a text from outside a body (a header, a query value) is refused, or None: the rule of
-    :data:`NAME_PATTERN` (``name``) or :data:`LINE_PATTERN`, and the length."""
+_RULES: Final = {
+    "name": (re.compile(NAME_PATTERN), "contains control characters or bidirectional formatting"),
+    "line": (re.compile(LINE_PATTERN), "contains control characters"),
+    "text": (re.compile(TEXT_PATTERN), "contains control characters other than tab and line breaks"),
+}
+
+
+def text_problem(value: str, *, max_length: int, rule: Literal["name", "line", "text"] = "name") -> str | None:
+    """Why a text from outside a body (a header, a query value, a WebSocket message, a decrypted
+    form) is refused, or None: empty, longer than ``max_length``, or against the ``rule``
+    (:data:`NAME_PATTERN`, :data:`LINE_PATTERN` or :data:`TEXT_PATTERN`)."""
     if not value:
         return "is empty"
     if len(value) > max_length:
         return f"is longer than {max_length} characters"
-    if not (_NAME_RE if name else _LINE_RE).search(value):
-        return "contains control characters" + (" or bidirectional formatting" if name else "")
-    return None
+    pattern, problem = _RULES[rule]
+    return None if pattern.search(value) else problem
 
 
 def _moments(value: Any) -> list[datetime]:

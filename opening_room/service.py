@@ -42,6 +42,7 @@ from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.forms import FormError, check_values
 from bidding.domain.projects import ProjectStatus
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bidding.fields import INT32_MAX, text_problem
 from bidding.pki.documents import DocumentSigner
 from bidding.services.announcements import announce
 from bidding.services.submission import extract_bids
@@ -129,11 +130,24 @@ def _view(e: OpeningEvent) -> EventView:
 
 def _text(args: dict[str, Any], key: str) -> str:
     value = args.get(key)
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or text_problem(value, max_length=MAX_TEXT, rule="text")  # PostgreSQL's JSON refuses a NUL
+    ):
         raise InvalidInput(
-            f"`{key}` must be text of 1 to {MAX_TEXT} characters", f"`{key}` 须为 1 至 {MAX_TEXT} 个字符"
+            f"`{key}` must be text of 1 to {MAX_TEXT} characters without control characters",
+            f"`{key}` 须为 1 至 {MAX_TEXT} 个字符，且不含控制字符",
         )
     return value.strip()
+
+
+def _number(args: dict[str, Any], key: str) -> int:
+    """A whole number naming a row of an ``Integer`` column (a bid's order, an event's number)."""
+    value = args.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= INT32_MAX:
+        raise InvalidInput(f"`{key}` must be a whole number from 1 to {INT32_MAX}", f"`{key}` 须为正整数")
+    return value
 
 
 class OpeningRoom:
@@ -363,8 +377,11 @@ class OpeningRoom:
         self, who: Participant, lot_id: uuid.UUID, command_id: str, name: str, args: dict[str, Any]
     ) -> dict[str, Any]:
         """Run a command once; the same id from the same actor gets the stored answer again."""
-        if not command_id or len(command_id) > 64:
-            raise InvalidInput("a command needs an id of 1 to 64 characters", "命令须带 1 至 64 个字符的编号")
+        if text_problem(command_id, max_length=64, rule="line"):
+            raise InvalidInput(
+                "a command needs an id of 1 to 64 characters without control characters",
+                "命令须带 1 至 64 个字符的编号，且不含控制字符",
+            )
         lot, project = await self.tick(lot_id)
         async with self._sessions() as db:
             answered = await db.scalar(
@@ -622,7 +639,7 @@ class OpeningRoom:
         """A bid that could not be decrypted through no fault of its bidder is deemed withdrawn (视为撤回,
         办法 31), with the remedy the tender documents define; the other bids continue."""
         db, session, lot, _, _, args = c
-        order = args.get("order")
+        order = _number(args, "order")
         reason, remedy = _text(args, "reason"), _text(args, "remedy")
         opening = await db.scalar(
             select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.order_no == order).with_for_update()
@@ -696,7 +713,7 @@ class OpeningRoom:
     async def _cmd_answer_objection(self, c: Call) -> dict[str, Any]:
         db, session, lot, _, who, args = c
         text = _text(args, "text")
-        number = args.get("objection")
+        number = _number(args, "objection")
         raised = await db.scalar(
             select(OpeningEvent).where(
                 OpeningEvent.lot_id == lot.id, OpeningEvent.seq == number, OpeningEvent.name == "objection.raised"

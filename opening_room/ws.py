@@ -22,6 +22,7 @@ from litestar.params import FromPath
 from bidding.audit import Actor
 from bidding.domain.roles import Role as UserRole
 from bidding.errors import DomainError
+from bidding.fields import INT32_MAX
 from bidding.http.auth import Authenticator, Principal
 from bidding.http.context import client_address
 from opening_room.hub import Client, Hub
@@ -96,7 +97,7 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
         if not isinstance(hello, dict) or hello.get("type") != "hello":
             raise _Refused("hello_expected", "the first message must be hello", "第一条消息必须是 hello")
         since = hello.get("since", 0)
-        if not isinstance(since, int) or since < 0:
+        if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= INT32_MAX:
             raise _Refused("invalid_since", "`since` must be a sequence number ≥ 0", "`since` 须为不小于 0 的序号")
         who = await _participant(socket, room, lot_id, hello.get("token"))
         snapshot = await room.snapshot(lot_id)
@@ -112,7 +113,7 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
         await socket.send_json({"type": "error", "error": _error(exc)})
         await socket.close(code=4004)
         return
-    except (TimeoutError, ValueError, WebSocketDisconnect):
+    except (TimeoutError, ValueError, RecursionError, WebSocketDisconnect):  # RecursionError: JSON nested too deep
         with contextlib.suppress(Exception):
             await socket.close(code=4000)
         return
@@ -172,7 +173,7 @@ async def _handle(
         return
     try:
         message = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         await socket.send_json(
             {"type": "error", "error": {"code": "invalid_json", "message_en": "not JSON", "message_zh": "不是 JSON"}}
         )

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from bidding.fields import SAFE_INT_MAX, text_problem
+
 FIELD_TYPES: Final = frozenset({"money", "integer", "text"})
 PRICE_FIELD: Final = "price_fen"
 MAX_FIELDS: Final = 20
@@ -64,9 +66,14 @@ def check_values(fields: Sequence[Mapping[str, str]], values: Mapping[str, Any])
             raise FormError(f"field {key} is missing")
         value = values[key]
         if kind in ("money", "integer"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise FormError(f"field {key} must be a whole number ≥ 0" + (" of fen" if kind == "money" else ""))
-        elif not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise FormError(f"field {key} must be text of at most {MAX_TEXT} characters")
+            # Bounded like every number the platform stores (a price is a BigInteger column).
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= SAFE_INT_MAX:
+                unit = " of fen" if kind == "money" else ""
+                raise FormError(f"field {key} must be a whole number from 0 to {SAFE_INT_MAX}{unit}")
+        elif not isinstance(value, str) or (value and text_problem(value, max_length=MAX_TEXT, rule="text")):
+            raise FormError(
+                f"field {key} must be text of at most {MAX_TEXT} characters, without control characters"
+                " other than tab and line breaks"
+            )
         checked[key] = value
     return checked

@@ -1,3 +1,5 @@
+# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
+
 """A client's mistake is a 400 naming the field, never a 500, and the same on both profiles (issue 16).
 
 Each case here was a 500 on at least one profile, or stored something it should not have (a NUL
@@ -6,6 +8,7 @@ refused only by PostgreSQL, an ANSI escape or U+202E kept by SQLite, an HTML pag
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,11 +16,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import websockets
 
 from bidding.clock import ManualClock
 from bidding.fields import SAFE_INT_MAX
 from bidding.http.request import MAX_JSON_DEPTH
 from tests.fixtures.parties import logged_in_parties, new_code
+from tests.fixtures.room import live  # noqa: F401
+from tests.integration.test_tendering import create_published
 
 DAY = timedelta(days=1)
 PDF = b"%PDF-1.7\n" + b"tender documents " * 100 + b"\n%%EOF\n"
@@ -415,3 +421,51 @@ async def test_integrity_check_inputs(client: httpx.AsyncClient, admin_headers: 
 async def test_web_app_paths_with_a_nul(client: httpx.AsyncClient) -> None:
     for path in ("/%00", "/assets/%00.js", "/projects/a%00b"):
         error_of(await client.get(path), 404, "not_found")
+
+
+# ---------------------------------------------------------------------------------- opening room
+
+
+async def hello(base: str, lot_id: str, message: str) -> websockets.ClientConnection:
+    ws = await websockets.connect(f"{base}/ws/openings/{lot_id}")
+    await ws.send(message)
+    return ws
+
+
+async def next_of(ws: websockets.ClientConnection, kind: str) -> dict[str, Any]:
+    """The next message of ``kind`` (events may come first)."""
+    while True:
+        message: dict[str, Any] = json.loads(await ws.recv())
+        if message["type"] == kind:
+            return message
+
+
+async def test_opening_room_messages(
+    client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock, live: str
+) -> None:
+    project = await create_published(client, parties, clock.now())
+    lot_id = project["lots"][0]["id"]
+
+    # A cursor beyond the column is refused in words, not with a database error.
+    ws = await hello(live, lot_id, json.dumps({"type": "hello", "since": 2**31}))
+    refused = json.loads(await ws.recv())
+    assert refused["error"]["code"] == "invalid_since", refused
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+    # A hello nested too deep for the parser: closed as malformed (4000), not as a server error (1011).
+    ws = await hello(live, lot_id, "[" * 5000 + "]" * 5000)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
+
+    # After the welcome: a message nested too deep is "not JSON"; a command id with a NUL is refused.
+    ws = await hello(live, lot_id, json.dumps({"type": "hello"}))
+    assert json.loads(await ws.recv())["type"] == "welcome"
+    await ws.send("[" * 5000 + "]" * 5000)
+    assert (await next_of(ws, "error"))["error"]["code"] == "invalid_json"
+    await ws.send(json.dumps({"type": "command", "id": "a\x00b", "name": "start_decryption", "args": {}}))
+    result = await next_of(ws, "result")
+    assert (result["ok"], result["error"]["code"]) == (False, "invalid_input"), result
+    await ws.close()
