@@ -184,10 +184,9 @@ def _load_demo(settings: Settings, *, overdue_grace: timedelta | None = None) ->
 
 
 def _start_demo_opening(settings: Settings, minutes: int) -> None:
-    """The demo's live lot: its opening played once the server is up, or finished now if it was cut off."""
-    from bidding.demo_history import parties_of, play_opening
+    """The demo's live lot: its opening played once the server is up (the demo's load, just before,
+    finished it if a previous start was stopped after its deadline)."""
     from bidding.demo_opening import (
-        LIVE_SCRIPT,
         DemoOpening,
         ensure_live_lot,
         load_cast,
@@ -206,11 +205,7 @@ def _start_demo_opening(settings: Settings, minutes: int) -> None:
         async with start_platform(settings) as platform:
             now = platform.clock.now()
             opening = await ensure_live_lot(platform, now=now, minutes=minutes)
-            state = await opening_state(platform, opening.lot_id)
-            if state not in FINAL and opening.deadline <= now:  # a previous start was stopped mid-opening
-                parties = await parties_of(platform, load_cast(identities))
-                state = await play_opening(platform, opening.lot_id, parties, LIVE_SCRIPT, deadline=None)
-            return opening, state
+            return opening, await opening_state(platform, opening.lot_id)
 
     opening, state = run_guarded(go())
     if state in FINAL:

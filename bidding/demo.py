@@ -68,6 +68,9 @@ log = logging.getLogger("bidding.demo")
 CENTRE_CODE = make_credit_code("12320100MB1234567")
 #: The live opening of `bidding serve --demo` (bidding.demo_opening), created by its first start.
 LIVE_CODE: Final = "NJ-2026-HW-0110"
+#: How its simulated participants play it (bidder 2 first sends a wrong key, bidder 5 never
+#: decrypts and objects); also how an opening of it that was cut off is finished.
+LIVE_SCRIPT: Final = Script(decrypt=(1, 2, 3, 4), wrong_key_first=(2,), objection_by=5)
 REGION: Final = "江苏省南京市"
 ACTOR: Final = Actor.system("demo")
 
@@ -326,8 +329,10 @@ async def load_demo(
     parties = await parties_of(platform, load_cast(identities_dir))
     for plan in PLANS:
         await _load_project(platform, plan, parties, now, summary)
+    # Lots still open for bids have no bids from the demo: if their day came, the host stops (流标).
+    scripts = {p.code: p.script for p in PLANS} | {LIVE_CODE: LIVE_SCRIPT}
     summary.openings += await open_overdue_lots(
-        platform, parties, [*(p.code for p in PLANS), LIVE_CODE], now=platform.clock.now(), grace=overdue_grace
+        platform, parties, scripts, now=platform.clock.now(), grace=overdue_grace
     )
     return summary
 
@@ -596,18 +601,13 @@ async def _ranking(platform: Platform, lot_id: uuid.UUID) -> list[tuple[str, int
 
 
 async def open_overdue_lots(
-    platform: Platform,
-    parties: Parties,
-    codes: list[str],
-    *,
-    now: datetime,
-    grace: timedelta,
-    script: Script = Script(),
+    platform: Platform, parties: Parties, scripts: dict[str, Script], *, now: datetime, grace: timedelta
 ) -> int:
-    """Open every lot of these projects whose deadline passed (more than ``grace`` ago) without an
-    opening, now; a project whose every lot failed (fewer than three bids) is a failed tender."""
+    """Open every lot of these projects (code → how its opening is played) whose deadline passed
+    more than ``grace`` ago without an opening, now; a project whose every lot failed (fewer than
+    three bids) is a failed tender."""
     opened = 0
-    for code in codes:
+    for code, script in scripts.items():
         async with platform.sessions() as db:
             project = await project_by_code(db, code)
         if project is None or project.status is not ProjectStatus.PUBLISHED:

@@ -19,7 +19,8 @@ supervisor and the bidders then act through the real WebSocket with
 
 A newcomer who opens the portal's openings page sees this happen live. The lot is made once: a
 later start whose lot is still before its deadline plays it then; one whose opening was cut off
-finishes it at once (:data:`LIVE_SCRIPT`, in-process); after that the demo has no other live lot.
+finishes it at once, in-process, as :data:`bidding.demo.LIVE_SCRIPT` says (the demo's load does
+it, see :func:`bidding.demo.open_overdue_lots`); after that the demo has no other live lot.
 Tests make fresh lots of their own with :func:`create_demo_opening`.
 """
 
@@ -47,6 +48,7 @@ from bidding.demo import (
     ACTOR,
     FORM_FIELDS,
     LIVE_CODE,
+    LIVE_SCRIPT,
     REGION,
     add_documents,
     opening_state,
@@ -54,7 +56,7 @@ from bidding.demo import (
     project_by_code,
     tender_text,
 )
-from bidding.demo_history import Script, seal_package
+from bidding.demo_history import seal_package
 from bidding.demo_identities import Cast, ensure_identities, load_cast
 from bidding.demo_tender import beijing, beijing_at, tender_notice
 from bidding.domain.projects import Category, ProjectStatus
@@ -90,9 +92,6 @@ DEFAULT_MINUTES: Final = 3
 #: The demo's live lot: one project, created by the first `serve --demo`; later starts finish its
 #: opening if it was interrupted, and add no other.
 LIVE_NAME: Final = "医用影像设备采购（不见面开标实时演示）"
-
-#: How the simulation plays it (see the module docstring); also how an interrupted one is finished.
-LIVE_SCRIPT: Final = Script(decrypt=(1, 2, 3, 4), wrong_key_first=(2,), objection_by=5)
 
 #: What each demo bidder fills in its opening form (开标一览表).
 BIDS: Final[tuple[dict[str, Any], ...]] = (
