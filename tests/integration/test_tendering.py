@@ -76,7 +76,7 @@ async def create_published(client: httpx.AsyncClient, p: dict[str, Any], now: da
         "/api/agent/projects/", json=project_body(p["tenderer_code"], now + 25 * DAY), headers=p["agent"]
     )
     assert created.status_code == 201, created.text
-    project = created.json()
+    project: dict[str, Any] = created.json()
     upload = await client.post(
         f"/api/agent/projects/{project['id']}/documents",
         content=PDF,
