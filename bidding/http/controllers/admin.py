@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy import select
 
@@ -100,7 +100,7 @@ class AdminController(Controller):
     @get("/jobs/{job_id:str}", guards=[requires(Role.ADMIN, Role.AUDITOR)], summary="State of a background job")
     async def job(
         self,
-        job_id: Annotated[str, Parameter(pattern=_JOB_ID.pattern)],
+        job_id: Annotated[str, PathParameter(pattern=_JOB_ID.pattern)],
         platform: PlatformDep,
         queue: FromQuery[Queue] = Queue.DEFAULT,
     ) -> JobState:

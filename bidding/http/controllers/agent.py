@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -254,10 +254,21 @@ class AgentController(Controller):
         summary="Upload a new version of the tender documents (raw body; file name in X-Filename)",
     )
     async def upload(
-        self, request: Request[Any, Any, Any], project_id: FromPath[uuid.UUID], db: DbSession, platform: PlatformDep
+        self,
+        request: Request[Any, Any, Any],
+        project_id: FromPath[uuid.UUID],
+        db: DbSession,
+        platform: PlatformDep,
+        filename: Annotated[
+            str,
+            HeaderParameter(
+                name="X-Filename",
+                max_length=1000,
+                description="The file's name, percent-encoded UTF-8 (e.g. `%E6%8B%9B%E6%A0%87.pdf`)",
+            ),
+        ] = "",
     ) -> DocumentView:
         actor_id, org_id = _agent(request)
-        filename = request.headers.get("x-filename", "")
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         async with db.begin():
             project = await agent_project(db, org_id, project_id)

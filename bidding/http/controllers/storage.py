@@ -6,19 +6,24 @@ uploads, the content type; anything else is refused before a byte is read or wri
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, put
-from litestar.params import FromPath
+from litestar.params import PathParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 
 from bidding.errors import InvalidInput, NotFound
+from bidding.fields import OBJECT_KEY_PATTERN
 from bidding.http.dependencies import DbSession, PlatformDep
 from bidding.http.openapi import wire
 from bidding.services.staging import check_direct_write, limited
 from storage import LocalObjectStore, ObjectInfo
 from storage.signing import PARAM_CONTENT_TYPE, PARAM_FILENAME, content_disposition
+
+# The key's rules in the document only: Litestar hands a `path` parameter over with its leading '/',
+# and the store checks the key itself (storage.validate_key).
+ObjectKey = Annotated[str, PathParameter(schema_extra={"pattern": OBJECT_KEY_PATTERN, "max_length": 512})]
 
 
 def _local(platform: PlatformDep) -> LocalObjectStore:
@@ -32,7 +37,7 @@ class StorageController(Controller):
     tags = ["storage"]
 
     @get("/{key:path}", opt=wire(response=["*/*"], errors=[403]), summary="Download through a signed URL")
-    async def download(self, request: Request[Any, Any, Any], key: FromPath[str], platform: PlatformDep) -> Stream:
+    async def download(self, request: Request[Any, Any, Any], key: ObjectKey, platform: PlatformDep) -> Stream:
         store = _local(platform)
         key = key.lstrip("/")
         query = dict(request.query_params)
@@ -53,7 +58,7 @@ class StorageController(Controller):
         request_max_body_size=None,  # the signature authorises the upload; size is streamed, not buffered
     )
     async def upload(
-        self, request: Request[Any, Any, Any], key: FromPath[str], platform: PlatformDep, db: DbSession
+        self, request: Request[Any, Any, Any], key: ObjectKey, platform: PlatformDep, db: DbSession
     ) -> dict[str, Any]:
         store = _local(platform)
         key = key.lstrip("/")
