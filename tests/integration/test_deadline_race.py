@@ -50,7 +50,7 @@ pytestmark = pytest.mark.slow
 
 RUNS = int(os.environ.get("TEST_DEADLINE_RACE_RUNS", "3"))
 CHUNK = 1024 * 1024
-LEAD = 9.0  # seconds from creating a lot to its deadline: the early bids and the first chunks go in first
+LEAD = 10.0  # seconds from creating a lot to its deadline: the early bids and the first chunks go in first
 KINDS = ("early", "replace", "replace", "replace", "late", "late", "after", "withdraw")
 
 
@@ -58,6 +58,11 @@ KINDS = ("early", "replace", "replace", "replace", "late", "late", "after", "wit
 class Stack:
     base: str
     database_url: str
+    #: Size of the packages sent in the last second. On the local store: four chunks, so verifying
+    #: and storing take a moment after the last byte. On moto's S3 that takes a moment anyway, and
+    #: every delete (of staged chunks) makes moto copy the whole bucket, which it does not give back:
+    #: one chunk keeps its memory to a few hundred MiB.
+    late_size: int
 
 
 @pytest.fixture
@@ -72,7 +77,8 @@ def race_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
         env |= {
             "BIDDING_DATABASE_URL": database_url,
             "BIDDING_REDIS_URL": REDIS_URL,
-            "BIDDING_STORAGE_URL": s3_storage_url(s3, request.getfixturevalue("s3_bucket_name")),
+            # A bucket of its own: moto's cost per delete grows with the bucket (see Stack.late_size).
+            "BIDDING_STORAGE_URL": s3_storage_url(s3, s3.create_bucket("race")),
             "BIDDING_QUEUE_PREFIX": f"race-{secrets.token_hex(4)}",
             "BIDDING_WEB_WORKERS": "2",
         }
@@ -84,7 +90,7 @@ def race_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, procs)
-        yield Stack(base, database_url)
+        yield Stack(base, database_url, 3 * CHUNK + 4096 if profile == "embedded" else 768 * 1024)
     finally:
         for p in procs:
             p.stop()
@@ -114,12 +120,14 @@ def package_for(bidder: Bidder, lot_id: str, project_id: str, size: int) -> byte
     return sealed(bidder.user, {"id": project_id}, {"id": lot_id}, os.urandom(size))
 
 
-async def start_upload(http: httpx.AsyncClient, bidder: Bidder, lot_id: str, package: bytes) -> str:
+async def start_upload(http: httpx.AsyncClient, bidder: Bidder, lot_id: str, package: bytes) -> str | None:
     started = await http.post(
         f"/api/bidder/lots/{lot_id}/uploads", json={"size": len(package), "mode": "chunked"}, headers=bidder.headers
     )
-    assert started.status_code == 201, started.text
-    return str(started.json()["id"])
+    if started.status_code == 201:
+        return str(started.json()["id"])
+    note(bidder, started)  # a busy machine ran the set-up past the deadline
+    return None
 
 
 async def put_chunk(http: httpx.AsyncClient, bidder: Bidder, upload: str, package: bytes, index: int) -> httpx.Response:
@@ -208,23 +216,25 @@ async def one_run(stack: Stack, cast: dict[str, Any], run: int) -> int:
             )
         lot_id, deadline = str(opening.lot_id), opening.deadline
         async with httpx.AsyncClient(base_url=stack.base, timeout=60) as http:
+            # On a busy machine the set-up may run late, even past the deadline: then its requests are
+            # refused like any other, and the run still checks the rule (the test asserts some runs raced).
 
             async def early(bidder: Bidder) -> None:
                 package = package_for(bidder, lot_id, str(opening.project_id), 64 * 1024)
                 upload = await start_upload(http, bidder, lot_id, package)
-                for index in range(last_index(package) + 1):
-                    response = await put_chunk(http, bidder, upload, package, index)
-                    assert response.status_code == 200, response.text
-                note(bidder, response)
+                if upload is not None:
+                    note(bidder, await put_chunk(http, bidder, upload, package, 0))
 
             async def last_second(bidder: Bidder, offset: float) -> None:
-                # 3 MiB and a bit, four chunks: verifying and storing it takes a moment after the last byte.
-                package = package_for(bidder, lot_id, str(opening.project_id), 3 * CHUNK + 4096)
+                package = package_for(bidder, lot_id, str(opening.project_id), stack.late_size)
                 upload = await start_upload(http, bidder, lot_id, package)
+                if upload is None:
+                    return
                 for index in range(last_index(package)):
-                    assert (await put_chunk(http, bidder, upload, package, index)).status_code == 200
-                # On a busy machine the set-up may run late: the run still checks the rule, with
-                # less of a race (the test asserts that some runs raced).
+                    sent = await put_chunk(http, bidder, upload, package, index)
+                    if sent.status_code != 200:
+                        note(bidder, sent)
+                        return
                 await sleep_until(deadline - timedelta(seconds=offset))
                 note(bidder, await put_chunk(http, bidder, upload, package, last_index(package)))
 
@@ -233,8 +243,8 @@ async def one_run(stack: Stack, cast: dict[str, Any], run: int) -> int:
                 response = await http.post(f"/api/bidder/lots/{lot_id}/withdraw", headers=bidder.headers)
                 if response.status_code == 200:
                     bidder.answers.append(("withdrawn",))
-                else:
-                    assert response.status_code == 409, response.text
+                else:  # 404: a busy machine ran the first upload past the deadline
+                    assert response.status_code in (404, 409), response.text
                     bidder.refusals.append(response.json()["error"]["code"])
 
             await asyncio.gather(*(early(b) for b in bidders if b.kind in ("early", "replace", "withdraw")))
@@ -256,7 +266,7 @@ async def one_run(stack: Stack, cast: dict[str, Any], run: int) -> int:
                 for answer in b.answers:
                     if answer[0] == "receipt":
                         assert answer[3] < deadline, (b.kind, answer)
-                assert set(b.refusals) <= {"deadline_passed", "upload_not_decided"}, (b.kind, b.refusals)
+                assert set(b.refusals) <= {"deadline_passed", "upload_not_decided", "not_found"}, (b.kind, b.refusals)
             expected = {pair for b in bidders if (pair := b.expected()) is not None}
 
             # What the opening took (recorded at extraction).
