@@ -45,22 +45,35 @@ def credit_code_check_char(first17: str) -> str:
     for char, weight in zip(first17, _CODE_WEIGHTS, strict=True):
         value = _CODE_ALPHABET.find(char)
         if value < 0:
-            raise InvalidCreditCodeError(f"credit code contains an invalid character {char!r}")
+            raise InvalidCreditCodeError(f"contains a character not allowed in a credit code: {char!r}")
         total += value * weight
     return _CODE_ALPHABET[(31 - total % 31) % 31]
 
 
 def validate_credit_code(code: str) -> str:
-    """Validate an 18-character unified social credit code (GB 32100-2015) and return it.
+    """Validate an 18-character unified social credit code (GB 32100-2015 §4) and return it.
 
-    Checks length, alphabet and the check digit (position 18).
+    The platform's one validator: length, alphabet (digits and upper-case letters without I, O, S,
+    V, Z) and the check character at position 18, each refusal saying what is wrong. It takes the
+    code exactly as written (certificates and sealed packages carry it so); people's input is
+    normalised first by ``bidding.domain.credit_code.normalise_credit_code``.
     """
     if len(code) != 18:
-        raise InvalidCreditCodeError(f"credit code must have 18 characters, got {len(code)}")
+        raise InvalidCreditCodeError(f"must be 18 characters, got {len(code)}")
+    bad = sorted({ch for ch in code if ch not in _CODE_ALPHABET})
+    if bad:
+        raise InvalidCreditCodeError(f"contains characters not allowed in a credit code: {''.join(bad)}")
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        raise InvalidCreditCodeError(f"credit code check digit is {code[17]!r}, expected {expected!r}")
+        raise InvalidCreditCodeError(f"check character is {code[17]!r}, expected {expected!r}")
     return code
+
+
+def make_credit_code(first17: str) -> str:
+    """Complete 17 characters of the code alphabet with their check character (demo data, tests)."""
+    if len(first17) != 17:
+        raise InvalidCreditCodeError(f"need 17 characters, got {len(first17)}")
+    return first17 + credit_code_check_char(first17)
 
 
 def is_valid_credit_code(code: str) -> bool:

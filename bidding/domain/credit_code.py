@@ -1,37 +1,18 @@
-"""Unified social credit code (统一社会信用代码) as the platform's domain sees it.
+"""Unified social credit code (统一社会信用代码) as people type it.
 
-The check-digit algorithm of GB 32100-2015 lives once, in :mod:`crypto.subject` (certificates
-carry the code in their subject); this module adds what people type: surrounding spaces, lower
-case, and messages that say which characters are wrong.
+The code's one validator (GB 32100-2015: length, alphabet, check character) is
+:func:`crypto.subject.validate_credit_code`, since certificates and sealed packages carry the code;
+this module only normalises what people type (surrounding spaces, lower case) before it.
 """
 
 from __future__ import annotations
 
-from crypto.subject import credit_code_check_char
+from crypto.errors import InvalidCreditCodeError as CreditCodeError
+from crypto.subject import make_credit_code, validate_credit_code
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-class CreditCodeError(ValueError):
-    """The code is malformed; the message says how."""
+__all__ = ["CreditCodeError", "make_credit_code", "normalise_credit_code"]
 
 
-def validate_credit_code(code: str) -> str:
-    """Return the normalised (upper-case, stripped) code or raise :class:`CreditCodeError`."""
-    value = code.strip().upper()
-    if len(value) != 18:
-        raise CreditCodeError(f"must be 18 characters, got {len(value)}")
-    bad = sorted({ch for ch in value if ch not in ALPHABET})
-    if bad:
-        raise CreditCodeError(f"contains characters not allowed in a credit code: {''.join(bad)}")
-    expected = credit_code_check_char(value[:17])
-    if value[17] != expected:
-        raise CreditCodeError(f"check character is {value[17]!r}, expected {expected!r}")
-    return value
-
-
-def make_credit_code(first17: str) -> str:
-    """Complete 17 characters with their check character (demo data and tests)."""
-    if len(first17) != 17 or any(ch not in ALPHABET for ch in first17):
-        raise CreditCodeError("need 17 characters of the credit-code alphabet")
-    return first17 + credit_code_check_char(first17)
+def normalise_credit_code(code: str) -> str:
+    """The code as typed, stripped and upper-cased, validated; raises :class:`CreditCodeError`."""
+    return validate_credit_code(code.strip().upper())

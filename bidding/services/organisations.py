@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor, record
 from bidding.db.models import Organization
-from bidding.domain.credit_code import CreditCodeError, validate_credit_code
+from bidding.domain.credit_code import CreditCodeError, normalise_credit_code
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.errors import Conflict, InvalidInput
 
@@ -24,7 +24,7 @@ async def register_organisation(
     contact_phone: str | None = None,
 ) -> Organization:
     try:
-        code = validate_credit_code(credit_code)
+        code = normalise_credit_code(credit_code)
     except CreditCodeError as exc:
         raise InvalidInput(
             f"credit code {credit_code!r} {exc}", f"统一社会信用代码 {credit_code!r} 无效：{exc}"

@@ -149,7 +149,7 @@ def test_csr_bad_credit_code_refused(ec_ca: CertificateAuthority) -> None:
             x509.NameAttribute(NameOID.COMMON_NAME, "李四"),
         ]
     )
-    with pytest.raises(InvalidCreditCodeError, match="check digit"):
+    with pytest.raises(InvalidCreditCodeError, match="check character"):
         ec_ca.issue_from_csr(_pem(make_csr(make_key("ec-p256"), name)), "bidder", NOW)
 
 

@@ -191,7 +191,7 @@ def test_seal_refuses_bad_arguments() -> None:
         seal(FORM, io.BytesIO(b""), io.BytesIO(), **{**kwargs, "recipients": []})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="project_id"):
         seal(FORM, io.BytesIO(b""), io.BytesIO(), **{**kwargs, "project_id": ""})  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="check digit"):
+    with pytest.raises(ValueError, match="check character"):
         seal(FORM, io.BytesIO(b""), io.BytesIO(), **{**kwargs, "bidder_credit_code": "91350100M000100Y44"})  # type: ignore[arg-type]
     from cryptography.hazmat.primitives.asymmetric import ed25519
 

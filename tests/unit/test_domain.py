@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bidding.domain.credit_code import CreditCodeError, make_credit_code, validate_credit_code
+from bidding.domain.credit_code import CreditCodeError, make_credit_code, normalise_credit_code
 from bidding.domain.projects import Phase, ProjectStatus, deposit_allowed, project_phase
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -12,7 +12,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L", " 91350100m000100y43 "])
 def test_real_credit_codes_validate(code: str) -> None:
-    assert validate_credit_code(code) == code.strip().upper()
+    assert normalise_credit_code(code) == code.strip().upper()
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ def test_real_credit_codes_validate(code: str) -> None:
 )
 def test_bad_credit_codes_say_why(code: str, fragment: str) -> None:
     with pytest.raises(CreditCodeError, match=fragment):
-        validate_credit_code(code)
+        normalise_credit_code(code)
 
 
 def test_every_single_character_change_is_caught() -> None:
@@ -36,7 +36,7 @@ def test_every_single_character_change_is_caught() -> None:
         for ch in alphabet:
             if ch != code[i]:
                 with pytest.raises(CreditCodeError):
-                    validate_credit_code(code[:i] + ch + code[i + 1 :])
+                    normalise_credit_code(code[:i] + ch + code[i + 1 :])
 
 
 def test_phase_follows_the_clock() -> None:
