@@ -52,6 +52,7 @@ run: install frontend
 lint: install
 	$(BIN)/ruff check bidding opening_room crypto storage tests bench
 	$(BIN)/ruff format --check bidding opening_room crypto storage
+	$(BIN)/lint-imports --no-logo
 
 typecheck: install
 	$(BIN)/mypy
