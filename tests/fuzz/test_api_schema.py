@@ -77,9 +77,6 @@ async def run_schemathesis(base: str, headers: dict[str, str], report: Path) -> 
         f"{base}/api/docs/openapi.json",
         "--checks",
         "all",
-        # Response times belong to bench/, not to a CI run sharing its cores with other tests.
-        "--exclude-checks",
-        "max_response_time",
         "--max-examples",
         str(EXAMPLES),
         "--seed",
