@@ -18,7 +18,7 @@ import asyncio, sys
 from bidding.runtime import start_platform
 from bidding.settings import Settings
 from crypto.pdf import simple_pdf
-from tests.crypto.test_pdf_report import change_page
+from tests.fixtures.pki import change_page
 
 async def main() -> None:
     async with start_platform(Settings.from_env()) as platform:

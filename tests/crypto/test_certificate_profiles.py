@@ -26,19 +26,15 @@ from crypto.ca import (
     CAKeyType,
     CertificateAuthority,
     PrivateKey,
-    create_ca,
     make_csr,
     make_key,
     signer_profile_is_current,
 )
-from crypto.pdf import sign_pdf, validate_pdf
+from crypto.pdf import simple_pdf, validate_pdf
 from crypto.pdf.pki import to_asn1_cert
 from crypto.revocation import RevocationList, build_crl
 from crypto.subject import PlatformSubject
 from crypto.validation import validate_certificate
-from tests.crypto.test_pdf_pki import BIDDER, LATER, Pki, make_pki
-from tests.crypto.test_pdf_pki import NOW as PKI_NOW
-from tests.crypto.test_pdf_remote import DOC, client_sign, finish, prepare
 from tests.fixtures.outside_validators import (
     NSS_EMAIL_RECIPIENT,
     NSS_EMAIL_SIGNER,
@@ -47,6 +43,7 @@ from tests.fixtures.outside_validators import (
     pem,
     vfychain,
 )
+from tests.fixtures.pki import BIDDER, LATER, Pki, make_pki
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # vfychain and openssl verify at the present time
 EXPERT = PlatformSubject("福建省公共资源交易中心", "12350000MB0000000N", "李四", "expert")
@@ -81,7 +78,7 @@ def _old_profile(ca: CertificateAuthority, kind: str, key: PrivateKey) -> x509.C
 
 
 def issue_all(key_type: CAKeyType) -> Issued:
-    ca = create_ca("示例交易中心", key_type, NOW - timedelta(days=30), "http://127.0.0.1:9/")
+    ca = make_pki(key_type, now=NOW, base_url="http://127.0.0.1:9/").ca
     keys: dict[str, PrivateKey] = {
         "signer": make_key(key_type),
         "tsa": make_key(key_type),
@@ -253,21 +250,8 @@ async def test_login_validation_accepts_old_and_new_user_certificates(issued: Is
 
 
 @pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
 async def platform_signed(pki: Pki) -> bytes:
-    return await sign_pdf(
-        DOC,
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(),
-        now=PKI_NOW,
-    )
+    return await pki.sign(simple_pdf(["Opening record", "Bidder A: CNY 1,000,000", "Bidder B: CNY 990,000"]))
 
 
 @pytest.mark.parametrize("key_type", ["ec-p256", "rsa2048"])
@@ -279,7 +263,6 @@ async def test_platform_still_validates_a_confirmation_made_with_an_old_certific
     """A bidder enrolled before the change confirms a record: the platform's report passes it."""
     key = make_key(key_type)  # type: ignore[arg-type]
     cert = _old_profile(pki.ca, "old-bidder-ec" if key_type == "ec-p256" else "old-bidder-rsa", key)
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
-    confirmed = await finish(pki, request, client_sign(key, request.to_be_signed))
+    confirmed = await pki.confirm(platform_signed, key, cert, "Bidder1")
     report = await validate_pdf(confirmed, trust_roots=[pki.ca.root_cert], now=LATER)
     assert report.verdict == "TOTAL_PASSED", report.summary("en")

@@ -1,67 +1,16 @@
-"""Shared test PKI for the PDF tests (real CA, real TSA) and tests of the PKI pieces they rely on."""
+"""The PKI pieces the PDF tests rely on (``tests.fixtures.pki``): the document signer's certificate
+profile and the in-process time-stamper."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import algos, tsp
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from crypto.ca import CAKeyType, CertificateAuthority, PrivateKey, create_ca, make_csr, make_key
 from crypto.pdf.errors import TimestampFailedError
 from crypto.pdf.timestamper import InProcessTimeStamper
-from crypto.revocation import RevocationList, build_crl
-from crypto.subject import PlatformSubject
-from crypto.tsa import TimeStampAuthority
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-DAY = timedelta(days=1)
-LATER = NOW + timedelta(minutes=5)
-BIDDER = PlatformSubject("福州示例建设有限公司", "91350100M000100Y43", "张三", "bidder")
-BIDDER2 = PlatformSubject("北京某招标代理有限公司", "91110000600037341L", "王五", "bidder")
-
-
-@dataclass
-class Pki:
-    """A platform CA with a TSA, a document-signing certificate and revocation data."""
-
-    ca: CertificateAuthority
-    tsa: TimeStampAuthority
-    doc_key: PrivateKey
-    doc_cert: x509.Certificate
-    revoked: RevocationList = field(default_factory=RevocationList)
-
-    def timestamper(self, at: datetime = NOW) -> InProcessTimeStamper:
-        return InProcessTimeStamper(self.tsa, clock=lambda: at)
-
-    def crls(self, at: datetime = NOW - timedelta(minutes=1)) -> list[bytes]:
-        return [
-            build_crl(self.ca, RevocationList(), at, at + DAY, issuer="root"),
-            build_crl(self.ca, self.revoked, at, at + DAY),
-        ]
-
-    def bidder(
-        self, key_type: str = "ec-p256", subject: PlatformSubject = BIDDER
-    ) -> tuple[PrivateKey, x509.Certificate]:
-        key = make_key(key_type)  # type: ignore[arg-type]
-        return key, self.ca.issue_from_csr(make_csr(key, subject), subject.role, NOW - DAY)
-
-
-def make_pki(key_type: CAKeyType = "ec-p256", name: str = "示例交易中心") -> Pki:
-    ca = create_ca(name, key_type, NOW - 30 * DAY, "https://ebid.example.cn")
-    tsa_key = make_key(key_type)
-    tsa = TimeStampAuthority(tsa_key, ca.issue_tsa_certificate(tsa_key.public_key(), NOW - 30 * DAY), chain=ca.chain)
-    doc_key = make_key(key_type)
-    doc_cert = ca.issue_document_signer_certificate(doc_key.public_key(), NOW - 30 * DAY)
-    return Pki(ca, tsa, doc_key, doc_cert)
-
-
-@pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki()
+from tests.fixtures.pki import NOW, Pki
 
 
 def test_document_signer_certificate_profile(pki: Pki) -> None:

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from crypto.ca import PrivateKey, make_key
+from crypto.ca import make_key
 from crypto.pdf import (
     Indication,
     PdfSigningError,
@@ -23,86 +21,34 @@ from crypto.pdf import (
     RemoteStateError,
     SignerCertificateError,
     finish_remote_signature,
-    prepare_remote_signature,
-    sign_pdf,
     simple_pdf,
     validate_pdf,
 )
-from crypto.pdf.remote import RemoteSigningRequest
-from tests.crypto.test_pdf_pki import BIDDER, BIDDER2, LATER, NOW, Pki, make_pki
+from tests.fixtures.pki import BIDDER, BIDDER2, LATER, NOW, STATE_KEY, Pki, change_page, client_sign
 
 DOC = simple_pdf(["Opening record", "Bidder A: CNY 1,000,000", "Bidder B: CNY 990,000"])
-STATE_KEY = b"k" * 32
-
-
-@pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki()
 
 
 @pytest.fixture(scope="module")
 async def platform_signed(pki: Pki) -> bytes:
-    return await sign_pdf(
-        DOC,
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(),
-        now=NOW,
-    )
-
-
-def client_sign(key: PrivateKey, data: bytes, *, raw_ecdsa: bool = False) -> bytes:
-    """What the browser / CLI does: sign the DER of the signed attributes with SHA-256."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    der = key.sign(data, ec.ECDSA(hashes.SHA256()))
-    if not raw_ecdsa:
-        return der
-    r, s = decode_dss_signature(der)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")  # WebCrypto's IEEE P1363 form
-
-
-async def prepare(pki: Pki, pdf: bytes, cert: x509.Certificate, field: str) -> RemoteSigningRequest:
-    return await prepare_remote_signature(
-        pdf,
-        signer_cert=cert,
-        chain=pki.ca.chain,
-        field_name=field,
-        reason="确认开标记录",
-        now=NOW + timedelta(minutes=1),
-        state_key=STATE_KEY,
-    )
-
-
-async def finish(pki: Pki, request: RemoteSigningRequest, signature: bytes, state: bytes | None = None) -> bytes:
-    return await finish_remote_signature(
-        state if state is not None else request.state,
-        signature,
-        timestamper=pki.timestamper(NOW + timedelta(minutes=2)),
-        trust_roots=[pki.ca.root_cert],
-        crls=pki.crls(),
-        now=NOW + timedelta(minutes=2),
-        state_key=STATE_KEY,
-    )
+    return await pki.sign(DOC)
 
 
 async def test_round_trip_two_bidders(pki: Pki, platform_signed: bytes) -> None:
     key1, cert1 = pki.bidder("ec-p256", BIDDER)
-    request = await prepare(pki, platform_signed, cert1, "Bidder1")
+    request = await pki.prepare(platform_signed, cert1, "Bidder1")
     assert request.algorithm == "ECDSA-P256-SHA256"
     json.loads(request.state)  # storable as text
-    once = await finish(pki, request, client_sign(key1, request.to_be_signed, raw_ecdsa=True))
+    once = await pki.finish(request, client_sign(key1, request.to_be_signed, raw_ecdsa=True))
 
     report = await validate_pdf(once, trust_roots=[pki.ca.root_cert], now=LATER)
     assert report.verdict == "TOTAL_PASSED", report.summary("en")
     assert [s.field_name for s in report.signatures] == ["PlatformSignature", "Bidder1"]
 
     key2, cert2 = pki.bidder("rsa2048", BIDDER2)
-    request2 = await prepare(pki, once, cert2, "Bidder2")
+    request2 = await pki.prepare(once, cert2, "Bidder2")
     assert request2.algorithm == "RSASSA-PKCS1-v1_5-SHA256"
-    twice = await finish(pki, request2, client_sign(key2, request2.to_be_signed))
+    twice = await pki.finish(request2, client_sign(key2, request2.to_be_signed))
 
     report = await validate_pdf(twice, trust_roots=[pki.ca.root_cert], now=LATER)
     assert report.verdict == "TOTAL_PASSED", report.summary("en")
@@ -122,7 +68,7 @@ async def test_round_trip_two_bidders(pki: Pki, platform_signed: bytes) -> None:
 
 async def test_wrong_signature_is_refused(pki: Pki, platform_signed: bytes) -> None:
     key, cert = pki.bidder()
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
+    request = await pki.prepare(platform_signed, cert, "Bidder1")
     other_key, _ = pki.bidder()
     for bad in (
         client_sign(other_key, request.to_be_signed),
@@ -131,7 +77,7 @@ async def test_wrong_signature_is_refused(pki: Pki, platform_signed: bytes) -> N
         b"\x00" * 64,
     ):
         with pytest.raises(RemoteSignatureInvalidError) as info:
-            await finish(pki, request, bad)
+            await pki.finish(request, bad)
         assert info.value.code == "remote_signature_invalid"
 
 
@@ -151,11 +97,11 @@ def _flip_pdf(value: str) -> str:
 
 async def test_tampered_state_is_refused(pki: Pki, platform_signed: bytes) -> None:
     key, cert = pki.bidder()
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
+    request = await pki.prepare(platform_signed, cert, "Bidder1")
     signature = client_sign(key, request.to_be_signed)
     tampered = _tamper(request.state, "pdf", _flip_pdf)
     with pytest.raises(RemoteStateError) as info:
-        await finish(pki, request, signature, state=tampered)
+        await pki.finish(request, signature, state=tampered)
     assert info.value.code == "remote_state_invalid"
     # Without the HMAC key the consistency checks still catch it (digest over the byte range).
     with pytest.raises(RemoteStateError):
@@ -172,8 +118,8 @@ async def test_tampered_state_is_refused(pki: Pki, platform_signed: bytes) -> No
 
 async def test_revoked_bidder_is_refused_at_finish(pki: Pki, platform_signed: bytes) -> None:
     key, cert = pki.bidder()
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
-    revoked = Pki(pki.ca, pki.tsa, pki.doc_key, pki.doc_cert)
+    request = await pki.prepare(platform_signed, cert, "Bidder1")
+    revoked = pki.with_own_revocations()
     revoked.revoked.revoke(cert.serial_number, NOW - timedelta(minutes=30), x509.ReasonFlags.key_compromise)
     with pytest.raises(SignerCertificateError) as info:
         await finish_remote_signature(
@@ -188,11 +134,9 @@ async def test_revoked_bidder_is_refused_at_finish(pki: Pki, platform_signed: by
 
 
 async def test_modifying_after_remote_signature_fails(pki: Pki, platform_signed: bytes) -> None:
-    from tests.crypto.test_pdf_report import change_page
-
     key, cert = pki.bidder()
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
-    signed = await finish(pki, request, client_sign(key, request.to_be_signed))
+    request = await pki.prepare(platform_signed, cert, "Bidder1")
+    signed = await pki.finish(request, client_sign(key, request.to_be_signed))
     report = await validate_pdf(change_page(signed, ["forged"]), trust_roots=[pki.ca.root_cert], now=LATER)
     assert report.verdict == "TOTAL_FAILED"
     assert all(s.indication is Indication.TOTAL_FAILED for s in report.signatures)
@@ -201,9 +145,9 @@ async def test_modifying_after_remote_signature_fails(pki: Pki, platform_signed:
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
 async def test_pdfsig_accepts_remote_signature(pki: Pki, platform_signed: bytes, tmp_path: Path) -> None:
     key, cert = pki.bidder("rsa2048")
-    request = await prepare(pki, platform_signed, cert, "Bidder1")
+    request = await pki.prepare(platform_signed, cert, "Bidder1")
     path = tmp_path / "signed.pdf"
-    path.write_bytes(await finish(pki, request, client_sign(key, request.to_be_signed)))
+    path.write_bytes(await pki.finish(request, client_sign(key, request.to_be_signed)))
     out = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, check=False)
     assert out.stdout.count("Signature is Valid") == 2, out.stdout + out.stderr
 
@@ -211,13 +155,13 @@ async def test_pdfsig_accepts_remote_signature(pki: Pki, platform_signed: bytes,
 async def test_existing_field_name_is_refused(pki: Pki, platform_signed: bytes) -> None:
     _, cert = pki.bidder()
     with pytest.raises(PdfSigningError) as info:
-        await prepare(pki, platform_signed, cert, "PlatformSignature")
+        await pki.prepare(platform_signed, cert, "PlatformSignature")
     assert info.value.code == "pdf_signing_failed"
 
 
 async def test_certificate_without_signing_key_usage_is_refused(pki: Pki, platform_signed: bytes) -> None:
     with pytest.raises(SignerCertificateError):
-        await prepare(pki, platform_signed, _no_signing_cert(pki), "Bidder1")
+        await pki.prepare(platform_signed, _no_signing_cert(pki), "Bidder1")
 
 
 def _no_signing_cert(pki: Pki) -> x509.Certificate:

@@ -14,43 +14,18 @@ from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 
 from crypto.errors import CryptoError
-from crypto.pdf import Indication, sign_pdf, simple_pdf, validate_pdf
+from crypto.pdf import Indication, simple_pdf, validate_pdf
 from crypto.pdf.document import font_resources, text_content
 from crypto.pdf.errors import EncryptedPdfError, MalformedPdfError, NotAPdfError, PdfTooLargeError
 from crypto.pdf.indications import MODIFIED_AFTER_SIGNING
-from tests.crypto.test_pdf_pki import LATER, NOW, Pki, make_pki
+from tests.fixtures.pki import LATER, NOW, Pki, change_page, make_pki
 
 DOC = simple_pdf(["Award notice", "Winning bid: CNY 1,234,567.00"])
 
 
 @pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
 async def signed(pki: Pki) -> bytes:
-    return await sign_pdf(
-        DOC,
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(),
-        now=NOW,
-    )
-
-
-def change_page(pdf: bytes, lines: list[str]) -> bytes:
-    """An incremental update (ISO 32000-2 §7.5.6) replacing the first page's content stream."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    page_ref, _ = writer.find_page_for_modification(0)
-    page = page_ref.get_object()
-    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=text_content(lines)))
-    writer.update_container(page)
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return await pki.sign(DOC)
 
 
 async def test_tampered_signed_range_is_hash_failure(pki: Pki, signed: bytes) -> None:
@@ -90,7 +65,7 @@ async def test_unknown_root_is_indeterminate(signed: bytes) -> None:
 
 async def test_revoked_before_signing_fails(pki: Pki, signed: bytes) -> None:
     """Revocation dated before the time-stamp (key compromise found later): the signature is not valid."""
-    revoked = Pki(pki.ca, pki.tsa, pki.doc_key, pki.doc_cert)
+    revoked = pki.with_own_revocations()
     revoked.revoked.revoke(pki.doc_cert.serial_number, NOW - timedelta(hours=1), x509.ReasonFlags.key_compromise)
     at = NOW + timedelta(hours=2)
     report = await validate_pdf(
@@ -106,7 +81,7 @@ async def test_revoked_before_signing_fails(pki: Pki, signed: bytes) -> None:
 
 async def test_revoked_after_timestamp_still_passes(pki: Pki, signed: bytes) -> None:
     """ETSI EN 319 102-1 §5.5: a revocation after the signature time-stamp does not invalidate it."""
-    revoked = Pki(pki.ca, pki.tsa, pki.doc_key, pki.doc_cert)
+    revoked = pki.with_own_revocations()
     revoked.revoked.revoke(pki.doc_cert.serial_number, NOW + timedelta(hours=1), x509.ReasonFlags.superseded)
     at = NOW + timedelta(hours=3)
     report = await validate_pdf(

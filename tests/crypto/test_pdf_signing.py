@@ -17,30 +17,16 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from crypto.ca import make_key
 from crypto.pdf import Indication, sign_pdf, simple_pdf, validate_pdf
 from crypto.pdf.errors import NotAPdfError, PdfSigningError, SignerCertificateError
-from tests.crypto.test_pdf_pki import LATER, NOW, Pki, make_pki
+from tests.fixtures.pki import LATER, NOW, Pki
 
 DOC = simple_pdf(["Opening record", "Lot 1: 3 bids opened"])
 
 
-@pytest.fixture(scope="module", params=["ec-p256", "rsa3072"])
-def pki(request: pytest.FixtureRequest) -> Pki:
-    return make_pki(request.param)
+pytestmark = pytest.mark.parametrize("pki", ["ec-p256", "rsa3072"], indirect=True, scope="module")
 
 
-async def platform_sign(pki: Pki, pdf: bytes = DOC, **kwargs: object) -> bytes:
-    return await sign_pdf(
-        pdf,
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(),
-        field_name="PlatformSignature",
-        reason="开标记录",
-        location="福州",
-        now=NOW,
-        **kwargs,  # type: ignore[arg-type]
-    )
+async def platform_sign(pki: Pki, pdf: bytes = DOC, **options: object) -> bytes:
+    return await pki.sign(pdf, field_name="PlatformSignature", reason="开标记录", location="福州", **options)
 
 
 async def test_sign_and_validate_total_passed(pki: Pki) -> None:
@@ -123,16 +109,7 @@ async def test_signing_refuses_non_pdf(pki: Pki) -> None:
 
 async def test_two_platform_signatures(pki: Pki) -> None:
     once = await platform_sign(pki)
-    twice = await sign_pdf(
-        once,
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(),
-        field_name="AwardNotice",
-        now=NOW + timedelta(minutes=1),
-    )
+    twice = await pki.sign(once, field_name="AwardNotice", now=NOW + timedelta(minutes=1))
     report = await validate_pdf(twice, trust_roots=[pki.ca.root_cert], now=LATER)
     assert [s.field_name for s in report.signatures] == ["PlatformSignature", "AwardNotice"]
     assert report.verdict == "TOTAL_PASSED", report.summary("en")

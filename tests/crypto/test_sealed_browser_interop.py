@@ -20,7 +20,7 @@ import pytest
 
 from crypto.sealed import inspect
 from crypto.sealed.envelope import cert_sha256
-from tests.crypto.test_sealed_support import party
+from tests.fixtures.sealed import party
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"

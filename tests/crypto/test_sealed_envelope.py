@@ -24,7 +24,7 @@ from crypto.sealed import (
     verify_detached,
 )
 from crypto.sealed.package import _split_form_plaintext
-from tests.crypto.test_sealed_support import FORM, NOW, CounterRandom, Party, data_key_of, party, seal_bytes
+from tests.fixtures.sealed import FORM, SEALED_AT, CounterRandom, Party, data_key_of, party, seal_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 
@@ -231,4 +231,5 @@ def test_we_verify_openssl_signatures(tmp_path: Path) -> None:
 def test_signature_with_pinned_time_is_deterministic_for_rsa() -> None:
     signer = party("rsa2048")
     digest = bytes(32)
-    assert sign_detached(digest, signer.key, signer.cert, NOW) == sign_detached(digest, signer.key, signer.cert, NOW)  # type: ignore[arg-type]
+    first = sign_detached(digest, signer.key, signer.cert, SEALED_AT)  # type: ignore[arg-type]
+    assert first == sign_detached(digest, signer.key, signer.cert, SEALED_AT)  # type: ignore[arg-type]

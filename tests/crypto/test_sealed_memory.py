@@ -8,7 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 from crypto.sealed import open_body, seal
-from tests.crypto.test_sealed_support import FORM, NOW, CounterRandom, data_key_of, party
+from tests.fixtures.sealed import FORM, SEALED_AT, CounterRandom, data_key_of, party
 
 SIZE = 256 * 1024 * 1024
 BLOCK = bytes(range(256)) * 4096  # 1 MiB pattern
@@ -64,7 +64,7 @@ def test_seal_and_unseal_256_mib_in_constant_memory(tmp_path: Path) -> None:
                 recipients=[recipient.cert],
                 signer_key=signer.key,  # type: ignore[arg-type]
                 signer_cert=signer.cert,
-                now=NOW,
+                now=SEALED_AT,
                 rng=CounterRandom(b"memory"),
             )
         _, seal_peak = tracemalloc.get_traced_memory()

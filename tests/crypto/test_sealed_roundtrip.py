@@ -27,7 +27,7 @@ from crypto.sealed import (
     validate_form,
 )
 from crypto.sealed.header import MAGIC
-from tests.crypto.test_sealed_support import FORM, NOW, CounterRandom, data_key_of, party, seal_bytes
+from tests.fixtures.sealed import FORM, SEALED_AT, CounterRandom, data_key_of, party, seal_bytes
 
 
 @pytest.mark.parametrize("signer_type", ["rsa2048", "rsa3072", "ec-p256"])
@@ -48,7 +48,7 @@ def test_round_trip(signer_type: str, recipient_type: str) -> None:
     assert info.body_size == len(body) and info.body_segments == 4 and info.body_offset == result.body_offset
     assert info.package_size == len(pkg)
     assert info.signer_cert == signer.cert
-    assert info.signing_time == NOW
+    assert info.signing_time == SEALED_AT
     assert info.header.bidder_credit_code == "91350100M000100Y43"
     assert info.header.bidder_cert_sha256 == cert_sha256(signer.cert)
     assert info.recipients[0][1].kind == ("ecdh-p256" if recipient_type == "ec-p256" else "rsa-oaep")
@@ -117,7 +117,7 @@ def test_push_writer_with_streaming_tar(tmp_path: object) -> None:
         recipients=[recipient.cert],
         signer_key=signer.key,  # type: ignore[arg-type]
         signer_cert=signer.cert,
-        now=NOW,
+        now=SEALED_AT,
         segment_size=1024,
     )
     with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
@@ -183,7 +183,7 @@ def test_seal_refuses_bad_arguments() -> None:
         "recipients": [party("rsa2048", "centre").cert],
         "signer_key": signer.key,
         "signer_cert": signer.cert,
-        "now": NOW,
+        "now": SEALED_AT,
     }
     with pytest.raises(ValueError, match="signer key"):
         seal(FORM, io.BytesIO(b""), io.BytesIO(), **{**kwargs, "signer_key": other.key})  # type: ignore[arg-type]
@@ -245,7 +245,7 @@ def test_non_blocking_source_is_not_taken_for_the_end() -> None:
             recipients=[party("rsa2048", "centre").cert],
             signer_key=party("ec-p256").key,  # type: ignore[arg-type]
             signer_cert=party("ec-p256").cert,
-            now=NOW,
+            now=SEALED_AT,
         )
     with pytest.raises(BlockingIOError):
         inspect(Stalling())  # type: ignore[arg-type]
@@ -278,7 +278,7 @@ def test_partial_writes_of_raw_streams_are_completed() -> None:
         recipients=[recipient.cert],
         signer_key=signer.key,  # type: ignore[arg-type]
         signer_cert=signer.cert,
-        now=NOW,
+        now=SEALED_AT,
         segment_size=4096,
         rng=CounterRandom(b"dribble"),
     )

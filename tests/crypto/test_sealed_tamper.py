@@ -28,7 +28,7 @@ from crypto.sealed import (
     sign_detached,
 )
 from crypto.sealed.header import MAGIC
-from tests.crypto.test_sealed_support import NOW, CounterRandom, data_key_of, party, seal_bytes
+from tests.fixtures.sealed import SEALED_AT, CounterRandom, data_key_of, party, seal_bytes
 
 SEG = 1024
 RECORD = 5 + SEG + 16
@@ -162,10 +162,10 @@ def test_tampered_trailer(package: tuple[bytes, PackageInfo]) -> None:
         return signed + b"SIGN" + struct.pack(">I", len(signature)) + signature
 
     mallory = party("rsa2048", "bidder", 7)
-    resigned = with_signature(sign_detached(info.digest, mallory.key, mallory.cert, NOW))  # type: ignore[arg-type]
+    resigned = with_signature(sign_detached(info.digest, mallory.key, mallory.cert, SEALED_AT))  # type: ignore[arg-type]
     _expect(SignerMismatchError, "signer_mismatch", lambda: inspect(io.BytesIO(resigned)))
     bidder = party("ec-p256")
-    other_digest = with_signature(sign_detached(bytes(32), bidder.key, bidder.cert, NOW))  # type: ignore[arg-type]
+    other_digest = with_signature(sign_detached(bytes(32), bidder.key, bidder.cert, SEALED_AT))  # type: ignore[arg-type]
     _expect(SignatureInvalidError, "signature_invalid", lambda: inspect(io.BytesIO(other_digest)))
     bad_magic = signed + b"SIGX" + pkg[info.trailer_offset + 4 :]
     _expect(MalformedPackageError, "malformed_package", lambda: inspect(io.BytesIO(bad_magic)))

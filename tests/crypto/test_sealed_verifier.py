@@ -9,7 +9,7 @@ import pytest
 
 from crypto.errors import CryptoError
 from crypto.sealed import PackageInfo, PackageVerifier, TrailingDataError, inspect
-from tests.crypto.test_sealed_support import CounterRandom, party, seal_bytes
+from tests.fixtures.sealed import CounterRandom, party, seal_bytes
 
 PKG, _ = seal_bytes(
     os.urandom(3 * 64 + 10), segment_size=64, rng=CounterRandom(b"verifier"), recipients=[party("ec-p256", "centre")]

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from crypto.pdf import simple_pdf
-from tests.crypto.test_pdf_report import change_page
 from tests.fixtures.parties import enrol
+from tests.fixtures.pki import change_page
 
 
 async def verify(client: httpx.AsyncClient, pdf: bytes) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bidding.commands.sealing import inspect, seal, unseal
-from tests.crypto.test_sealed_support import Party, party
+from tests.fixtures.sealed import Party, party
 
 
 def _write(tmp: Path, name: str, who: Party, password: bytes | None = None) -> tuple[Path, Path]:

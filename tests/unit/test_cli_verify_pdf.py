@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,27 +10,13 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 
 from bidding.commands.verify_pdf import verify_pdf
-from crypto.pdf import sign_pdf, simple_pdf
-from tests.crypto.test_pdf_pki import NOW, Pki, make_pki
-from tests.crypto.test_pdf_report import change_page
-
-
-@pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki()
+from crypto.pdf import simple_pdf
+from tests.fixtures.pki import Pki, change_page, make_pki
 
 
 @pytest.fixture(scope="module")
 async def signed(pki: Pki) -> bytes:
-    return await sign_pdf(
-        simple_pdf(["Tender receipt", "Bid 42"]),
-        signer_key=pki.doc_key,
-        signer_cert=pki.doc_cert,
-        chain=pki.ca.chain,
-        timestamper=pki.timestamper(),
-        crls=pki.crls(NOW - timedelta(minutes=1)),
-        now=NOW,
-    )
+    return await pki.sign(simple_pdf(["Tender receipt", "Bid 42"]))
 
 
 @pytest.fixture

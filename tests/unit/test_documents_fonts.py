@@ -9,19 +9,14 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import reportlab
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from bidding.documents import confirmation_field, layout, render_award, render_opening_record, render_receipt
-from crypto.pdf import finish_remote_signature, prepare_remote_signature
-from tests.crypto.test_pdf_pki import BIDDER, NOW, Pki, make_pki
-from tests.unit.test_documents_render import award_data, compact, pdftotext, receipt_data, record_data
-from tests.unit.test_documents_signing import platform_sign
+from tests.fixtures.documents import award_data, compact, pdftotext, receipt_data, record_data
+from tests.fixtures.pki import BIDDER, Pki
 
 
 @dataclass(frozen=True)
@@ -80,33 +75,13 @@ def test_every_font_is_an_embedded_subset(kind: str, tmp_path: Path) -> None:
     assert pdf == RENDERERS[kind]()  # still the same bytes for the same data
 
 
-@pytest.fixture(scope="module")
-def pki() -> Pki:
-    return make_pki("ec-p256")
-
-
 async def test_signed_and_confirmed_documents_keep_every_font_embedded(pki: Pki, tmp_path: Path) -> None:
     """What the platform hands out is the signed PDF; signatures are invisible and add no font."""
     for name, render in RENDERERS.items():
-        assert_all_embedded(await platform_sign(pki, render(), name), tmp_path)
-    signed = await platform_sign(pki, render_opening_record(record_data(1)), "开标记录")
+        assert_all_embedded(await pki.sign(render(), reason=name), tmp_path)
+    signed = await pki.sign(render_opening_record(record_data(1)), reason="开标记录")
     key, cert = pki.bidder("ec-p256", BIDDER)
-    request = await prepare_remote_signature(
-        signed,
-        signer_cert=cert,
-        chain=pki.ca.chain,
-        field_name=confirmation_field(1),
-        reason="确认开标记录",
-        now=NOW + timedelta(minutes=1),
-    )
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    confirmed = await finish_remote_signature(
-        request.state,
-        key.sign(request.to_be_signed, ec.ECDSA(hashes.SHA256())),
-        timestamper=pki.timestamper(NOW + timedelta(minutes=2)),
-        trust_roots=[pki.ca.root_cert],
-        crls=pki.crls(),
-    )
+    confirmed = await pki.confirm(signed, key, cert, confirmation_field(1))
     assert_all_embedded(confirmed, tmp_path)
 
 

@@ -4,9 +4,6 @@ extracted, the same data gives the same bytes, and big openings span pages with 
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from bidding.documents import (
-    AwardData,
-    BidderRow,
     Objection,
-    OpeningRecordData,
-    ReceiptData,
     confirmation_field,
     render_award,
     render_opening_record,
@@ -26,119 +19,7 @@ from bidding.documents import (
 )
 from bidding.documents.layout import shanghai
 from bidding.documents.receipt import size_text
-
-T = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-FIELDS = [
-    {"key": "price_fen", "label_zh": "投标报价（元）", "label_en": "Bid price", "type": "money"},
-    {"key": "duration_days", "label_zh": "工期（日历天）", "label_en": "Duration (days)", "type": "integer"},
-    {"key": "quality", "label_zh": "质量标准", "label_en": "Quality", "type": "text"},
-    {"key": "safety_fen", "label_zh": "安全文明施工费", "label_en": "Safety costs", "type": "money"},
-    {"key": "manager", "label_zh": "项目经理", "label_en": "Project manager", "type": "text"},
-    {"key": "warranty", "label_zh": "质保期", "label_en": "Warranty", "type": "text"},
-]
-
-
-def receipt_data(**changes: object) -> ReceiptData:
-    data = ReceiptData(
-        receipt_number="R20261123-0123456789AB",
-        project_code="FZ-2026-0001",
-        project_name="福州市某道路改造工程施工",
-        lot_code="01",
-        lot_name="第一标段 & <施工>",
-        bidder_name="福州示例建设有限公司",
-        bidder_credit_code="91350100M000100Y43",
-        version=2,
-        submitted_at=T,
-        ciphertext_sha256=hashlib.sha256(b"ciphertext").hexdigest(),
-        size_bytes=123_456_789,
-        package_digest=hashlib.sha256(b"package").hexdigest(),
-        timestamp_time=T + timedelta(seconds=1),
-        tsa_name="示例交易中心 Time Stamping Authority",
-        uploader_fingerprint=hashlib.sha256(b"cert").hexdigest(),
-        issued_at=T + timedelta(seconds=2),
-    )
-    return replace(data, **changes)  # type: ignore[arg-type]
-
-
-def bidder(i: int) -> BidderRow:
-    kind = ("decrypted", "decrypted", "bidder_fault", "platform_fault")[i % 4]
-    ok = kind == "decrypted"
-    return BidderRow(
-        order=i,
-        name=f"福州第{i:03d}建设工程有限公司",
-        credit_code="91350100M000100Y43",
-        deposit="guarantee" if i % 5 == 0 else "received",
-        decryption=kind,  # type: ignore[arg-type]
-        price_fen=12_345_678 + i if ok else None,
-        form={"duration_days": 365, "quality": "合格", "safety_fen": 100500, "manager": "张三", "warranty": "两年"}
-        if ok
-        else {},
-        failure_detail="" if ok else "密钥与证书不匹配",
-    )
-
-
-def record_data(n: int, **changes: object) -> OpeningRecordData:
-    data = OpeningRecordData(
-        record_number="OR-2026-0001-01",
-        project_code="FZ-2026-0001",
-        project_name="福州市某道路改造工程施工",
-        lot_code="01",
-        lot_name="第一标段",
-        opening_at=T,
-        host="李主持",
-        supervisors=("王监督", "赵监督"),
-        bidders=[bidder(i) for i in range(1, n + 1)],
-        record_sha256=hashlib.sha256(b"{}").hexdigest(),
-        issued_at=T + timedelta(minutes=9),
-        fields=FIELDS,
-        objections=[
-            Objection(
-                "福州第003建设工程有限公司",
-                T + timedelta(minutes=5),
-                "我方解密失败系网络原因，请求延长解密时间。",
-                "经核查平台日志，该投标人提交的密钥与证书不匹配，不予延长。",
-                "李主持",
-                T + timedelta(minutes=6),
-            )
-        ],
-        supervisor_remarks="开标过程符合规定。",
-        tenderer="福州市某局",
-        agent="某招标代理有限公司",
-    )
-    return replace(data, **changes)  # type: ignore[arg-type]
-
-
-def award_data() -> AwardData:
-    return AwardData(
-        notice_number="AW-2026-0001-01",
-        project_code="FZ-2026-0001",
-        project_name="福州市某道路改造工程施工",
-        lot_code="01",
-        lot_name="第一标段",
-        winner_name="福州示例建设有限公司",
-        winner_credit_code="91350100M000100Y43",
-        price_fen=12_345_678,
-        publicity_start=T + timedelta(days=3),
-        publicity_end=T + timedelta(days=6),
-        published_at=T + timedelta(days=7),
-    )
-
-
-def pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed: cannot check the text layer")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
-
-
-def pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b", pdf))
-
-
-def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
+from tests.fixtures.documents import T, award_data, bidder, compact, pages, pdftotext, receipt_data, record_data
 
 # --- receipt -------------------------------------------------------------------------------------------
 
