@@ -870,6 +870,13 @@ class OpeningRoom:
     async def _cmd_close(self, c: Call) -> dict[str, Any]:
         """Close and publish the record as an announcement (办法 32)."""
         db, session, lot, project, who, _ = c
+        if session.record_pdf_key is None:
+            # The signed PDF is made right after close_objections commits; publishing before it exists
+            # would announce a record.pdf that answers 404 (and record.ready after session.closed).
+            raise CommandRefused(
+                "the opening record is still being signed: close once record.ready has arrived",
+                "开标记录正在签章，请在记录生成（record.ready）后再结束开标",
+            )
         record_json = session.record_json or await self._record(db, session, lot, project)
         body = json.dumps(record_json, ensure_ascii=False, indent=1)
         proj = await db.get(Project, project.id)

@@ -20,10 +20,12 @@ import pytest
 import websockets
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select, update
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
 from crypto.sealed import unwrap_data_key
+from opening_room.tables import OpeningSession
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
 from tests.fixtures.room import Peer, live  # noqa: F401
 from tests.integration.test_submission import sealed, upload_all
@@ -31,13 +33,14 @@ from tests.integration.test_tendering import create_published
 
 
 async def test_a_whole_opening(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
     p = await logged_in_parties(
         client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")
     )
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
+    lot_uuid = uuid.UUID(lot["id"])
     bidders: list[Enrolled] = []
     for index in range(4):
         user, session = await logged_in(client, admin_headers, "bidder")
@@ -164,6 +167,17 @@ async def test_a_whole_opening(
     assert kinds.count("signature") == 4, kinds  # the platform and three bidders
     record_json = (await client.get(f"/api/public/openings/{lot['id']}/record.json")).json()
     assert len(record_json["bidders"]) == 4 and record_json["objections"]
+    # The record cannot be published before its signed PDF exists (it is made after close_objections
+    # commits): with the PDF not there, closing is refused and changes nothing.
+    async with platform.sessions() as db, db.begin():
+        key = (
+            await db.execute(select(OpeningSession.record_pdf_key).where(OpeningSession.lot_id == lot_uuid))
+        ).scalar()
+        await db.execute(update(OpeningSession).where(OpeningSession.lot_id == lot_uuid).values(record_pdf_key=None))
+    early_close = await host.command("close")
+    assert early_close["error"]["code"] == "command_refused" and "record.ready" in early_close["error"]["message_en"]
+    async with platform.sessions() as db, db.begin():
+        await db.execute(update(OpeningSession).where(OpeningSession.lot_id == lot_uuid).values(record_pdf_key=key))
     closing = await host.command("close")
     assert closing["ok"], closing
     await public.until("session.closed")
