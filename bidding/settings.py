@@ -388,6 +388,12 @@ class Settings:
             problems.append(
                 f"{PREFIX}WEB_WORKERS: the embedded default runs one app process; configure Redis to run more"
             )
+        elif not self.is_production and self.web_workers > 1:
+            # The opening room serialises a lot's commands with a row lock on PostgreSQL; SQLite has
+            # none, and its per-lot lock lives in one process only.
+            problems.append(
+                f"{PREFIX}WEB_WORKERS: several app processes need PostgreSQL ({PREFIX}DATABASE_URL); SQLite runs one"
+            )
         return problems
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -73,6 +73,19 @@ def test_production_requires_a_secret_and_external_redis() -> None:
     assert "BIDDING_SECRET_KEY" in text and "BIDDING_REDIS_URL" in text
 
 
+def test_several_app_processes_need_postgresql() -> None:
+    # SQLite has no row locks: the opening room's per-lot lock would hold in one process only.
+    with pytest.raises(SettingsError, match="need PostgreSQL"):
+        Settings.from_env({"BIDDING_REDIS_URL": "redis://127.0.0.1:6379/0", "BIDDING_WEB_WORKERS": "2"})
+    production = {
+        "BIDDING_DATABASE_URL": "postgresql+asyncpg://u@h/db",
+        "BIDDING_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "BIDDING_SECRET_KEY": "k" * 40,
+        "BIDDING_WEB_WORKERS": "2",
+    }
+    assert Settings.from_env(production).web_workers == 2
+
+
 def test_embedded_secrets_are_generated_once(tmp_path: Path) -> None:
     s = Settings.from_env({"BIDDING_DATA_DIR": str(tmp_path)})
     first = s.resolved_secret("admin_token")
