@@ -36,7 +36,7 @@ from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
 from bidding.http.openapi import complete_schema
 from bidding.http.request import PlatformRequest
-from bidding.jobs.registry import registry
+from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.worker import running_workers
 from bidding.runtime import Platform, start_platform
 from bidding.settings import Settings
@@ -67,12 +67,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 platform.clock,
                 hub.notify,
                 platform.documents,
-                on_decrypted=lambda bid_id, key: _open_body_later(platform, bid_id, key),
+                opened_keys=platform.opened_keys,
+                on_decrypted=lambda bid_id: _open_body_later(platform, bid_id),
             )
             app.state.opening_room, app.state.opening_hub = room, hub
             await stack.enter_async_context(hub.running(room))
             if settings.run_worker_in_process:
-                async with running_workers(platform, registry):
+                async with running_workers(platform, CATALOGUE):
                     log.info("platform ready (worker in-process)", extra={"base_url": settings.effective_base_url})
                     yield
             else:
@@ -143,9 +144,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return app
 
 
-async def _open_body_later(platform: Platform, bid_id: uuid.UUID, data_key: bytes) -> None:
-    """After a bid's form is opened live, a worker decrypts its body (bodies can be GBs)."""
-    await platform.jobs.enqueue("open_bid_body", str(bid_id), data_key.hex(), job_id=f"open-body:{bid_id}")
+async def _open_body_later(platform: Platform, bid_id: uuid.UUID) -> None:
+    """After a bid's form is opened live, a worker decrypts its body (bodies can be GBs). The job gets
+    the bid's id alone and reads the key the opening room kept: arq keeps arguments in Redis a day."""
+    await platform.jobs.enqueue("open_bid_body", str(bid_id), job_id=f"open-body:{bid_id}")
 
 
 def _initial_state(clock: Clock) -> State:

@@ -96,7 +96,8 @@ def _check_schema(settings: Settings) -> None:
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 def worker(queue: str, burst: bool) -> None:
     """Run job workers (production: as many processes as needed)."""
-    from bidding.jobs.registry import Queue, registry
+    from bidding.jobs.catalogue import CATALOGUE
+    from bidding.jobs.registry import Queue
     from bidding.jobs.worker import run_burst, run_until_stopped
     from bidding.logs import configure_logging
     from bidding.runtime import start_platform
@@ -108,14 +109,14 @@ def worker(queue: str, burst: bool) -> None:
     async def work() -> None:
         async with start_platform(settings) as platform:
             if burst:
-                done = await run_burst(platform, registry, queues)
+                done = await run_burst(platform, CATALOGUE, queues)
                 click.echo(f"{done} jobs completed", err=True)
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await run_until_stopped(platform, registry, queues, stop)
+            await run_until_stopped(platform, CATALOGUE, queues, stop)
 
     run_guarded(work())
 

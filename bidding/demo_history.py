@@ -208,7 +208,9 @@ async def _quiet(lot_id: uuid.UUID, seq: int) -> None:
 
 def room_for(platform: Platform, clock: Clock) -> OpeningRoom:
     """The opening room on ``clock``, as the app builds it but without the live fan-out."""
-    return OpeningRoom(platform.sessions, platform.store, clock, _quiet, platform.documents)
+    return OpeningRoom(
+        platform.sessions, platform.store, clock, _quiet, platform.documents, opened_keys=platform.opened_keys
+    )
 
 
 def _algorithm(identity: Identity) -> SignatureAlgorithm:

@@ -14,7 +14,6 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bidding.jobs.tasks  # noqa: F401  (registers the job functions)
 from bidding.auth.challenges import ChallengeStore
 from bidding.auth.login import LoginService
 from bidding.auth.sessions import SessionStore
@@ -22,12 +21,14 @@ from bidding.clock import Clock, clock_for
 from bidding.db.engine import create_engine, session_factory
 from bidding.db.migrate import SchemaState, ensure_schema, schema_state
 from bidding.embedded_redis import EmbeddedRedis
+from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.queue import JobQueue
-from bidding.jobs.registry import Queue, registry
+from bidding.jobs.registry import Queue
 from bidding.pki.documents import DocumentSigner
 from bidding.pki.keystore import PlatformKeys, load_platform_keys
 from bidding.pki.revocations import RevocationPublisher
 from bidding.pki.verifier import CertificateVerifier
+from bidding.services.opened_keys import OpenedKeys
 from bidding.settings import Settings
 from crypto.validation import RevocationMode
 from storage import ObjectStore, open_store
@@ -53,6 +54,7 @@ class Platform:
         verifier: CertificateVerifier,
         login: LoginService,
         documents: DocumentSigner,
+        opened_keys: OpenedKeys,
         embedded_redis: EmbeddedRedis | None = None,
     ) -> None:
         self.settings = settings
@@ -68,6 +70,7 @@ class Platform:
         self.verifier = verifier
         self.login = login
         self.documents = documents
+        self.opened_keys = opened_keys
         self.embedded_redis = embedded_redis
 
     @property
@@ -136,6 +139,7 @@ async def start_platform(
         stack.push_async_callback(arq.aclose)
 
         sessions = session_factory(engine)
+        secret = settings.resolved_secret("secret_key").encode()
         revocations = RevocationPublisher(keys, sessions, clock)
         verifier = CertificateVerifier(keys, revocations, clock, cast(RevocationMode, settings.outside_revocation))
         login = LoginService(
@@ -147,13 +151,14 @@ async def start_platform(
             sessions=sessions,
             store=store,
             arq=arq,
-            jobs=JobQueue(arq, registry, queue_names(settings)),
+            jobs=JobQueue(arq, CATALOGUE, queue_names(settings)),
             schema=schema,
             clock=clock,
             keys=keys,
             revocations=revocations,
             verifier=verifier,
             login=login,
-            documents=DocumentSigner(keys, revocations, clock, settings.resolved_secret("secret_key").encode()),
+            documents=DocumentSigner(keys, revocations, clock, secret),
+            opened_keys=OpenedKeys(secret),
             embedded_redis=embedded,
         )

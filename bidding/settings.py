@@ -233,7 +233,7 @@ class Settings:
     secret_key: str | None = _setting(
         _secret,
         None,
-        "Key for signed URLs and tokens (≥ 32 chars). Required in production; the embedded default generates one under `<data_dir>`.",
+        "Key for signed URLs and tokens and for the opened bids' data keys kept for body decryption (≥ 32 chars; changing it makes pending body jobs fail). Required in production; the embedded default generates one under `<data_dir>`.",
         secret=True,
     )
     admin_token: str | None = _setting(

@@ -45,6 +45,7 @@ from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.fields import INT32_MAX, text_problem
 from bidding.pki.documents import DocumentSigner
 from bidding.services.announcements import announce
+from bidding.services.opened_keys import OpenedKeys
 from bidding.services.submission import extract_bids
 from crypto.errors import CryptoError
 from crypto.pdf.errors import PdfError
@@ -60,7 +61,8 @@ PREFIX_BYTES: Final = 2 * 1024 * 1024  # header + opening form of any package fi
 MAX_TEXT: Final = 2000
 
 Notify = Callable[[uuid.UUID, int], Awaitable[None]]
-OnDecrypted = Callable[[uuid.UUID, bytes], Awaitable[None]]
+#: Called after the commit that decrypted a bid's form, with the bid's id (never its key).
+OnDecrypted = Callable[[uuid.UUID], Awaitable[None]]
 RECORD_KEY: Final = "opening-records/{lot}/record-v{version}.pdf"
 PENDING_KEY: Final = "opening-records/{lot}/pending-{org}.json"
 RECORD_RETENTION: Final = timedelta(days=15 * 365)
@@ -158,6 +160,8 @@ class OpeningRoom:
         clock: Clock,
         notify: Notify,
         documents: DocumentSigner,
+        *,
+        opened_keys: OpenedKeys,
         on_decrypted: OnDecrypted | None = None,
     ) -> None:
         self._sessions = sessions
@@ -165,6 +169,7 @@ class OpeningRoom:
         self._clock = clock
         self._notify = notify
         self._documents = documents
+        self._opened_keys = opened_keys
         self._on_decrypted = on_decrypted
         # The session row lock serialises processes on PostgreSQL; SQLite has no row locks, so
         # commands of one process also queue on a per-lot lock before their transaction.
@@ -603,10 +608,12 @@ class OpeningRoom:
             return self._failed_attempt(db, session, opening, who, exc.code, exc.message)
         opening.status, opening.decrypted_at = "decrypted", self._clock.now()
         opening.form, opening.price_fen = values, int(values["price_fen"])
+        # The body (any size) is opened afterwards by a worker, with the key the bidder gave: kept
+        # on the bid, encrypted, in this transaction; the worker is told the bid's id alone.
+        self._opened_keys.keep(bid, key)
         if self._on_decrypted is not None:
-            # The body (any size) is opened afterwards by a worker, with the key the bidder gave.
             hook, bid_id = self._on_decrypted, bid.id
-            db.info.setdefault("after_commit", []).append(lambda: hook(bid_id, key))
+            db.info.setdefault("after_commit", []).append(lambda: hook(bid_id))
         self._emit(
             db,
             session,

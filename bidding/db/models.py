@@ -361,5 +361,8 @@ class Bid(Base):
     receipt_number: Mapped[str] = mapped_column(String(40), unique=True)
     receipt_jws: Mapped[str] = mapped_column(Text)
     receipt_pdf_key: Mapped[str | None] = mapped_column(String(300))
+    #: The data key its bidder gave at the opening, encrypted under the platform secret and bound to
+    #: this bid's id (:mod:`bidding.services.opened_keys`); NULL until the form is decrypted.
+    opened_data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (UniqueConstraint("lot_id", "organization_id", "version"), Index(None, "lot_id", "status"))

@@ -1,16 +1,20 @@
-"""The registry of job functions and cron jobs, and the queues they run on.
+"""The shape of the job catalogue: job and cron definitions, the queues they run on, and a registry
+built from an explicit list of them (the list itself is :mod:`bidding.jobs.catalogue`).
 
 Two queues: ``default`` for bulk work and ``urgent`` for time-critical work (deadlines, openings),
-polled far more often. A job is registered once, by name; enqueueing an unknown name fails at
-the caller instead of sitting in Redis until a worker drops it.
+polled far more often. A job is known by name; enqueueing an unknown name fails at the caller
+(:class:`UnknownJobError`) instead of sitting in Redis until a worker drops it.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
+
+__all__ = ["CronSpec", "JobFunc", "JobRegistry", "JobSpec", "Queue", "UnknownJobError"]
 
 JobFunc = Callable[..., Awaitable[Any]]
 
@@ -20,66 +24,58 @@ class Queue(enum.StrEnum):
     URGENT = "urgent"
 
 
+class UnknownJobError(LookupError):
+    """No job of that name is in the catalogue (a typo, or a task missing from the list)."""
+
+
 @dataclass(frozen=True)
 class JobSpec:
+    """A job run on demand: ``name`` is what callers enqueue and what arq stores."""
+
     name: str
     func: JobFunc
-    queue: Queue
-    timeout_s: int
-    max_tries: int
+    queue: Queue = Queue.DEFAULT
+    timeout_s: int = 300
+    max_tries: int = 5
 
 
 @dataclass(frozen=True)
 class CronSpec:
+    """A job run on a schedule; ``schedule`` holds arq's ``cron`` keywords (second, minute, hour, …)."""
+
     name: str
     func: JobFunc
-    queue: Queue
-    schedule: dict[str, Any]
-    run_at_startup: bool
+    schedule: Mapping[str, Any]
+    queue: Queue = Queue.DEFAULT
+    run_at_startup: bool = False
 
 
-@dataclass
 class JobRegistry:
-    jobs: dict[str, JobSpec] = field(default_factory=dict)
-    crons: dict[str, CronSpec] = field(default_factory=dict)
+    """Jobs and cron jobs by name, built once from explicit definitions and read-only afterwards."""
 
-    def job(
-        self, name: str | None = None, *, queue: Queue = Queue.DEFAULT, timeout_s: int = 300, max_tries: int = 5
-    ) -> Callable[[JobFunc], JobFunc]:
-        def register(func: JobFunc) -> JobFunc:
-            job_name = name or func.__name__
-            if job_name in self.jobs:
-                raise ValueError(f"job {job_name!r} is registered twice")
-            self.jobs[job_name] = JobSpec(job_name, func, queue, timeout_s, max_tries)
-            return func
-
-        return register
-
-    def cron(
-        self, name: str, *, queue: Queue = Queue.DEFAULT, run_at_startup: bool = False, **schedule: Any
-    ) -> Callable[[JobFunc], JobFunc]:
-        """Register ``func`` to run on a schedule (arq's ``cron`` keywords: second, minute, hour, …)."""
-
-        def register(func: JobFunc) -> JobFunc:
-            if name in self.crons:
-                raise ValueError(f"cron job {name!r} is registered twice")
-            self.crons[name] = CronSpec(name, func, queue, schedule, run_at_startup)
-            return func
-
-        return register
+    def __init__(self, jobs: Iterable[JobSpec], crons: Iterable[CronSpec] = ()) -> None:
+        by_name: dict[str, JobSpec | CronSpec] = {}
+        every: list[JobSpec | CronSpec] = [*jobs, *crons]
+        for spec in every:
+            # arq keys a worker's functions and cron jobs by name in one table: a clash is a bug.
+            if spec.name in by_name:
+                raise ValueError(f"job {spec.name!r} is defined twice")
+            by_name[spec.name] = spec
+        self.jobs: Mapping[str, JobSpec] = MappingProxyType(
+            {n: s for n, s in by_name.items() if isinstance(s, JobSpec)}
+        )
+        self.crons: Mapping[str, CronSpec] = MappingProxyType(
+            {n: s for n, s in by_name.items() if isinstance(s, CronSpec)}
+        )
 
     def spec(self, name: str) -> JobSpec:
         try:
             return self.jobs[name]
         except KeyError:
-            raise KeyError(f"no job named {name!r} (known: {', '.join(sorted(self.jobs))})") from None
+            raise UnknownJobError(f"no job named {name!r} (known: {', '.join(sorted(self.jobs))})") from None
 
     def jobs_on(self, queue: Queue) -> list[JobSpec]:
         return [s for s in self.jobs.values() if s.queue is queue]
 
     def crons_on(self, queue: Queue) -> list[CronSpec]:
         return [s for s in self.crons.values() if s.queue is queue]
-
-
-#: The platform's registry; task modules register into it when :mod:`bidding.jobs.tasks` is imported.
-registry = JobRegistry()

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bidding.db.models import AuditEvent, JobExecution
+from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.once import run_once
-from bidding.jobs.registry import Queue, registry
+from bidding.jobs.registry import Queue, UnknownJobError
 from bidding.jobs.worker import build_worker
 
 
@@ -119,13 +120,14 @@ async def test_deferred_job_waits_then_runs(client: Any, platform: Any, admin_he
 
 
 async def test_unknown_job_is_refused_at_enqueue(platform: Any) -> None:
-    with pytest.raises(KeyError, match="no job named"):
+    with pytest.raises(UnknownJobError, match=r"no job named 'no_such_job' \(known: open_bid_body, verify_object\)"):
         await platform.jobs.enqueue("no_such_job", job_id="x")
+    assert (await platform.jobs.state("x")).status == "not_found"  # nothing reached Redis
 
 
 async def test_queues_poll_delays_and_cron(platform: Any, client: Any) -> None:
-    urgent = build_worker(platform, registry, Queue.URGENT)
-    default = build_worker(platform, registry, Queue.DEFAULT)
+    urgent = build_worker(platform, CATALOGUE, Queue.URGENT)
+    default = build_worker(platform, CATALOGUE, Queue.DEFAULT)
     assert urgent.poll_delay_s == platform.settings.urgent_poll_delay < default.poll_delay_s
     assert urgent.queue_name.endswith(":urgent") and "worker_heartbeat" in {c.name for c in urgent.cron_jobs}
     # The heartbeat cron ran at worker start-up, so readiness sees a live worker.

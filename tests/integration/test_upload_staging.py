@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from bidding.clock import ManualClock
-from bidding.jobs.registry import registry
+from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.tasks.staging import sweep_upload_staging
 from bidding.services.staging import STAGING_PREFIX
 from crypto.sealed import MAGIC
@@ -168,7 +168,7 @@ async def test_the_sweep_refuses_abandoned_uploads_and_spares_those_in_use(
 
 
 def test_the_sweep_is_an_hourly_cron() -> None:
-    spec = registry.crons["sweep_upload_staging"]
+    spec = CATALOGUE.crons["sweep_upload_staging"]
     assert spec.func is sweep_upload_staging
     assert spec.schedule == {"minute": 23}
 

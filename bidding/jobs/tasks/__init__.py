@@ -1,5 +1,2 @@
-"""Job functions. Importing this package registers them in :data:`bidding.jobs.registry.registry`."""
-
-from bidding.jobs.tasks import bodies, heartbeat, integrity, staging
-
-__all__ = ["bodies", "heartbeat", "integrity", "staging"]
+"""Job functions, one concern per module. Importing them has no effect: :mod:`bidding.jobs.catalogue`
+lists each one, with its queue, time limit or schedule."""

@@ -1,6 +1,11 @@
 """Decrypting a bid's body after the opening, in a worker process (bodies can be GBs; the opening
 only needed the form). The decrypted body is stored beside the package and checked against the
-receipt: the package's signed digest must be the one the receipt names."""
+receipt: the package's signed digest must be the one the receipt names.
+
+The job gets the bid's id alone and reads the data key the opening room kept, encrypted, on the bid
+(:mod:`bidding.services.opened_keys`): arq keeps a job's arguments and result in Redis for a day,
+and neither ever holds the key. A key missing or not opening is a recorded, audited failure
+(``bid.body_failed``), not an exception that arq would report again and again."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.audit import Actor, record
 from bidding.db.models import Bid
 from bidding.jobs.once import run_once
-from bidding.jobs.registry import registry
+from bidding.services.opened_keys import OpenedKeyUnavailable
 from crypto.errors import CryptoError
 from crypto.sealed import open_body
 
@@ -31,26 +36,16 @@ def body_key(bid: Bid) -> str:
     return f"opened/{bid.lot_id}/{bid.id}.tar"
 
 
-@registry.job("open_bid_body", timeout_s=6 * 3600)
-async def open_bid_body(ctx: dict[str, Any], bid_id: str, data_key_hex: str) -> dict[str, Any]:
+async def open_bid_body(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
     platform: Platform = ctx["platform"]
     async with platform.sessions() as session:
         bid = await session.get(Bid, uuid.UUID(bid_id))
     if bid is None:
         return {"bid": bid_id, "status": "unknown_bid"}
-    with tempfile.TemporaryDirectory(prefix="bid-body-") as tmp:
-        package, body = Path(tmp) / "package.bid", Path(tmp) / "body.tar"
-        with package.open("wb") as out:
-            async for chunk in platform.store.open(bid.object_key):
-                out.write(chunk)
-        try:
-            result = await asyncio.to_thread(_open, package, body, bytes.fromhex(data_key_hex))
-            status = "opened" if hmac.compare_digest(result.digest.hex(), bid.package_digest) else "digest_mismatch"
-            detail = ""
-        except CryptoError as exc:
-            status, detail = "failed", f"{exc.code}: {exc.message}"
-        if status == "opened":
-            await platform.store.put(body_key(bid), _file_chunks(body), content_type="application/x-tar")
+    try:
+        status, detail = await _decrypt_and_store(platform, bid, platform.opened_keys.read(bid))
+    except OpenedKeyUnavailable as exc:
+        status, detail = "failed", str(exc)
 
     async def effect(session: AsyncSession) -> dict[str, Any]:
         outcome = {
@@ -74,6 +69,23 @@ async def open_bid_body(ctx: dict[str, Any], bid_id: str, data_key_hex: str) -> 
         platform.sessions, job_key=f"open_bid_body:{bid_id}", function="open_bid_body", effect=effect
     )
     return outcome
+
+
+async def _decrypt_and_store(platform: Platform, bid: Bid, data_key: bytes) -> tuple[str, str]:
+    """Decrypt the body into a temporary file and store it if the package is the receipt's."""
+    with tempfile.TemporaryDirectory(prefix="bid-body-") as tmp:
+        package, body = Path(tmp) / "package.bid", Path(tmp) / "body.tar"
+        with package.open("wb") as out:
+            async for chunk in platform.store.open(bid.object_key):
+                out.write(chunk)
+        try:
+            result = await asyncio.to_thread(_open, package, body, data_key)
+        except CryptoError as exc:
+            return "failed", f"{exc.code}: {exc.message}"
+        if not hmac.compare_digest(result.digest.hex(), bid.package_digest):
+            return "digest_mismatch", ""
+        await platform.store.put(body_key(bid), _file_chunks(body), content_type="application/x-tar")
+        return "opened", ""
 
 
 def _open(package: Path, body: Path, key: bytes) -> Any:

@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
-from bidding.jobs.registry import Queue, registry
-
-if TYPE_CHECKING:  # the runtime imports the tasks to register them
+if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.runtime import Platform
 
 HEARTBEAT_TTL_S = 60
@@ -19,7 +17,6 @@ def heartbeat_key(platform: Platform, worker_id: str) -> str:
     return f"{platform.settings.queue_prefix}:workers:{worker_id}"
 
 
-@registry.cron("worker_heartbeat", queue=Queue.URGENT, run_at_startup=True, second=set(range(0, 60, 15)))
 async def worker_heartbeat(ctx: dict[str, Any]) -> None:
     platform: Platform = ctx["platform"]
     await platform.redis.set(heartbeat_key(platform, ctx["worker_id"]), str(time.time()), ex=HEARTBEAT_TTL_S)

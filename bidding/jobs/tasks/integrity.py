@@ -14,13 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit import Actor, record
 from bidding.jobs.once import run_once
-from bidding.jobs.registry import registry
 
-if TYPE_CHECKING:  # the runtime imports the tasks to register them
+if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.runtime import Platform
 
 
-@registry.job("verify_object", timeout_s=3600)
 async def verify_object(ctx: dict[str, Any], key: str, expected_sha256: str, requested_by: str) -> dict[str, Any]:
     platform: Platform = ctx["platform"]
     digest = hashlib.sha256()

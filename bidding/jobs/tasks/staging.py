@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bidding.jobs.registry import registry
 from bidding.services.staging import sweep_staging
 
-if TYPE_CHECKING:  # the runtime imports the tasks to register them
+if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.runtime import Platform
 
 
-@registry.cron("sweep_upload_staging", minute=23)
 async def sweep_upload_staging(ctx: dict[str, Any]) -> dict[str, int]:
     """Refuse abandoned uploads and remove the staged objects nobody will read (idempotent: a run
     twice finds nothing more to do)."""
