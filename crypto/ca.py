@@ -101,19 +101,28 @@ def _require_aware(now: datetime) -> datetime:
     return now
 
 
+def _key_usage(*bits: str) -> x509.KeyUsage:
+    """A keyUsage extension (RFC 5280 §4.2.1.3) with exactly the named bits set."""
+    names = (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    )
+    unknown = set(bits) - set(names)
+    if unknown:
+        raise ValueError(f"unknown keyUsage bits: {sorted(unknown)}")
+    return x509.KeyUsage(**{name: name in bits for name in names})
+
+
 def _ca_key_usage() -> x509.KeyUsage:
     # digitalSignature lets the issuing CA sign OCSP responses itself (RFC 6960 §4.2.2.2).
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _key_usage("digital_signature", "key_cert_sign", "crl_sign")
 
 
 def _ee_key_usage(public_key: PublicKey) -> x509.KeyUsage:
@@ -129,18 +138,8 @@ def _ee_key_usage(public_key: PublicKey) -> x509.KeyUsage:
       id-ecPublicKey may assert, keyEncipherment is not one of them) — the recipient of the CMS
       EnvelopedData of a sealed bid (docs/sealed-bid-format.md).
     """
-    is_rsa = isinstance(public_key, rsa.RSAPublicKey)
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=is_rsa,
-        data_encipherment=False,
-        key_agreement=not is_rsa,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    wraps = "key_encipherment" if isinstance(public_key, rsa.RSAPublicKey) else "key_agreement"
+    return _key_usage("digital_signature", "content_commitment", wraps)
 
 
 def _ee_extended_key_usage() -> x509.ExtendedKeyUsage:
@@ -159,17 +158,7 @@ def _ee_extended_key_usage() -> x509.ExtendedKeyUsage:
 
 def _signer_key_usage() -> x509.KeyUsage:
     """keyUsage of the platform's document-signing certificate: digitalSignature + nonRepudiation."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _key_usage("digital_signature", "content_commitment")
 
 
 def _signer_extended_key_usage() -> x509.ExtendedKeyUsage:
@@ -209,32 +198,12 @@ def _tsa_key_usage() -> x509.KeyUsage:
     RFC 3161 §2.3 fixes only the EKU (timeStamping, sole and critical); OpenSSL's timestampsign
     purpose also refuses a keyUsage with any bit beyond these two.
     """
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _key_usage("digital_signature", "content_commitment")
 
 
 def _ocsp_responder_key_usage() -> x509.KeyUsage:
     """keyUsage of a delegated OCSP responder: digitalSignature only (RFC 6960 §4.2.2.2)."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _key_usage("digital_signature")
 
 
 def _ca_name(name: str, label: str) -> x509.Name:
