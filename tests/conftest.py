@@ -32,7 +32,12 @@ from bidding.settings import Settings
 from tests.asgi import lifespan
 from tests.fixtures.outside_ca import OutsideCa, start_outside_ca
 
-pytest_plugins = ["tests.fixtures.pki", "tests.fixtures.room", "tests.fixtures.s3server"]
+pytest_plugins = [
+    "tests.fixtures.pki",
+    "tests.fixtures.projects",
+    "tests.fixtures.room",
+    "tests.fixtures.s3server",
+]
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

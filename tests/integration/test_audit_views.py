@@ -15,10 +15,11 @@ import pytest
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
+from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
-from tests.integration.test_http_basics import assert_error
-from tests.integration.test_submission import sealed, upload_all
-from tests.integration.test_tendering import DAY, create_published
+from tests.fixtures.projects import DAY, create_published
+from tests.fixtures.sealed import sealed
+from tests.fixtures.uploads import upload_all
 
 EMBARGOED = {"tender_document.downloaded", "bid_upload.started", "bid.submitted"}
 

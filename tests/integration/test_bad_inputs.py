@@ -1,5 +1,3 @@
-# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
-
 """A client's mistake is a 400 naming the field, never a 500, and the same on both profiles (issue 16).
 
 Each case here was a 500 on at least one profile, or stored something it should not have (a NUL
@@ -21,9 +19,9 @@ import websockets
 from bidding.clock import ManualClock
 from bidding.fields import SAFE_INT_MAX
 from bidding.http.request import MAX_JSON_DEPTH
-from tests.fixtures.parties import logged_in_parties, new_code
-from tests.fixtures.room import live  # noqa: F401
-from tests.integration.test_tendering import create_published
+from tests.fixtures.errors import assert_error
+from tests.fixtures.parties import new_code
+from tests.fixtures.projects import create_published
 
 DAY = timedelta(days=1)
 PDF = b"%PDF-1.7\n" + b"tender documents " * 100 + b"\n%%EOF\n"
@@ -34,21 +32,13 @@ HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
 NUL, ESC, RLO, C1 = "\x00", "\x1b[31m", "\u202e", "\x85"
 
 
-def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    assert error["message_zh"] and error["message_en"]
-    return error
-
-
 def keys_of(error: dict[str, Any]) -> set[str]:
     return {str(d.get("key")) for d in error.get("details", [])}
 
 
 def refused_field(response: httpx.Response, key: str) -> dict[str, Any]:
     """A 400 ``validation_failed`` that names ``key`` among its details."""
-    error = error_of(response, 400, "validation_failed")
+    error = assert_error(response, 400, "validation_failed")
     assert key in keys_of(error), error
     return error
 
@@ -77,11 +67,6 @@ def draft(tenderer_code: str, deadline: datetime, **change: Any) -> dict[str, An
     return body
 
 
-@pytest.fixture
-async def parties(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
-
-
 async def new_draft(client: httpx.AsyncClient, p: dict[str, Any], deadline: datetime) -> dict[str, Any]:
     created = await client.post("/api/agent/projects/", json=draft(p["tenderer_code"], deadline), headers=p["agent"])
     assert created.status_code == 201, created.text
@@ -102,7 +87,7 @@ async def test_json_nested_too_deep_is_refused(client: httpx.AsyncClient, depth:
     response = await client.post(
         "/api/enrolment/organisations", content=body, headers={"Content-Type": "application/json"}
     )
-    error = error_of(response, 400, "json_too_deep")
+    error = assert_error(response, 400, "json_too_deep")
     assert str(MAX_JSON_DEPTH) in error["message_en"]
 
 
@@ -112,7 +97,7 @@ async def test_json_within_the_depth_limit_reaches_validation(client: httpx.Asyn
     response = await client.post(
         "/api/enrolment/organisations", content=body, headers={"Content-Type": "application/json"}
     )
-    error_of(response, 400, "validation_failed")
+    assert_error(response, 400, "validation_failed")
 
 
 # ------------------------------------------------------------------------ integers out of range
@@ -130,7 +115,7 @@ async def test_notification_id_beyond_the_column(client: httpx.AsyncClient, part
         response = await client.post(f"/api/me/notifications/{huge}/read", headers=parties["agent"])
         refused_field(response, "notification_id")
     largest = await client.post(f"/api/me/notifications/{SAFE_INT_MAX}/read", headers=parties["agent"])
-    error_of(largest, 404, "not_found")  # in range: looked up, and not there
+    assert_error(largest, 404, "not_found")  # in range: looked up, and not there
 
 
 async def test_money_beyond_the_column(client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock) -> None:
@@ -185,7 +170,7 @@ async def test_project_texts(client: httpx.AsyncClient, parties: dict[str, Any],
     field = {"key": "duration_days", "label_zh": f"工期{bad}", "label_en": "Duration", "type": "integer"}
     bad_label = draft(tenderer, deadline, lots=[lot(deadline, form_fields=[field])])
     response = await client.post(url, json=bad_label, headers=headers)
-    error_of(response, 400, "validation_failed")
+    assert_error(response, 400, "validation_failed")
     assert any(k.startswith("lots[0].form_fields") for k in keys_of(response.json()["error"])), response.text
 
 
@@ -205,7 +190,7 @@ async def test_unknown_fields_are_refused(
     deadline = clock.now() + 30 * DAY
     body = draft(parties["tenderer_code"], deadline, budget_fen=1)
     response = await client.post("/api/agent/projects/", json=body, headers=parties["agent"])
-    error = error_of(response, 400, "validation_failed")
+    error = assert_error(response, 400, "validation_failed")
     assert "budget_fen" in response.text, error
 
 
@@ -218,7 +203,7 @@ async def test_announcement_texts(client: httpx.AsyncClient, parties: dict[str, 
         refused_field(await client.post(url, json={"title": "公告", "body": body}, headers=headers), "body")
     # Line breaks and tabs are text in a body: it goes on to the publication's own rules (no documents yet).
     multi = await client.post(url, json={"title": "公告", "body": "第一段\r\n\t第二段\n"}, headers=headers)
-    error_of(multi, 400, "invalid_input")
+    assert_error(multi, 400, "invalid_input")
 
 
 # ------------------------------------------------------------------------------- uploaded files
@@ -241,7 +226,7 @@ async def test_document_file_names(
     client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock, filename: str
 ) -> None:
     project = await new_draft(client, parties, clock.now() + 30 * DAY)
-    error = error_of(
+    error = assert_error(
         await upload(client, parties, project["id"], PDF, "application/pdf", filename), 400, "invalid_input"
     )
     assert "X-Filename" in keys_of(error)
@@ -254,11 +239,11 @@ async def test_document_content_must_match_its_type(
     pid = project["id"]
     for content, declared in ((HTML, "application/pdf"), (ZIP, "application/pdf"), (PDF, "application/zip")):
         refused = await upload(client, parties, pid, content, declared, "a.pdf")
-        error_of(refused, 415, "document_content_mismatch")
-    error_of(
+        assert_error(refused, 415, "document_content_mismatch")
+    assert_error(
         await upload(client, parties, pid, HTML, "application/octet-stream", "a.bin"), 415, "document_content_mismatch"
     )
-    error_of(await upload(client, parties, pid, b"", "application/pdf", "a.pdf"), 400, "invalid_input")
+    assert_error(await upload(client, parties, pid, b"", "application/pdf", "a.pdf"), 400, "invalid_input")
     detail = await client.get(f"/api/agent/projects/{pid}", headers=parties["agent"])
     assert detail.json()["documents"] == []  # nothing refused was kept
 
@@ -310,14 +295,14 @@ async def test_absurd_drafts(
     refused_field(response, "lots[0].bid_deadline")
 
     beyond = now + timedelta(days=settings.schedule_max_days + 1)
-    error = error_of(await client.post(url, json=draft(tenderer, beyond), headers=headers), 400, "time_too_far")
+    error = assert_error(await client.post(url, json=draft(tenderer, beyond), headers=headers), 400, "time_too_far")
     assert "lots[0].bid_deadline" in keys_of(error)
     late_clarification = draft(tenderer, now + 30 * DAY, clarification_deadline=beyond.isoformat())
-    error_of(await client.post(url, json=late_clarification, headers=headers), 400, "time_too_far")
+    assert_error(await client.post(url, json=late_clarification, headers=headers), 400, "time_too_far")
 
     deadline = now + 30 * DAY
     many = [lot(deadline, code=f"{i:05d}") for i in range(settings.project_max_lots + 1)]
-    error = error_of(
+    error = assert_error(
         await client.post(url, json=draft(tenderer, deadline, lots=many), headers=headers), 400, "draft_too_large"
     )
     assert "lots" in keys_of(error)
@@ -327,7 +312,7 @@ async def test_absurd_drafts(
     # Editing a draft is held to the same limits.
     project = await new_draft(client, parties, deadline)
     edit = draft(tenderer, beyond, code=project["code"])
-    error_of(await client.put(f"{url}{project['id']}", json=edit, headers=headers), 400, "time_too_far")
+    assert_error(await client.put(f"{url}{project['id']}", json=edit, headers=headers), 400, "time_too_far")
 
 
 async def test_far_times_in_publication_and_clarification(
@@ -341,7 +326,7 @@ async def test_far_times_in_publication_and_clarification(
     far_off = {"title": "公告", "body": "正文", "documents_available_at": "9999-12-31T00:00:00+00:00"}
     refused_field(await client.post(publish, json=far_off, headers=headers), "documents_available_at")
     too_late = far_off | {"documents_available_at": (now + 5000 * DAY).isoformat()}
-    error_of(await client.post(publish, json=too_late, headers=headers), 400, "time_too_far")
+    assert_error(await client.post(publish, json=too_late, headers=headers), 400, "time_too_far")
     published = await client.post(publish, json={"title": "公告", "body": "正文"}, headers=headers)
     assert published.status_code == 200, published.text
 
@@ -350,7 +335,7 @@ async def test_far_times_in_publication_and_clarification(
     west = amendment | {"new_deadlines": {"01": "9999-12-31T23:59:00-08:00"}}
     refused_field(await client.post(clarify, json=west, headers=headers), "new_deadlines")
     later = amendment | {"new_deadlines": {"01": (now + 5000 * DAY).isoformat()}}
-    error = error_of(await client.post(clarify, json=later, headers=headers), 400, "time_too_far")
+    error = assert_error(await client.post(clarify, json=later, headers=headers), 400, "time_too_far")
     assert "new_deadlines.01" in keys_of(error)
 
 
@@ -365,7 +350,7 @@ async def test_far_times_in_publication_and_clarification(
 )
 async def test_openings_calendar_far_away(client: httpx.AsyncClient, params: dict[str, str]) -> None:
     response = await client.get("/api/public/openings", params=params)
-    error = error_of(response, 400, "invalid_input")
+    error = assert_error(response, 400, "invalid_input")
     assert set(params) <= keys_of(error)
 
 
@@ -420,7 +405,7 @@ async def test_integrity_check_inputs(client: httpx.AsyncClient, admin_headers: 
 
 async def test_web_app_paths_with_a_nul(client: httpx.AsyncClient) -> None:
     for path in ("/%00", "/assets/%00.js", "/projects/a%00b"):
-        error_of(await client.get(path), 404, "not_found")
+        assert_error(await client.get(path), 404, "not_found")
 
 
 # ---------------------------------------------------------------------------------- opening room

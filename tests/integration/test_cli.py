@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.processes import clean_env
+
 pytestmark = pytest.mark.slow
 
 
 def run(args: list[str], tmp: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
-    env |= {"BIDDING_DATA_DIR": str(tmp / "var"), "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"), **extra}
+    env = clean_env() | {"BIDDING_DATA_DIR": str(tmp / "var"), "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"), **extra}
     return subprocess.run(
         [sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True, timeout=120
     )

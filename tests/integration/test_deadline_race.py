@@ -21,9 +21,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import secrets
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,15 +38,15 @@ from bidding.db.engine import create_engine, session_factory
 from bidding.db.models import Bid, Lot, Organization
 from bidding.demo_opening import create_opening_lot
 from opening_room.tables import BidOpening
-from tests.conftest import ADMIN_TOKEN, REDIS_URL, s3_storage_url
+from tests.conftest import ADMIN_TOKEN
 from tests.fixtures.parties import Enrolled, enrol
-from tests.integration.test_processes import Proc, base_env, free_port, wait_ready
-from tests.integration.test_submission import sealed
+from tests.fixtures.processes import running_stack
+from tests.fixtures.sealed import sealed
+from tests.fixtures.uploads import CHUNK
 
 pytestmark = pytest.mark.slow
 
 RUNS = int(os.environ.get("TEST_DEADLINE_RACE_RUNS", "3"))
-CHUNK = 1024 * 1024
 LEAD = 10.0  # seconds from creating a lot to its deadline: the early bids and the first chunks go in first
 KINDS = ("early", "replace", "replace", "replace", "late", "late", "after", "withdraw")
 
@@ -67,35 +64,16 @@ class Stack:
 
 @pytest.fixture
 def race_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    port = free_port()
-    env = base_env(tmp_path, port) | {"BIDDING_UPLOAD_CHUNK_MIB": "1"}
-    procs: list[Proc] = []
-    database_url = f"sqlite+aiosqlite:///{(tmp_path / 'var' / 'bidding.db').resolve()}"
-    if profile == "production":
-        database_url = request.getfixturevalue("fresh_pg_url")
-        s3 = request.getfixturevalue("s3_server")
-        env |= {
-            "BIDDING_DATABASE_URL": database_url,
-            "BIDDING_REDIS_URL": REDIS_URL,
-            # A bucket of its own: moto's cost per delete grows with the bucket (see Stack.late_size).
-            "BIDDING_STORAGE_URL": s3_storage_url(s3, s3.create_bucket("race")),
-            "BIDDING_QUEUE_PREFIX": f"race-{secrets.token_hex(4)}",
-            "BIDDING_WEB_WORKERS": "2",
-        }
-        for step in (["migrate"], ["ca", "init"]):
-            done = subprocess.run([sys.executable, "-m", "bidding", *step], env=env, capture_output=True, text=True)
-            assert done.returncode == 0, done.stderr
-        procs.append(Proc(["worker"], env, tmp_path / "worker.log"))
-    procs.append(Proc(["serve"], env, tmp_path / "serve.log"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, procs)
-        yield Stack(base, database_url, 3 * CHUNK + 4096 if profile == "embedded" else 768 * 1024)
-    finally:
-        for p in procs:
-            p.stop()
-        logs = "\n".join(p.log.read_text() for p in procs)
-        assert '"level": "error"' not in logs, logs[-4000:]
+    # On S3 a bucket of its own: moto's cost per delete grows with the bucket (see Stack.late_size).
+    bucket = request.getfixturevalue("s3_server").create_bucket("race") if profile == "production" else None
+    settings = {"BIDDING_UPLOAD_CHUNK_MIB": "1"}
+    with running_stack(profile, tmp_path, request, name="race", env=settings, bucket=bucket) as running:
+        database_url = running.env.get(
+            "BIDDING_DATABASE_URL", f"sqlite+aiosqlite:///{(tmp_path / 'var' / 'bidding.db').resolve()}"
+        )
+        yield Stack(running.base, database_url, 3 * CHUNK + 4096 if profile == "embedded" else 768 * 1024)
+    logs = running.logs()
+    assert '"level": "error"' not in logs, logs[-4000:]
 
 
 @dataclass

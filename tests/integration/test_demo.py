@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,7 +26,7 @@ from bidding.domain.projects import ProjectStatus
 from bidding.runtime import start_platform
 from bidding.settings import Settings
 from opening_room.tables import OpeningEvent, OpeningSession
-from tests.integration.test_processes import free_port
+from tests.fixtures.processes import clean_env, free_port, stop
 
 PUBLIC_PHASES = {"published", "tendering", "opening", "evaluation", "awarded", "failed", "cancelled"}
 FINAL_STATES = {"closed", "failed", "adjourned"}
@@ -169,8 +167,7 @@ async def test_phase_filter_in_sql_agrees_with_the_computed_phase(
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
-    return env | {
+    return clean_env() | {
         "BIDDING_DATA_DIR": str(tmp / "var"),
         "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"),
         "BIDDING_LOG_FORMAT": "json",
@@ -227,13 +224,7 @@ class _Server:
         raise AssertionError(f"not ready:\n{self.err.read_text()[-3000:]}")
 
     def stop(self) -> tuple[str, str]:
-        if self.handle.poll() is None:
-            self.handle.send_signal(signal.SIGTERM)
-            try:
-                self.handle.wait(30)
-            except subprocess.TimeoutExpired:
-                self.handle.kill()
-                self.handle.wait()
+        stop(self.handle, grace=30)
         return self.out.read_text(), self.err.read_text()
 
 

@@ -28,8 +28,9 @@ from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDeci
 from crypto.login import certificate_fingerprint
 from opening_room.tables import BidOpening
 from tests.fixtures.parties import logged_in_parties
-from tests.integration.test_submission import CHUNK, put_chunk, sealed, start, upload_all
-from tests.integration.test_tendering import DAY, create_published, relogin
+from tests.fixtures.projects import DAY, create_published, relogin
+from tests.fixtures.sealed import sealed
+from tests.fixtures.uploads import CHUNK, put_chunk, start, upload_all
 
 
 def uploader_of(p: dict[str, Any], name: str) -> Uploader:

@@ -8,17 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.errors import assert_error
+
 Client = httpx.AsyncClient
-
-
-def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/json")
-    body = resp.json()["error"]
-    assert body["code"] == code, body
-    assert body["message_zh"] and body["message_en"] and body["message"]
-    assert body["request_id"] == resp.headers["x-request-id"]
-    return dict(body)
 
 
 async def test_health_and_ready(client: Client, profile: str) -> None:

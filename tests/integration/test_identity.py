@@ -24,6 +24,7 @@ from bidding.clock import ManualClock
 from crypto.ca import PrivateKey, make_csr, make_key
 from crypto.login import certificate_fingerprint, default_algorithm, sign_message
 from crypto.subject import PlatformSubject
+from tests.fixtures.errors import error_code
 from tests.fixtures.outside_ca import OutsideCa, build_certificate, encipherment_only_usage, user_key
 from tests.fixtures.parties import AUDIENCE, approve, enrol, new_code, pem, register
 
@@ -47,10 +48,6 @@ async def raw_login(
     }
     payload.update(change)
     return await client.post("/api/auth/login", json=payload)
-
-
-def error_code(response: httpx.Response) -> str:
-    return str(response.json()["error"]["code"])
 
 
 async def refused(client: httpx.AsyncClient, key: PrivateKey, cert: x509.Certificate) -> httpx.Response:

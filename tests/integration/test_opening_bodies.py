@@ -3,8 +3,6 @@ the bid, encrypted: the job gets the bid's id alone, so the key is nowhere in Re
 arguments and results there for a day), and the database holds only its ciphertext. A key missing
 or not opening is a recorded, audited failure that does not retry."""
 
-# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
-
 from __future__ import annotations
 
 import asyncio
@@ -25,10 +23,10 @@ from bidding.jobs.registry import Queue
 from bidding.services.opened_keys import OpenedKeys
 from crypto.sealed import unwrap_data_key
 from tests.conftest import SECRET_KEY
-from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
-from tests.fixtures.room import Peer, live  # noqa: F401
-from tests.integration.test_submission import sealed, upload_all
-from tests.integration.test_tendering import create_published
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
+from tests.fixtures.projects import create_published
+from tests.fixtures.room import Peer
+from tests.fixtures.uploads import new_bidder_with_bid
 
 
 async def wait_complete(platform: Any, job_id: str, timeout: float = 30) -> Any:
@@ -98,10 +96,8 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
     lot = project["lots"][0]
     bidders: list[tuple[Enrolled, bytes]] = []
     for index in range(5):
-        user, session = await logged_in(client, admin_headers, "bidder")
         body = f"technical proposal {index} {uuid.uuid4()}".encode() * 200
-        done = await upload_all(client, session.headers, lot["id"], sealed(user, project, lot, body))
-        assert done.status_code == 200, done.text
+        user, _ = await new_bidder_with_bid(client, admin_headers, project, lot, body)
         bidders.append((user, body))
     async with platform.sessions() as s:
         bid_of = {

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
-import json
 import os
 import secrets
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,11 +19,13 @@ import pytest
 
 from bidding.client.room import RoomClient
 from bidding.client.session import login
-from crypto.sealed import seal
-from tests.conftest import ADMIN_TOKEN, REDIS_URL, s3_storage_url
+from tests.conftest import ADMIN_TOKEN
 from tests.fixtures.parties import Enrolled, enrol
+from tests.fixtures.processes import Stack, running_stack
+from tests.fixtures.projects import create_published
 from tests.fixtures.room import Peer
-from tests.integration.test_processes import Proc, base_env, free_port, wait_ready
+from tests.fixtures.sealed import sealed
+from tests.fixtures.uploads import upload_all
 
 pytestmark = pytest.mark.slow
 
@@ -35,44 +33,13 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LEAD = timedelta(seconds=20)  # from publication to the deadline: enough to enrol, seal and upload
 
 
-class Stack:
-    def __init__(self, base: str, env: dict[str, str], tmp: Path, procs: list[Proc]) -> None:
-        self.base, self.env, self.tmp, self.procs = base, env, tmp, procs
-
-    def restart_app(self) -> None:
-        """Stop the app processes (as a crash or a deployment would) and start them again."""
-        serve = self.procs.pop()
-        serve.stop()
-        self.procs.append(Proc(["serve"], self.env, self.tmp / "serve-2.log"))
-        wait_ready(self.base, self.procs)
-
-
 @pytest.fixture
-async def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     if profile != "production":
         pytest.skip("the multi-process opening runs on the production profile (PostgreSQL, Redis, S3)")
-    port = free_port()
-    s3 = request.getfixturevalue("s3_server")
-    env = base_env(tmp_path, port) | {
-        "BIDDING_DATABASE_URL": request.getfixturevalue("fresh_pg_url"),
-        "BIDDING_REDIS_URL": REDIS_URL,
-        "BIDDING_STORAGE_URL": s3_storage_url(s3, request.getfixturevalue("s3_bucket_name")),
-        "BIDDING_QUEUE_PREFIX": f"e2e-{secrets.token_hex(4)}",
-        "BIDDING_WEB_WORKERS": "2",
-        "BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0",
-        "BIDDING_LOG_LEVEL": "warning",
-    }
-    for args in (["migrate"], ["ca", "init"]):
-        done = subprocess.run([sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-    procs = [Proc(["worker"], env, tmp_path / "worker.log"), Proc(["serve"], env, tmp_path / "serve.log")]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, procs)
-        yield Stack(base, env, tmp_path, procs)
-    finally:
-        for proc in procs:
-            proc.stop()
+    settings = {"BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0", "BIDDING_LOG_LEVEL": "warning"}
+    with running_stack(profile, tmp_path, request, name="e2e", env=settings) as stack:
+        yield stack
 
 
 async def _user(http: httpx.AsyncClient, kind: str) -> tuple[Enrolled, str]:
@@ -91,66 +58,31 @@ async def test_opening_across_two_app_processes(two_process_stack: Stack) -> Non
         agent_headers = {"Authorization": f"Bearer {agent_token}"}
 
         deadline = datetime.now(UTC).replace(microsecond=0) + LEAD
-        created = await http.post(
-            "/api/agent/projects/",
-            json={
-                "code": f"E2E-{secrets.token_hex(3)}",
-                "name": "远程开标端到端演练",
-                "category": "goods",
-                "tenderer_credit_code": tenderer.credit_code,
-                "lots": [
-                    {
-                        "code": "01",
-                        "name": "设备",
-                        "estimated_price_fen": 10_000_000_00,
-                        "deposit_fen": 0,
-                        "bid_deadline": deadline.isoformat(),
-                        "decrypt_window_minutes": 10,
-                    }
-                ],
-            },
-            headers=agent_headers,
+        project = await create_published(
+            http,
+            {"agent": agent_headers, "tenderer_code": tenderer.credit_code},
+            datetime.now(UTC),
+            code=f"E2E-{secrets.token_hex(3)}",
+            name="远程开标端到端演练",
+            category="goods",
+            lots=[
+                {
+                    "code": "01",
+                    "name": "设备",
+                    "estimated_price_fen": 10_000_000_00,
+                    "deposit_fen": 0,
+                    "bid_deadline": deadline.isoformat(),
+                    "decrypt_window_minutes": 10,
+                }
+            ],
         )
-        assert created.status_code == 201, created.text
-        project = created.json()
         lot = project["lots"][0]
-        docs = await http.post(
-            f"/api/agent/projects/{project['id']}/documents",
-            content=b"%PDF-1.7 documents",
-            headers={**agent_headers, "Content-Type": "application/pdf", "X-Filename": "docs.pdf"},
-        )
-        assert docs.status_code == 201, docs.text
-        published = await http.post(
-            f"/api/agent/projects/{project['id']}/publish",
-            json={"title": "招标公告", "body": "欢迎投标"},
-            headers=agent_headers,
-        )
-        assert published.status_code == 200, published.text
 
         for index, (user, token) in enumerate(bidders):
-            out = io.BytesIO()
-            form = {"price_fen": 9_000_000_00 - index * 1_000_00}
-            seal(
-                json.dumps(form).encode(),
-                io.BytesIO(os.urandom(100_000)),
-                out,
-                project_id=project["id"],
-                lot_id=lot["id"],
-                recipients=[user.cert],
-                signer_key=user.key,
-                signer_cert=user.cert,
-                now=datetime.now(UTC),
+            package = sealed(
+                user, project, lot, os.urandom(100_000), form={"price_fen": 9_000_000_00 - index * 1_000_00}
             )
-            package = out.getvalue()
-            headers = {"Authorization": f"Bearer {token}"}
-            upload = (
-                await http.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": len(package)}, headers=headers)
-            ).json()
-            done = await http.put(
-                f"/api/bidder/uploads/{upload['id']}/chunks/0",
-                content=package,
-                headers={**headers, "Content-Type": "application/octet-stream"},
-            )
+            done = await upload_all(http, {"Authorization": f"Bearer {token}"}, lot["id"], package)
             assert done.status_code == 200 and done.json()["status"] == "completed", done.text
 
         # Everyone joins before the deadline; connections land on either app process.

@@ -3,8 +3,6 @@ extraction at the deadline, decryption in the bidders' clients (a wrong key is a
 one bidder never decrypts), the announcement, objections, the record and closing; the public never
 sees a price before the announcement; reconnecting viewers resume without missing anything."""
 
-# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
-
 from __future__ import annotations
 
 import asyncio
@@ -26,10 +24,10 @@ from bidding.client.session import login
 from bidding.clock import ManualClock
 from crypto.sealed import unwrap_data_key
 from opening_room.tables import OpeningSession
-from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
-from tests.fixtures.room import Peer, live  # noqa: F401
-from tests.integration.test_submission import sealed, upload_all
-from tests.integration.test_tendering import create_published
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
+from tests.fixtures.projects import create_published
+from tests.fixtures.room import Peer
+from tests.fixtures.uploads import new_bidder_with_bid
 
 
 async def test_a_whole_opening(
@@ -43,12 +41,9 @@ async def test_a_whole_opening(
     lot_uuid = uuid.UUID(lot["id"])
     bidders: list[Enrolled] = []
     for index in range(4):
-        user, session = await logged_in(client, admin_headers, "bidder")
+        body = f"technical and commercial proposal {index}".encode() * 100
+        user, _ = await new_bidder_with_bid(client, admin_headers, project, lot, body)
         bidders.append(user)
-        body = sealed(user, project, lot, f"technical and commercial proposal {index}".encode() * 100)
-        # Each bidder prices differently; the form is the one sealed with the CLI format.
-        done = await upload_all(client, session.headers, lot["id"], body)
-        assert done.status_code == 200, done.text
 
     # The deadline passes; everyone logs in again (sessions follow the clock) and joins.
     clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
@@ -216,9 +211,7 @@ async def test_a_sign_in_before_the_deadline_is_the_bidders_alone_and_counts_at_
     lot = project["lots"][0]
     bidders: list[tuple[Enrolled, str]] = []
     for index in range(3):
-        user, session = await logged_in(client, admin_headers, "bidder")
-        done = await upload_all(client, session.headers, lot["id"], sealed(user, project, lot, f"bid {index}".encode()))
-        assert done.status_code == 200, done.text
+        user, session = await new_bidder_with_bid(client, admin_headers, project, lot, f"bid {index}".encode())
         bidders.append((user, session.token))
     public = await Peer.connect(live, lot["id"])
     rooms = [await Peer.connect(live, lot["id"], token) for _, token in bidders[:2]]
@@ -264,10 +257,7 @@ async def test_fewer_than_three_bids_host_decides(
     p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
-    bidder, session = await logged_in(client, admin_headers, "bidder")
-    assert (
-        await upload_all(client, session.headers, lot["id"], sealed(bidder, project, lot, b"only one"))
-    ).status_code == 200
+    await new_bidder_with_bid(client, admin_headers, project, lot, b"only one")
     clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
     host = await Peer.connect(
         live, lot["id"], (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
@@ -301,10 +291,7 @@ async def test_host_pauses_extends_resumes_and_the_window_closes_by_the_clock(
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     for _ in range(3):
-        bidder, session = await logged_in(client, admin_headers, "bidder")
-        assert (
-            await upload_all(client, session.headers, lot["id"], sealed(bidder, project, lot, b"b"))
-        ).status_code == 200
+        await new_bidder_with_bid(client, admin_headers, project, lot, b"b")
     deadline = datetime.fromisoformat(lot["bid_deadline"])
     clock.set(deadline + timedelta(seconds=1))
     token = (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token

@@ -30,10 +30,10 @@ from bidding.app import create_app
 from bidding.documents import confirmation_field, render_award, render_opening_record, render_receipt
 from bidding.settings import Settings
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+from tests.fixtures.documents import award_data, receipt_data, record_data
 from tests.fixtures.outside_validators import CERTUTIL, PDFSIG, PYHANKO, nss_database, pdfsig, pyhanko_validate
 from tests.fixtures.parties import Enrolled, enrol
-from tests.fixtures.room import free_port
-from tests.unit.test_documents_render import award_data, receipt_data, record_data
+from tests.fixtures.processes import free_port
 
 
 @pytest.fixture(autouse=True)

@@ -11,109 +11,28 @@ import hashlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, REDIS_URL, SECRET_KEY, s3_storage_url
+from tests.conftest import ADMIN_TOKEN
+from tests.fixtures.processes import running_stack
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Proc:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.handle = subprocess.Popen(
-            [sys.executable, "-m", "bidding", *args], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-        )
-
-    def stop(self) -> int:
-        if self.handle.poll() is None:
-            self.handle.send_signal(signal.SIGTERM)
-            try:
-                self.handle.wait(20)
-            except subprocess.TimeoutExpired:
-                self.handle.kill()
-                self.handle.wait()
-        return self.handle.returncode
-
-
-def wait_ready(base: str, procs: list[Proc], timeout: float = 60, *, need_worker: bool = True) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.handle.poll() is not None:
-                raise AssertionError(f"process exited early:\n{p.log.read_text()[-3000:]}")
-        try:
-            last = httpx.get(f"{base}/ready", timeout=2)
-            body = last.json()
-            if last.status_code == 200 and (not need_worker or body["checks"]["workers"]["ok"]):
-                return dict(body)
-        except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.2)
-    logs = "\n".join(p.log.read_text()[-2000:] for p in procs)
-    raise AssertionError(f"not ready: {last}\n{logs}")
-
-
-def base_env(tmp: Path, port: int) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
-    return {
-        **keep,
-        "BIDDING_DATA_DIR": str(tmp / "var"),
-        "BIDDING_PORT": str(port),
-        "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
-        "BIDDING_SECRET_KEY": SECRET_KEY,
-        "BIDDING_FRONTEND_DIR": str(tmp / "nofrontend"),
-        "BIDDING_JOB_POLL_DELAY": "0.05",
-        "BIDDING_LOG_FORMAT": "json",
-    }
-
-
 @pytest.fixture
 def stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
-    port = free_port()
-    env = base_env(tmp_path, port)
-    procs: list[Proc] = []
-    if profile == "production":
-        s3 = request.getfixturevalue("s3_server")
-        bucket = request.getfixturevalue("s3_bucket_name")
-        env |= {
-            "BIDDING_DATABASE_URL": request.getfixturevalue("fresh_pg_url"),
-            "BIDDING_REDIS_URL": REDIS_URL,
-            "BIDDING_STORAGE_URL": s3_storage_url(s3, bucket),
-            "BIDDING_QUEUE_PREFIX": f"proc-{secrets.token_hex(4)}",
-            "BIDDING_WEB_WORKERS": "2",
-        }
-        migrate = subprocess.run([sys.executable, "-m", "bidding", "migrate"], env=env, capture_output=True, text=True)
-        assert migrate.returncode == 0, migrate.stderr
-        init = subprocess.run([sys.executable, "-m", "bidding", "ca", "init"], env=env, capture_output=True, text=True)
-        assert init.returncode == 0, init.stderr
-        procs.append(Proc(["worker"], env, tmp_path / "worker.log"))
-    procs.append(Proc(["serve"], env, tmp_path / "serve.log"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, procs)
-        yield base, env
-    finally:
-        codes = [p.stop() for p in procs]
-        logs = "\n".join(p.log.read_text() for p in procs)
-        assert '"level": "error"' not in logs, logs[-4000:]
-        assert all(c in (0, -signal.SIGTERM) for c in codes), (codes, logs[-4000:])
+    with running_stack(profile, tmp_path, request, name="proc") as running:
+        yield running.base, running.env
+    logs = running.logs()
+    assert '"level": "error"' not in logs, logs[-4000:]
+    assert all(c in (0, -signal.SIGTERM) for c in running.codes), (running.codes, logs[-4000:])
 
 
 def test_job_over_http_runs_once_across_processes(stack: tuple[str, dict[str, str]], profile: str) -> None:

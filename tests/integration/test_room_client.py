@@ -4,8 +4,6 @@ simulated opening, against the test app behind a real uvicorn server: a small op
 who resumes without missing or repeating anything; the CLI watching publicly to the end; and the
 demo simulation on a fast timeline with the clock moved past the deadline."""
 
-# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
-
 from __future__ import annotations
 
 import asyncio
@@ -27,9 +25,9 @@ from bidding.clock import ManualClock
 from bidding.commands.room import _act, _Output
 from bidding.demo_opening import BIDS, Cast, Timing, create_opening_lot, simulate, submit_bids
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
-from tests.fixtures.room import live  # noqa: F401
-from tests.integration.test_submission import sealed, upload_all
-from tests.integration.test_tendering import create_published
+from tests.fixtures.processes import clean_env
+from tests.fixtures.projects import create_published
+from tests.fixtures.uploads import new_bidder_with_bid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +42,7 @@ async def token(client: httpx.AsyncClient, user: Enrolled) -> str:
 
 async def join_cli(*args: str) -> asyncio.subprocess.Process:
     """`python -m bidding room join …` as a user would run it: a client, no BIDDING_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
+    env = clean_env()
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -82,10 +80,8 @@ async def test_client_drives_an_opening_and_a_dropped_viewer_resumes(
     lot = project["lots"][0]
     bidders: list[Enrolled] = []
     for index in range(3):
-        user, session = await logged_in(client, admin_headers, "bidder")
+        user, _ = await new_bidder_with_bid(client, admin_headers, project, lot, b"bid %d" % index)
         bidders.append(user)
-        done = await upload_all(client, session.headers, lot["id"], sealed(user, project, lot, b"bid %d" % index))
-        assert done.status_code == 200, done.text
 
     # Refusals that reconnecting would not cure come out at once.
     with pytest.raises(RoomRefused):

@@ -2,8 +2,6 @@
 replacement and withdrawal; the deadline to the second (injectable clock); every refusal with its
 own error and nothing stored as a bid; and secrecy before the deadline (办法 21)."""
 
-# ruff: noqa: F811 - `live` is the uvicorn fixture imported from tests.fixtures.room
-
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from asn1crypto import cms
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
@@ -27,81 +24,19 @@ from bidding.clock import ManualClock
 from bidding.commands.sealing import seal as seal_command
 from crypto import jws
 from crypto.login import certificate_fingerprint
-from crypto.sealed import seal
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
-from tests.fixtures.room import Peer, live  # noqa: F401
-from tests.integration.test_tendering import create_published, relogin
-
-CHUNK = 1024 * 1024  # conftest sets BIDDING_UPLOAD_CHUNK_MIB=1
-FORM = {"price_fen": 4_650_000_00, "duration_days": 365}
-
-
-def sealed(
-    bidder: Enrolled, project: dict[str, Any], lot: dict[str, Any], body: bytes, *, recipient: Enrolled | None = None
-) -> bytes:
-    out = io.BytesIO()
-    seal(
-        json.dumps(FORM).encode(),
-        io.BytesIO(body),
-        out,
-        project_id=project["id"],
-        lot_id=lot["id"],
-        recipients=[(recipient or bidder).cert],
-        signer_key=bidder.key,
-        signer_cert=bidder.cert,
-        now=bidder.cert.not_valid_before_utc + timedelta(minutes=10),
-    )
-    return out.getvalue()
-
-
-async def start(
-    client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, size: int, mode: str = "chunked"
-) -> dict[str, Any]:
-    response = await client.post(
-        f"/api/bidder/lots/{lot_id}/uploads", json={"size": size, "mode": mode}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def put_chunk(
-    client: httpx.AsyncClient, headers: dict[str, str], upload_id: str, index: int, data: bytes
-) -> httpx.Response:
-    return await client.put(
-        f"/api/bidder/uploads/{upload_id}/chunks/{index}",
-        content=data,
-        headers={**headers, "Content-Type": "application/octet-stream"},
-    )
-
-
-async def upload_all(client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, package: bytes) -> httpx.Response:
-    upload = await start(client, headers, lot_id, len(package))
-    response: httpx.Response | None = None
-    for index in range(0, (len(package) + CHUNK - 1) // CHUNK):
-        response = await put_chunk(client, headers, upload["id"], index, package[index * CHUNK : (index + 1) * CHUNK])
-        if response.status_code != 200:
-            return response
-    assert response is not None
-    return response
-
-
-@pytest.fixture
-async def scene(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    p = await logged_in_parties(
-        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("bidder", "bidder"), ("other", "bidder")
-    )
-    p["project"] = await create_published(client, p, clock.now())
-    p["lot"], p["lot2"] = p["project"]["lots"]
-    return p
+from tests.fixtures.projects import create_published, relogin
+from tests.fixtures.room import Peer
+from tests.fixtures.sealed import BID_FORM, sealed
+from tests.fixtures.uploads import CHUNK, put_chunk, start, upload_all
 
 
 async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
-    client: httpx.AsyncClient, scene: dict[str, Any], tmp_path: Path, platform: Any
+    client: httpx.AsyncClient, published: dict[str, Any], tmp_path: Path, platform: Any
 ) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    headers, lot = scene["bidder"], scene["lot"]
-    docs = (await client.get(f"/api/public/projects/{scene['project']['id']}/documents")).json()
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+    docs = (await client.get(f"/api/public/projects/{published['project']['id']}/documents")).json()
     assert (await client.get(f"/api/public/documents/{docs[0]['id']}", headers=headers)).status_code == 200
 
     # Seal with the CLI, as a bidder would on its own machine.
@@ -111,7 +46,7 @@ async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
         )
     )
     (tmp_path / "cert.pem").write_bytes(bidder.cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "form.json").write_text(json.dumps(FORM))
+    (tmp_path / "form.json").write_text(json.dumps(BID_FORM))
     (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 technical proposal " + bytes(range(256)) * 10_000)
     result = CliRunner().invoke(
         seal_command,
@@ -125,7 +60,7 @@ async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
             "--key",
             str(tmp_path / "key.pem"),
             "--project",
-            scene["project"]["id"],
+            published["project"]["id"],
             "--lot",
             lot["id"],
             "--out",
@@ -178,7 +113,7 @@ async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
     assert report["verdict"] == "TOTAL_PASSED", report
 
     # Replace: the newest version counts.
-    second = await upload_all(client, headers, lot["id"], sealed(bidder, scene["project"], lot, b"revised"))
+    second = await upload_all(client, headers, lot["id"], sealed(bidder, published["project"], lot, b"revised"))
     assert second.status_code == 200, second.text
     versions = (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=headers)).json()
     assert [(v["version"], v["status"]) for v in versions] == [(1, "replaced"), (2, "active")]
@@ -188,15 +123,15 @@ async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
     assert (await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=headers)).status_code == 404
 
 
-async def test_deadline_to_the_second(client: httpx.AsyncClient, scene: dict[str, Any], clock: ManualClock) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    lot = scene["lot"]
+async def test_deadline_to_the_second(client: httpx.AsyncClient, published: dict[str, Any], clock: ManualClock) -> None:
+    bidder: Enrolled = published["users"]["bidder"]
+    lot = published["lot"]
     deadline = datetime.fromisoformat(lot["bid_deadline"])
-    package = sealed(bidder, scene["project"], lot, b"x" * (CHUNK + 10))
+    package = sealed(bidder, published["project"], lot, b"x" * (CHUNK + 10))
     # One upload finishes a second before the deadline, another starts before it and finishes a second after.
     clock.set(deadline - timedelta(minutes=5))
-    await relogin(client, scene)
-    headers = scene["bidder"]
+    await relogin(client, published)
+    headers = published["bidder"]
     early = await start(client, headers, lot["id"], len(package))
     late = await start(client, headers, lot["id"], len(package))
     assert (await put_chunk(client, headers, early["id"], 0, package[:CHUNK])).status_code == 200
@@ -215,10 +150,10 @@ async def test_deadline_to_the_second(client: httpx.AsyncClient, scene: dict[str
     assert [(v["version"], v["status"]) for v in versions] == [(1, "active")]
 
 
-async def test_direct_upload_to_the_store(client: httpx.AsyncClient, scene: dict[str, Any]) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    headers, lot = scene["bidder"], scene["lot"]
-    package = sealed(bidder, scene["project"], lot, b"large body " * 50_000)
+async def test_direct_upload_to_the_store(client: httpx.AsyncClient, published: dict[str, Any]) -> None:
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+    package = sealed(bidder, published["project"], lot, b"large body " * 50_000)
     upload = await start(client, headers, lot["id"], len(package), mode="direct")
     url = upload["upload_url"]
     assert url
@@ -234,11 +169,11 @@ async def test_direct_upload_to_the_store(client: httpx.AsyncClient, scene: dict
 
 
 async def test_each_bad_package_is_refused_and_nothing_is_stored(
-    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str]
+    client: httpx.AsyncClient, published: dict[str, Any], admin_headers: dict[str, str]
 ) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    other: Enrolled = scene["users"]["other"]
-    headers, lot, lot2 = scene["bidder"], scene["lot"], scene["lot2"]
+    bidder: Enrolled = published["users"]["bidder"]
+    other: Enrolled = published["users"]["other"]
+    headers, lot, lot2 = published["bidder"], published["lot"], published["lot2"]
 
     async def refused(package: bytes) -> tuple[int, str, str]:
         response = await upload_all(client, headers, lot["id"], package)
@@ -246,16 +181,20 @@ async def test_each_bad_package_is_refused_and_nothing_is_stored(
         reason = (error.get("details") or [{}])[0].get("reason", "")
         return response.status_code, error["code"], reason
 
-    assert await refused(sealed(bidder, scene["project"], lot2, b"for the other lot")) == (400, "package_wrong_lot", "")
-    assert await refused(sealed(bidder, scene["project"], lot, b"b", recipient=other)) == (
+    assert await refused(sealed(bidder, published["project"], lot2, b"for the other lot")) == (
+        400,
+        "package_wrong_lot",
+        "",
+    )
+    assert await refused(sealed(bidder, published["project"], lot, b"b", recipient=other)) == (
         400,
         "package_recipient_not_bidder",
         "",
     )
-    good = sealed(bidder, scene["project"], lot, b"body" * 1000)
+    good = sealed(bidder, published["project"], lot, b"body" * 1000)
     trailer = good.rindex(b"BSIG") if b"BSIG" in good else len(good) - 600
     assert (await refused(good[:trailer]))[:2] == (400, "package_invalid")  # no signature trailer
-    signed_by_other = sealed(other, scene["project"], lot, b"b", recipient=bidder)
+    signed_by_other = sealed(other, published["project"], lot, b"b", recipient=bidder)
     assert (await refused(signed_by_other))[1] in {"package_wrong_bidder", "package_signer_invalid"}
     plain = io.BytesIO()
     with zipfile.ZipFile(plain, "w") as archive:
@@ -269,7 +208,7 @@ async def test_each_bad_package_is_refused_and_nothing_is_stored(
     upload = await start(client, headers, lot["id"], len(good))
     too_big = await put_chunk(client, headers, upload["id"], 0, good[:CHUNK] + b"x" * (CHUNK + 1))
     assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "chunk_too_large")
-    big = sealed(bidder, scene["project"], lot, b"y" * (2 * CHUNK))
+    big = sealed(bidder, published["project"], lot, b"y" * (2 * CHUNK))
     upload = await start(client, headers, lot["id"], len(big))
     out_of_order = await put_chunk(client, headers, upload["id"], 1, big[CHUNK : 2 * CHUNK])
     assert (out_of_order.status_code, out_of_order.json()["error"]["code"]) == (409, "chunk_out_of_order")
@@ -279,18 +218,18 @@ async def test_each_bad_package_is_refused_and_nothing_is_stored(
     short = await put_chunk(client, headers, upload["id"], 1, big[CHUNK : CHUNK + 10])
     assert short.json()["error"]["code"] == "chunk_size_mismatch"
     # Another bidder cannot continue this upload, even knowing its id.
-    stolen = await put_chunk(client, scene["other"], upload["id"], 1, big[CHUNK : 2 * CHUNK])
+    stolen = await put_chunk(client, published["other"], upload["id"], 1, big[CHUNK : 2 * CHUNK])
     assert (stolen.status_code, stolen.json()["error"]["code"]) == (403, "upload_not_yours")
-    assert (await client.get(f"/api/bidder/uploads/{upload['id']}", headers=scene["other"])).status_code == 403
+    assert (await client.get(f"/api/bidder/uploads/{upload['id']}", headers=published["other"])).status_code == 403
 
     assert (await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=headers)).json() == []
 
     # Wrong phase: a draft lot does not exist for bidders, a terminated project takes no bids.
-    project2 = await create_published(client, scene, datetime.now(UTC))
+    project2 = await create_published(client, published, datetime.now(UTC))
     await client.post(
         f"/api/agent/projects/{project2['id']}/terminate",
         json={"kind": "termination", "title": "终止", "body": "终止"},
-        headers=scene["agent"],
+        headers=published["agent"],
     )
     closed = await client.post(
         f"/api/bidder/lots/{project2['lots'][0]['id']}/uploads", json={"size": 100}, headers=headers
@@ -298,7 +237,7 @@ async def test_each_bad_package_is_refused_and_nothing_is_stored(
     assert (closed.status_code, closed.json()["error"]["code"]) == (409, "wrong_phase")
     # Only bidders upload.
     assert (
-        await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 1}, headers=scene["agent"])
+        await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 1}, headers=published["agent"])
     ).status_code == 403
     assert (await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 1})).status_code == 401
     bad_size = await client.post(f"/api/bidder/lots/{lot['id']}/uploads", json={"size": 0}, headers=headers)
@@ -310,15 +249,15 @@ def bearer(headers: dict[str, str]) -> str:
 
 
 async def test_nobody_learns_who_or_how_many_bid(
-    client: httpx.AsyncClient, scene: dict[str, Any], admin_headers: dict[str, str], clock: ManualClock, live: str
+    client: httpx.AsyncClient, published: dict[str, Any], admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
     """办法 21: until the deadline nothing anyone but the bidder can read changes when it uploads,
     signs in to the opening room, replaces or withdraws its bid — not the other bidder's, the
     agent's or the public's views, not a field of the public opening view or of any other role's
     WebSocket welcome, not an event number, and not the audit trail, its events or its ids, for the
     operator token, an auditor or a supervisor. After the deadline the trail has it all."""
-    bidder: Enrolled = scene["users"]["bidder"]
-    project, lot = scene["project"], scene["lot"]
+    bidder: Enrolled = published["users"]["bidder"]
+    project, lot = published["project"], published["lot"]
     readers = await logged_in_parties(
         client, admin_headers, ("supervisor", "supervisor"), ("auditor", "trading_centre", "auditor")
     )
@@ -330,9 +269,9 @@ async def test_nobody_learns_who_or_how_many_bid(
     }
     viewers = {
         "public": None,
-        "host": bearer(scene["agent"]),
+        "host": bearer(published["agent"]),
         "supervisor": bearer(readers["supervisor"]),
-        "other bidder": bearer(scene["other"]),
+        "other bidder": bearer(published["other"]),
     }
 
     async def trail(headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -368,10 +307,10 @@ async def test_nobody_learns_who_or_how_many_bid(
             await client.get("/api/public/announcements", params={"project_id": project["id"]})
         ).text
         seen["agent's project"] = (
-            await client.get(f"/api/agent/projects/{project['id']}", headers=scene["agent"])
+            await client.get(f"/api/agent/projects/{project['id']}", headers=published["agent"])
         ).text
         seen["other bidder's bids"] = (
-            await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=scene["other"])
+            await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=published["other"])
         ).json()
         for name, headers in trail_readers.items():
             seen[f"{name}'s trail"] = await trail(headers, project_id=project["id"])
@@ -381,29 +320,29 @@ async def test_nobody_learns_who_or_how_many_bid(
     before = await observed()
 
     # The bidder takes part in every way there is before the deadline.
-    done = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, project, lot, b"secret"))
+    done = await upload_all(client, published["bidder"], lot["id"], sealed(bidder, project, lot, b"secret"))
     assert done.status_code == 200, done.text
     bid_id = done.json()["bid"]["id"]
-    room = await Peer.connect(live, lot["id"], bearer(scene["bidder"]))
+    room = await Peer.connect(live, lot["id"], bearer(published["bidder"]))
     signed = await room.command("sign_in")
     assert signed["ok"] and signed["data"]["signed_in"], signed
     await room.close()
-    room = await Peer.connect(live, lot["id"], bearer(scene["bidder"]))
+    room = await Peer.connect(live, lot["id"], bearer(published["bidder"]))
     await asyncio.sleep(0.1)
     # It alone knows, and keeps knowing after a reconnection: its welcome says so, no event does.
     assert room.welcome["signed_in_at"] == signed["data"]["at"]
     assert room.events == before["public events"] == before["other bidder events"]
     await room.close()
-    replaced = await upload_all(client, scene["bidder"], lot["id"], sealed(bidder, project, lot, b"revised"))
+    replaced = await upload_all(client, published["bidder"], lot["id"], sealed(bidder, project, lot, b"revised"))
     assert replaced.status_code == 200, replaced.text
-    withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=scene["bidder"])
+    withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=published["bidder"])
     assert withdrawn.status_code == 200, withdrawn.text
 
     after = await observed()
     for key, value in before.items():
         assert after[key] == value, key
     assert after["other bidder welcome"]["signed_in_at"] is None
-    assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=scene["other"])).status_code == 404
+    assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=published["other"])).status_code == 404
     for text in (after["public project"], after["announcements"], after["agent's project"]):
         assert bidder.credit_code not in text and bidder.org_name not in text and bid_id not in text
     # Not even the ids of the trail count what is hidden: every id from one readable event to the

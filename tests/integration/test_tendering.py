@@ -8,92 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from bidding.client.session import login
 from bidding.clock import ManualClock
-from tests.fixtures.parties import AUDIENCE, logged_in, logged_in_parties
-
-DAY = timedelta(days=1)
-PDF = b"%PDF-1.7\n" + b"tender documents " * 2000 + b"\n%%EOF\n"
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def project_body(tenderer_code: str, deadline: datetime, **change: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "code": f"T-{secrets.token_hex(4)}",
-        "name": "城南污水处理厂提标改造工程",
-        "category": "works",
-        "tenderer_credit_code": tenderer_code,
-        "region": "江苏省南京市",
-        "lots": [
-            {
-                "code": "01",
-                "name": "土建",
-                "estimated_price_fen": 50_000_000_00,
-                "deposit_fen": 80_000_00,
-                "bid_deadline": iso(deadline),
-                "form_fields": [
-                    {"key": "duration_days", "label_zh": "工期（日历天）", "label_en": "Duration", "type": "integer"}
-                ],
-            },
-            {
-                "code": "02",
-                "name": "设备安装",
-                "estimated_price_fen": 12_000_000_00,
-                "deposit_fen": 20_000_00,
-                "bid_deadline": iso(deadline + timedelta(hours=2)),
-            },
-        ],
-    }
-    body.update(change)
-    return body
-
-
-@pytest.fixture
-async def parties(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await logged_in_parties(
-        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("bidder", "bidder"), ("other", "bidder")
-    )
-
-
-async def relogin(client: httpx.AsyncClient, p: dict[str, Any]) -> None:
-    """Sessions end with the clock: after moving it by days, everyone logs in again."""
-    for name, user in p["users"].items():
-        p[name] = (await login(client, user.identity, audience=AUDIENCE)).headers
-
-
-async def create_published(client: httpx.AsyncClient, p: dict[str, Any], now: datetime) -> dict[str, Any]:
-    created = await client.post(
-        "/api/agent/projects/", json=project_body(p["tenderer_code"], now + 25 * DAY), headers=p["agent"]
-    )
-    assert created.status_code == 201, created.text
-    project: dict[str, Any] = created.json()
-    upload = await client.post(
-        f"/api/agent/projects/{project['id']}/documents",
-        content=PDF,
-        headers={
-            **p["agent"],
-            "Content-Type": "application/pdf",
-            "X-Filename": "%E6%8B%9B%E6%A0%87%E6%96%87%E4%BB%B6.pdf",
-        },
-    )
-    assert upload.status_code == 201, upload.text
-    published = await client.post(
-        f"/api/agent/projects/{project['id']}/publish",
-        json={"title": "城南污水处理厂提标改造工程招标公告", "body": "现邀请合格投标人参加投标。"},
-        headers=p["agent"],
-    )
-    assert published.status_code == 200, published.text
-    return project
+from tests.fixtures.parties import logged_in
+from tests.fixtures.projects import DAY, PDF, create_published, iso, project_body, relogin
 
 
 async def test_agent_creates_publishes_and_the_public_sees_it(

@@ -1,5 +1,3 @@
-# ruff: noqa: F811 - `scene` is the fixture imported from tests.integration.test_submission
-
 """The staging area of bid uploads, on both profiles (issue 16): the local store's signed upload URL
 takes no byte past the declared size and no write once its upload is finished; the hourly sweep
 refuses abandoned uploads and removes every staged object nobody will read.
@@ -23,9 +21,11 @@ from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.tasks.staging import sweep_upload_staging
 from bidding.services.staging import STAGING_PREFIX
 from crypto.sealed import MAGIC
+from tests.fixtures.errors import error_code
 from tests.fixtures.parties import Enrolled
-from tests.integration.test_submission import CHUNK, put_chunk, scene, sealed, start  # noqa: F401 (scene: a fixture)
-from tests.integration.test_tendering import relogin
+from tests.fixtures.projects import relogin
+from tests.fixtures.sealed import sealed
+from tests.fixtures.uploads import CHUNK, put_chunk, start
 
 
 async def put_to(client: httpx.AsyncClient, url: str, content: bytes) -> httpx.Response:
@@ -48,16 +48,12 @@ async def sweep(platform: Any, clock: ManualClock, later: timedelta) -> dict[str
     return result
 
 
-def error_code(response: httpx.Response) -> str:
-    return str(response.json()["error"]["code"])
-
-
 async def test_no_byte_past_the_declared_size(
-    client: httpx.AsyncClient, scene: dict[str, Any], platform: Any, profile: str, clock: ManualClock
+    client: httpx.AsyncClient, published: dict[str, Any], platform: Any, profile: str, clock: ManualClock
 ) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    headers, lot = scene["bidder"], scene["lot"]
-    package = sealed(bidder, scene["project"], lot, b"body " * 1000)
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+    package = sealed(bidder, published["project"], lot, b"body " * 1000)
     upload = await start(client, headers, lot["id"], len(package), mode="direct")
     put = await put_to(client, upload["upload_url"], package + b"more")
     if profile == "embedded":
@@ -79,11 +75,11 @@ async def test_no_byte_past_the_declared_size(
 
 
 async def test_a_finished_upload_takes_no_more_writes(
-    client: httpx.AsyncClient, scene: dict[str, Any], platform: Any, profile: str, clock: ManualClock
+    client: httpx.AsyncClient, published: dict[str, Any], platform: Any, profile: str, clock: ManualClock
 ) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    headers, lot = scene["bidder"], scene["lot"]
-    package = sealed(bidder, scene["project"], lot, b"body " * 1000)
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+    package = sealed(bidder, published["project"], lot, b"body " * 1000)
     upload = await start(client, headers, lot["id"], len(package), mode="direct")
     assert (await put_to(client, upload["upload_url"], package)).status_code in (200, 201)
     done = await client.post(f"/api/bidder/uploads/{upload['id']}/complete", headers=headers)
@@ -91,7 +87,7 @@ async def test_a_finished_upload_takes_no_more_writes(
     bid = done.json()["bid"]
     assert not await platform.store.exists(direct_key(upload))  # cleaned up on completion
 
-    other = sealed(bidder, scene["project"], lot, b"swapped " * 600)
+    other = sealed(bidder, published["project"], lot, b"swapped " * 600)
     again = await put_to(client, upload["upload_url"], other)
     if profile == "embedded":
         assert (again.status_code, error_code(again)) == (409, "upload_closed")
@@ -107,9 +103,9 @@ async def test_a_finished_upload_takes_no_more_writes(
 
 
 async def test_refused_uploads_lose_their_staged_data(
-    client: httpx.AsyncClient, scene: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, published: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    headers, lot = scene["bidder"], scene["lot"]
+    headers, lot = published["bidder"], published["lot"]
     garbage = MAGIC + b"\x00" * 3000  # looks like a package at first, is none
     upload = await start(client, headers, lot["id"], len(garbage), mode="direct")
     assert (await put_to(client, upload["upload_url"], garbage)).status_code in (200, 201)
@@ -124,12 +120,12 @@ async def test_refused_uploads_lose_their_staged_data(
 
 
 async def test_the_sweep_refuses_abandoned_uploads_and_spares_those_in_use(
-    client: httpx.AsyncClient, scene: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, published: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    bidder: Enrolled = scene["users"]["bidder"]
-    headers, lot = scene["bidder"], scene["lot"]
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
     idle = timedelta(hours=platform.settings.upload_idle_hours)
-    package = sealed(bidder, scene["project"], lot, b"x" * (CHUNK + 10))
+    package = sealed(bidder, published["project"], lot, b"x" * (CHUNK + 10))
     stalled = await start(client, headers, lot["id"], len(package))
     assert (await put_chunk(client, headers, stalled["id"], 0, package[:CHUNK])).status_code == 200
     direct = await start(client, headers, lot["id"], len(package), mode="direct")
@@ -148,8 +144,8 @@ async def test_the_sweep_refuses_abandoned_uploads_and_spares_those_in_use(
     assert await platform.store.exists(orphan)
 
     # Idle for longer: refused as abandoned, staged data gone; an upload still being used stays.
-    await relogin(client, scene)
-    headers = scene["bidder"]
+    await relogin(client, published)
+    headers = published["bidder"]
     busy = await start(client, headers, lot["id"], len(package))
     assert (await put_chunk(client, headers, busy["id"], 0, package[:CHUNK])).status_code == 200
     result = await sweep(platform, clock, timedelta(minutes=10))
@@ -174,12 +170,12 @@ def test_the_sweep_is_an_hourly_cron() -> None:
 
 
 @pytest.mark.parametrize("index", [str(2**31), str(2**63), "-1"])
-async def test_chunk_index_beyond_the_column(client: httpx.AsyncClient, scene: dict[str, Any], index: str) -> None:
-    upload = await start(client, scene["bidder"], scene["lot"]["id"], 100)
+async def test_chunk_index_beyond_the_column(client: httpx.AsyncClient, published: dict[str, Any], index: str) -> None:
+    upload = await start(client, published["bidder"], published["lot"]["id"], 100)
     response = await client.put(
         f"/api/bidder/uploads/{upload['id']}/chunks/{index}",
         content=b"x",
-        headers={**scene["bidder"], "Content-Type": "application/octet-stream"},
+        headers={**published["bidder"], "Content-Type": "application/octet-stream"},
     )
     assert (response.status_code, error_code(response)) == (400, "validation_failed"), response.text
     assert "index" in {d.get("key") for d in response.json()["error"].get("details", [])}
@@ -195,8 +191,10 @@ async def test_chunk_index_beyond_the_column(client: httpx.AsyncClient, scene: d
     ],
 )
 async def test_upload_request_inputs(
-    client: httpx.AsyncClient, scene: dict[str, Any], body: dict[str, Any], key: str
+    client: httpx.AsyncClient, published: dict[str, Any], body: dict[str, Any], key: str
 ) -> None:
-    response = await client.post(f"/api/bidder/lots/{scene['lot']['id']}/uploads", json=body, headers=scene["bidder"])
+    response = await client.post(
+        f"/api/bidder/lots/{published['lot']['id']}/uploads", json=body, headers=published["bidder"]
+    )
     assert (response.status_code, error_code(response)) == (400, "validation_failed"), response.text
     assert key in {d.get("key") for d in response.json()["error"].get("details", [])}

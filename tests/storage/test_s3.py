@@ -14,7 +14,8 @@ import pytest
 from minio import Minio
 
 from storage import S3ObjectStore, StorageUnavailable, hash_object, read_bytes
-from tests.fixtures.s3server import S3Server, free_port
+from tests.fixtures.processes import free_port
+from tests.fixtures.s3server import S3Server
 
 pytestmark = pytest.mark.asyncio
 
