@@ -12,8 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.fixtures.processes import clean_env, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -88,12 +88,6 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class Server:
     base: str
@@ -128,11 +122,10 @@ def running_server(
     tmp: Path, dist: Path, extra_env: dict[str, str] | None = None, serve_args: tuple[str, ...] = ()
 ) -> Iterator[Server]:
     """`python -m bidding serve --demo` on a free port with the built web app and its own data dir."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("BIDDING_")}
     env = (
-        keep
+        clean_env()
         | {
             "BIDDING_DATA_DIR": str(tmp / "var"),
             "BIDDING_HOST": "127.0.0.1",
@@ -159,13 +152,7 @@ def running_server(
         _wait_ready(srv, proc)
         yield srv
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from crypto.ca import CertificateAuthority, PrivateKey, create_ca, make_csr, make_key
+from crypto.ca import CertificateAuthority, PrivateKey, make_csr, make_key
 from crypto.errors import CryptoError
 from crypto.login import (
     Challenge,
@@ -21,13 +21,14 @@ from crypto.login import (
     verify_signature,
 )
 from crypto.subject import PlatformSubject
+from tests.fixtures.pki import make_pki
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def ca() -> CertificateAuthority:
-    return create_ca("测试中心", "ec-p256", NOW - timedelta(days=1), "https://ebid.example.cn")
+    return make_pki(name="测试中心", now=NOW).ca
 
 
 def user(ca: CertificateAuthority, key_type: str) -> tuple[PrivateKey, x509.Certificate]:

@@ -10,10 +10,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from crypto.ca import CertificateAuthority, create_ca, make_csr, make_key
+from crypto.ca import CertificateAuthority, make_csr, make_key
 from crypto.revocation import RevocationList, build_crl, ocsp_response
 from crypto.subject import PlatformSubject
 from crypto.validation import MESSAGES, ValidationResult, validate_certificate
+from tests.fixtures.pki import make_pki
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 AT = NOW + timedelta(hours=1)
@@ -24,12 +25,12 @@ OUTSIDE_SUBJECT = PlatformSubject("北京某招标代理有限公司", "91110000
 
 @pytest.fixture(scope="module", params=["ec-p256", "rsa3072"])
 def ca(request: pytest.FixtureRequest) -> CertificateAuthority:
-    return create_ca("示例交易中心", request.param, NOW - 30 * DAY, "https://ebid.example.cn")
+    return make_pki(request.param, now=NOW).ca
 
 
 @pytest.fixture(scope="module")
 def outside_ca() -> CertificateAuthority:
-    return create_ca("外部数字认证中心", "ec-p256", NOW - 30 * DAY, "https://ca.example.com")
+    return make_pki(name="外部数字认证中心", now=NOW, base_url="https://ca.example.com").ca
 
 
 def issue(

@@ -8,7 +8,7 @@ certificate from a second configured CA is accepted.
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,6 +27,7 @@ from crypto.subject import PlatformSubject
 from tests.fixtures.errors import error_code
 from tests.fixtures.outside_ca import OutsideCa, build_certificate, encipherment_only_usage, user_key
 from tests.fixtures.parties import AUDIENCE, approve, enrol, new_code, pem, register
+from tests.fixtures.pki import make_pki
 
 
 async def challenge(client: httpx.AsyncClient, cert: x509.Certificate) -> dict[str, Any]:
@@ -309,10 +310,7 @@ async def test_wrong_key_usage_is_refused(
 async def test_certificate_from_an_unknown_ca_is_refused(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    from bidding.clock import SystemClock
-    from crypto.ca import create_ca
-
-    rogue = create_ca("未知认证机构", "ec-p256", SystemClock().now() - timedelta(days=1), "http://127.0.0.1:9")
+    rogue = make_pki(name="未知认证机构", now=datetime.now(UTC), base_url="http://127.0.0.1:9").ca
     org = await register(client, "bidder")
     await approve(client, admin_headers, org["id"])
     key = user_key()
