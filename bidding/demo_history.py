@@ -32,6 +32,7 @@ from bidding.client.identity import Identity
 from bidding.clock import Clock, ManualClock
 from bidding.db.models import Bid
 from bidding.demo_identities import Cast
+from bidding.domain.submission import BidStatus, UploadMode
 from bidding.errors import NotFound
 from bidding.runtime import Platform
 from bidding.services.organisations import find_by_credit_code
@@ -160,7 +161,7 @@ async def submit_bid(
             uploader,
             lot_id,
             size=len(package),
-            mode="chunked",
+            mode=UploadMode.CHUNKED,
             chunk_size=max(len(package), settings.upload_chunk_mib * MIB),  # one chunk
             max_size=settings.package_max_mib * MIB,
             now=at,
@@ -242,7 +243,7 @@ async def play_opening(
     bid_by = []
     async with platform.sessions() as db:
         for number, bidder in enumerate(parties.bidders, start=1):
-            if any(b.status == "active" for b in await own_bids(db, bidder.organization_id, lot_id)):
+            if any(b.status is BidStatus.ACTIVE for b in await own_bids(db, bidder.organization_id, lot_id)):
                 bid_by.append(number)
     decrypting = [n for n in (script.decrypt or bid_by) if n in bid_by]
     host, supervisor = parties.host, parties.supervisor

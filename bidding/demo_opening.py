@@ -60,6 +60,7 @@ from bidding.demo_history import seal_package
 from bidding.demo_identities import Cast, ensure_identities, load_cast
 from bidding.demo_tender import beijing, beijing_at, tender_notice
 from bidding.domain.projects import Category, ProjectStatus
+from bidding.domain.submission import BidStatus
 from bidding.runtime import Platform
 from bidding.services.organisations import find_by_credit_code
 from bidding.services.projects import NewLot, create_project
@@ -266,7 +267,7 @@ async def submit_bids(
             session = await login(http, identity, audience=audience)
             mine = await http.get(f"/api/bidder/lots/{opening.lot_id}/bids", headers=session.headers)
             raise_for_error(mine)
-            if any(b["status"] == "active" for b in mine.json()):  # a restart before the deadline
+            if any(b["status"] == BidStatus.ACTIVE for b in mine.json()):  # a restart before the deadline
                 continue
             package = seal_bid(identity, opening, form, now=now or datetime.now(UTC))
             done = await upload(http, session.headers, opening.lot_id, package)

@@ -41,6 +41,7 @@ from bidding.documents.opening_record import (
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.forms import FormError, check_values
 from bidding.domain.projects import ProjectStatus
+from bidding.domain.transitions import move
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.fields import INT32_MAX, text_problem
 from bidding.pki.documents import DocumentSigner
@@ -50,7 +51,16 @@ from bidding.services.submission import extract_bids
 from crypto.errors import CryptoError
 from crypto.pdf.errors import PdfError
 from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
-from opening_room.states import COMMANDS, MIN_BIDS, Role, State
+from opening_room.states import (
+    BID_OPENING_TRANSITIONS,
+    COMMANDS,
+    MIN_BIDS,
+    TRANSITIONS,
+    BidOpeningOutcome,
+    BidOpeningStatus,
+    Role,
+    State,
+)
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
 from storage import ObjectNotFound, ObjectStore
 
@@ -231,7 +241,7 @@ class OpeningRoom:
     async def _locked(self, db: AsyncSession, lot_id: uuid.UUID) -> OpeningSession:
         session = await db.scalar(select(OpeningSession).where(OpeningSession.lot_id == lot_id).with_for_update())
         if session is None:
-            session = OpeningSession(lot_id=lot_id, state=State.WAITING.value, last_seq=0, updated_at=self._clock.now())
+            session = OpeningSession(lot_id=lot_id, state=State.WAITING, last_seq=0, updated_at=self._clock.now())
             try:
                 # Added inside the savepoint: begin_nested() flushes what is pending before it starts,
                 # and a duplicate row flushed there would break the whole transaction.
@@ -273,7 +283,7 @@ class OpeningRoom:
         """Number and store one event. Its number is seen by everyone who sees the next public event,
         so before the deadline only public events are numbered (办法 21: a private event would show as
         a gap, counting the bidders); a bidder's private facts then live outside the sequence."""
-        if audience != "public" and State(session.state) is State.WAITING:
+        if audience != "public" and session.state is State.WAITING:
             raise RuntimeError(f"{name}: a private event before the deadline would be counted by everyone")
         db.info["emitted"] = True
         session.last_seq += 1
@@ -311,7 +321,7 @@ class OpeningRoom:
         now = self._clock.now()
         async with self._lot_lock(lot_id), self._sessions() as db:
             session = await self._locked(db, lot_id)
-            state = State(session.state)
+            state = session.state
             assert lot.bid_deadline is not None
             if state is State.WAITING and now >= lot.bid_deadline:
                 await self._extract(db, session, lot, project)
@@ -323,7 +333,7 @@ class OpeningRoom:
     async def _extract(self, db: AsyncSession, session: OpeningSession, lot: Lot, project: Project) -> None:
         """At the deadline every active bid is taken for the opening (办法 29); nothing is decrypted."""
         if project.status is ProjectStatus.CANCELLED:
-            session.state = State.FAILED.value
+            move_session(session, State.FAILED)
             self._emit(db, session, "session.failed", {"reason": "terminated"})
             return
         # Only once every upload whose last byte came before the deadline is decided, and under the
@@ -342,14 +352,14 @@ class OpeningRoom:
                         lot_id=lot.id,
                         organization_id=bid.organization_id,
                         order_no=order,
-                        status="pending",
+                        status=BidOpeningStatus.PENDING,
                         attempts=0,
                         signed_in_at=signed_in.get(bid.organization_id),
                     )
                 )
         self._emit(db, session, "bids.extracted", {"count": len(rows)})
         if len(rows) < MIN_BIDS:
-            session.state = State.EXTRACTED.value
+            move_session(session, State.EXTRACTED)
             self._emit(db, session, "decision.required", {"count": len(rows), "minimum": MIN_BIDS})
         else:
             await self._publish_bidders(db, session, lot)
@@ -363,7 +373,7 @@ class OpeningRoom:
                 .order_by(BidOpening.order_no)
             )
         ).all()
-        session.state = State.BIDDERS_PUBLISHED.value
+        move_session(session, State.BIDDERS_PUBLISHED)
         bidders = [
             {
                 "order": o.order_no,
@@ -409,7 +419,7 @@ class OpeningRoom:
             )
         async with self._lot_lock(lot_id), self._sessions() as db:
             session = await self._locked(db, lot_id)
-            state = State(session.state)
+            state = session.state
             if state not in states:
                 raise CommandRefused(
                     f"{name} is not possible while the session is {state.value}",
@@ -484,7 +494,7 @@ class OpeningRoom:
         opening = await db.scalar(
             select(BidOpening).where(BidOpening.lot_id == lot.id, BidOpening.organization_id == who.organization_id)
         )
-        if State(session.state) is State.WAITING:
+        if session.state is State.WAITING:
             # Before the deadline, who is in the room would tell who bid (办法 21): no event, whose
             # number all would count; the bidder learns it from this answer and its welcome.
             assert who.organization_id is not None
@@ -510,14 +520,15 @@ class OpeningRoom:
     async def _cmd_stop(self, c: Call) -> dict[str, Any]:
         db, session, _, _, _, args = c
         reason = _text(args, "reason")
-        session.state = State.FAILED.value
+        move_session(session, State.FAILED)
         self._emit(db, session, "session.failed", {"reason": reason, "by": "host"})
         return {"state": session.state}
 
     async def _cmd_start_decryption(self, c: Call) -> dict[str, Any]:
         db, session, lot, _, _, _ = c
         ends = self._clock.now() + timedelta(minutes=lot.decrypt_window_minutes)
-        session.state, session.decrypt_ends_at = State.DECRYPTING.value, ends
+        move_session(session, State.DECRYPTING)
+        session.decrypt_ends_at = ends
         self._emit(
             db, session, "decryption.started", {"ends_at": ends.isoformat(), "minutes": lot.decrypt_window_minutes}
         )
@@ -528,14 +539,16 @@ class OpeningRoom:
         reason = _text(args, "reason")
         assert session.decrypt_ends_at is not None
         remaining = max(0, int((session.decrypt_ends_at - self._clock.now()).total_seconds()))
-        session.state, session.paused_remaining_s, session.decrypt_ends_at = State.PAUSED.value, remaining, None
+        move_session(session, State.PAUSED)
+        session.paused_remaining_s, session.decrypt_ends_at = remaining, None
         self._emit(db, session, "decryption.paused", {"reason": reason, "remaining_s": remaining})
         return {"remaining_s": remaining}
 
     async def _cmd_resume(self, c: Call) -> dict[str, Any]:
         db, session, _, _, _, _ = c
         ends = self._clock.now() + timedelta(seconds=session.paused_remaining_s or 0)
-        session.state, session.decrypt_ends_at, session.paused_remaining_s = State.DECRYPTING.value, ends, None
+        move_session(session, State.DECRYPTING)
+        session.decrypt_ends_at, session.paused_remaining_s = ends, None
         self._emit(db, session, "decryption.resumed", {"ends_at": ends.isoformat()})
         return {"ends_at": ends.isoformat()}
 
@@ -579,8 +592,8 @@ class OpeningRoom:
         """Check the data key the bidder unwrapped, open the form, verify its signature, record it (办法 30)."""
         db, session, lot, _, who, args = c
         opening = await self._own_opening(db, lot, who)
-        if opening.status == "decrypted":
-            return {"status": "decrypted", "already": True}
+        if opening.status is BidOpeningStatus.DECRYPTED:
+            return {"status": BidOpeningStatus.DECRYPTED.value, "already": True}
         if opening.attempts >= MAX_ATTEMPTS:
             raise CommandRefused(f"no attempts left ({MAX_ATTEMPTS})", f"解密次数已用完（{MAX_ATTEMPTS} 次）")
         try:
@@ -606,7 +619,8 @@ class OpeningRoom:
             return self._failed_attempt(db, session, opening, who, "invalid_form", str(exc))
         except CryptoError as exc:
             return self._failed_attempt(db, session, opening, who, exc.code, exc.message)
-        opening.status, opening.decrypted_at = "decrypted", self._clock.now()
+        move_opening(opening, BidOpeningStatus.DECRYPTED)
+        opening.decrypted_at = self._clock.now()
         opening.form, opening.price_fen = values, int(values["price_fen"])
         # The body (any size) is opened afterwards by a worker, with the key the bidder gave: kept
         # on the bid, encrypted, in this transaction; the worker is told the bid's id alone.
@@ -627,7 +641,7 @@ class OpeningRoom:
             {"order": opening.order_no, "form": values},
             audience=f"org:{who.organization_id}",
         )
-        return {"status": "decrypted", "form": values}
+        return {"status": BidOpeningStatus.DECRYPTED.value, "form": values}
 
     def _failed_attempt(
         self, db: AsyncSession, session: OpeningSession, opening: BidOpening, who: Participant, code: str, detail: str
@@ -640,7 +654,7 @@ class OpeningRoom:
             "decryption.failed",
             {"order": opening.order_no, "name": who.name, "attempts": opening.attempts, "left": left, "reason": code},
         )
-        return {"status": "failed", "reason": code, "detail": detail, "attempts_left": left}
+        return {"status": BidOpeningStatus.FAILED.value, "reason": code, "detail": detail, "attempts_left": left}
 
     async def _cmd_platform_fault(self, c: Call) -> dict[str, Any]:
         """A bid that could not be decrypted through no fault of its bidder is deemed withdrawn (视为撤回,
@@ -653,13 +667,14 @@ class OpeningRoom:
         )
         if opening is None:
             raise NotFound(f"no bid number {order}", f"没有序号为 {order} 的投标")
-        if opening.status == "decrypted":
+        if opening.status is BidOpeningStatus.DECRYPTED:
             raise CommandRefused("this bid is already decrypted", "该投标已解密")
-        opening.status, opening.outcome, opening.failure = "failed", "withdrawn", f"platform: {reason}"
+        move_opening(opening, BidOpeningStatus.FAILED)
+        opening.outcome, opening.failure = BidOpeningOutcome.WITHDRAWN, f"platform: {reason}"
         self._emit(
             db, session, "decryption.platform_fault", {"order": opening.order_no, "reason": reason, "remedy": remedy}
         )
-        return {"order": opening.order_no, "outcome": "withdrawn"}
+        return {"order": opening.order_no, "outcome": BidOpeningOutcome.WITHDRAWN.value}
 
     async def _cmd_close_decryption(self, c: Call) -> dict[str, Any]:
         db, session, lot, _, _, _ = c
@@ -677,8 +692,9 @@ class OpeningRoom:
             )
         ).all()
         for opening, _ in rows:
-            if opening.status == "pending":
-                opening.status, opening.outcome = "failed", opening.outcome or "revoked"
+            if opening.status is BidOpeningStatus.PENDING:
+                move_opening(opening, BidOpeningStatus.FAILED)
+                opening.outcome = opening.outcome or BidOpeningOutcome.REVOKED
                 opening.failure = opening.failure or "not decrypted within the window"
         session.decrypt_ends_at = None
         self._emit(
@@ -704,10 +720,10 @@ class OpeningRoom:
             }
             for o, org in rows
         ]
-        session.state = State.ANNOUNCED.value
+        move_session(session, State.ANNOUNCED)
         # 唱标 (办法 30): names, prices and the fields the tender names; from here on public.
         self._emit(db, session, "announcement", {"bidders": announced, "fields": list(lot.form_fields)})
-        session.state = State.OBJECTIONS.value
+        move_session(session, State.OBJECTIONS)
         ends = self._clock.now() + timedelta(minutes=lot.objection_window_minutes)
         self._emit(db, session, "objections.opened", {"ends_at": ends.isoformat()})
 
@@ -737,7 +753,7 @@ class OpeningRoom:
         db, session, lot, project, _, _ = c
         record_json = await self._record(db, session, lot, project)
         session.record_json = record_json
-        session.state = State.SIGNING.value
+        move_session(session, State.SIGNING)
         digest = hashlib.sha256(_canonical(record_json)).hexdigest()
         self._emit(db, session, "record.preparing", {"record_sha256": digest})
         lot_id = lot.id
@@ -903,14 +919,14 @@ class OpeningRoom:
                 "record_json": f"/api/public/openings/{lot.id}/record.json",
             },
         )
-        session.state = State.CLOSED.value
+        move_session(session, State.CLOSED)
         self._emit(db, session, "session.closed", {"announcement": str(announcement.id)})
         return {"announcement": str(announcement.id)}
 
     async def _cmd_adjourn(self, c: Call) -> dict[str, Any]:
         db, session, _, _, _, args = c
         reason = _text(args, "reason")
-        session.state = State.ADJOURNED.value
+        move_session(session, State.ADJOURNED)
         self._emit(db, session, "session.adjourned", {"reason": reason})
         return {"state": session.state}
 
@@ -919,6 +935,16 @@ class OpeningRoom:
         text = _text(args, "text")
         self._emit(db, session, "supervisor.remark", {"by": who.name, "text": text})
         return {"remarked": True}
+
+
+def move_session(session: OpeningSession, to: State) -> None:
+    """Move the session to ``to``, as :data:`opening_room.states.TRANSITIONS` allows."""
+    session.state = move(TRANSITIONS, session.state, to, what=f"the opening of lot {session.lot_id}")
+
+
+def move_opening(opening: BidOpening, to: BidOpeningStatus) -> None:
+    """Move one bid's opening to ``to``, as :data:`opening_room.states.BID_OPENING_TRANSITIONS` allows."""
+    opening.status = move(BID_OPENING_TRANSITIONS, opening.status, to, what=f"bid {opening.order_no}")
 
 
 def _redacted(args: dict[str, Any]) -> dict[str, Any]:
@@ -933,7 +959,11 @@ def _canonical(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-_DECRYPTION = {"decrypted": "decrypted", "revoked": "bidder_fault", "withdrawn": "platform_fault"}
+_DECRYPTION: Final[dict[str, str]] = {
+    BidOpeningStatus.DECRYPTED: "decrypted",
+    BidOpeningOutcome.REVOKED: "bidder_fault",
+    BidOpeningOutcome.WITHDRAWN: "platform_fault",
+}
 
 
 def _record_document(record_json: dict[str, Any], digest: str, now: datetime) -> OpeningRecordData:
@@ -962,7 +992,7 @@ def _record_document(record_json: dict[str, Any], digest: str, now: datetime) ->
             credit_code=b["credit_code"],
             deposit="not_checked",
             decryption=_DECRYPTION.get(
-                b["status"] if b["status"] == "decrypted" else (b.get("outcome") or ""), "pending"
+                b["status"] if b["status"] == BidOpeningStatus.DECRYPTED else (b.get("outcome") or ""), "pending"
             ),  # type: ignore[arg-type]
             price_fen=b.get("price_fen"),
             form=b.get("form") or {},

@@ -2,16 +2,32 @@
 
 ::
 
-    waiting ──deadline──▶ extracted ──(≥3 bids)──▶ bidders_published ──host──▶ decrypting ⇄ paused
-                            │ (<3: host decides: continue ▶ bidders_published, or stop ▶ failed)
-    decrypting ──window closes / host──▶ announced (唱标) ──▶ objections ──host──▶ signing ──host──▶ closed
+    waiting ──deadline──┬──≥ 3 bids──▶ bidders_published ──host──▶ decrypting ⇄ paused (host pauses, resumes)
+                        ├──< 3 bids──▶ extracted ──host continues (条例 44)──▶ bidders_published
+                        │                 └──host stops──▶ failed
+                        └──the tender was terminated──▶ failed
+    decrypting or paused ──window closes / host──▶ announced (唱标) ──▶ objections ──host──▶ signing ──host──▶ closed
     any state before closed ──host──▶ adjourned
+
+One extracted bid at the opening (办法 30, 31)::
+
+    pending ──its bidder's data key opens the form──▶ decrypted
+       │                                                ▲
+       │ window closes: outcome revoked                 │ its bidder decrypts it still, within the window:
+       │ host declares a platform fault:                │ the remedy the tender documents define
+       ▼ outcome withdrawn                              │
+    failed ─────────────────────────────────────────────┘
+       └──▶ failed (a platform fault declared again)
+
+Revoked is 视为撤销 (the bidder's fault), withdrawn 视为撤回 (anyone else's).
 """
 
 from __future__ import annotations
 
 import enum
 from typing import Final
+
+from bidding.domain.transitions import Transitions
 
 
 class State(enum.StrEnum):
@@ -30,6 +46,44 @@ class State(enum.StrEnum):
 
 FINAL: Final = frozenset({State.CLOSED, State.FAILED, State.ADJOURNED})
 MIN_BIDS: Final = 3
+
+#: State → the states a session may move to (the diagram above). ``announced`` is passed through
+#: within one transaction (唱标, then the objections open), but the commands allowed in it may leave it.
+TRANSITIONS: Final[Transitions[State]] = {
+    State.WAITING: frozenset({State.EXTRACTED, State.BIDDERS_PUBLISHED, State.FAILED, State.ADJOURNED}),
+    State.EXTRACTED: frozenset({State.BIDDERS_PUBLISHED, State.FAILED, State.ADJOURNED}),
+    State.BIDDERS_PUBLISHED: frozenset({State.DECRYPTING, State.ADJOURNED}),
+    State.DECRYPTING: frozenset({State.PAUSED, State.ANNOUNCED, State.ADJOURNED}),
+    State.PAUSED: frozenset({State.DECRYPTING, State.ANNOUNCED, State.ADJOURNED}),
+    State.ANNOUNCED: frozenset({State.OBJECTIONS, State.SIGNING, State.ADJOURNED}),
+    State.OBJECTIONS: frozenset({State.SIGNING, State.ADJOURNED}),
+    State.SIGNING: frozenset({State.CLOSED, State.ADJOURNED}),
+    State.CLOSED: frozenset(),
+    State.FAILED: frozenset(),
+    State.ADJOURNED: frozenset(),
+}
+
+
+class BidOpeningStatus(enum.StrEnum):
+    """How one extracted bid fares at the opening."""
+
+    PENDING = "pending"  # not decrypted yet
+    DECRYPTED = "decrypted"  # its opening form is open and its signature verified
+    FAILED = "failed"  # not decrypted; the outcome says whose fault (办法 31)
+
+
+class BidOpeningOutcome(enum.StrEnum):
+    """Why a bid was not decrypted (办法 31)."""
+
+    REVOKED = "revoked"  # the bidder's fault: deemed revoked (视为撤销)
+    WITHDRAWN = "withdrawn"  # not the bidder's fault: deemed withdrawn (视为撤回)
+
+
+BID_OPENING_TRANSITIONS: Final[Transitions[BidOpeningStatus]] = {
+    BidOpeningStatus.PENDING: frozenset({BidOpeningStatus.DECRYPTED, BidOpeningStatus.FAILED}),
+    BidOpeningStatus.FAILED: frozenset({BidOpeningStatus.DECRYPTED, BidOpeningStatus.FAILED}),
+    BidOpeningStatus.DECRYPTED: frozenset(),
+}
 
 
 class Role(enum.StrEnum):

@@ -11,7 +11,8 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bidding.db.base import Base
-from bidding.db.types import BigIntPK, JSONType, UTCDateTime
+from bidding.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
+from opening_room.states import BidOpeningOutcome, BidOpeningStatus, State
 
 
 class OpeningSession(Base):
@@ -20,7 +21,8 @@ class OpeningSession(Base):
     __tablename__ = "opening_sessions"
 
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True)
-    state: Mapped[str] = mapped_column(String(32))
+    #: The moves are ``opening_room.states.TRANSITIONS``.
+    state: Mapped[State] = mapped_column(enum_type(State, "opening_state"))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     decrypt_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_remaining_s: Mapped[int | None] = mapped_column(Integer)
@@ -82,7 +84,10 @@ class BidOpening(Base):
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"))
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     order_no: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | decrypted | failed
+    #: pending | decrypted | failed; the moves are ``opening_room.states.BID_OPENING_TRANSITIONS``.
+    status: Mapped[BidOpeningStatus] = mapped_column(
+        enum_type(BidOpeningStatus, "bid_opening_status", length=16), default=BidOpeningStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decrypted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -91,6 +96,8 @@ class BidOpening(Base):
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
     failure: Mapped[str | None] = mapped_column(Text)
     #: revoked (bidder's fault, 视为撤销) | withdrawn (not the bidder's fault, 视为撤回)
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[BidOpeningOutcome | None] = mapped_column(
+        enum_type(BidOpeningOutcome, "bid_opening_outcome", length=16)
+    )
 
     __table_args__ = (Index(None, "lot_id"),)

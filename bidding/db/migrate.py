@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,14 +49,36 @@ async def schema_state(engine: AsyncEngine) -> SchemaState:
     return SchemaState(current=current, head=head_revision())
 
 
+def _migrate(connection: Connection, step: Callable[[Config], None]) -> None:
+    """Run ``step`` in one transaction. On SQLite, with foreign-key enforcement off: a table that
+    others refer to is altered by copying it (batch mode), and dropping the old copy would otherwise
+    delete, or refuse to delete, the rows referring to it. Every foreign key is checked before the
+    commit instead (the procedure of https://sqlite.org/lang_altertable.html#otheralter)."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # outside any transaction: SQLite ignores the pragma inside one
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        with connection.begin():
+            step(alembic_config(connection))
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:10]}")
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+    async with engine.connect() as conn:
+        await conn.run_sync(_migrate, lambda cfg: command.upgrade(cfg, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: command.downgrade(alembic_config(c), revision))
+    async with engine.connect() as conn:
+        await conn.run_sync(_migrate, lambda cfg: command.downgrade(cfg, revision))
 
 
 async def ensure_schema(engine: AsyncEngine, *, auto_migrate: bool) -> SchemaState:

@@ -6,6 +6,7 @@ deposit ≤ 2 % of the estimate, append-only audit events via triggers in the mi
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,27 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidding.db.base import Base
-from bidding.db.types import BigIntPK, JSONType, UTCDateTime
+from bidding.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, ProjectStatus
+from bidding.domain.submission import BidStatus, UploadMode, UploadStatus
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _enum(cls: type[Any], name: str) -> Enum:
-    # VARCHAR + CHECK rather than a native PostgreSQL enum: adding a value is then a plain migration.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Organization(Base):
@@ -58,8 +46,8 @@ class Organization(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
-    status: Mapped[OrgStatus] = mapped_column(_enum(OrgStatus, "org_status"), default=OrgStatus.PENDING)
+    kind: Mapped[OrgKind] = mapped_column(enum_type(OrgKind, "org_kind"))
+    status: Mapped[OrgStatus] = mapped_column(enum_type(OrgStatus, "org_status"), default=OrgStatus.PENDING)
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -73,8 +61,10 @@ class Project(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
-    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
-    status: Mapped[ProjectStatus] = mapped_column(_enum(ProjectStatus, "project_status"), default=ProjectStatus.DRAFT)
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    status: Mapped[ProjectStatus] = mapped_column(
+        enum_type(ProjectStatus, "project_status"), default=ProjectStatus.DRAFT
+    )
     tenderer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     region: Mapped[str | None] = mapped_column(String(100))
@@ -182,6 +172,12 @@ class SealedAuditEvent(_AuditColumns, Base):
     __table_args__ = (Index(None, "embargo_project_id"),)
 
 
+class ExecutionStatus(enum.StrEnum):
+    """What a ``job_executions`` row records: written with the job's effect, in its transaction."""
+
+    DONE = "done"
+
+
 class JobExecution(Base):
     """The once-only record of a job's effect: arq delivers at least once, the unique key makes it once."""
 
@@ -190,7 +186,7 @@ class JobExecution(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     job_key: Mapped[str] = mapped_column(String(200), unique=True)
     function: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[ExecutionStatus] = mapped_column(enum_type(ExecutionStatus, "job_status", length=20))
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -271,7 +267,7 @@ class Announcement(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    kind: Mapped[AnnouncementKind] = mapped_column(_enum(AnnouncementKind, "announcement_kind"))
+    kind: Mapped[AnnouncementKind] = mapped_column(enum_type(AnnouncementKind, "announcement_kind"))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -321,14 +317,17 @@ class BidUpload(Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     #: Certificate of the session that started the upload: only it may continue.
     fingerprint: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[str] = mapped_column(String(16))  # chunked | direct
+    mode: Mapped[UploadMode] = mapped_column(enum_type(UploadMode, "upload_mode", length=16))
     size: Mapped[int] = mapped_column(BigInteger)
     chunk_size: Mapped[int] = mapped_column(Integer)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     next_chunk: Mapped[int] = mapped_column(Integer, default=0)
     #: open → completing (last byte in before the deadline, decided under the lot's lock; being
-    #: verified and stored) → completed (a bid) | rejected (refused, ``error`` says why).
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    #: verified and stored) → completed (a bid) | rejected (refused, ``error`` says why); the moves
+    #: are ``bidding.domain.submission.UPLOAD_TRANSITIONS``.
+    status: Mapped[UploadStatus] = mapped_column(
+        enum_type(UploadStatus, "upload_status", length=16), default=UploadStatus.OPEN
+    )
     error: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: When the last byte arrived (what the deadline judges, and the receipt's time), fixed in the
@@ -348,7 +347,8 @@ class Bid(Base):
     lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # active | replaced | withdrawn
+    #: active | replaced | withdrawn; the moves are ``bidding.domain.submission.BID_TRANSITIONS``.
+    status: Mapped[BidStatus] = mapped_column(enum_type(BidStatus, "bid_status", length=16))
     object_key: Mapped[str] = mapped_column(String(300), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -14,6 +15,24 @@ from sqlalchemy.types import TypeDecorator
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def enum_type(cls: type[StrEnum], name: str, *, length: int = 32) -> Enum:
+    """A ``StrEnum`` column: VARCHAR(``length``) with a CHECK constraint listing the values, named
+    ``ck_<table>_<name>`` by the naming convention, which both databases enforce on every write.
+
+    Not a native PostgreSQL enum: adding a value is then a plain migration. Rows come back as members;
+    a string that is not a value is refused before it is sent (``validate_strings``).
+    """
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

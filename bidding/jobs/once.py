@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bidding.db.models import JobExecution
+from bidding.db.models import ExecutionStatus, JobExecution
 
 Effect = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 
@@ -35,7 +35,7 @@ async def run_once(
                     JobExecution(
                         job_key=job_key,
                         function=function,
-                        status="done",
+                        status=ExecutionStatus.DONE,
                         result=result,
                         finished_at=datetime.now(UTC),
                     )

@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.audit import Actor, record
 from bidding.db.models import BidUpload, Lot
+from bidding.domain.submission import UPLOAD_IN_USE, UPLOAD_TRANSITIONS, UploadStatus
+from bidding.domain.transitions import move
 from bidding.errors import InvalidInput
 from bidding.services.submission import UploadClosed
 from storage import ObjectNotFound, ObjectStore, StorageError
@@ -39,8 +41,6 @@ log = logging.getLogger("bidding.staging")
 STAGING_PREFIX: Final = "bid-uploads/"
 _STAGED_KEY: Final = re.compile(r"^bid-uploads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/")
 _DIRECT_KEY: Final = re.compile(_STAGED_KEY.pattern + r"direct$")
-#: States in which an upload's staged bytes are still needed.
-_IN_USE: Final = frozenset({"open", "completing"})
 ABANDONED: Final = "abandoned"
 
 
@@ -65,7 +65,7 @@ async def check_direct_write(session: AsyncSession, key: str) -> int | None:
     if not found:
         return None
     upload = await session.get(BidUpload, uuid.UUID(found.group(1)))
-    if upload is None or upload.status != "open":
+    if upload is None or upload.status is not UploadStatus.OPEN:
         status = upload.status if upload is not None else "unknown"
         raise UploadClosed(
             f"the upload is {status}: its URL takes no more writes", f"该上传状态为 {status}，上传链接已失效"
@@ -102,16 +102,18 @@ async def _abandon(session: AsyncSession, cutoff: datetime) -> list[uuid.UUID]:
         await session.execute(
             select(BidUpload.id, BidUpload.organization_id, Lot.id, Lot.project_id)
             .join(Lot, BidUpload.lot_id == Lot.id)
-            .where(BidUpload.status == "open", idle_since < cutoff)
+            .where(BidUpload.status == UploadStatus.OPEN, idle_since < cutoff)
         )
     ).all()
+    # The compare-and-set below moves open uploads only: the move is checked once, here.
+    rejected = move(UPLOAD_TRANSITIONS, UploadStatus.OPEN, UploadStatus.REJECTED, what="an idle upload")
     abandoned = []
     for upload_id, organization_id, lot_id, project_id in rows:
         # Decided row by row in the database: an upload that took a chunk meanwhile stays open.
         changed = await session.execute(
             update(BidUpload)
-            .where(BidUpload.id == upload_id, BidUpload.status == "open", idle_since < cutoff)
-            .values(status="rejected", error=ABANDONED)
+            .where(BidUpload.id == upload_id, BidUpload.status == UploadStatus.OPEN, idle_since < cutoff)
+            .values(status=rejected, error=ABANDONED)
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
@@ -140,7 +142,7 @@ async def sweep_staging(
         abandoned = await _abandon(session, now - idle)
     staged = await store.list_objects(STAGING_PREFIX)
     ids = {upload_id for obj in staged if (upload_id := staged_upload_id(obj.key)) is not None}
-    status: dict[uuid.UUID, str] = {}
+    status: dict[uuid.UUID, UploadStatus] = {}
     async with sessions() as session:
         for start in range(0, len(ids), 500):
             batch = sorted(ids)[start : start + 500]
@@ -150,7 +152,7 @@ async def sweep_staging(
     for obj in staged:
         upload_id = staged_upload_id(obj.key)
         state = status.get(upload_id) if upload_id is not None else None
-        if state in _IN_USE or (state is None and obj.last_modified > now - idle):
+        if state in UPLOAD_IN_USE or (state is None and obj.last_modified > now - idle):
             continue
         try:
             await store.delete(obj.key)

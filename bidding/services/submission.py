@@ -35,6 +35,16 @@ from bidding.audit import Actor, record
 from bidding.clock import Clock
 from bidding.db.models import Bid, BidUpload, Lot, Organization, Project
 from bidding.domain.projects import Phase, ProjectStatus, lot_phase
+from bidding.domain.submission import (
+    BID_START,
+    BID_TRANSITIONS,
+    UPLOAD_START,
+    UPLOAD_TRANSITIONS,
+    BidStatus,
+    UploadMode,
+    UploadStatus,
+)
+from bidding.domain.transitions import move
 from bidding.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from bidding.pki.verifier import CertificateVerifier
 from crypto.errors import CryptoError
@@ -227,7 +237,7 @@ async def open_lot(
         lot = await session.scalar(
             select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.lots))
         )
-    if lot is None or lot.project.status.value == "draft":
+    if lot is None or lot.project.status is ProjectStatus.DRAFT:
         raise NotFound(f"no lot {lot_id}", f"没有标段 {lot_id}")
     phase = lot_phase(
         lot.project.status, tender_start_at=lot.project.tender_start_at, bid_deadline=lot.bid_deadline, now=now
@@ -255,20 +265,23 @@ async def start_upload(
     now: datetime,
 ) -> BidUpload:
     lot, project = await open_lot(session, lot_id, now)
-    if mode not in ("chunked", "direct"):
-        raise InvalidInput("mode is chunked or direct", "mode 须为 chunked 或 direct")
+    try:
+        upload_mode = UploadMode(mode)
+    except ValueError:
+        modes = " or ".join(UploadMode)
+        raise InvalidInput(f"mode is {modes}", f"mode 须为 {' 或 '.join(UploadMode)}") from None
     if not 0 < size <= max_size:
         raise InvalidInput(f"size must be 1 to {max_size} bytes", f"文件大小须为 1 至 {max_size} 字节")
     upload = BidUpload(
         lot_id=lot.id,
         organization_id=uploader.organization_id,
         fingerprint=uploader.fingerprint,
-        mode=mode,
+        mode=upload_mode,
         size=size,
         chunk_size=chunk_size,
         received=0,
         next_chunk=0,
-        status="open",
+        status=UPLOAD_START,
         created_at=now,
     )
     session.add(upload)
@@ -279,7 +292,7 @@ async def start_upload(
         "bid_upload.started",
         object_type="lot",
         object_id=str(lot.id),
-        details={"upload": str(upload.id), "size": size, "mode": mode},
+        details={"upload": str(upload.id), "size": size, "mode": upload_mode.value},
         embargo_project_id=project.id,
     )
     return upload
@@ -301,13 +314,25 @@ async def own_upload(
 
 def staged_keys(upload: BidUpload) -> list[str]:
     """Where the bytes of an upload wait until it is complete."""
-    if upload.mode == "direct":
+    if upload.mode is UploadMode.DIRECT:
         return [DIRECT_KEY.format(upload=upload.id)]
     return [CHUNK_KEY.format(upload=upload.id, index=i) for i in range(upload.next_chunk)]
 
 
+def move_upload(upload: BidUpload, to: UploadStatus, *, error: str | None = None) -> None:
+    """Move ``upload`` to ``to`` (with the reason of a refusal), as :data:`UPLOAD_TRANSITIONS` allows."""
+    upload.status = move(UPLOAD_TRANSITIONS, upload.status, to, what=f"upload {upload.id}")
+    if error is not None:
+        upload.error = error
+
+
+def move_bid(bid: Bid, to: BidStatus) -> None:
+    """Move ``bid`` to ``to``, as :data:`BID_TRANSITIONS` allows."""
+    bid.status = move(BID_TRANSITIONS, bid.status, to, what=f"bid {bid.id}")
+
+
 def _check_open(upload: BidUpload) -> None:
-    if upload.status != "open":
+    if upload.status is not UploadStatus.OPEN:
         raise UploadClosed(f"the upload is {upload.status}", f"该上传状态为 {upload.status}")
 
 
@@ -324,7 +349,8 @@ async def arrive(session: AsyncSession, upload: BidUpload, arrived: datetime) ->
     await open_lot(session, upload.lot_id, arrived, lock=True)
     await session.refresh(upload)  # SQLite: the upload read before the write lock may be stale
     _check_open(upload)
-    upload.status, upload.last_byte_at = "completing", arrived
+    move_upload(upload, UploadStatus.COMPLETING)
+    upload.last_byte_at = arrived
 
 
 async def receive_chunk(
@@ -339,7 +365,7 @@ async def receive_chunk(
     """Store chunk ``index``; ``arrived`` is when its last byte was read, which is what the deadline judges."""
     upload = await own_upload(session, uploader, upload_id)
     _check_open(upload)
-    if upload.mode != "chunked":
+    if upload.mode is not UploadMode.CHUNKED:
         raise InvalidInput("this upload goes straight to the store; complete it instead", "该上传为直传模式")
     await open_lot(session, upload.lot_id, arrived)
     if index < upload.next_chunk:
@@ -360,7 +386,7 @@ async def receive_chunk(
             f"分片 {index} 应为 {min(upload.chunk_size, remaining)} 字节，收到 {len(data)}",
         )
     if index == 0 and not data.startswith(MAGIC[:4]):
-        upload.status, upload.error = "rejected", "not_a_package"
+        move_upload(upload, UploadStatus.REJECTED, error="not_a_package")
         raise PackageFormatError(
             "not_a_package: this is not a sealed bid package (unencrypted files are refused, 办法第二十六条)",
             "not_a_package：不是加密的投标文件（未加密的投标文件将被拒收，电子招标投标办法第二十六条）",
@@ -473,16 +499,16 @@ async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.
     lot_id = (await own_upload(session, uploader, upload_id, lock=False)).lot_id  # never changes
     await lock_lot(session, lot_id)
     upload = await own_upload(session, uploader, upload_id)
-    if upload.status == "rejected" and upload.error == UploadNotDecided.code:
+    if upload.status is UploadStatus.REJECTED and upload.error == UploadNotDecided.code:
         raise UploadNotDecided()
-    if upload.status != "completing":
+    if upload.status is not UploadStatus.COMPLETING:
         raise UploadClosed(f"the upload is {upload.status}", f"该上传状态为 {upload.status}")
     lot, project, org = await upload_context(session, upload)
     assert lot.bids_extracted_at is None  # extraction refuses every upload still completing first
     arrived = upload.last_byte_at
     assert arrived is not None
     active = await session.scalar(
-        select(Bid).where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == "active")
+        select(Bid).where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == BidStatus.ACTIVE)
     )
     later_active = active is not None and active.submitted_at > arrived
     version = (
@@ -497,13 +523,15 @@ async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.
         + 1
     )
     if active is not None and not later_active:
-        active.status = "replaced"
+        move_bid(active, BidStatus.REPLACED)
+    status = BidStatus.REPLACED if later_active else BidStatus.ACTIVE
+    assert status in BID_START
     info = stored.info
     bid = Bid(
         lot_id=lot.id,
         organization_id=org.id,
         version=version,
-        status="replaced" if later_active else "active",
+        status=status,
         object_key=stored.key,
         size=stored.size,
         sha256=stored.sha256,
@@ -517,7 +545,8 @@ async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.
     )
     session.add(bid)
     await session.flush()
-    upload.status, upload.bid_id = "completed", bid.id
+    move_upload(upload, UploadStatus.COMPLETED)
+    upload.bid_id = bid.id
     record(
         session,
         uploader.actor,
@@ -572,12 +601,13 @@ async def withdraw(session: AsyncSession, uploader: Uploader, lot_id: uuid.UUID,
         raise UploadInProgress(f"upload {in_flight[0].id} is still being verified", f"上传 {in_flight[0].id} 正在校验")
     bid = await session.scalar(
         select(Bid)
-        .where(Bid.lot_id == lot.id, Bid.organization_id == uploader.organization_id, Bid.status == "active")
+        .where(Bid.lot_id == lot.id, Bid.organization_id == uploader.organization_id, Bid.status == BidStatus.ACTIVE)
         .with_for_update()
     )
     if bid is None:
         raise NotFound("you have no active bid for this lot", "您在本标段没有有效投标")
-    bid.status, bid.withdrawn_at = "withdrawn", now
+    move_bid(bid, BidStatus.WITHDRAWN)
+    bid.withdrawn_at = now
     record(
         session,
         uploader.actor,
@@ -597,7 +627,7 @@ async def _completing(
     """The lot's uploads still being verified; those that have had :data:`COMPLETION_WAIT` since their
     last byte are refused first (the platform's fault: a process died, or storage hung). Call it
     holding the lot's lock."""
-    query = select(BidUpload).where(BidUpload.lot_id == lot.id, BidUpload.status == "completing")
+    query = select(BidUpload).where(BidUpload.lot_id == lot.id, BidUpload.status == UploadStatus.COMPLETING)
     if organization_id is not None:
         query = query.where(BidUpload.organization_id == organization_id)
     pending = list((await session.scalars(query.with_for_update().execution_options(populate_existing=True))).all())
@@ -607,7 +637,7 @@ async def _completing(
         if now < upload.last_byte_at + COMPLETION_WAIT:
             waiting.append(upload)
             continue
-        upload.status, upload.error = "rejected", UploadNotDecided.code
+        move_upload(upload, UploadStatus.REJECTED, error=UploadNotDecided.code)
         log.warning("upload not decided in time: refused", extra={"upload": str(upload.id), "lot": str(lot.id)})
         record(
             session,
@@ -650,7 +680,7 @@ async def extract_bids(session: AsyncSession, lot_id: uuid.UUID, clock: Clock) -
     rows = await session.execute(
         select(Bid, Organization)
         .join(Organization, Bid.organization_id == Organization.id)
-        .where(Bid.lot_id == lot.id, Bid.status == "active")
+        .where(Bid.lot_id == lot.id, Bid.status == BidStatus.ACTIVE)
         .order_by(Bid.submitted_at, Bid.id)
     )
     return [(bid, org) for bid, org in rows.all()]
@@ -675,8 +705,8 @@ async def refuse_upload(session: AsyncSession, uploader: Uploader, upload_id: uu
     so that extraction need not wait for it."""
     await lock_lot(session, (await own_upload(session, uploader, upload_id, lock=False)).lot_id)
     upload = await own_upload(session, uploader, upload_id)
-    if upload.status == "completing":
-        upload.status, upload.error = "rejected", reason
+    if upload.status is UploadStatus.COMPLETING:
+        move_upload(upload, UploadStatus.REJECTED, error=reason)
 
 
 async def own_bids(session: AsyncSession, organization_id: uuid.UUID, lot_id: uuid.UUID) -> list[Bid]:

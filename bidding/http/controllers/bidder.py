@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bidding.db.models import Bid, BidUpload
 from bidding.domain.roles import Role
+from bidding.domain.submission import UploadMode, UploadStatus
 from bidding.errors import NotAuthenticated, NotFound
 from bidding.fields import QUERY_INT32_CURSOR, SAFE_INT_MAX, Body
 from bidding.http.auth import principal_of, requires
@@ -218,7 +219,7 @@ class BidderController(Controller):
             )
             lot, _ = await open_lot(db, lot_id, now)
         url = None
-        if upload.mode == "direct":
+        if upload.mode is UploadMode.DIRECT:
             assert lot.bid_deadline is not None
             lifetime = min(DIRECT_URL_LIFETIME, lot.bid_deadline - now)
             url = await platform.store.presign_put(staged_keys(upload)[0], expires=lifetime)
@@ -267,7 +268,7 @@ class BidderController(Controller):
         uploader = _uploader(request)
         async with db.begin():
             upload = await own_upload(db, uploader, upload_id)
-            if upload.mode != "direct" or upload.status != "open":
+            if upload.mode is not UploadMode.DIRECT or upload.status is not UploadStatus.OPEN:
                 raise NotFound("no open direct upload with this id", "没有该直传上传")
             now = platform.clock.now()
             await open_lot(db, upload.lot_id, now)  # refuses after the deadline
