@@ -24,6 +24,7 @@ from crypto.sealed import (
     verify_detached,
 )
 from crypto.sealed.package import _split_form_plaintext
+from tests.fixtures.openssl import cms_decrypt
 from tests.fixtures.sealed import FORM, SEALED_AT, CounterRandom, Party, data_key_of, party, seal_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -44,44 +45,12 @@ def test_openssl_cms_decrypt_outputs_the_data_key(tmp_path: Path, key_type: str)
     blob = recipient_blob(inspect(io.BytesIO(pkg)).header, recipient.cert)
     (tmp_path / "recipient.der").write_bytes(blob)
     cert, key = _files(tmp_path, recipient)
-    out = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-decrypt",
-            "-inform",
-            "DER",
-            "-in",
-            str(tmp_path / "recipient.der"),
-            "-recip",
-            str(cert),
-            "-inkey",
-            str(key),
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    out = cms_decrypt(tmp_path / "recipient.der", cert, key)
     assert out == data_key_of(b"openssl")
     # and with the system CSPRNG (cryptography's own OAEP) as well
     data_key = os.urandom(32)
     (tmp_path / "r2.der").write_bytes(build_envelope(data_key, recipient.cert))
-    out = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-decrypt",
-            "-inform",
-            "DER",
-            "-in",
-            str(tmp_path / "r2.der"),
-            "-recip",
-            str(cert),
-            "-inkey",
-            str(key),
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    out = cms_decrypt(tmp_path / "r2.der", cert, key)
     assert out == data_key
 
 

@@ -14,7 +14,6 @@ import io
 import json
 import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from crypto.sealed import inspect, open_body, open_form, recipient_blob, unwrap_data_key, verify_detached
+from tests.fixtures.openssl import cms_decrypt
 from tests.vectors.sealed import make_vectors
 
 HERE = Path(make_vectors.__file__).resolve().parent
@@ -111,21 +111,5 @@ def test_recipients_unwrap_the_vector_data_key(index: int, tmp_path: Path) -> No
     assert body.getvalue().hex() == VECTOR["body_hex"]
     if shutil.which("openssl"):
         (tmp_path / "r.der").write_bytes(blob)
-        out = subprocess.run(
-            [
-                "openssl",
-                "cms",
-                "-decrypt",
-                "-inform",
-                "DER",
-                "-in",
-                str(tmp_path / "r.der"),
-                "-recip",
-                str(HERE / entry["cert_file"]),
-                "-inkey",
-                str(HERE / entry["key_file"]),
-            ],
-            capture_output=True,
-            check=True,
-        ).stdout
+        out = cms_decrypt(tmp_path / "r.der", HERE / entry["cert_file"], HERE / entry["key_file"])
         assert out.hex() == VECTOR["data_key_hex"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +29,8 @@ from crypto.tsa import (
     TimeStampResp,
     TsaConfigurationError,
 )
+from tests.fixtures.openssl import openssl, ts_verify
 
-OPENSSL = "/usr/bin/openssl"
 # openssl ts -verify checks the certificates at the real current time, so the PKI is built around it.
 REAL_NOW = datetime.now(UTC).replace(microsecond=0)
 POLICY = "1.3.6.1.4.1.99999.1.7"
@@ -114,10 +113,6 @@ def tsa(pki: Pki) -> TimeStampAuthority:
     return TimeStampAuthority(pki.tsa_key, pki.tsa_cert, chain=[pki.root], policy_oid=POLICY)
 
 
-def openssl(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OPENSSL, *map(str, args)], capture_output=True, text=True, check=False)
-
-
 def _query(data: Path, out: Path, *extra: str) -> bytes:
     done = openssl("ts", "-query", "-data", data, *extra, "-out", out)
     assert done.returncode == 0, done.stderr
@@ -159,18 +154,7 @@ def test_openssl_verifies_token(pki: Pki, tsa: TimeStampAuthority, tmp_path: Pat
     reply = tsa.respond(query, datetime.now(UTC))
     (tmp_path / "reply.tsr").write_bytes(reply)
 
-    ok = openssl(
-        "ts",
-        "-verify",
-        "-data",
-        data,
-        "-in",
-        tmp_path / "reply.tsr",
-        "-CAfile",
-        pki.root_pem,
-        "-untrusted",
-        pki.tsa_pem,
-    )
+    ok = ts_verify(data, tmp_path / "reply.tsr", pki.root_pem, pki.tsa_pem)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Verification: OK" in ok.stdout
 
@@ -182,18 +166,7 @@ def test_openssl_verifies_token(pki: Pki, tsa: TimeStampAuthority, tmp_path: Pat
 
     other = tmp_path / "other.bin"
     other.write_bytes(b"a different bid")
-    bad = openssl(
-        "ts",
-        "-verify",
-        "-data",
-        other,
-        "-in",
-        tmp_path / "reply.tsr",
-        "-CAfile",
-        pki.root_pem,
-        "-untrusted",
-        pki.tsa_pem,
-    )
+    bad = ts_verify(other, tmp_path / "reply.tsr", pki.root_pem, pki.tsa_pem)
     assert bad.returncode != 0
     assert "message imprint mismatch" in (bad.stdout + bad.stderr)
 

@@ -3,19 +3,13 @@ the OpenSSL command line, as a relying party would)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from cryptography import x509
 
-OPENSSL = shutil.which("openssl") or "openssl"
-
-
-def openssl(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OPENSSL, *map(str, args)], capture_output=True, text=True, check=False)
+from tests.fixtures.openssl import openssl, ts_verify
 
 
 async def test_ca_certificates_and_trust_list(client: httpx.AsyncClient, platform: object) -> None:
@@ -59,35 +53,13 @@ async def test_tsa_token_verifies_with_openssl_and_wrong_data_fails(
     (tmp_path / "chain.pem").write_bytes((await client.get("/pki/ca/chain.pem")).content)
     (tmp_path / "root.pem").write_bytes((await client.get("/pki/ca/root.pem")).content)
 
-    ok = openssl(
-        "ts",
-        "-verify",
-        "-data",
-        data,
-        "-in",
-        tmp_path / "r.tsr",
-        "-CAfile",
-        tmp_path / "root.pem",
-        "-untrusted",
-        tmp_path / "chain.pem",
-    )
+    ok = ts_verify(data, tmp_path / "r.tsr", tmp_path / "root.pem", tmp_path / "chain.pem")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Verification: OK" in ok.stdout
 
     other = tmp_path / "other.bin"
     other.write_bytes(b"a different bid")
-    bad = openssl(
-        "ts",
-        "-verify",
-        "-data",
-        other,
-        "-in",
-        tmp_path / "r.tsr",
-        "-CAfile",
-        tmp_path / "root.pem",
-        "-untrusted",
-        tmp_path / "chain.pem",
-    )
+    bad = ts_verify(other, tmp_path / "r.tsr", tmp_path / "root.pem", tmp_path / "chain.pem")
     assert bad.returncode != 0
     assert "message imprint mismatch" in bad.stdout + bad.stderr
 
