@@ -39,7 +39,11 @@ Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @dataclass
-class Pki:
+class TsaPki:
+    """A root CA issuing the TSA certificate directly, built with ``cryptography``'s own builder and not
+    with ``crypto.ca`` (the test PKI of ``tests.fixtures.pki``): the TSA is checked against
+    certificates the platform's CA code did not make; ``test_with_platform_ca`` checks it with those."""
+
     root: x509.Certificate
     tsa_key: Key
     tsa_cert: x509.Certificate
@@ -90,7 +94,7 @@ def _cert(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def make_test_pki(tmp: Path, kind: str) -> Pki:
+def make_test_pki(tmp: Path, kind: str) -> TsaPki:
     """A root CA (same key type) and a TSA certificate with critical EKU timeStamping."""
     root_key = _new_key(kind)
     root = _cert("Test Root CA", root_key, None, root_key, ca=True)
@@ -100,17 +104,17 @@ def make_test_pki(tmp: Path, kind: str) -> Pki:
     tsa_pem = tmp / "tsa.pem"
     root_pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     tsa_pem.write_bytes(tsa_cert.public_bytes(serialization.Encoding.PEM))
-    return Pki(root, tsa_key, tsa_cert, root_pem, tsa_pem)
+    return TsaPki(root, tsa_key, tsa_cert, root_pem, tsa_pem)
 
 
 @pytest.fixture(scope="module", params=["rsa", "ec"])
-def pki(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Pki:
+def tsa_pki(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> TsaPki:
     return make_test_pki(tmp_path_factory.mktemp(f"tsa-{request.param}"), request.param)
 
 
 @pytest.fixture
-def tsa(pki: Pki) -> TimeStampAuthority:
-    return TimeStampAuthority(pki.tsa_key, pki.tsa_cert, chain=[pki.root], policy_oid=POLICY)
+def tsa(tsa_pki: TsaPki) -> TimeStampAuthority:
+    return TimeStampAuthority(tsa_pki.tsa_key, tsa_pki.tsa_cert, chain=[tsa_pki.root], policy_oid=POLICY)
 
 
 def _query(data: Path, out: Path, *extra: str) -> bytes:
@@ -147,31 +151,31 @@ def _tst_info(reply: bytes) -> tsp.TSTInfo:
 
 
 @pytest.mark.parametrize("digest", ["sha256", "sha384", "sha512"])
-def test_openssl_verifies_token(pki: Pki, tsa: TimeStampAuthority, tmp_path: Path, digest: str) -> None:
+def test_openssl_verifies_token(tsa_pki: TsaPki, tsa: TimeStampAuthority, tmp_path: Path, digest: str) -> None:
     data = tmp_path / "bid.bin"
     data.write_bytes(b"sealed bid ciphertext \x00\x01" * 100)
     query = _query(data, tmp_path / "req.tsq", f"-{digest}", "-cert")
     reply = tsa.respond(query, datetime.now(UTC))
     (tmp_path / "reply.tsr").write_bytes(reply)
 
-    ok = ts_verify(data, tmp_path / "reply.tsr", pki.root_pem, pki.tsa_pem)
+    ok = ts_verify(data, tmp_path / "reply.tsr", tsa_pki.root_pem, tsa_pki.tsa_pem)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Verification: OK" in ok.stdout
 
     # also verifies against the query itself (checks nonce and imprint)
     ok_q = openssl(
-        "ts", "-verify", "-queryfile", tmp_path / "req.tsq", "-in", tmp_path / "reply.tsr", "-CAfile", pki.root_pem
+        "ts", "-verify", "-queryfile", tmp_path / "req.tsq", "-in", tmp_path / "reply.tsr", "-CAfile", tsa_pki.root_pem
     )
     assert ok_q.returncode == 0, ok_q.stdout + ok_q.stderr
 
     other = tmp_path / "other.bin"
     other.write_bytes(b"a different bid")
-    bad = ts_verify(other, tmp_path / "reply.tsr", pki.root_pem, pki.tsa_pem)
+    bad = ts_verify(other, tmp_path / "reply.tsr", tsa_pki.root_pem, tsa_pki.tsa_pem)
     assert bad.returncode != 0
     assert "message imprint mismatch" in (bad.stdout + bad.stderr)
 
 
-def test_openssl_verify_fails_with_wrong_root(pki: Pki, tsa: TimeStampAuthority, tmp_path: Path) -> None:
+def test_openssl_verify_fails_with_wrong_root(tsa_pki: TsaPki, tsa: TimeStampAuthority, tmp_path: Path) -> None:
     data = tmp_path / "d.bin"
     data.write_bytes(b"x")
     reply = tsa.respond(_query(data, tmp_path / "q.tsq", "-sha256", "-cert"), datetime.now(UTC))
@@ -181,9 +185,9 @@ def test_openssl_verify_fails_with_wrong_root(pki: Pki, tsa: TimeStampAuthority,
     assert bad.returncode != 0
 
 
-def test_reply_text_shows_policy_serial_nonce(pki: Pki, tmp_path: Path) -> None:
+def test_reply_text_shows_policy_serial_nonce(tsa_pki: TsaPki, tmp_path: Path) -> None:
     serials = itertools.count(0x1234ABCD)
-    tsa = TimeStampAuthority(pki.tsa_key, pki.tsa_cert, policy_oid=POLICY, serial_source=lambda: next(serials))
+    tsa = TimeStampAuthority(tsa_pki.tsa_key, tsa_pki.tsa_cert, policy_oid=POLICY, serial_source=lambda: next(serials))
     data = tmp_path / "d.bin"
     data.write_bytes(b"hello")
     query = _query(data, tmp_path / "q.tsq", "-sha256", "-cert")
@@ -215,7 +219,7 @@ def test_nonce_echoed_and_random_serials_unique(tsa: TimeStampAuthority) -> None
     assert no_nonce["nonce"].native is None
 
 
-def test_token_structure(pki: Pki, tsa: TimeStampAuthority) -> None:
+def test_token_structure(tsa_pki: TsaPki, tsa: TimeStampAuthority) -> None:
     imprint = hashlib.sha256(b"doc").digest()
     resp = TimeStampResp.load(tsa.respond(_raw_request("sha256", imprint), datetime.now(UTC)))
     sd = resp["time_stamp_token"]["content"]
@@ -225,10 +229,10 @@ def test_token_structure(pki: Pki, tsa: TimeStampAuthority) -> None:
     attrs = {a["type"].native: a["values"][0] for a in sd["signer_infos"][0]["signed_attrs"]}
     assert set(attrs) == {"content_type", "message_digest", "signing_time", "signing_certificate_v2"}
     ess = attrs["signing_certificate_v2"]["certs"][0]
-    tsa_der = pki.tsa_cert.public_bytes(serialization.Encoding.DER)
+    tsa_der = tsa_pki.tsa_cert.public_bytes(serialization.Encoding.DER)
     assert ess["cert_hash"].native == hashlib.sha256(tsa_der).digest()
     assert ess["hash_algorithm"]["algorithm"].native == "sha256"
-    assert ess["issuer_serial"]["serial_number"].native == pki.tsa_cert.serial_number
+    assert ess["issuer_serial"]["serial_number"].native == tsa_pki.tsa_cert.serial_number
 
     # certReq false: no certificates in the token
     req = tsp.TimeStampReq.load(_raw_request("sha256", imprint))
@@ -286,8 +290,8 @@ def test_request_extensions_rejected(tsa: TimeStampAuthority) -> None:
     assert _rejection(reply) == ("rejection", {"unaccepted_extensions"})
 
 
-def test_internal_failure_is_a_system_failure_response(pki: Pki) -> None:
-    tsa = TimeStampAuthority(pki.tsa_key, pki.tsa_cert, serial_source=lambda: 0)
+def test_internal_failure_is_a_system_failure_response(tsa_pki: TsaPki) -> None:
+    tsa = TimeStampAuthority(tsa_pki.tsa_key, tsa_pki.tsa_cert, serial_source=lambda: 0)
     reply = tsa.respond(_raw_request("sha256", b"\x01" * 32), datetime.now(UTC))
     assert _rejection(reply) == ("rejection", {"system_failure"})
 
@@ -295,12 +299,12 @@ def test_internal_failure_is_a_system_failure_response(pki: Pki) -> None:
 # --- configuration ----------------------------------------------------------------------------
 
 
-def test_configuration_errors(pki: Pki, tmp_path: Path) -> None:
+def test_configuration_errors(tsa_pki: TsaPki, tmp_path: Path) -> None:
     other = _new_key("ec")
     with pytest.raises(TsaConfigurationError):
-        TimeStampAuthority(other, pki.tsa_cert)  # key does not match
+        TimeStampAuthority(other, tsa_pki.tsa_cert)  # key does not match
     with pytest.raises(TsaConfigurationError):
-        TimeStampAuthority(pki.tsa_key, pki.root)  # no EKU (and wrong key)
+        TimeStampAuthority(tsa_pki.tsa_key, tsa_pki.root)  # no EKU (and wrong key)
     root_key = _new_key("ec")
     root = _cert("R", root_key, None, root_key, ca=True)
     k = _new_key("ec")
@@ -318,8 +322,8 @@ def test_configuration_errors(pki: Pki, tmp_path: Path) -> None:
         TimeStampAuthority(k, _cert("T", k, root.subject, root_key, ca=False)).respond(b"", datetime(2026, 1, 1))
 
 
-def test_default_policy_and_direct_timestamp(pki: Pki) -> None:
-    tsa = TimeStampAuthority(pki.tsa_key, pki.tsa_cert)
+def test_default_policy_and_direct_timestamp(tsa_pki: TsaPki) -> None:
+    tsa = TimeStampAuthority(tsa_pki.tsa_key, tsa_pki.tsa_cert)
     assert tsa.policy_oid == DEFAULT_POLICY_OID == "1.3.6.1.4.1.99999.1"
     digest = hashlib.sha384(b"receipt").digest()
     token = cms.ContentInfo.load(tsa.timestamp(digest, datetime.now(UTC), hash_algorithm="sha384", nonce=5))
@@ -348,10 +352,10 @@ class InProcessTimeStamper(TimeStamper):
         return tsp.TimeStampResp.load(self._tsa.respond(req.dump(), datetime.now(UTC)))
 
 
-async def test_pyhanko_accepts_token(pki: Pki, tsa: TimeStampAuthority) -> None:
+async def test_pyhanko_accepts_token(tsa_pki: TsaPki, tsa: TimeStampAuthority) -> None:
     digest = hashlib.sha256(b"opening record").digest()
     token = await InProcessTimeStamper(tsa).async_timestamp(digest, "sha256")
-    root = asn1_x509.Certificate.load(pki.root.public_bytes(serialization.Encoding.DER))
+    root = asn1_x509.Certificate.load(tsa_pki.root.public_bytes(serialization.Encoding.DER))
     vc = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
     kwargs = await validate_tst_signed_data(
         token["content"], vc, lambda alg: hashlib.new(alg, b"opening record").digest()
@@ -364,7 +368,7 @@ async def test_pyhanko_accepts_token(pki: Pki, tsa: TimeStampAuthority) -> None:
     assert not TimestampSignatureStatus(**wrong).intact
 
 
-async def test_pyhanko_http_timestamper_over_real_http(pki: Pki, tsa: TimeStampAuthority) -> None:
+async def test_pyhanko_http_timestamper_over_real_http(tsa_pki: TsaPki, tsa: TimeStampAuthority) -> None:
     """pyHanko's stock HTTPTimeStamper against respond() behind a minimal HTTP endpoint (a stand-in for the app's)."""
     from aiohttp import web
     from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -386,7 +390,7 @@ async def test_pyhanko_http_timestamper_over_real_http(pki: Pki, tsa: TimeStampA
         token = await HTTPTimeStamper(f"http://127.0.0.1:{port}/tsa").async_timestamp(digest, "sha512")
     finally:
         await runner.cleanup()
-    root = asn1_x509.Certificate.load(pki.root.public_bytes(serialization.Encoding.DER))
+    root = asn1_x509.Certificate.load(tsa_pki.root.public_bytes(serialization.Encoding.DER))
     vc = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
     kwargs = await validate_tst_signed_data(
         token["content"], vc, lambda alg: hashlib.new(alg, b"award notice").digest()
