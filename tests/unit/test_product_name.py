@@ -38,4 +38,4 @@ def test_web_app_header_and_title_name_the_product(repo_root: Path) -> None:
 
 
 def test_pdfs_carry_the_product_name() -> None:
-    assert layout.DEFAULT_PLATFORM_NAME == f"{PRODUCT_NAME_ZH} / {PRODUCT_NAME_EN}"
+    assert f"{PRODUCT_NAME_ZH} / {PRODUCT_NAME_EN}" == layout.DEFAULT_PLATFORM_NAME
