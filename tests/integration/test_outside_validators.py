@@ -13,6 +13,7 @@ runs), with EC and RSA keys.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from cryptography.x509 import ocsp
 from bidding.app import create_app
 from bidding.documents import confirmation_field, render_award, render_opening_record, render_receipt
 from bidding.settings import Settings
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+from tests.conftest import ADMIN_TOKEN, create_pg_database, drop_pg_database
 from tests.fixtures.documents import award_data, receipt_data, record_data
 from tests.fixtures.outside_validators import CERTUTIL, PDFSIG, PYHANKO, nss_database, pdfsig, pyhanko_validate
 from tests.fixtures.parties import Enrolled, enrol
@@ -64,39 +65,34 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-async def served(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
-    """The app (embedded profile) listening on 127.0.0.1:<free port>, which its CA writes into every
-    certificate as the CRL and OCSP location."""
+async def served(settings: Settings, profile: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
+    """A fresh app of the profile (its own data directory, CA and, on PostgreSQL, database) listening
+    on 127.0.0.1:<free port>, which its CA writes into every certificate as the CRL and OCSP location."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    data_dir = tmp_path_factory.mktemp("outside-validators")
-    settings = Settings.from_env(
-        {},
-        data_dir=data_dir,
-        frontend_dir=data_dir / "no-frontend",
-        admin_token=ADMIN_TOKEN,
-        secret_key=SECRET_KEY,
-        host="127.0.0.1",
-        port=port,
-        public_base_url=base,
-        job_poll_delay=0.05,
-        log_format="text",
-    )
-    app = create_app(settings)
+    data_dir = tmp_path_factory.mktemp(f"outside-validators-{profile}")
+    changes: dict[str, Any] = {"data_dir": data_dir, "host": "127.0.0.1", "port": port, "public_base_url": base}
+    pg_url = None
+    if profile == "production":
+        pg_url = await create_pg_database()
+        changes |= {"database_url": pg_url, "queue_prefix": f"outside-{data_dir.name}"}
+    app = create_app(dataclasses.replace(settings, **changes))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise AssertionError("the server stopped before it started")
-        await asyncio.sleep(0.05)
     try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise AssertionError("the server stopped before it started")
+            await asyncio.sleep(0.05)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             root = x509.load_pem_x509_certificate((await client.get("/pki/ca/root.pem")).content)
             yield Served(base, client, app.state.platform, root)
     finally:
         server.should_exit = True
         await task
+        if pg_url:
+            await drop_pg_database(pg_url)
 
 
 def client_sign(user: Enrolled, data: bytes) -> bytes:
