@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -38,11 +37,11 @@ from bidding.http.openapi import complete_schema
 from bidding.http.request import PlatformRequest
 from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.worker import running_workers
-from bidding.runtime import Platform, start_platform
+from bidding.runtime import start_platform
 from bidding.settings import Settings
 from opening_room.http import OpeningController
-from opening_room.hub import Hub
-from opening_room.service import OpeningRoom
+from opening_room.hub import Hub, channel_prefix
+from opening_room.room import room_of
 from opening_room.ws import opening_socket
 
 log = logging.getLogger("bidding.app")
@@ -60,18 +59,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             app.state.authenticator = Authenticator(
                 admin_token=settings.resolved_secret("admin_token"), sessions=platform.login.sessions
             )
-            hub = Hub(platform.redis, settings.redis_key("opening"))
-            room = OpeningRoom(
-                platform.sessions,
-                platform.store,
-                platform.clock,
-                hub.notify,
-                platform.documents,
-                opened_keys=platform.opened_keys,
-                on_decrypted=lambda bid_id: _open_body_later(platform, bid_id),
-            )
-            app.state.opening_room, app.state.opening_hub = room, hub
-            await stack.enter_async_context(hub.running(room))
+            # The room is the platform's (opening_room.room.room_of); the hub is this process's clients.
+            hub = Hub(platform.redis, channel_prefix(settings), platform.sessions)
+            app.state.opening_hub = hub
+            await stack.enter_async_context(hub.running())
+            await stack.enter_async_context(room_of(platform).ticking(hub.lots))
             if settings.run_worker_in_process:
                 async with running_workers(platform, CATALOGUE):
                     log.info("platform ready (worker in-process)", extra={"base_url": settings.effective_base_url})
@@ -142,12 +134,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     complete_schema(app)  # errors, security and raw media types that signatures cannot say
     return app
-
-
-async def _open_body_later(platform: Platform, bid_id: uuid.UUID) -> None:
-    """After a bid's form is opened live, a worker decrypts its body (bodies can be GBs). The job gets
-    the bid's id alone and reads the key the opening room kept: arq keeps arguments in Redis a day."""
-    await platform.jobs.enqueue("open_bid_body", str(bid_id), job_id=f"open-body:{bid_id}")
 
 
 def _initial_state(clock: Clock) -> State:

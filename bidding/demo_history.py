@@ -51,7 +51,10 @@ from bidding.services.submission import (
 from crypto.login import SignatureAlgorithm, certificate_fingerprint, sign_message
 from crypto.sealed import seal, unwrap_data_key
 from crypto.subject import parse_subject
-from opening_room.service import OpeningRoom, Participant, RecordChanged
+from opening_room.commands import Resources
+from opening_room.errors import RecordChanged
+from opening_room.participants import Participant
+from opening_room.room import OpeningRoom
 from opening_room.states import Role, State
 
 MIB: Final = 1024 * 1024
@@ -203,15 +206,13 @@ class Script:
     continue_below_three: bool = False  # with fewer than 3 bids the host continues; else it stops (流标)
 
 
-async def _quiet(lot_id: uuid.UUID, seq: int) -> None:
-    """Nobody watches a past opening live: no fan-out."""
-
-
 def room_for(platform: Platform, clock: Clock) -> OpeningRoom:
-    """The opening room on ``clock``, as the app builds it but without the live fan-out."""
-    return OpeningRoom(
-        platform.sessions, platform.store, clock, _quiet, platform.documents, opened_keys=platform.opened_keys
+    """The opening room on ``clock``, as the platform's but without the live fan-out (nobody watches a
+    past opening live) and without opening the bodies."""
+    resources = Resources(
+        store=platform.store, clock=clock, documents=platform.documents, opened_keys=platform.opened_keys
     )
+    return OpeningRoom(platform.sessions, resources)
 
 
 def _algorithm(identity: Identity) -> SignatureAlgorithm:

@@ -4,8 +4,11 @@ The database holds the events; Redis pub/sub only says "lot L now has events up 
 runs one :class:`Hub`: it listens on Redis, reads the new events of a lot **once** from the
 database, and puts each into the bounded queue of every local client allowed to see it. A client
 whose queue is full (a slow viewer) is disconnected — it reconnects and resumes from its last
-sequence number — so it never slows the others. The hub also ticks the clock of every lot it has
-clients for, so extraction at the deadline and the end of the decryption window happen on time.
+sequence number — so it never slows the others. The lots it has clients for (:meth:`Hub.lots`) are
+the ones whose clock the room ticks in this process (:meth:`opening_room.room.OpeningRoom.ticking`).
+
+The hub knows the room only by the database it reads and the Redis channel the room publishes on
+(:func:`publish`): neither holds the other.
 """
 
 from __future__ import annotations
@@ -20,13 +23,32 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from opening_room.service import EventView, OpeningRoom, Participant
+from bidding.settings import Settings
+from opening_room import reads
+from opening_room.events import EventView
+from opening_room.participants import Participant
+
+__all__ = ["QUEUE_SIZE", "Client", "Hub", "channel_prefix", "publish"]
 
 log = logging.getLogger("opening_room.hub")
 
 QUEUE_SIZE: Final = 256
-TICK_SECONDS: Final = 1.0
+
+
+def channel_prefix(settings: Settings) -> str:
+    """The deployment's Redis channels of the opening room: ``<prefix>:opening:<lot>``."""
+    return settings.redis_key("opening")
+
+
+def _channel(prefix: str, lot_id: uuid.UUID) -> str:
+    return f"{prefix}:{lot_id}"
+
+
+async def publish(redis: Redis, prefix: str, lot_id: uuid.UUID, seq: int) -> None:
+    """Tell every process's hub (this one's included) that ``lot_id`` has events up to ``seq``."""
+    await redis.publish(_channel(prefix, lot_id), str(seq))
 
 
 @dataclass(eq=False)
@@ -52,20 +74,19 @@ class Client:
 
 
 class Hub:
-    def __init__(self, redis: Redis, channel_prefix: str) -> None:
+    """This process's clients of every lot, fed from the database when Redis says a lot has news."""
+
+    def __init__(self, redis: Redis, channel_prefix: str, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._redis = redis
         self._prefix = channel_prefix
+        self._sessions = sessions
         self._clients: dict[uuid.UUID, set[Client]] = defaultdict(set)
         self._seen: dict[uuid.UUID, int] = {}
         self._locks: dict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.room: OpeningRoom | None = None
 
-    def channel(self, lot_id: uuid.UUID) -> str:
-        return f"{self._prefix}:{lot_id}"
-
-    async def notify(self, lot_id: uuid.UUID, seq: int) -> None:
-        """Tell every process (this one included) that ``lot_id`` has events up to ``seq``."""
-        await self._redis.publish(self.channel(lot_id), str(seq))
+    def lots(self) -> list[uuid.UUID]:
+        """The lots with clients here."""
+        return list(self._clients)
 
     def join(self, lot_id: uuid.UUID, client: Client) -> None:
         self._clients[lot_id].add(client)
@@ -81,29 +102,27 @@ class Hub:
     async def deliver(self, lot_id: uuid.UUID) -> None:
         """Read the lot's new events once and offer them to its local clients."""
         clients = self._clients.get(lot_id)
-        if not clients or self.room is None:
+        if not clients:
             return
         async with self._locks[lot_id]:
             since = self._seen.get(lot_id, min(c.last_seq for c in clients))
             # Read every event of the lot (all audiences) once; each client gets what it may see.
-            events = await self.room.events_since(lot_id, since, None)
+            events = await reads.events_since(self._sessions, lot_id, since, None)
             for event in events:
                 for client in list(self._clients.get(lot_id, ())):
                     client.offer(event)
                 self._seen[lot_id] = event.seq
 
     @contextlib.asynccontextmanager
-    async def running(self, room: OpeningRoom) -> AsyncIterator[Hub]:
-        self.room = room
-        tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._tick())]
+    async def running(self) -> AsyncIterator[Hub]:
+        """Listen on Redis while the context lasts."""
+        task = asyncio.create_task(self._listen())
         try:
             yield self
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     async def _listen(self) -> None:
         while True:
@@ -122,16 +141,3 @@ class Hub:
             except Exception:  # Redis went away: retry, clients resume from the database anyway
                 log.warning("opening hub lost Redis; retrying", exc_info=True)
                 await asyncio.sleep(1)
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_SECONDS)
-            if self.room is None:
-                continue
-            for lot_id in list(self._clients):
-                try:
-                    await self.room.tick(lot_id)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.warning("opening tick failed", exc_info=True, extra={"lot": str(lot_id)})

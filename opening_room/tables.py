@@ -1,5 +1,6 @@
 """The opening room's tables: one session per lot, its numbered events, the bidders' private sign-ins
-before the deadline, the commands it answered (idempotency), and the opening of each bid."""
+before the deadline, the commands it answered (idempotency), and the opening of each bid; a session's
+and a bid's state change only through :func:`move_session` and :func:`move_opening`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bidding.db.base import Base
 from bidding.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
-from opening_room.states import BidOpeningOutcome, BidOpeningStatus, State
+from bidding.domain.transitions import move
+from opening_room.states import BID_OPENING_TRANSITIONS, TRANSITIONS, BidOpeningOutcome, BidOpeningStatus, State
 
 
 class OpeningSession(Base):
@@ -101,3 +103,13 @@ class BidOpening(Base):
     )
 
     __table_args__ = (Index(None, "lot_id"),)
+
+
+def move_session(session: OpeningSession, to: State) -> None:
+    """Move the session to ``to``, as :data:`opening_room.states.TRANSITIONS` allows."""
+    session.state = move(TRANSITIONS, session.state, to, what=f"the opening of lot {session.lot_id}")
+
+
+def move_opening(opening: BidOpening, to: BidOpeningStatus) -> None:
+    """Move one bid's opening to ``to``, as :data:`opening_room.states.BID_OPENING_TRANSITIONS` allows."""
+    opening.status = move(BID_OPENING_TRANSITIONS, opening.status, to, what=f"bid {opening.order_no}")

@@ -4,6 +4,11 @@ The first message is ``hello`` with an optional session token (browsers cannot s
 WebSocket) and the last sequence number the client saw; the server answers ``welcome`` with a
 snapshot, replays the events after that number that the client may see, then streams new ones.
 Commands carry ids and get ``result`` messages; a repeated id gets the same result.
+
+This module is the protocol only: who a token's holder is in the room is
+:func:`opening_room.participants.participant`, what it may do is the room's
+(:mod:`opening_room.room`, :mod:`opening_room.commands`). Errors carry the body of the platform's
+HTTP errors (``code``, ``message``, ``message_zh``, ``message_en``, ``request_id``, ``details``).
 """
 
 from __future__ import annotations
@@ -13,21 +18,24 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
-from bidding.audit import Actor
-from bidding.domain.roles import Role as UserRole
-from bidding.errors import DomainError
+from bidding.errors import DomainError, NotAuthenticated
 from bidding.fields import INT32_MAX
-from bidding.http.auth import Authenticator, Principal
-from bidding.http.context import client_address
+from bidding.http.auth import Authenticator
+from bidding.http.context import client_address, preferred_language, request_id_of
+from bidding.http.dependencies import PlatformDep
 from opening_room.hub import Client, Hub
-from opening_room.service import OpeningRoom, Participant
+from opening_room.participants import Participant, participant
+from opening_room.room import OpeningRoom, room_of
 from opening_room.states import Role
+
+__all__ = ["error_body", "opening_socket"]
 
 log = logging.getLogger("opening_room.ws")
 
@@ -35,46 +43,101 @@ HELLO_TIMEOUT: Final = 10.0
 PING_SECONDS: Final = 15.0
 MAX_MESSAGE: Final = 64 * 1024
 
+Socket = WebSocket[Any, Any, Any]
 
-async def _participant(
-    socket: WebSocket[Any, Any, Any], room: OpeningRoom, lot_id: uuid.UUID, token: str | None
-) -> Participant:
+
+class HelloExpected(DomainError):
+    code = "hello_expected"
+    message_zh = "第一条消息必须是 hello"
+    message_en = "The first message must be hello"
+
+
+class InvalidSince(DomainError):
+    code = "invalid_since"
+    message_zh = "`since` 须为 0 至 2^31 − 1 的序号"
+    message_en = "`since` must be a sequence number from 0 to 2^31 − 1"
+
+
+class SessionEnded(NotAuthenticated):
+    message_zh = "会话已过期或被撤销，请重新登录后再连接"
+    message_en = "The session has expired or was revoked: log in again and reconnect"
+
+
+class MessageTooLarge(DomainError):
+    code = "message_too_large"
+    status = 413
+    message_zh = "消息过大（最多 65536 个字符）"
+    message_en = "Message too large (at most 65,536 characters)"
+
+
+class InvalidJson(DomainError):
+    code = "invalid_json"
+    message_zh = "不是 JSON"
+    message_en = "Not JSON"
+
+
+class UnknownMessage(DomainError):
+    code = "unknown_message"
+    message_zh = "未知消息类型"
+    message_en = "Unknown message type"
+
+
+class InternalError(DomainError):
+    code = "internal_error"
+    status = 500
+    message_zh = "服务器内部错误，请提供请求编号联系技术支持"
+    message_en = "Internal error: quote the request id to support"
+
+
+#: Refusals of the hello after which the socket closes with 4001 (any other: 4004, the lot).
+_REFUSED_HELLO: Final = (HelloExpected, InvalidSince, NotAuthenticated)
+
+
+def error_body(
+    socket: Socket, *, code: str, message_zh: str, message_en: str, details: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The ``error`` of an ``error`` or a failed ``result`` message: the fields of the platform's HTTP
+    error body (``bidding.http.errors.error_body``), ``message`` in the language of the connection's
+    ``Accept-Language``, ``request_id`` the connection's."""
+    body: dict[str, Any] = {
+        "code": code,
+        "message": message_zh if preferred_language(socket) == "zh" else message_en,
+        "message_zh": message_zh,
+        "message_en": message_en,
+        "request_id": request_id_of(socket),
+    }
+    if details:
+        body["details"] = list(details)
+    return body
+
+
+def _error(socket: Socket, exc: DomainError) -> dict[str, Any]:
+    return error_body(socket, code=exc.code, message_zh=exc.text("zh"), message_en=exc.text("en"), details=exc.details)
+
+
+async def _who(socket: Socket, room: OpeningRoom, lot_id: uuid.UUID, token: object) -> Participant:
+    """The participant holding ``token`` (none: the public); a token that is no longer valid is refused."""
     address = client_address(socket)
     if not token:
-        return Participant(role=Role.PUBLIC, actor=Actor(id="public", client_address=address))
+        return participant(None, agent_id=None, address=address)
     authenticator: Authenticator = socket.app.state.authenticator
-    principal: Principal | None = await authenticator.from_bearer(token)
+    principal = await authenticator.from_bearer(str(token))
     if principal is None:
-        raise _Refused("not_authenticated", "the token is not valid or has expired", "令牌无效或已过期")
+        raise NotAuthenticated("the token is not valid or has expired", "令牌无效或已过期")
     _, project = await room.lot(lot_id)
-    actor = Actor(id=principal.actor_id, client_address=address)
-    info = principal.session
-    name = info.organization_name if info else ""
-    if UserRole.AGENT in principal.roles and principal.organization_id == project.agent_id:
-        return Participant(Role.HOST, actor, principal.organization_id, info.fingerprint if info else None, name)
-    if UserRole.SUPERVISOR in principal.roles or UserRole.ADMIN in principal.roles:
-        return Participant(Role.SUPERVISOR, actor, principal.organization_id, info.fingerprint if info else None, name)
-    if UserRole.BIDDER in principal.roles and info is not None:
-        return Participant(Role.BIDDER, actor, principal.organization_id, info.fingerprint, name)
-    return Participant(role=Role.PUBLIC, actor=actor, organization_id=principal.organization_id, name=name)
+    return participant(principal, agent_id=project.agent_id, address=address)
 
 
-class _Refused(Exception):
-    def __init__(self, code: str, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.body = {"code": code, "message_en": en, "message_zh": zh}
+async def _still_valid(socket: Socket, token: str) -> bool:
+    authenticator: Authenticator = socket.app.state.authenticator
+    return await authenticator.from_bearer(token) is not None
 
 
-def _error(exc: DomainError) -> dict[str, Any]:
-    return {"code": exc.code, "message_zh": exc.text("zh"), "message_en": exc.text("en")}
-
-
-async def _sender(socket: WebSocket[Any, Any, Any], client: Client) -> None:
+async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
     while True:
         try:
             message = await asyncio.wait_for(client.queue.get(), timeout=PING_SECONDS)
         except TimeoutError:
-            room: OpeningRoom = socket.app.state.opening_room
             await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
             continue
         if message is None:  # dropped as too slow
@@ -88,30 +151,27 @@ async def _sender(socket: WebSocket[Any, Any, Any], client: Client) -> None:
 
 
 @websocket("/ws/openings/{lot_id:uuid}")
-async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid.UUID]) -> None:
-    room: OpeningRoom = socket.app.state.opening_room
+async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: PlatformDep) -> None:
+    room = room_of(platform)
     hub: Hub = socket.app.state.opening_hub
     await socket.accept()
     try:
         hello = json.loads(await asyncio.wait_for(socket.receive_text(), timeout=HELLO_TIMEOUT))
         if not isinstance(hello, dict) or hello.get("type") != "hello":
-            raise _Refused("hello_expected", "the first message must be hello", "第一条消息必须是 hello")
+            raise HelloExpected()
         since = hello.get("since", 0)
         if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= INT32_MAX:
-            raise _Refused("invalid_since", "`since` must be a sequence number ≥ 0", "`since` 须为不小于 0 的序号")
-        who = await _participant(socket, room, lot_id, hello.get("token"))
+            raise InvalidSince()
+        token = hello.get("token")
+        who = await _who(socket, room, lot_id, token)
         snapshot = await room.snapshot(lot_id)
         if who.role is Role.BIDDER:
             # Its own sign-in before the deadline: private, so not an event (办法 21); only its welcome says it.
             signed_in_at = await room.own_sign_in(lot_id, who)
             snapshot["signed_in_at"] = signed_in_at.isoformat() if signed_in_at else None
-    except _Refused as exc:
-        await socket.send_json({"type": "error", "error": exc.body})
-        await socket.close(code=4001)
-        return
     except DomainError as exc:
-        await socket.send_json({"type": "error", "error": _error(exc)})
-        await socket.close(code=4004)
+        await socket.send_json({"type": "error", "error": _error(socket, exc)})
+        await socket.close(code=4001 if isinstance(exc, _REFUSED_HELLO) else 4004)
         return
     except (TimeoutError, ValueError, RecursionError, WebSocketDisconnect):  # RecursionError: JSON nested too deep
         with contextlib.suppress(Exception):
@@ -126,22 +186,12 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
         for event in await room.events_since(lot_id, since, who):
             await socket.send_json(event.message())
             client.last_seq = event.seq
-        sender = asyncio.create_task(_sender(socket, client))
-        token = hello.get("token")
+        sender = asyncio.create_task(_sender(socket, room, client))
         while True:
             raw = await socket.receive_text()
-            if token and not await _still_valid(socket, token):
+            if token and not await _still_valid(socket, str(token)):
                 # A session that expired or was revoked (e.g. its certificate) may no longer act here.
-                await socket.send_json(
-                    {
-                        "type": "error",
-                        "error": {
-                            "code": "not_authenticated",
-                            "message_en": "the session has expired or was revoked: log in again and reconnect",
-                            "message_zh": "会话已过期或被撤销，请重新登录后再连接",
-                        },
-                    }
-                )
+                await socket.send_json({"type": "error", "error": _error(socket, SessionEnded())})
                 await socket.close(code=4001)
                 return
             await _handle(socket, room, who, lot_id, raw)
@@ -155,43 +205,20 @@ async def opening_socket(socket: WebSocket[Any, Any, Any], lot_id: FromPath[uuid
                 await sender
 
 
-async def _still_valid(socket: WebSocket[Any, Any, Any], token: str) -> bool:
-    authenticator: Authenticator = socket.app.state.authenticator
-    return await authenticator.from_bearer(token) is not None
-
-
-async def _handle(
-    socket: WebSocket[Any, Any, Any], room: OpeningRoom, who: Participant, lot_id: uuid.UUID, raw: str
-) -> None:
+async def _handle(socket: Socket, room: OpeningRoom, who: Participant, lot_id: uuid.UUID, raw: str) -> None:
     if len(raw) > MAX_MESSAGE:
-        await socket.send_json(
-            {
-                "type": "error",
-                "error": {"code": "message_too_large", "message_en": "message too large", "message_zh": "消息过大"},
-            }
-        )
+        await socket.send_json({"type": "error", "error": _error(socket, MessageTooLarge())})
         return
     try:
         message = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
-        await socket.send_json(
-            {"type": "error", "error": {"code": "invalid_json", "message_en": "not JSON", "message_zh": "不是 JSON"}}
-        )
+        await socket.send_json({"type": "error", "error": _error(socket, InvalidJson())})
         return
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "pong":
         return
     if kind != "command":
-        await socket.send_json(
-            {
-                "type": "error",
-                "error": {
-                    "code": "unknown_message",
-                    "message_en": f"unknown message type {kind!r}",
-                    "message_zh": f"未知消息类型 {kind!r}",
-                },
-            }
-        )
+        await socket.send_json({"type": "error", "error": _error(socket, UnknownMessage(repr(kind)))})
         return
     command_id = str(message.get("id", ""))
     args = message.get("args") or {}
@@ -201,14 +228,9 @@ async def _handle(
         data = await room.command(who, lot_id, command_id, str(message.get("name", "")), args)
         await socket.send_json({"type": "result", "id": command_id, "ok": True, "data": data})
     except DomainError as exc:
-        await socket.send_json({"type": "result", "id": command_id, "ok": False, "error": _error(exc)})
+        await socket.send_json({"type": "result", "id": command_id, "ok": False, "error": _error(socket, exc)})
     except Exception:
         log.exception("opening command failed", extra={"lot": str(lot_id), "command": message.get("name")})
         await socket.send_json(
-            {
-                "type": "result",
-                "id": command_id,
-                "ok": False,
-                "error": {"code": "internal_error", "message_en": "internal error", "message_zh": "服务器内部错误"},
-            }
+            {"type": "result", "id": command_id, "ok": False, "error": _error(socket, InternalError())}
         )

@@ -11,6 +11,7 @@ import json
 import os
 import uuid
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from bidding.client.session import login
 from bidding.clock import ManualClock
 from crypto.sealed import unwrap_data_key
 from opening_room.tables import OpeningSession
+from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.projects import create_published
 from tests.fixtures.room import Peer
@@ -282,6 +284,40 @@ async def test_bad_hello_and_unknown_lot(live: str) -> None:
         await ws.send("not json")
         with pytest.raises(websockets.ConnectionClosed):
             await ws.recv()
+
+
+async def test_socket_errors_carry_the_http_error_body(
+    client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock, live: str
+) -> None:
+    """The same fields as an HTTP error: ``message`` in the language asked for, the connection's request id."""
+    unknown = uuid.uuid4()
+    http = assert_error(await client.get(f"/api/public/openings/{unknown}"), 404, "not_found")
+    async with websockets.connect(f"{live}/ws/openings/{unknown}") as ws:
+        await ws.send(json.dumps({"type": "hello"}))
+        refused = json.loads(await ws.recv())["error"]
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4004
+    assert set(refused) == set(http), (refused, http)
+    texts = itemgetter("code", "message", "message_zh", "message_en")
+    assert texts(refused) == texts(http) and http["message"] == http["message_zh"]  # Chinese unless asked
+    assert refused["request_id"] and refused["request_id"] != http["request_id"]
+
+    project = await create_published(client, parties, clock.now())
+    headers = {"Accept-Language": "en-GB,en;q=0.9", "X-Request-ID": "room-errors-0001"}
+    async with websockets.connect(f"{live}/ws/openings/{project['lots'][0]['id']}", additional_headers=headers) as ws:
+        await ws.send(json.dumps({"type": "hello"}))
+        assert json.loads(await ws.recv())["type"] == "welcome"
+        await ws.send(json.dumps({"type": "command", "id": "c1", "name": "start_decryption", "args": {}}))
+        while (result := json.loads(await ws.recv()))["type"] != "result":
+            pass
+        await ws.send("{")
+        while (message := json.loads(await ws.recv()))["type"] != "error":
+            pass
+    for error, code in ((result["error"], "forbidden"), (message["error"], "invalid_json")):
+        assert set(error) == set(http), error
+        assert error["code"] == code and error["message"] == error["message_en"] != error["message_zh"]
+        assert error["request_id"] == "room-errors-0001"
 
 
 async def test_host_pauses_extends_resumes_and_the_window_closes_by_the_clock(

@@ -25,6 +25,7 @@ from sqlalchemy import JSON, Uuid, bindparam, column, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from bidding.audit import Actor
+from bidding.auth.caller import Caller
 from bidding.clock import ManualClock
 from bidding.db.engine import create_engine
 from bidding.db.migrate import downgrade, schema_state, upgrade
@@ -42,6 +43,7 @@ from bidding.db.types import UTCDateTime
 from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, ProjectStatus
+from bidding.domain.roles import Role as UserRole
 from bidding.domain.submission import (
     BID_START,
     BID_TRANSITIONS,
@@ -51,7 +53,7 @@ from bidding.domain.submission import (
     UploadStatus,
 )
 from bidding.domain.transitions import IllegalTransition, edges
-from bidding.http.controllers.bidder import _finish
+from bidding.services.bidder import finish_upload
 from bidding.services.staging import sweep_staging
 from bidding.services.submission import (
     Uploader,
@@ -63,7 +65,9 @@ from bidding.services.submission import (
 )
 from crypto.login import certificate_fingerprint
 from crypto.sealed import unwrap_data_key
-from opening_room.service import CommandRefused, OpeningRoom, Participant, move_opening, move_session
+from opening_room.errors import CommandRefused
+from opening_room.participants import Participant
+from opening_room.room import OpeningRoom, room_of
 from opening_room.states import (
     BID_OPENING_TRANSITIONS,
     TRANSITIONS,
@@ -72,7 +76,7 @@ from opening_room.states import (
     Role,
     State,
 )
-from opening_room.tables import BidOpening, OpeningSession
+from opening_room.tables import BidOpening, OpeningSession, move_opening, move_session
 from tests.fixtures.parties import Enrolled, logged_in_parties
 from tests.fixtures.projects import DAY, create_published
 from tests.fixtures.sealed import sealed
@@ -379,7 +383,8 @@ async def test_uploads_and_bids_make_exactly_the_moves_of_their_tables(
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     user: Enrolled = p["users"]["a"]
-    uploader = Uploader(uuid.UUID(user.org_id), certificate_fingerprint(user.cert), Actor("test:a"))
+    caller = Caller("test:a", frozenset({UserRole.BIDDER}), uuid.UUID(user.org_id), certificate_fingerprint(user.cert))
+    uploader = Uploader.of(caller)
     watch = Watch(platform, lot["id"], user.org_id)
 
     async def begin(body: bytes) -> tuple[uuid.UUID, bytes]:
@@ -394,7 +399,7 @@ async def test_uploads_and_bids_make_exactly_the_moves_of_their_tables(
         await watch.look()
 
     async def finish(upload_id: uuid.UUID) -> None:
-        await _finish(platform, uploader, upload_id)
+        await finish_upload(platform, caller, upload_id)
         await watch.look()
 
     # open → completing → completed, recorded active.
@@ -464,9 +469,9 @@ THROUGH_ANNOUNCED = {(State.ANNOUNCED, State.SIGNING), (State.ANNOUNCED, State.A
 
 
 async def test_opening_sessions_and_bid_openings_make_exactly_the_moves_of_their_tables(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, platform: Any, app: Any
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, platform: Any
 ) -> None:
-    room: OpeningRoom = app.state.opening_room
+    room: OpeningRoom = room_of(platform)
     names = ("a", "b", "c")
     p = await logged_in_parties(
         client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), *((n, "bidder") for n in names)

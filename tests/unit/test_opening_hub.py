@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 from bidding.audit import Actor
+from opening_room.events import EventView
 from opening_room.hub import QUEUE_SIZE, Client
-from opening_room.service import EventView, Participant
+from opening_room.participants import Participant
 from opening_room.states import Role
 
 

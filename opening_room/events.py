@@ -1,0 +1,72 @@
+"""The numbered events of a session (docs/opening-room-protocol.md, Events): how one is stored, who may
+read it, and how it goes on the wire.
+
+Every event has a number per lot, from 1 without gaps, given in the transaction that stores it under
+the session's lock (:func:`emit`). Its ``audience`` says who may see it: ``public`` (everyone),
+``host`` (the host and the supervisors) or ``org:<uuid>`` (one bidder, the host and the supervisors).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opening_room.states import State
+from opening_room.tables import OpeningEvent, OpeningSession
+
+__all__ = ["HOST", "PUBLIC", "EventView", "bidder_audience", "emit", "view"]
+
+PUBLIC: Final = "public"
+HOST: Final = "host"
+
+
+def bidder_audience(organization_id: uuid.UUID | None) -> str:
+    """The audience of one bidder's private events (its opened form)."""
+    return f"org:{organization_id}"
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One stored event as readers get it."""
+
+    seq: int
+    name: str
+    at: datetime
+    data: dict[str, Any]
+    audience: str
+
+    def message(self) -> dict[str, Any]:
+        """The ``event`` message of the protocol (the audience stays on the server)."""
+        return {"type": "event", "seq": self.seq, "name": self.name, "at": self.at.isoformat(), "data": self.data}
+
+
+def view(event: OpeningEvent) -> EventView:
+    return EventView(event.seq, event.name, event.at, event.data, event.audience)
+
+
+def emit(
+    db: AsyncSession,
+    session: OpeningSession,
+    name: str,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    audience: str = PUBLIC,
+    at: datetime | None = None,
+) -> None:
+    """Number and store one event of the locked ``session``, dated ``at`` (default ``now``).
+
+    Its number is seen by everyone who sees the next public event, so before the deadline only public
+    events are numbered (办法 21: a private event would show as a gap, counting the bidders); a
+    bidder's private facts then live outside the sequence (``opening_sign_ins``)."""
+    if audience != PUBLIC and session.state is State.WAITING:
+        raise RuntimeError(f"{name}: a private event before the deadline would be counted by everyone")
+    session.last_seq += 1
+    session.updated_at = now
+    db.add(
+        OpeningEvent(lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=at or now)
+    )

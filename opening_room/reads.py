@@ -1,0 +1,125 @@
+"""What the room shows without changing anything: the lot, the snapshot a ``welcome`` carries, the
+events a viewer may see, a bidder's own sign-in, an answered command, the record.
+
+Each function opens its own read-only database session (or reads in the caller's transaction when
+it takes ``db``); none locks the session or writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bidding.db.models import Lot, Project
+from bidding.domain.projects import ProjectStatus
+from bidding.errors import NotFound
+from opening_room.events import EventView, view
+from opening_room.participants import Participant
+from opening_room.tables import OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
+
+__all__ = ["answered", "early_sign_ins", "events_since", "find_lot", "own_sign_in", "record", "snapshot"]
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def find_lot(sessions: Sessions, lot_id: uuid.UUID) -> tuple[Lot, Project]:
+    """The lot and its project (with its agent), if the lot has an opening: published, with a deadline."""
+    async with sessions() as db:
+        lot = await db.scalar(
+            select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.agent))
+        )
+    if lot is None or lot.project.status is ProjectStatus.DRAFT or lot.bid_deadline is None:
+        raise NotFound(f"no opening for lot {lot_id}", f"标段 {lot_id} 没有开标")
+    return lot, lot.project
+
+
+async def events_since(
+    sessions: Sessions, lot_id: uuid.UUID, seq: int, who: Participant | None, limit: int = 1000
+) -> list[EventView]:
+    """Events after ``seq`` that ``who`` may see (every event when ``who`` is None: the hub filters per client)."""
+    async with sessions() as db:
+        rows = await db.scalars(
+            select(OpeningEvent)
+            .where(OpeningEvent.lot_id == lot_id, OpeningEvent.seq > seq)
+            .order_by(OpeningEvent.seq)
+            .limit(limit)
+        )
+        return [view(e) for e in rows.all() if who is None or who.sees(e.audience)]
+
+
+async def snapshot(sessions: Sessions, lot: Lot, project: Project, now: datetime) -> dict[str, Any]:
+    """The state of the opening, as ``welcome`` and ``GET /api/public/openings/{lot}`` give it."""
+    async with sessions() as db:
+        session = await db.get(OpeningSession, lot.id)
+    if session is None:
+        raise NotFound(f"no opening for lot {lot.id}", f"标段 {lot.id} 没有开标")
+    return {
+        "lot": {
+            "id": str(lot.id),
+            "code": lot.code,
+            "name": lot.name,
+            "project": project.name,
+            "project_code": project.code,
+        },
+        "deadline": lot.bid_deadline.isoformat() if lot.bid_deadline else None,
+        "state": session.state,
+        "last_seq": session.last_seq,
+        "decrypt_ends_at": session.decrypt_ends_at.isoformat() if session.decrypt_ends_at else None,
+        "server_time": now.isoformat(),
+    }
+
+
+async def early_sign_ins(db: AsyncSession, lot_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
+    """Each organisation's sign-in before the deadline (and, for sessions of older versions, the
+    private ``bidder.signed_in`` events they numbered)."""
+    signed_in = {
+        row.organization_id: row.signed_in_at
+        for row in await db.scalars(select(OpeningSignIn).where(OpeningSignIn.lot_id == lot_id))
+    }
+    legacy = await db.scalars(
+        select(OpeningEvent)
+        .where(
+            OpeningEvent.lot_id == lot_id,
+            OpeningEvent.name == "bidder.signed_in",
+            OpeningEvent.audience.startswith("org:"),
+        )
+        .order_by(OpeningEvent.seq)
+    )
+    for event in legacy.all():
+        signed_in.setdefault(uuid.UUID(event.audience.removeprefix("org:")), event.at)
+    return signed_in
+
+
+async def own_sign_in(sessions: Sessions, lot_id: uuid.UUID, who: Participant) -> datetime | None:
+    """When ``who``'s organisation signed in before the deadline (for its own welcome only)."""
+    if who.organization_id is None:
+        return None
+    async with sessions() as db:
+        return (await early_sign_ins(db, lot_id)).get(who.organization_id)
+
+
+async def answered(sessions: Sessions, lot_id: uuid.UUID, who: Participant, command_id: str) -> dict[str, Any] | None:
+    """The answer ``who`` got to ``command_id`` at this opening, if it sent it before."""
+    async with sessions() as db:
+        command = await db.scalar(
+            select(OpeningCommand).where(
+                OpeningCommand.lot_id == lot_id,
+                OpeningCommand.actor == who.actor.id,
+                OpeningCommand.command_id == command_id,
+            )
+        )
+    return None if command is None else command.result
+
+
+async def record(sessions: Sessions, lot_id: uuid.UUID) -> tuple[dict[str, Any], str | None]:
+    """The record JSON and the key of its newest signed PDF, once the record exists."""
+    async with sessions() as db:
+        session = await db.get(OpeningSession, lot_id)
+    if session is None or session.record_json is None:
+        raise NotFound("this opening has no record yet", "本次开标尚无开标记录")
+    return session.record_json, session.record_pdf_key
