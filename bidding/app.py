@@ -14,10 +14,10 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
+from bidding.auth.authenticator import Authenticator
 from bidding.clock import Clock, clock_for
 from bidding.http.allow import fix_allow_header
 from bidding.http.api_docs import DOCS_PATH, docs_assets_router, render_plugins
-from bidding.http.auth import Authenticator
 from bidding.http.controllers.admin import AdminController
 from bidding.http.controllers.agent import AgentController
 from bidding.http.controllers.bidder import BidderController
@@ -30,7 +30,13 @@ from bidding.http.controllers.public import PublicController
 from bidding.http.controllers.storage import StorageController
 from bidding.http.controllers.verify import VerifyController
 from bidding.http.controllers.webapp import webapp_router
-from bidding.http.dependencies import provide_clock, provide_platform, provide_session
+from bidding.http.dependencies import (
+    provide_caller,
+    provide_clock,
+    provide_platform,
+    provide_session,
+    provide_visitor,
+)
 from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
 from bidding.http.openapi import complete_schema
@@ -97,6 +103,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=[lifespan],
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
+            "caller": Provide(provide_caller, sync_to_thread=False),
+            "visitor": Provide(provide_visitor, sync_to_thread=False),
             "db": Provide(provide_session),
             "clock": Provide(provide_clock, sync_to_thread=False),
         },

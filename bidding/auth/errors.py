@@ -1,10 +1,25 @@
-"""Why a login was refused: each cause its own code, so clients and auditors can tell them apart."""
+"""Why a login was refused (each cause its own code, so clients and auditors can tell them apart),
+and why a logged-in caller may not do what needs an organisation."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from bidding.errors import NotAuthenticated
+from bidding.errors import Forbidden, NotAuthenticated
+
+
+class OrganisationRequired(Forbidden):
+    """The caller is logged in, but not as a user of an organisation: the operator's break-glass
+    token (or the platform itself) calling what only an organisation's certificate may do.
+
+    One error and one status wherever an organisation or a login session is missing: 403, not
+    401, since the credential is valid and logging in again with it would change nothing (RFC 9110
+    §15.5.4: the credentials are insufficient for this request); not 400, since nothing in the
+    request is wrong."""
+
+    code = "organisation_required"
+    message_zh = "此操作须以单位用户的证书登录（运维令牌不代表任何单位）"
+    message_en = "This needs the certificate login of an organisation's user (the operator token stands for none)"
 
 
 class LoginRefused(NotAuthenticated):

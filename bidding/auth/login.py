@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.audit import Actor, record
+from bidding.auth.caller import Caller
 from bidding.auth.challenges import ChallengeStore
 from bidding.auth.errors import (
     CERTIFICATE_ERRORS,
@@ -92,7 +93,7 @@ class LoginService:
 
     async def login(
         self,
-        actor: Actor,
+        caller: Caller,
         *,
         challenge_id: str,
         certificate: x509.Certificate,
@@ -101,6 +102,7 @@ class LoginService:
         intermediates: Sequence[x509.Certificate] = (),
     ) -> LoginResult:
         fingerprint = certificate_fingerprint(certificate)
+        actor = caller.acting_as(f"cert:{fingerprint}")  # who logs in is who holds the certificate
         try:
             result = await self._login(challenge_id, certificate, fingerprint, signature, algorithm, intermediates)
         except LoginRefused as exc:

@@ -1,15 +1,13 @@
 """Who is calling, and guards that say who may call an endpoint.
 
-The caller's identity (a :class:`Principal`) is resolved once per request by the middleware and
-checked by guards on each protected handler. A bearer token is either a session token from a
-certificate login (docs/login.md), looked up in Redis so any process can serve any user, or the
-operator's break-glass administrator token.
+The caller's identity (a :class:`~bidding.auth.caller.Principal`) is resolved once per request by
+the middleware (:func:`resolve_principal`, through :class:`~bidding.auth.authenticator.Authenticator`)
+and checked by guards on each protected handler; handlers get it as a
+:class:`~bidding.auth.caller.Caller` (``bidding.http.dependencies``).
 """
 
 from __future__ import annotations
 
-import hmac
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -17,40 +15,27 @@ from typing import Any, Final
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from bidding.auth.sessions import SessionInfo, SessionStore
+from bidding.auth.authenticator import Authenticator
+from bidding.auth.caller import Principal
+from bidding.auth.errors import OrganisationRequired
 from bidding.domain.roles import Role
 from bidding.errors import Forbidden, NotAuthenticated
 
+# Authenticator and Principal live in bidding.auth; imported from here by the opening room's socket.
+__all__ = [
+    "Authenticator",
+    "Guard",
+    "Principal",
+    "RoleGuard",
+    "auth_error_of",
+    "logged_in",
+    "organisation_user",
+    "principal_of",
+    "requires",
+    "resolve_principal",
+]
+
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Principal:
-    actor_id: str
-    roles: frozenset[Role]
-    organization_id: uuid.UUID | None = None
-    session: SessionInfo | None = None
-
-
-@dataclass(frozen=True)
-class Authenticator:
-    """Verifies credentials; held in app state so every process verifies the same way."""
-
-    admin_token: str
-    sessions: SessionStore
-
-    async def from_bearer(self, token: str) -> Principal | None:
-        if hmac.compare_digest(token.encode(), self.admin_token.encode()):
-            return Principal(actor_id="operator:admin-token", roles=frozenset({Role.ADMIN, Role.AUDITOR}))
-        info = await self.sessions.resolve(token)
-        if info is None:
-            return None
-        return Principal(
-            actor_id=f"cert:{info.fingerprint}",
-            roles=frozenset({info.role}),
-            organization_id=info.organization_id,
-            session=info,
-        )
 
 
 async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
@@ -77,25 +62,35 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return principal
 
 
+def auth_error_of(connection: ASGIConnection[Any, Any, Any, Any]) -> NotAuthenticated:
+    """Why a request has no principal: its token's problem, or no token at all."""
+    error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
+    return error or NotAuthenticated()
+
+
 @dataclass(frozen=True)
 class RoleGuard:
-    """A guard admitting callers that hold at least one of ``roles`` (any role when empty).
+    """A guard admitting callers that hold at least one of ``roles`` (any role when empty) and, with
+    ``requires_organisation``, act for an organisation (a certificate's user, not the operator token:
+    :class:`~bidding.auth.errors.OrganisationRequired`, 403).
 
-    ``requires_login`` tells the OpenAPI document that the operation needs the bearer token
-    (bidding.http.openapi)."""
+    ``requires_login`` tells the OpenAPI document that the operation needs the bearer token, and
+    ``roles`` or ``requires_organisation`` that it may answer 403 (bidding.http.openapi)."""
 
     roles: frozenset[Role]
     requires_login: bool = True
+    requires_organisation: bool = False
 
     async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         # A coroutine, so Litestar calls it in the event loop (a sync guard costs a thread hop).
         principal = principal_of(connection)
         if principal is None:
-            error: NotAuthenticated | None = connection.scope.get("state", {}).get("auth_error")
-            raise error or NotAuthenticated()
+            raise auth_error_of(connection)
         if self.roles and not principal.roles & self.roles:
             names = ", ".join(sorted(r.value for r in self.roles))
             raise Forbidden(f"this needs one of the roles: {names}", f"需要以下角色之一：{names}")
+        if self.requires_organisation and (principal.organization_id is None or principal.session is None):
+            raise OrganisationRequired()
 
 
 def requires(*roles: Role) -> Guard:
@@ -105,3 +100,6 @@ def requires(*roles: Role) -> Guard:
 
 #: A guard admitting any authenticated caller.
 logged_in: Final[Guard] = RoleGuard(frozenset())
+
+#: A guard admitting the logged-in user of an organisation, in any role (not the operator token).
+organisation_user: Final[Guard] = RoleGuard(frozenset(), requires_organisation=True)

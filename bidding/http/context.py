@@ -1,4 +1,5 @@
-"""Per-request context: request id, client address and preferred language."""
+"""Per-request context: request id, client address, preferred language, and the :class:`Caller`
+they make with the request's principal."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any, Literal
 
 from litestar.connection import ASGIConnection
 
-from bidding.audit import Actor
+from bidding.auth.caller import Caller
+from bidding.http.auth import principal_of
 from bidding.logs import request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -42,5 +44,11 @@ def preferred_language(connection: ASGIConnection[Any, Any, Any, Any]) -> Litera
     return "en" if first.startswith("en") else "zh"
 
 
-def actor_of(connection: ASGIConnection[Any, Any, Any, Any], actor_id: str) -> Actor:
-    return Actor(id=actor_id, client_address=client_address(connection), request_id=request_id_of(connection))
+def caller_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+    """Who calls, from where, in which request: anonymous when the request carries no valid token."""
+    return Caller.of(
+        principal_of(connection),
+        client_address=client_address(connection),
+        request_id=request_id_of(connection),
+        language=preferred_language(connection),
+    )

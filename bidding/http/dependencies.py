@@ -1,14 +1,23 @@
-"""Dependencies injected into handlers: the platform, a database session, the clock."""
+"""Dependencies injected into handlers: the platform, the caller, a database session, the clock.
+
+A handler that acts for someone takes ``caller: CallerDep`` (a logged-in caller: the guards have
+admitted it) or ``visitor: VisitorDep`` (anyone, anonymous included) and hands it to the service.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.auth.caller import Caller
 from bidding.clock import Clock
+from bidding.http.auth import auth_error_of
+from bidding.http.context import caller_of
 from bidding.runtime import Platform
 
 
@@ -22,6 +31,19 @@ def provide_clock(state: State) -> Clock:
     return clock
 
 
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    """The logged-in caller; 401 (the token's problem) for a request without a valid token."""
+    caller = caller_of(request)
+    if caller.anonymous:
+        raise auth_error_of(request)
+    return caller
+
+
+def provide_visitor(request: Request[Any, Any, Any]) -> Caller:
+    """The caller, anonymous when the request carries no valid token (the public endpoints)."""
+    return caller_of(request)
+
+
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     platform: Platform = state.platform
     async with platform.sessions() as session:
@@ -30,5 +52,7 @@ async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
 
 # Explicit markers for injected values (Litestar 3 drops inferred dependencies).
 PlatformDep = NamedDependency[Platform]
+CallerDep = NamedDependency[Caller]
+VisitorDep = NamedDependency[Caller]
 DbSession = NamedDependency[AsyncSession]
 ClockDep = NamedDependency[Clock]

@@ -114,11 +114,11 @@ def _spec(handler: HTTPRouteHandler) -> WireSpec:
 
 
 def _access(handler: HTTPRouteHandler) -> tuple[bool, bool]:
-    """(needs a login, needs a particular role), read from the handler's guards: role guards say so
-    themselves (bidding.http.auth.RoleGuard)."""
+    """(needs a login, needs a particular role or an organisation), read from the handler's guards:
+    role guards say so themselves (bidding.http.auth.RoleGuard)."""
     guards = handler.resolve_guards()
     login = any(getattr(guard, "requires_login", False) for guard in guards)
-    role = any(getattr(guard, "roles", None) for guard in guards)
+    role = any(getattr(guard, "roles", None) or getattr(guard, "requires_organisation", False) for guard in guards)
     return login, role
 
 
@@ -126,7 +126,7 @@ def error_statuses(operation: Operation, method: str, *, login: bool, role: bool
     """The error statuses an operation can answer, from its shape:
 
     * 400 when it takes any parameter or body (validation), 401 when it needs a login, 403 when
-      it needs a particular role,
+      it needs a particular role or an organisation's user,
     * 404 when its path names an object, 409 when it changes state,
     * 413 when it takes a body, 415 when that body is raw (the media type is checked),
     * 503 always (database, Redis or storage unavailable or busy),

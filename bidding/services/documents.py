@@ -8,6 +8,7 @@ lot of the project is past its deadline (办法 21).
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,17 @@ from bidding.audit import Actor, record
 from bidding.db.models import DocumentDownload, Project, TenderDocument
 from bidding.domain.projects import ProjectStatus
 from bidding.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored file as it is handed out: its name, type, bytes and (when known) size and SHA-256."""
+
+    filename: str
+    content_type: str
+    chunks: AsyncIterator[bytes]
+    size: int | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,7 +34,10 @@ from bidding.domain.submission import UPLOAD_IN_USE, UPLOAD_TRANSITIONS, UploadS
 from bidding.domain.transitions import move
 from bidding.errors import InvalidInput
 from bidding.services.submission import UploadClosed
-from storage import ObjectNotFound, ObjectStore, StorageError
+from storage import ObjectInfo, ObjectNotFound, ObjectStore, StorageError
+
+if TYPE_CHECKING:
+    from bidding.runtime import Platform
 
 log = logging.getLogger("bidding.staging")
 
@@ -86,6 +89,16 @@ async def limited(source: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
                 details=[{"limit": limit}],
             )
         yield chunk
+
+
+async def write_signed(platform: Platform, key: str, source: AsyncIterator[bytes], *, content_type: str) -> ObjectInfo:
+    """Store what a signed upload URL brings (the signature already checked): a bid upload's staging
+    object only while its upload is open, and no more bytes than declared — a completed or refused
+    upload's URL is dead even before it expires (:func:`check_direct_write`)."""
+    async with platform.sessions() as db, db.begin():
+        limit = await check_direct_write(db, key)
+    body = source if limit is None else limited(source, limit)
+    return await platform.store.put(key, body, content_type=content_type)
 
 
 @dataclass(frozen=True)

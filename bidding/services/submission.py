@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
 from bidding.audit import Actor, record
+from bidding.auth.caller import Caller
 from bidding.clock import Clock
 from bidding.db.models import Bid, BidUpload, Lot, Organization, Project
 from bidding.domain.projects import Phase, ProjectStatus, lot_phase
@@ -179,6 +180,12 @@ class Uploader:
     organization_id: uuid.UUID
     fingerprint: str
     actor: Actor
+
+    @classmethod
+    def of(cls, caller: Caller) -> Uploader:
+        """A certificate's user; anyone else: :class:`~bidding.auth.errors.OrganisationRequired` (403)."""
+        organization_id, fingerprint = caller.certificate()
+        return cls(organization_id, fingerprint, caller.actor)
 
 
 @dataclass(frozen=True)
@@ -714,6 +721,14 @@ async def own_bids(session: AsyncSession, organization_id: uuid.UUID, lot_id: uu
         select(Bid).where(Bid.lot_id == lot_id, Bid.organization_id == organization_id).order_by(Bid.version)
     )
     return list(rows.all())
+
+
+async def own_bid(session: AsyncSession, organization_id: uuid.UUID, bid_id: uuid.UUID) -> Bid:
+    """One of the organisation's bids; another's is not found (办法 21: nobody else sees a bid)."""
+    bid = await session.scalar(select(Bid).where(Bid.id == bid_id, Bid.organization_id == organization_id))
+    if bid is None:
+        raise NotFound(f"you have no bid {bid_id}", f"您没有投标 {bid_id}")
+    return bid
 
 
 async def cleanup_staging(store: ObjectStore, upload: BidUpload) -> None:

@@ -20,10 +20,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bidding.audit import Actor
+from bidding.auth.caller import Caller
 from bidding.clock import ManualClock
 from bidding.db.models import Bid, BidUpload, Lot
-from bidding.http.controllers.bidder import _finish
+from bidding.domain.roles import Role
+from bidding.services.bidder import finish_upload
 from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDecided, extract_bids, receive_chunk
 from crypto.login import certificate_fingerprint
 from opening_room.tables import BidOpening
@@ -33,9 +34,13 @@ from tests.fixtures.sealed import sealed
 from tests.fixtures.uploads import CHUNK, put_chunk, start, upload_all
 
 
-def uploader_of(p: dict[str, Any], name: str) -> Uploader:
+def caller_of(p: dict[str, Any], name: str) -> Caller:
     user = p["users"][name]
-    return Uploader(uuid.UUID(user.org_id), certificate_fingerprint(user.cert), Actor(f"test:{name}"))
+    return Caller(f"test:{name}", frozenset({Role.BIDDER}), uuid.UUID(user.org_id), certificate_fingerprint(user.cert))
+
+
+def uploader_of(p: dict[str, Any], name: str) -> Uploader:
+    return Uploader.of(caller_of(p, name))
 
 
 async def all_but_last(client: httpx.AsyncClient, headers: dict[str, str], lot_id: str, package: bytes) -> str:
@@ -52,7 +57,7 @@ async def last_byte_only(
     platform: Any, p: dict[str, Any], name: str, upload_id: str, package: bytes, at: datetime
 ) -> None:
     """The last chunk arrives and its arrival is decided — then the process handling it dies before
-    verifying it (what the chunk endpoint does, without the `_finish` that follows)."""
+    verifying it (what the chunk endpoint does, without the `finish_upload` that follows)."""
     last = len(package) // CHUNK
     async with platform.sessions() as db, db.begin():
         await receive_chunk(
@@ -109,7 +114,7 @@ async def test_extraction_waits_for_packages_in_before_the_deadline(
     assert "bids.extracted" not in [e["name"] for e in events]
 
     # c's verification finishes after all: a receipt timed before the deadline, for the new version.
-    c_view = await _finish(platform, uploader_of(p, "c"), uuid.UUID(c_upload))
+    c_view = await finish_upload(platform, caller_of(p, "c"), uuid.UUID(c_upload))
     assert c_view.receipt is not None and c_view.bid is not None
     assert datetime.fromisoformat(c_view.receipt["submitted_at"]) == deadline - timedelta(seconds=1)
     assert c_view.bid.version == 2 and c_view.bid.status == "active"
@@ -141,7 +146,7 @@ async def test_extraction_waits_for_packages_in_before_the_deadline(
 
     # d's process comes back and finishes the verification: no bid, no receipt (503 upload_not_decided).
     with pytest.raises(UploadNotDecided):
-        await _finish(platform, uploader_of(p, "d"), uuid.UUID(d_upload))
+        await finish_upload(platform, caller_of(p, "d"), uuid.UUID(d_upload))
     listed = await client.get(f"/api/bidder/lots/{lot['id']}/bids", headers=p["d"])
     assert listed.status_code == 200 and listed.json() == []
 

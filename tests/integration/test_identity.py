@@ -24,7 +24,7 @@ from bidding.clock import ManualClock
 from crypto.ca import PrivateKey, make_csr, make_key
 from crypto.login import certificate_fingerprint, default_algorithm, sign_message
 from crypto.subject import PlatformSubject
-from tests.fixtures.errors import error_code
+from tests.fixtures.errors import assert_error, error_code
 from tests.fixtures.outside_ca import OutsideCa, build_certificate, encipherment_only_usage, user_key
 from tests.fixtures.parties import AUDIENCE, approve, enrol, new_code, pem, register
 from tests.fixtures.pki import make_pki
@@ -485,6 +485,21 @@ async def test_login_inputs_are_checked(client: httpx.AsyncClient, admin_headers
     assert not_b64.status_code == 400
     bad_token = await client.get("/api/auth/me", headers={"Authorization": "Bearer nonsense"})
     assert bad_token.status_code == 401
+
+
+async def test_the_operator_token_is_no_organisation(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
+    # Valid, yet standing for no organisation: one error and one status (403) wherever one is needed.
+    for method, path in (
+        ("GET", "/api/auth/me"),
+        ("POST", "/api/auth/logout"),
+        ("GET", "/api/me/notifications"),
+        ("POST", "/api/me/notifications/1/read"),
+        ("GET", "/api/me/downloads"),
+    ):
+        answer = await client.request(method, path, headers=admin_headers)
+        assert_error(answer, 403, "organisation_required")
+    # The operator's own endpoints take it as before.
+    assert (await client.get("/api/admin/organisations", headers=admin_headers)).status_code == 200
 
 
 async def test_client_refuses_to_sign_for_another_audience(

@@ -50,7 +50,7 @@ def test_every_error_answer_is_the_platform_error_body(document: dict[str, Any])
         ("GET", "/api/public/projects", False, {"400", "503"}),
         ("GET", "/api/agent/projects", True, {"401", "403", "503"}),
         ("PUT", "/api/agent/projects/{project_id}", True, {"400", "401", "403", "404", "409", "413", "503"}),
-        ("POST", "/api/auth/logout", True, {"401", "409", "503"}),  # any login; no role needed
+        ("POST", "/api/auth/logout", True, {"401", "403", "409", "503"}),  # an organisation's user, any role
         ("GET", "/api/admin/audit-events", True, {"400", "401", "403", "404", "503"}),
         ("POST", "/api/auth/login", False, {"400", "401", "409", "413", "503"}),
     ],

@@ -1,31 +1,26 @@
-"""Operations and audit endpoints: integrity checks run as jobs, job status, the audit trail."""
+"""Operations and audit endpoints: integrity checks run as jobs, job status, the audit trail (the
+use cases of :mod:`bidding.services.operations`)."""
 
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
-from sqlalchemy import select
 
-from bidding.audit import concerning_project, not_embargoed, record, release_due
-from bidding.db.models import AuditEvent, Lot, Project
 from bidding.domain.roles import Role
-from bidding.errors import NotFound
 from bidding.fields import LINE_PATTERN, QUERY_BIGINT_CURSOR, Body, ObjectKey
-from bidding.http.auth import principal_of, requires
-from bidding.http.context import actor_of
-from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.auth import requires
+from bidding.http.dependencies import CallerDep, PlatformDep
 from bidding.http.openapi import wire
 from bidding.jobs.queue import JobState
 from bidding.jobs.registry import Queue
+from bidding.services import operations
+from bidding.services.operations import AuditEventView, EnqueuedJob
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
@@ -37,27 +32,6 @@ class IntegrityCheckRequest(Body, frozen=True):
     expected_sha256: Annotated[str, msgspec.Meta(pattern=_SHA256.pattern)]
     #: Optional idempotency key: the same key never runs the check twice.
     idempotency_key: Annotated[str, msgspec.Meta(pattern=_JOB_ID.pattern)] | None = None
-
-
-@dataclass(frozen=True)
-class EnqueuedJob:
-    job_id: str
-    queue: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class AuditEventView:
-    id: int
-    occurred_at: datetime
-    actor: str
-    client_address: str | None
-    request_id: str | None
-    action: str
-    object_type: str
-    object_id: str | None
-    content_sha256: str | None
-    details: dict[str, Any]
 
 
 class AdminController(Controller):
@@ -72,30 +46,11 @@ class AdminController(Controller):
         summary="Re-hash a stored object in the background and record the outcome",
     )
     async def integrity_check(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[IntegrityCheckRequest],
-        platform: PlatformDep,
-        db: DbSession,
+        self, data: JSONBody[IntegrityCheckRequest], platform: PlatformDep, caller: CallerDep
     ) -> EnqueuedJob:
-        if not await platform.store.exists(data.key):
-            raise NotFound(f"no stored object {data.key!r}", f"没有存储对象 {data.key!r}")
-        principal = principal_of(request)
-        assert principal is not None  # the guard admitted the caller
-        job_id = f"verify:{data.idempotency_key or secrets.token_hex(8)}"
-        enqueued = await platform.jobs.enqueue(
-            "verify_object", data.key, data.expected_sha256, principal.actor_id, job_id=job_id
+        return await operations.request_integrity_check(
+            platform, caller, data.key, data.expected_sha256, idempotency_key=data.idempotency_key
         )
-        async with db.begin():
-            record(
-                db,
-                actor_of(request, principal.actor_id),
-                "storage.integrity_check_requested",
-                object_type="object",
-                object_id=data.key[:100],  # the column's length; a bid's key is longer: in full below
-                details={"job_id": job_id, "created": enqueued.created, "key": data.key},
-            )
-        return EnqueuedJob(job_id=enqueued.job_id, queue=enqueued.queue.value, created=enqueued.created)
 
     @get("/jobs/{job_id:str}", guards=[requires(Role.ADMIN, Role.AUDITOR)], summary="State of a background job")
     async def job(
@@ -104,12 +59,7 @@ class AdminController(Controller):
         platform: PlatformDep,
         queue: FromQuery[Queue] = Queue.DEFAULT,
     ) -> JobState:
-        state = await platform.jobs.state(job_id, queue)
-        if state.status == "not_found":
-            raise NotFound(
-                f"no job {job_id!r} (results are kept for 24 hours)", f"没有任务 {job_id!r}（结果保留 24 小时）"
-            )
-        return state
+        return await operations.job_state(platform, job_id, queue)
 
     @get(
         "/audit-events",
@@ -119,7 +69,6 @@ class AdminController(Controller):
     )
     async def audit_events(
         self,
-        db: DbSession,
         platform: PlatformDep,
         object_type: Annotated[str | None, QueryParameter(max_length=50, pattern=LINE_PATTERN)] = None,
         object_id: Annotated[str | None, QueryParameter(max_length=100, pattern=LINE_PATTERN)] = None,
@@ -139,40 +88,12 @@ class AdminController(Controller):
         """The trail, oldest id first. Events naming a bidder are sealed until the deadline (办法 21)
         for every reader, this one whatever its role; those whose deadline has passed are released
         into the trail first, with the next ids (see :func:`bidding.audit.release_due`)."""
-        now = platform.clock.now()
-        await release_due(platform.sessions, now)
-        query = (
-            select(AuditEvent).where(AuditEvent.id > after_id, not_embargoed(now)).order_by(AuditEvent.id).limit(limit)
+        return await operations.audit_events(
+            platform,
+            object_type=object_type,
+            object_id=object_id,
+            project_id=project_id,
+            action=action,
+            after_id=after_id,
+            limit=limit,
         )
-        if object_type:
-            query = query.where(AuditEvent.object_type == object_type)
-        if object_id:
-            query = query.where(AuditEvent.object_id == object_id)
-        if action:
-            # A trailing dot asks for a family ("bid." → bid.submitted, bid.withdrawn, …).
-            query = query.where(
-                AuditEvent.action.startswith(action, autoescape=True)
-                if action.endswith(".")
-                else AuditEvent.action == action
-            )
-        if project_id is not None:
-            if await db.get(Project, project_id) is None:
-                raise NotFound(f"no project {project_id}", f"没有项目 {project_id}")
-            lot_ids = list(await db.scalars(select(Lot.id).where(Lot.project_id == project_id)))
-            query = query.where(concerning_project(project_id, lot_ids))
-        events = (await db.scalars(query)).all()
-        return [
-            AuditEventView(
-                e.id,
-                e.occurred_at,
-                e.actor,
-                e.client_address,
-                e.request_id,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.content_sha256,
-                e.details,
-            )
-            for e in events
-        ]

@@ -15,10 +15,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from bidding.errors import InvalidInput, NotFound
 from bidding.fields import OBJECT_KEY_PATTERN
-from bidding.http.dependencies import DbSession, PlatformDep
+from bidding.http.dependencies import PlatformDep
 from bidding.http.openapi import wire
-from bidding.services.staging import check_direct_write, limited
-from storage import LocalObjectStore, ObjectInfo
+from bidding.services.staging import write_signed
+from storage import LocalObjectStore
 from storage.signing import PARAM_CONTENT_TYPE, PARAM_FILENAME, content_disposition
 
 # The key's rules in the document only: Litestar hands a `path` parameter over with its leading '/',
@@ -57,9 +57,7 @@ class StorageController(Controller):
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # the signature authorises the upload; size is streamed, not buffered
     )
-    async def upload(
-        self, request: Request[Any, Any, Any], key: ObjectKey, platform: PlatformDep, db: DbSession
-    ) -> dict[str, Any]:
+    async def upload(self, request: Request[Any, Any, Any], key: ObjectKey, platform: PlatformDep) -> dict[str, Any]:
         store = _local(platform)
         key = key.lstrip("/")
         query = dict(request.query_params)
@@ -70,10 +68,5 @@ class StorageController(Controller):
                 f"Content-Type must be {query[PARAM_CONTENT_TYPE]!r} as signed, got {sent_type!r}",
                 f"Content-Type 必须与签名一致：{query[PARAM_CONTENT_TYPE]!r}",
             )
-        # A bid upload's staging object takes writes only while its upload is open, and no more
-        # bytes than declared (a completed or refused upload's URL is dead even before it expires).
-        async with db.begin():
-            limit = await check_direct_write(db, key)
-        body = request.stream() if limit is None else limited(request.stream(), limit)
-        info: ObjectInfo = await store.put(key, body, content_type=sent_type)
+        info = await write_signed(platform, key, request.stream(), content_type=sent_type)
         return {"key": info.key, "size": info.size, "sha256": info.sha256}

@@ -1,17 +1,10 @@
-"""Anyone may upload a PDF and get its signature-validation report (docs/pdf-signatures.md).
-
-The PDF is validated against every trust anchor of the platform (its own root and configured
-outside roots) with the platform's current CRLs; anything else must be embedded in the PDF
-(PAdES B-LT). Validation is CPU-bound, so it runs in a worker thread, at most a few at a time per
-process, and never blocks the event loop that serves the other requests.
-"""
+"""Anyone may upload a PDF and get its signature-validation report (docs/pdf-signatures.md; the
+use case is :mod:`bidding.services.pdf_reports`'s)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 
-import anyio
 from litestar import Controller, Request, post
 from litestar.datastructures import UploadFile
 from litestar.status_codes import HTTP_200_OK
@@ -20,11 +13,10 @@ from bidding.errors import InvalidInput
 from bidding.http.controllers.pki import UnsupportedMediaType
 from bidding.http.dependencies import PlatformDep
 from bidding.http.openapi import wire
-from crypto.pdf import validate_pdf
+from bidding.services.pdf_reports import validation_report
 from crypto.pdf.reader import MAX_PDF_BYTES
 
 MAX_UPLOAD: Final = MAX_PDF_BYTES + 1024 * 1024  # room for multipart framing
-_limiter = anyio.CapacityLimiter(2)
 
 
 async def _pdf_bytes(request: Request[Any, Any, Any]) -> bytes:
@@ -58,13 +50,4 @@ class VerifyController(Controller):
         summary="Validate every signature and time-stamp in a PDF (ETSI TS 119 102-2 report)",
     )
     async def pdf(self, request: Request[Any, Any, Any], platform: PlatformDep) -> dict[str, Any]:
-        data = await _pdf_bytes(request)
-        roots = list(platform.keys.trusted_roots)
-        crls = [await platform.revocations.crl("issuing"), await platform.revocations.crl("root")]
-        now = platform.clock.now()
-
-        def run() -> dict[str, Any]:
-            report = asyncio.run(validate_pdf(data, trust_roots=roots, crls=crls, now=now))
-            return report.to_dict()
-
-        return await anyio.to_thread.run_sync(run, limiter=_limiter)
+        return await validation_report(platform, await _pdf_bytes(request))
