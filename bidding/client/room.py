@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import websockets
@@ -68,17 +68,36 @@ _REFUSED_CODES: Final = frozenset({4001, 4004})
 
 
 class RoomError(Exception):
-    """The room said no. ``code`` is the machine-readable cause (``forbidden``, ``command_refused``, …)."""
+    """The room said no. ``code`` is the machine-readable cause (``forbidden``, ``command_refused``, …);
+    an error from the server also has its ``request_id`` (to quote to support) and any ``details``."""
 
-    def __init__(self, code: str, message_en: str, message_zh: str = "") -> None:
-        super().__init__(f"{code}: {message_en}")
+    def __init__(
+        self,
+        code: str,
+        message_en: str,
+        message_zh: str = "",
+        *,
+        request_id: str | None = None,
+        details: list[Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message_en}" + (f" (request {request_id})" if request_id else ""))
         self.code = code
         self.message_en = message_en
         self.message_zh = message_zh
+        self.request_id = request_id
+        self.details = details or []
 
     @classmethod
-    def of(cls, error: dict[str, Any]) -> RoomError:
-        return cls(str(error.get("code", "error")), str(error.get("message_en", "")), str(error.get("message_zh", "")))
+    def of(cls, error: dict[str, Any]) -> Self:
+        """From the ``error`` of an ``error`` or a failed ``result`` message (the platform's error body)."""
+        request_id, details = error.get("request_id"), error.get("details")
+        return cls(
+            str(error.get("code", "error")),
+            str(error.get("message_en", "")),
+            str(error.get("message_zh", "")),
+            request_id=request_id if isinstance(request_id, str) else None,
+            details=details if isinstance(details, list) else None,
+        )
 
 
 class CommandFailed(RoomError):
@@ -271,8 +290,7 @@ class RoomClient:
         finally:
             self._pending.pop(command_id, None)
         if not answer.get("ok"):
-            error = CommandFailed.of(answer.get("error") or {})
-            raise CommandFailed(error.code, error.message_en, error.message_zh)
+            raise CommandFailed.of(answer.get("error") or {})
         data: dict[str, Any] = answer.get("data") or {}
         return data
 
@@ -427,10 +445,9 @@ class RoomClient:
                     with contextlib.suppress(websockets.ConnectionClosed):
                         await ws.send(json.dumps({"type": "pong"}))
                 elif kind == "error":
-                    error = RoomError.of(message.get("error") or {})
                     if not welcomed:
-                        raise RoomRefused(error.code, error.message_en, error.message_zh)
-                    log.warning("room error: %s", error)
+                        raise RoomRefused.of(message.get("error") or {})
+                    log.warning("room error: %s", RoomError.of(message.get("error") or {}))
         except websockets.ConnectionClosed:
             pass
         if not welcomed and ws.close_code in _REFUSED_CODES:

@@ -239,7 +239,13 @@ describe('RoomClient: commands', () => {
       type: 'result',
       id: cb?.id,
       ok: false,
-      error: { code: 'command_refused', message_zh: '当前状态不允许此操作', message_en: 'not allowed in this state' },
+      error: {
+        code: 'command_refused',
+        message: '当前状态不允许此操作',
+        message_zh: '当前状态不允许此操作',
+        message_en: 'not allowed in this state',
+        request_id: 'ws-4f2a9c01',
+      },
     })
     ws.push({ type: 'result', id: ca?.id, ok: true, data: { ends_at: '2026-11-23T02:00:00+00:00' } })
 
@@ -249,6 +255,8 @@ describe('RoomClient: commands', () => {
     expect((error as ApiError).code).toBe('command_refused')
     expect((error as ApiError).messageFor('zh-CN')).toBe('当前状态不允许此操作')
     expect((error as ApiError).messageFor('en')).toBe('not allowed in this state')
+    expect((error as ApiError).message).toBe('当前状态不允许此操作') // the server's language of the connection
+    expect((error as ApiError).requestId).toBe('ws-4f2a9c01') // the connection's id, to quote to support
     expect(client.state.pending).toBe(0)
   })
 

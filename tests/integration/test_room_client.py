@@ -84,8 +84,9 @@ async def test_client_drives_an_opening_and_a_dropped_viewer_resumes(
         bidders.append(user)
 
     # Refusals that reconnecting would not cure come out at once.
-    with pytest.raises(RoomRefused):
+    with pytest.raises(RoomRefused) as not_in:
         await RoomClient.connect(live, lot["id"], "not-a-token")
+    assert not_in.value.code == "not_authenticated" and not_in.value.request_id
 
     clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
     host = await RoomClient.connect(http_url(live), lot["id"], await token(client, p["users"]["agent"]))
@@ -109,7 +110,8 @@ async def test_client_drives_an_opening_and_a_dropped_viewer_resumes(
 
     with pytest.raises(CommandFailed) as refused:
         await public.command("start_decryption")
-    assert refused.value.code == "forbidden"
+    assert refused.value.code == "forbidden" and refused.value.request_id  # to quote to support
+    assert f"(request {refused.value.request_id})" in str(refused.value)
     started = await host.command("start_decryption", command_id="rc-start")
     assert await host.command("start_decryption", command_id="rc-start") == started  # same id, same answer
     await public.wait_for("decryption.started")

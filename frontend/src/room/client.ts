@@ -12,7 +12,7 @@
  * No Vue component code here; see `useRoom.ts` for the composable.
  */
 import { reactive } from 'vue'
-import { ApiError } from '@/api/client'
+import { ApiError, type ApiErrorPayload } from '@/api/client'
 
 export type RoomRole = 'public' | 'bidder' | 'host' | 'supervisor'
 
@@ -64,10 +64,17 @@ export interface RoomEvent {
   data: Record<string, unknown>
 }
 
+/**
+ * The `error` of an `error` message or a failed `result`: the fields of the platform's HTTP error body
+ * (`message` in the language of the connection, the connection's `request_id`, any `details`).
+ */
 export interface ProtocolError {
   code: string
   message_zh: string
   message_en: string
+  message?: string
+  request_id?: string
+  details?: unknown[]
 }
 
 interface ResultMessage {
@@ -164,9 +171,15 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
 
 /** A refused command, or a command that can no longer be answered; an `ApiError` so views show it like any API error. */
 export function commandError(error: ProtocolError): ApiError {
-  return new ApiError('http', {
-    payload: { code: error.code, message: error.message_en, message_en: error.message_en, message_zh: error.message_zh },
-  })
+  const payload: ApiErrorPayload = {
+    code: error.code,
+    message: error.message ?? error.message_en,
+    message_en: error.message_en,
+    message_zh: error.message_zh,
+  }
+  if (error.request_id !== undefined) payload.request_id = error.request_id
+  if (error.details !== undefined) payload.details = error.details
+  return new ApiError('http', { payload })
 }
 
 interface Pending {
@@ -187,11 +200,15 @@ function isProtocolError(value: unknown): value is ProtocolError {
 
 function protocolError(value: unknown): ProtocolError {
   if (!isProtocolError(value)) return { code: 'unknown', message_zh: '未知错误', message_en: 'unknown error' }
-  return {
+  const error: ProtocolError = {
     code: value.code,
     message_zh: typeof value.message_zh === 'string' ? value.message_zh : value.code,
     message_en: typeof value.message_en === 'string' ? value.message_en : value.code,
   }
+  if (typeof value.message === 'string') error.message = value.message
+  if (typeof value.request_id === 'string') error.request_id = value.request_id
+  if (Array.isArray(value.details)) error.details = value.details
+  return error
 }
 
 export class RoomClient {
