@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from bidding.audit import Actor
-from bidding.auth.sessions import SessionInfo
+from bidding.auth.caller import Principal
 from bidding.domain.roles import Role as UserRole
 from opening_room.events import HOST, PUBLIC, bidder_audience
 from opening_room.states import Role
 
-__all__ = ["Participant", "SignedIn", "participant"]
+__all__ = ["Participant", "participant"]
 
 
 @dataclass(frozen=True)
@@ -42,24 +41,9 @@ class Participant:
         return self.organization_id is not None and audience == bidder_audience(self.organization_id)
 
 
-class SignedIn(Protocol):
-    """What the room needs to know of a logged-in caller (the platform's principal)."""
-
-    @property
-    def actor_id(self) -> str: ...
-
-    @property
-    def roles(self) -> frozenset[UserRole]: ...
-
-    @property
-    def organization_id(self) -> uuid.UUID | None: ...
-
-    @property
-    def session(self) -> SessionInfo | None: ...
-
-
-def participant(caller: SignedIn | None, *, agent_id: uuid.UUID | None, address: str | None) -> Participant:
-    """The room's role of ``caller`` at the opening of a project run by the agent ``agent_id``:
+def participant(caller: Principal | None, *, agent_id: uuid.UUID | None, address: str | None) -> Participant:
+    """The room's role of ``caller`` (whom the token of its ``hello`` stands for) at the opening of a
+    project run by the agent ``agent_id``:
 
     * nobody logged in: the public;
     * an agent of the organisation running the project: the host;

@@ -25,9 +25,9 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
+from bidding.auth.authenticator import Authenticator
 from bidding.errors import DomainError, NotAuthenticated
 from bidding.fields import INT32_MAX
-from bidding.http.auth import Authenticator
 from bidding.http.context import client_address, preferred_language, request_id_of
 from bidding.http.dependencies import PlatformDep
 from opening_room.hub import Client, Hub

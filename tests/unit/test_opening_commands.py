@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
 from bidding.audit import Actor
+from bidding.auth.caller import Principal
 from bidding.auth.sessions import SessionInfo
 from bidding.domain.roles import Role as UserRole
 from bidding.errors import Forbidden
@@ -39,14 +39,6 @@ def test_a_command_refuses_other_roles_and_states_in_words() -> None:
     with pytest.raises(CommandRefused, match="not possible while the session is waiting"):
         command.possible(State.WAITING)
     command.possible(State.BIDDERS_PUBLISHED)
-
-
-@dataclass(frozen=True)
-class Principal:
-    actor_id: str
-    roles: frozenset[UserRole]
-    organization_id: uuid.UUID | None = None
-    session: SessionInfo | None = None
 
 
 AGENCY, OTHER = uuid.uuid4(), uuid.uuid4()
