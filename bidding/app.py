@@ -30,13 +30,7 @@ from bidding.http.controllers.public import PublicController
 from bidding.http.controllers.storage import StorageController
 from bidding.http.controllers.verify import VerifyController
 from bidding.http.controllers.webapp import webapp_router
-from bidding.http.dependencies import (
-    provide_caller,
-    provide_clock,
-    provide_platform,
-    provide_session,
-    provide_visitor,
-)
+from bidding.http.dependencies import provide_caller, provide_platform, provide_visitor
 from bidding.http.errors import EXCEPTION_HANDLERS
 from bidding.http.middleware import request_context_middleware
 from bidding.http.openapi import complete_schema
@@ -105,8 +99,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             "platform": Provide(provide_platform, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
             "visitor": Provide(provide_visitor, sync_to_thread=False),
-            "db": Provide(provide_session),
-            "clock": Provide(provide_clock, sync_to_thread=False),
         },
         state=_initial_state(clock or clock_for(settings.clock_offset_file)),
         middleware=[request_context_middleware],

@@ -28,7 +28,6 @@ __all__ = [
     "Principal",
     "RoleGuard",
     "auth_error_of",
-    "logged_in",
     "organisation_user",
     "principal_of",
     "requires",
@@ -97,9 +96,6 @@ def requires(*roles: Role) -> Guard:
     """A guard admitting callers that hold at least one of ``roles``."""
     return RoleGuard(frozenset(roles))
 
-
-#: A guard admitting any authenticated caller.
-logged_in: Final[Guard] = RoleGuard(frozenset())
 
 #: A guard admitting the logged-in user of an organisation, in any role (not the operator token).
 organisation_user: Final[Guard] = RoleGuard(frozenset(), requires_organisation=True)

@@ -1,4 +1,4 @@
-"""Dependencies injected into handlers: the platform, the caller, a database session, the clock.
+"""Dependencies injected into handlers: the platform and the caller.
 
 A handler that acts for someone takes ``caller: CallerDep`` (a logged-in caller: the guards have
 admitted it) or ``visitor: VisitorDep`` (anyone, anonymous included) and hands it to the service.
@@ -6,16 +6,13 @@ admitted it) or ``visitor: VisitorDep`` (anyone, anonymous included) and hands i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.auth.caller import Caller
-from bidding.clock import Clock
 from bidding.http.auth import auth_error_of
 from bidding.http.context import caller_of
 from bidding.runtime import Platform
@@ -24,11 +21,6 @@ from bidding.runtime import Platform
 def provide_platform(state: State) -> Platform:
     platform: Platform = state.platform
     return platform
-
-
-def provide_clock(state: State) -> Clock:
-    clock: Clock = state.clock
-    return clock
 
 
 def provide_caller(request: Request[Any, Any, Any]) -> Caller:
@@ -44,15 +36,7 @@ def provide_visitor(request: Request[Any, Any, Any]) -> Caller:
     return caller_of(request)
 
 
-async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    platform: Platform = state.platform
-    async with platform.sessions() as session:
-        yield session
-
-
 # Explicit markers for injected values (Litestar 3 drops inferred dependencies).
 PlatformDep = NamedDependency[Platform]
 CallerDep = NamedDependency[Caller]
 VisitorDep = NamedDependency[Caller]
-DbSession = NamedDependency[AsyncSession]
-ClockDep = NamedDependency[Clock]
