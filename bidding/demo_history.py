@@ -28,25 +28,21 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bidding.audit import Actor
+from bidding.auth.caller import Caller
 from bidding.client.identity import Identity
 from bidding.clock import Clock, ManualClock
-from bidding.db.models import Bid
 from bidding.demo_identities import Cast
+from bidding.domain.roles import Role as UserRole
 from bidding.domain.submission import BidStatus, UploadMode
 from bidding.errors import NotFound
 from bidding.runtime import Platform
+from bidding.services.bidder import finish_upload
 from bidding.services.organisations import find_by_credit_code
-from bidding.services.receipts import sign_receipt, store_receipt_pdf
 from bidding.services.submission import (
     Uploader,
-    cleanup_staging,
     own_bids,
-    own_upload,
     receive_chunk,
-    record_bid,
     start_upload,
-    upload_context,
-    verify_and_store,
 )
 from crypto.login import SignatureAlgorithm, certificate_fingerprint, sign_message
 from crypto.sealed import seal, unwrap_data_key
@@ -156,7 +152,8 @@ async def submit_bid(
         if await own_bids(db, bidder.organization_id, lot_id):
             return False
     package = seal_package(bidder.identity, project_id, lot_id, form, now=at)
-    uploader = Uploader(bidder.organization_id, bidder.fingerprint, bidder.actor())
+    caller = Caller(bidder.actor().id, frozenset({UserRole.BIDDER}), bidder.organization_id, bidder.fingerprint)
+    uploader = Uploader.of(caller)
     settings = platform.settings
     async with platform.sessions() as db, db.begin():
         upload = await start_upload(
@@ -172,23 +169,8 @@ async def submit_bid(
         upload_id = upload.id
     async with platform.sessions() as db, db.begin():
         await receive_chunk(db, platform.store, uploader, upload_id, 0, package, at)
-    async with platform.sessions() as db:
-        upload = await own_upload(db, uploader, upload_id, lock=False)
-        lot, project, org = await upload_context(db, upload)
-    stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
-    async with platform.sessions() as db:
-        async with db.begin():
-            submitted = await record_bid(db, uploader, upload_id, stored)
-            token, payload = sign_receipt(submitted, keys=platform.keys, clock=platform.clock)
-            submitted.bid.receipt_jws = token
-        pdf_key = await store_receipt_pdf(
-            submitted, payload, clock=platform.clock, signer=platform.documents, store=platform.store
-        )
-        async with db.begin():
-            bid = await db.get(Bid, submitted.bid.id)
-            assert bid is not None
-            bid.receipt_pdf_key = pdf_key
-    await cleanup_staging(platform.store, upload)
+    # Verified, stored, recorded with its receipts and cleaned up as the bidder API does it.
+    await finish_upload(platform, caller, upload_id)
     return True
 
 

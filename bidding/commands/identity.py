@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from bidding.audit import Actor
+from bidding.auth.caller import Caller
 from bidding.client.identity import Identity, IdentityError, load_pem_identity, load_pkcs12_identity, pkcs12_bytes
 from bidding.client.session import ApiError, ChallengeMismatch, raise_for_error
 from bidding.client.session import login as client_login
@@ -111,15 +112,14 @@ def ca_issue(csr_path: Path, role: str, days: int, out: Path | None) -> None:
 @click.option("--reason", default="unspecified", show_default=True, help="RFC 5280 reason, e.g. key_compromise.")
 def ca_revoke(serial: str, reason: str) -> None:
     """Revoke a certificate by serial (hex) or SHA-256 fingerprint; its sessions end at once."""
-    from bidding.pki.issuance import revoke_certificate
     from bidding.runtime import start_platform
+    from bidding.services import identity
 
     async def go() -> tuple[str, int]:
         async with start_platform(load_settings()) as platform:
-            async with platform.sessions() as session, session.begin():
-                cert = await revoke_certificate(session, OPERATOR, serial, reason, now=platform.clock.now())
-            closed = await platform.login.sessions.close_for_certificate(cert.fingerprint)
-            return cert.serial_hex, closed
+            # The same use case as POST /api/admin/certificates/{serial}/revoke.
+            revoked = await identity.revoke(platform, Caller(OPERATOR.id), serial, reason)
+            return revoked.certificate.serial, revoked.sessions_closed
 
     serial_hex, closed = run_guarded(go())
     click.echo(f"revoked {serial_hex} ({reason}); {closed} session(s) ended")
