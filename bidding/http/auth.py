@@ -21,11 +21,8 @@ from bidding.auth.errors import OrganisationRequired
 from bidding.domain.roles import Role
 from bidding.errors import Forbidden, NotAuthenticated
 
-# Authenticator and Principal live in bidding.auth; imported from here by the opening room's socket.
 __all__ = [
-    "Authenticator",
     "Guard",
-    "Principal",
     "RoleGuard",
     "auth_error_of",
     "organisation_user",
