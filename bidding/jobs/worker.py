@@ -69,7 +69,15 @@ async def running_workers(
         yield workers
     finally:
         for worker in workers:
-            await worker.close()
+            try:
+                await worker.close()
+            except asyncio.CancelledError:
+                # arq's close() gathers the in-flight job tasks; a job cancelled by the worker's own
+                # shutdown surfaces here. Only a cancellation of this task itself goes on up.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                log.warning("a job was cancelled while its worker stopped", extra={"queue": worker.queue_name})
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
