@@ -4,8 +4,10 @@ change leaves for after its commit."""
 from __future__ import annotations
 
 import inspect
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +30,16 @@ def test_every_command_is_one_function_with_the_rule_of_the_states_table() -> No
         assert (command.name, command.roles, command.states) == (name, *states.COMMANDS[name])
         assert inspect.iscoroutinefunction(command.run), name
         assert command.run.__module__.startswith("opening_room.commands."), name
+
+
+ROOM = Path(__file__).resolve().parents[2] / "opening_room"
+
+
+def test_the_socket_only_speaks_the_protocol_and_nothing_is_dispatched_by_name() -> None:
+    """ws.py reaches the database only through the room; commands are found in the table, not by getattr."""
+    socket = (ROOM / "ws.py").read_text()
+    assert not re.findall(r"select\(|\.begin\(\)|session\.execute", socket)
+    assert [str(p.relative_to(ROOM)) for p in sorted(ROOM.rglob("*.py")) if "getattr(" in p.read_text()] == []
 
 
 def test_a_command_refuses_other_roles_and_states_in_words() -> None:
