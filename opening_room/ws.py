@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from litestar import WebSocket, websocket
@@ -28,14 +27,15 @@ from litestar.params import FromPath
 from bidding.auth.authenticator import Authenticator
 from bidding.errors import DomainError, NotAuthenticated
 from bidding.fields import INT32_MAX
-from bidding.http.context import client_address, preferred_language, request_id_of
+from bidding.http.context import client_address
 from bidding.http.dependencies import PlatformDep
+from bidding.http.errors import error_fields
 from opening_room.hub import Client, Hub
 from opening_room.participants import Participant, participant
 from opening_room.room import OpeningRoom, room_of
 from opening_room.states import Role
 
-__all__ = ["error_body", "opening_socket"]
+__all__ = ["opening_socket"]
 
 log = logging.getLogger("opening_room.ws")
 
@@ -93,26 +93,10 @@ class InternalError(DomainError):
 _REFUSED_HELLO: Final = (HelloExpected, InvalidSince, NotAuthenticated)
 
 
-def error_body(
-    socket: Socket, *, code: str, message_zh: str, message_en: str, details: Sequence[Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
-    """The ``error`` of an ``error`` or a failed ``result`` message: the fields of the platform's HTTP
-    error body (``bidding.http.errors.error_body``), ``message`` in the language of the connection's
-    ``Accept-Language``, ``request_id`` the connection's."""
-    body: dict[str, Any] = {
-        "code": code,
-        "message": message_zh if preferred_language(socket) == "zh" else message_en,
-        "message_zh": message_zh,
-        "message_en": message_en,
-        "request_id": request_id_of(socket),
-    }
-    if details:
-        body["details"] = list(details)
-    return body
-
-
 def _error(socket: Socket, exc: DomainError) -> dict[str, Any]:
-    return error_body(socket, code=exc.code, message_zh=exc.text("zh"), message_en=exc.text("en"), details=exc.details)
+    return error_fields(
+        socket, code=exc.code, message_zh=exc.text("zh"), message_en=exc.text("en"), details=exc.details
+    )
 
 
 async def _who(socket: Socket, room: OpeningRoom, lot_id: uuid.UUID, token: object) -> Participant:

@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -86,6 +87,29 @@ def _storage_status(exc: StorageError) -> int:
     return 500
 
 
+def error_fields(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    *,
+    code: str,
+    message_zh: str,
+    message_en: str,
+    details: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The fields of an error, for an HTTP request or a WebSocket alike: ``message`` in the language
+    of the connection's Accept-Language, ``request_id`` the connection's."""
+    lang = preferred_language(connection)
+    body: dict[str, Any] = {
+        "code": code,
+        "message": message_zh if lang == "zh" else message_en,
+        "message_zh": message_zh,
+        "message_en": message_en,
+        "request_id": request_id_of(connection),
+    }
+    if details:
+        body["details"] = list(details)
+    return body
+
+
 def error_body(
     request: Request[Any, Any, Any],
     *,
@@ -94,17 +118,8 @@ def error_body(
     message_en: str,
     details: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    lang = preferred_language(request)
-    body: dict[str, Any] = {
-        "code": code,
-        "message": message_zh if lang == "zh" else message_en,
-        "message_zh": message_zh,
-        "message_en": message_en,
-        "request_id": request_id_of(request),
-    }
-    if details:
-        body["details"] = list(details)
-    return {"error": body}
+    """The HTTP error body: ``{"error": <error_fields>}``."""
+    return {"error": error_fields(request, code=code, message_zh=message_zh, message_en=message_en, details=details)}
 
 
 def _respond(
