@@ -126,6 +126,20 @@ class Timing:
 # ----------------------------------------------------------------------------- the lot
 
 
+def _imaging_lot(name: str, deadline: datetime) -> NewLot:
+    """The demo's one opening lot: ¥12.8M of imaging equipment, the 2 % deposit, 10-minute windows."""
+    return NewLot(
+        code="01",
+        name=name,
+        estimated_price_fen=12_800_000_00,
+        deposit_fen=12_800_000_00 * 2 // 100,
+        bid_deadline=deadline,
+        decrypt_window_minutes=10,
+        objection_window_minutes=10,
+        form_fields=FORM_FIELDS,
+    )
+
+
 async def create_opening_lot(
     session: AsyncSession,
     *,
@@ -149,18 +163,7 @@ async def create_opening_lot(
         tenderer_id=tenderer_id,
         agent_id=agent_id,
         region="江苏省南京市",
-        lots=[
-            NewLot(
-                code="01",
-                name="医用影像设备（演示开标）",
-                estimated_price_fen=12_800_000_00,
-                deposit_fen=12_800_000_00 * 2 // 100,
-                bid_deadline=deadline,
-                decrypt_window_minutes=10,
-                objection_window_minutes=10,
-                form_fields=FORM_FIELDS,
-            )
-        ],
+        lots=[_imaging_lot("医用影像设备（演示开标）", deadline)],
         status=ProjectStatus.PUBLISHED,
         published_at=now - timedelta(days=21),
         tender_start_at=now - timedelta(days=21),
@@ -189,16 +192,7 @@ async def ensure_live_lot(platform: Platform, *, now: datetime, minutes: float =
             deadline = (now + timedelta(minutes=minutes)).replace(microsecond=0)
             period = settings.minimum_days("bid_period", Category.GOODS.value)
             published = beijing_at(deadline, -(period + 1), 10)  # office hours, the statutory period before
-            new_lot = NewLot(
-                code="01",
-                name="医用影像设备",
-                estimated_price_fen=12_800_000_00,
-                deposit_fen=12_800_000_00 * 2 // 100,
-                bid_deadline=deadline,
-                decrypt_window_minutes=10,
-                objection_window_minutes=10,
-                form_fields=FORM_FIELDS,
-            )
+            new_lot = _imaging_lot("医用影像设备", deadline)
             codes = organisation_codes()
             draft = DraftProject(
                 code=LIVE_CODE,

@@ -15,14 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bidding.db.models import Lot, Project
+from bidding.db.models import Lot, Organization, Project
 from bidding.domain.projects import ProjectStatus
 from bidding.errors import NotFound
 from opening_room.events import EventView, view
 from opening_room.participants import Participant
-from opening_room.tables import OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
+from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
 
-__all__ = ["answered", "early_sign_ins", "events_since", "find_lot", "own_sign_in", "record", "snapshot"]
+__all__ = [
+    "answered",
+    "bidders_in_order",
+    "early_sign_ins",
+    "events_since",
+    "find_lot",
+    "own_sign_in",
+    "record",
+    "snapshot",
+]
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -72,6 +81,17 @@ async def snapshot(sessions: Sessions, lot: Lot, project: Project, now: datetime
         "decrypt_ends_at": session.decrypt_ends_at.isoformat() if session.decrypt_ends_at else None,
         "server_time": now.isoformat(),
     }
+
+
+async def bidders_in_order(db: AsyncSession, lot_id: uuid.UUID) -> list[tuple[BidOpening, Organization]]:
+    """The lot's extracted bids with their organisations, in the order they are opened and announced."""
+    rows = await db.execute(
+        select(BidOpening, Organization)
+        .join(Organization, BidOpening.organization_id == Organization.id)
+        .where(BidOpening.lot_id == lot_id)
+        .order_by(BidOpening.order_no)
+    )
+    return [(opening, org) for opening, org in rows.all()]
 
 
 async def early_sign_ins(db: AsyncSession, lot_id: uuid.UUID) -> dict[uuid.UUID, datetime]:

@@ -70,11 +70,10 @@ class RoleGuard:
     ``requires_organisation``, act for an organisation (a certificate's user, not the operator token:
     :class:`~bidding.auth.errors.OrganisationRequired`, 403).
 
-    ``requires_login`` tells the OpenAPI document that the operation needs the bearer token, and
-    ``roles`` or ``requires_organisation`` that it may answer 403 (bidding.http.openapi)."""
+    The OpenAPI document reads the guard (bidding.http.openapi): any ``RoleGuard`` means the bearer
+    token is needed, and ``roles`` or ``requires_organisation`` that the operation may answer 403."""
 
     roles: frozenset[Role]
-    requires_login: bool = True
     requires_organisation: bool = False
 
     async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -40,6 +40,8 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
+from bidding.http.auth import RoleGuard
+
 __all__ = ["ERROR_SCHEMA", "WireSpec", "complete_schema", "error_statuses", "wire"]
 
 BEARER: Final = "bearer"
@@ -114,12 +116,10 @@ def _spec(handler: HTTPRouteHandler) -> WireSpec:
 
 
 def _access(handler: HTTPRouteHandler) -> tuple[bool, bool]:
-    """(needs a login, needs a particular role or an organisation), read from the handler's guards:
-    role guards say so themselves (bidding.http.auth.RoleGuard)."""
-    guards = handler.resolve_guards()
-    login = any(getattr(guard, "requires_login", False) for guard in guards)
-    role = any(getattr(guard, "roles", None) or getattr(guard, "requires_organisation", False) for guard in guards)
-    return login, role
+    """(needs a login, needs a particular role or an organisation), read from the handler's role
+    guards (:class:`bidding.http.auth.RoleGuard`)."""
+    guards = [guard for guard in handler.resolve_guards() if isinstance(guard, RoleGuard)]
+    return bool(guards), any(guard.roles or guard.requires_organisation for guard in guards)
 
 
 def error_statuses(operation: Operation, method: str, *, login: bool, role: bool, spec: WireSpec) -> list[int]:

@@ -11,11 +11,12 @@ from typing import Any, Final
 
 from sqlalchemy import select
 
-from bidding.db.models import Bid, Lot, Organization
+from bidding.db.models import Bid, Lot
 from bidding.domain.forms import FormError, check_values
 from bidding.errors import Forbidden, InvalidInput, NotFound
 from crypto.errors import CryptoError
 from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
+from opening_room import reads
 from opening_room.commands.call import Answer, Call, Change, own_opening
 from opening_room.effects import AfterCommit, Job
 from opening_room.errors import CommandRefused
@@ -165,14 +166,7 @@ async def close_decryption(c: Call) -> Answer:
 async def close_window(c: Change, lot: Lot) -> None:
     """End the window; what is not decrypted failed through the bidder (视为撤销, 办法 31); then the 唱标
     (办法 30) and the objections open."""
-    rows = (
-        await c.db.execute(
-            select(BidOpening, Organization)
-            .join(Organization, BidOpening.organization_id == Organization.id)
-            .where(BidOpening.lot_id == lot.id)
-            .order_by(BidOpening.order_no)
-        )
-    ).all()
+    rows = await reads.bidders_in_order(c.db, lot.id)
     for opening, _ in rows:
         if opening.status is BidOpeningStatus.PENDING:
             move_opening(opening, BidOpeningStatus.FAILED)

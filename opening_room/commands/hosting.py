@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from bidding.db.models import Lot, Organization, Project
+from bidding.db.models import Lot, Project
 from bidding.domain.projects import ProjectStatus
 from bidding.errors import InvalidInput
 from bidding.services.submission import extract_bids
@@ -66,14 +64,7 @@ async def extract(c: Change, lot: Lot, project: Project) -> None:
 
 async def publish_bidders(c: Change, lot: Lot) -> None:
     """The list of bidders, public from here on (with whether each signed in and its deposit)."""
-    rows = (
-        await c.db.execute(
-            select(BidOpening, Organization)
-            .join(Organization, BidOpening.organization_id == Organization.id)
-            .where(BidOpening.lot_id == lot.id)
-            .order_by(BidOpening.order_no)
-        )
-    ).all()
+    rows = await reads.bidders_in_order(c.db, lot.id)
     move_session(c.session, State.BIDDERS_PUBLISHED)
     bidders = [
         {

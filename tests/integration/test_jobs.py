@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bidding.db.models import AuditEvent, JobExecution
+from bidding.db.models import JobExecution
 from bidding.jobs.catalogue import CATALOGUE
 from bidding.jobs.once import run_once
 from bidding.jobs.registry import Queue, UnknownJobError
 from bidding.jobs.worker import build_worker
+from tests.fixtures.audit import count_audit_events
 
 
 async def wait_for_job(client: Any, headers: dict[str, str], job_id: str, timeout: float = 30) -> dict[str, Any]:
@@ -28,18 +29,6 @@ async def wait_for_job(client: Any, headers: dict[str, str], job_id: str, timeou
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"job {job_id} did not complete: {resp.text}")
         await asyncio.sleep(0.05)
-
-
-async def count_events(platform: Any, action: str, job_id: str) -> int:
-    async with platform.sessions() as s:
-        return int(
-            await s.scalar(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.action == action, AuditEvent.request_id == job_id)
-            )
-            or 0
-        )
 
 
 async def put_object(platform: Any, size: int = 3 * 1024 * 1024 + 17) -> tuple[str, str]:
@@ -70,7 +59,7 @@ async def test_job_enqueued_over_http_runs_once_in_the_worker(
     again = await client.post("/api/admin/integrity-checks", json=payload, headers=admin_headers)
     assert again.status_code == 202 and again.json() == {**first.json(), "created": False}
     await asyncio.sleep(0.5)  # several poll cycles: a duplicate would have run by now
-    assert await count_events(platform, "storage.object_verified", job_id) == 1
+    assert await count_audit_events(platform, "storage.object_verified", job_id) == 1
     async with platform.sessions() as s:
         runs = await s.scalar(
             select(func.count()).select_from(JobExecution).where(JobExecution.job_key == f"verify_object:{job_id}")
@@ -86,7 +75,7 @@ async def test_corruption_is_reported(client: Any, platform: Any, admin_headers:
     )
     done = await wait_for_job(client, admin_headers, resp.json()["job_id"])
     assert done["result"]["intact"] is False
-    assert await count_events(platform, "storage.object_corrupt", resp.json()["job_id"]) == 1
+    assert await count_audit_events(platform, "storage.object_corrupt", resp.json()["job_id"]) == 1
 
 
 async def test_redelivery_does_not_repeat_the_effect(platform: Any) -> None:

@@ -14,15 +14,16 @@ from typing import Any
 import httpx
 from arq.jobs import Job
 from redis.asyncio import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bidding.client.session import login
 from bidding.clock import ManualClock
-from bidding.db.models import AuditEvent, Bid, JobExecution
+from bidding.db.models import Bid, JobExecution
 from bidding.jobs.registry import Queue
 from bidding.services.opened_keys import OpenedKeys
 from crypto.sealed import unwrap_data_key
 from tests.conftest import SECRET_KEY
+from tests.fixtures.audit import count_audit_events
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.projects import create_published
 from tests.fixtures.room import Peer
@@ -76,18 +77,6 @@ def spellings(key: bytes) -> list[bytes]:
     ]
 
 
-async def audit_count(platform: Any, action: str, job_id: str) -> int:
-    async with platform.sessions() as s:
-        return int(
-            await s.scalar(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.action == action, AuditEvent.request_id == job_id)
-            )
-            or 0
-        )
-
-
 async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
@@ -132,7 +121,7 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
         assert info.result == {"bid": str(bid.id), "status": "opened", "detail": "", "key": object_key}
         stored = b"".join([chunk async for chunk in platform.store.open(object_key)])
         assert stored == body
-        assert await audit_count(platform, "bid.body_opened", f"open-body:{bid.id}") == 1
+        assert await count_audit_events(platform, "bid.body_opened", f"open-body:{bid.id}") == 1
 
     # The database holds each key encrypted, bound to its bid; the platform secret opens it.
     async with platform.sessions() as s:
@@ -160,7 +149,7 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
         info = await wait_complete(platform, job_id)
         assert (info.success, info.job_try) == (True, 1), info.result
         assert info.result["status"] == "failed" and info.result["detail"].startswith(f"{code}: ")
-        assert await audit_count(platform, "bid.body_failed", job_id) == 1
+        assert await count_audit_events(platform, "bid.body_failed", job_id) == 1
         assert not await platform.store.exists(f"opened/{bid.lot_id}/{bid.id}.tar")
         async with platform.sessions() as s:
             execution = await s.scalar(select(JobExecution).where(JobExecution.job_key == f"open_bid_body:{bid.id}"))
@@ -173,7 +162,7 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
     assert again.created
     repeated = await wait_complete(platform, f"open-body-again:{first.id}")
     assert repeated.result["status"] == "opened"
-    assert await audit_count(platform, "bid.body_opened", f"open-body-again:{first.id}") == 0
+    assert await count_audit_events(platform, "bid.body_opened", f"open-body-again:{first.id}") == 0
 
     # Nothing in Redis spells any of the keys: not the jobs, their results, the queues or the room's
     # keys. The dump does hold these jobs' results (it is looking in the right place).
