@@ -55,6 +55,7 @@ from bidding.domain.announcements import AnnouncementKind
 from bidding.domain.credit_code import make_credit_code
 from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, ProjectStatus
+from bidding.fields import FormFieldDeclaration
 from bidding.runtime import Platform
 from bidding.services.organisations import find_by_credit_code, register_organisation
 from bidding.services.projects import NewLot
@@ -86,12 +87,12 @@ ORGANISATIONS: list[tuple[str, str, OrgKind]] = [
     ("苏州金螳螂建筑装饰股份有限公司", "91320100134900005", OrgKind.BIDDER),
 ]
 
-FORM_FIELDS = [
-    {"key": "price_fen", "label_zh": "投标报价（分）", "label_en": "Bid price (fen)", "type": "money"},
-    {"key": "duration_days", "label_zh": "工期（日历天）", "label_en": "Duration (calendar days)", "type": "integer"},
-    {"key": "quality", "label_zh": "质量标准", "label_en": "Quality standard", "type": "text"},
-    {"key": "project_manager", "label_zh": "项目经理", "label_en": "Project manager", "type": "text"},
-]
+FORM_FIELDS: Final = (
+    FormFieldDeclaration("price_fen", "投标报价（分）", "Bid price (fen)", "money"),
+    FormFieldDeclaration("duration_days", "工期（日历天）", "Duration (calendar days)", "integer"),
+    FormFieldDeclaration("quality", "质量标准", "Quality standard", "text"),
+    FormFieldDeclaration("project_manager", "项目经理", "Project manager", "text"),
+)
 
 #: Each demo bidder's price as a share of the lot's estimate (‰), duration and project manager.
 OFFERS: Final = {

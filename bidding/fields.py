@@ -26,7 +26,9 @@ from litestar.params import Parameter
 
 __all__ = [
     "EARLIEST",
+    "FIELD_KEY_PATTERN",
     "INT32_MAX",
+    "LABEL_PATTERN",
     "LATEST",
     "LINE_PATTERN",
     "NAME_PATTERN",
@@ -108,15 +110,24 @@ ObjectKey = Annotated[str, msgspec.Meta(min_length=1, max_length=512, pattern=OB
 #: PEM text or base64 (certificates, CSRs, signatures): lines of printable ASCII.
 Pem = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000, pattern=r"^[\t\n\r -~]*$")]
 
-#: One declared field of a lot's opening form (``bidding.domain.forms`` checks its meaning):
-#: ``{"key", "label_zh", "label_en", "type"}``, each a short one-line text.
-FormFieldDeclaration = Annotated[
-    dict[
-        Annotated[str, msgspec.Meta(max_length=20, pattern=LINE_PATTERN)],
-        Annotated[str, msgspec.Meta(max_length=100, pattern=NAME_PATTERN)],
-    ],
-    msgspec.Meta(max_length=8),
-]
+#: A label: a name with at least one character that is not white space.
+LABEL_PATTERN: Final = rf"^[^{_C0_C1}{_BIDI}]*[^\s{_C0_C1}{_BIDI}][^{_C0_C1}{_BIDI}]*$(?!\n)"
+#: A form field's key: lower-case letters, digits and ``_``, starting with a letter.
+FIELD_KEY_PATTERN: Final = r"^[a-z][a-z0-9_]{0,39}$(?!\n)"
+
+
+class FormFieldDeclaration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One declared field of a lot's opening form (开标一览表; ``bidding.domain.forms`` holds the
+    rules across fields: keys unique in a lot, ``price_fen`` always present and of type money)."""
+
+    #: The key the sealed form uses, e.g. ``price_fen`` or ``duration_days``.
+    key: Annotated[str, msgspec.Meta(pattern=FIELD_KEY_PATTERN, max_length=40)]
+    #: The label shown in Chinese and in English.
+    label_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LABEL_PATTERN)]
+    label_en: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LABEL_PATTERN)]
+    #: ``money`` (integer fen), ``integer`` or ``text`` (at most 500 characters).
+    type: Literal["money", "integer", "text"]
+
 
 #: Money in fen (分), a ``BigInteger`` column: whole and not negative (DESIGN §7).
 Fen = Annotated[int, msgspec.Meta(ge=0, le=SAFE_INT_MAX)]

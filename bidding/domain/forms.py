@@ -10,13 +10,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from bidding.fields import SAFE_INT_MAX, text_problem
+import msgspec
+
+from bidding.fields import FIELD_KEY_PATTERN, SAFE_INT_MAX, FormFieldDeclaration, text_problem
 
 FIELD_TYPES: Final = frozenset({"money", "integer", "text"})
 PRICE_FIELD: Final = "price_fen"
 MAX_FIELDS: Final = 20
 MAX_TEXT: Final = 500
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_KEY = re.compile(FIELD_KEY_PATTERN)
 
 
 class FormError(ValueError):
@@ -26,13 +28,18 @@ class FormError(ValueError):
 PRICE_DECLARATION: Final = {"key": PRICE_FIELD, "label_zh": "投标报价（元）", "label_en": "Bid price", "type": "money"}
 
 
-def normalise_fields(fields: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Check a lot's field declaration; the price field is added if missing, first."""
+def normalise_fields(fields: Sequence[FormFieldDeclaration | Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Check a lot's field declaration; the price field is added if missing, first.
+
+    The edge (:class:`FormFieldDeclaration`) has checked each field's shape when it came over HTTP;
+    the rules across fields are here, and the shape again for declarations made in Python (demo,
+    CLI)."""
     out: list[dict[str, str]] = []
     seen: set[str] = set()
     if len(fields) > MAX_FIELDS:
         raise FormError(f"at most {MAX_FIELDS} fields")
-    for index, field in enumerate(fields):
+    for index, declared in enumerate(fields):
+        field = msgspec.structs.asdict(declared) if isinstance(declared, FormFieldDeclaration) else declared
         key, kind = str(field.get("key", "")), str(field.get("type", ""))
         if not _KEY.match(key):
             raise FormError(

@@ -175,7 +175,16 @@ class NewLot(Body, frozen=True):
     decrypt_window_minutes: WindowMinutes = 30
     objection_window_minutes: WindowMinutes = 15
     #: The opening form's field declarations (``bidding.domain.forms``): key, labels, type.
-    form_fields: Annotated[Sequence[FormFieldDeclaration], msgspec.Meta(max_length=MAX_FIELDS)] = ()
+    form_fields: Annotated[
+        Sequence[FormFieldDeclaration],
+        msgspec.Meta(
+            max_length=MAX_FIELDS,
+            description=(
+                "The opening form's fields; keys are unique, and `price_fen` (of type money) is"
+                " added first when it is missing."
+            ),
+        ),
+    ] = ()
 
 
 def check_lot_money(lots: Sequence[NewLot]) -> None:
@@ -238,7 +247,7 @@ async def create_project(
                 bid_deadline=lot.bid_deadline,
                 decrypt_window_minutes=lot.decrypt_window_minutes,
                 objection_window_minutes=lot.objection_window_minutes,
-                form_fields=list(lot.form_fields),
+                form_fields=msgspec.to_builtins(lot.form_fields),
             )
             for lot in lots
         ],

@@ -27,7 +27,7 @@ from bidding.domain.organisations import OrgKind, OrgStatus
 from bidding.domain.projects import Category, Phase, ProjectStatus, project_phase
 from bidding.domain.schedule import ScheduleError, check_bid_period, check_clarification
 from bidding.errors import Conflict, InvalidInput, NotFound
-from bidding.fields import Body, Code, CreditCode, Moment, Name, Region, text_problem
+from bidding.fields import Body, Code, CreditCode, FormFieldDeclaration, Moment, Name, Region, text_problem
 from bidding.services.announcements import announce
 from bidding.services.projects import NewLot, check_lot_money, create_project
 from bidding.services.submission import before_extraction
@@ -102,7 +102,14 @@ class DraftProject(Body, frozen=True):
     name: Name
     category: Category
     tenderer_credit_code: CreditCode
-    lots: Annotated[list[NewLot], msgspec.Meta(min_length=1, max_length=MAX_LOTS_CEILING)]
+    lots: Annotated[
+        list[NewLot],
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_LOTS_CEILING,
+            description="The lots; their codes are unique in the project, and the settings may allow fewer.",
+        ),
+    ]
     region: Region | None = None
     clarification_deadline: Moment | None = None
 
@@ -188,7 +195,7 @@ def _checked_lots(lots: Sequence[NewLot]) -> list[NewLot]:
             fields = normalise_fields(lot.form_fields)
         except FormError as exc:
             raise InvalidInput(f"lot {lot.code}: {exc}", f"标段 {lot.code}：开标一览表字段有误：{exc}") from None
-        checked.append(msgspec.structs.replace(lot, form_fields=fields))
+        checked.append(msgspec.structs.replace(lot, form_fields=msgspec.convert(fields, list[FormFieldDeclaration])))
     return checked
 
 
@@ -266,7 +273,7 @@ async def update_draft(
             new.decrypt_window_minutes,
             new.objection_window_minutes,
         )
-        lot.form_fields = list(new.form_fields)
+        lot.form_fields = msgspec.to_builtins(new.form_fields)
         kept.append(lot)
     project.lots = kept  # the relationship's delete-orphan cascade removes the lots left out
     await session.flush()

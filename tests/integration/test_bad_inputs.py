@@ -172,6 +172,14 @@ async def test_project_texts(client: httpx.AsyncClient, parties: dict[str, Any],
     response = await client.post(url, json=bad_label, headers=headers)
     assert_error(response, 400, "validation_failed")
     assert any(k.startswith("lots[0].form_fields") for k in keys_of(response.json()["error"])), response.text
+    blank = {"key": "duration_days", "label_zh": " \u3000 ", "label_en": "Duration", "type": "integer"}
+    extra = {"key": "duration_days", "label_zh": "工期", "label_en": "Duration", "type": "integer", "unit": "d"}
+    for bad_field in (blank, extra):
+        response = await client.post(
+            url, json=draft(tenderer, deadline, lots=[lot(deadline, form_fields=[bad_field])]), headers=headers
+        )
+        assert_error(response, 400, "validation_failed")
+        assert any(k.startswith("lots[0].form_fields[0]") for k in keys_of(response.json()["error"])), response.text
 
 
 async def test_overlong_project_texts(client: httpx.AsyncClient, parties: dict[str, Any], clock: ManualClock) -> None:

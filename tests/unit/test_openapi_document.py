@@ -96,8 +96,22 @@ def test_raw_bodies_and_binary_answers_name_their_media_types(
 
 def test_bodies_that_refuse_unknown_fields_say_so(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
-    for name in ("DraftProject", "NewLot", "LoginRequest", "RegistrationRequest", "RevocationRequest"):
+    for name in (
+        "DraftProject",
+        "NewLot",
+        "FormFieldDeclaration",
+        "LoginRequest",
+        "RegistrationRequest",
+        "RevocationRequest",
+    ):
         assert schemas[name]["additionalProperties"] is False, name
+    # A lot's form fields are objects of their own with the rules the server checks on each value.
+    assert schemas["NewLot"]["properties"]["form_fields"]["items"] == {
+        "$ref": "#/components/schemas/FormFieldDeclaration"
+    }
+    field = schemas["FormFieldDeclaration"]["properties"]
+    assert field["type"]["enum"] == ["money", "integer", "text"]
+    assert all("pattern" in field[name] for name in ("key", "label_zh", "label_en"))
     assert "additionalProperties" not in schemas["ProjectView"]  # an answer, not a closed body
 
 
