@@ -84,7 +84,7 @@ from cryptography.hazmat.primitives import serialization
 
 from bidding.client.identity import Identity
 from bidding.client.session import login
-from bidding.domain.credit_code import make_credit_code
+from bidding.identity.credit_code import make_credit_code
 from crypto.ca import PrivateKey, make_csr, make_key
 from crypto.sealed import seal
 from crypto.subject import PlatformSubject

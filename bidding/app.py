@@ -14,31 +14,31 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
-from bidding.auth.authenticator import Authenticator
-from bidding.clock import Clock, clock_for
-from bidding.http.allow import fix_allow_header
-from bidding.http.api_docs import DOCS_PATH, docs_assets_router, render_plugins
-from bidding.http.controllers.admin import AdminController
-from bidding.http.controllers.agent import AgentController
-from bidding.http.controllers.bidder import BidderController
-from bidding.http.controllers.health import HealthController
-from bidding.http.controllers.identity import AuthController, EnrolmentController
-from bidding.http.controllers.me import MeController
-from bidding.http.controllers.pki import PkiController
-from bidding.http.controllers.pki_admin import IdentityAdminController
-from bidding.http.controllers.public import PublicController
-from bidding.http.controllers.storage import StorageController
-from bidding.http.controllers.verify import VerifyController
-from bidding.http.controllers.webapp import webapp_router
-from bidding.http.dependencies import provide_caller, provide_platform, provide_visitor
-from bidding.http.errors import EXCEPTION_HANDLERS
-from bidding.http.middleware import request_context_middleware
-from bidding.http.openapi import complete_schema
-from bidding.http.request import PlatformRequest
-from bidding.jobs.catalogue import CATALOGUE
-from bidding.jobs.worker import running_workers
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.catalogue import CATALOGUE
+from bidding.core.auth.authenticator import Authenticator
+from bidding.core.clock import Clock, clock_for
+from bidding.core.http.allow import fix_allow_header
+from bidding.core.http.api_docs import DOCS_PATH, docs_assets_router, render_plugins
+from bidding.core.http.dependencies import provide_caller, provide_platform, provide_visitor
+from bidding.core.http.errors import EXCEPTION_HANDLERS
+from bidding.core.http.middleware import request_context_middleware
+from bidding.core.http.openapi import complete_schema
+from bidding.core.http.request import PlatformRequest
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
+from bidding.identity.controllers.identity import AuthController, EnrolmentController
+from bidding.identity.controllers.pki import PkiController
+from bidding.identity.controllers.pki_admin import IdentityAdminController
+from bidding.notifications.controllers.me import MeController
+from bidding.operations.controllers.admin import AdminController
+from bidding.operations.controllers.health import HealthController
+from bidding.submission.controllers.bidder import BidderController
+from bidding.submission.controllers.storage import StorageController
+from bidding.tendering.controllers.agent import AgentController
+from bidding.tendering.controllers.public import PublicController
+from bidding.verification.controllers.verify import VerifyController
+from bidding.webapp import webapp_router
+from bidding.worker import running_workers
 from opening_room.http import OpeningController
 from opening_room.hub import Hub, channel_prefix
 from opening_room.room import room_of
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             platform = await stack.enter_async_context(start_platform(settings, clock=app.state.clock))
             app.state.platform = platform
             app.state.authenticator = Authenticator(
-                admin_token=settings.resolved_secret("admin_token"), sessions=platform.login.sessions
+                admin_token=settings.resolved_secret("admin_token"), sessions=platform.session_store
             )
             # The room is the platform's (opening_room.room.room_of); the hub is this process's clients.
             hub = Hub(platform.redis, channel_prefix(settings), platform.sessions)
@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
         ),
-        logging_config=None,  # bidding.logs configures logging (JSON lines with request ids)
+        logging_config=None,  # bidding.core.logs configures logging (JSON lines with request ids)
         debug=False,
     )
     complete_schema(app)  # errors, security and raw media types that signatures cannot say

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 
 from bidding.app import create_app
-from bidding.logs import configure_logging
-from bidding.settings import Settings
+from bidding.core.logs import configure_logging
+from bidding.core.settings import Settings
 
 
 def create_app_from_env() -> Litestar:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bidding.commands.common import fail, load_settings, run, run_guarded
-from bidding.settings import Settings
+from bidding.core.cli import fail, load_settings, run, run_guarded
+from bidding.core.settings import Settings
 
 if TYPE_CHECKING:
-    from bidding.demo import DemoSummary
+    from bidding.demo.seed import DemoSummary
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,7 +43,7 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool, d
 
     import uvicorn
 
-    from bidding.logs import configure_logging
+    from bidding.core.logs import configure_logging
 
     # Options become settings, so the app processes uvicorn spawns read the same values.
     for name, value in (("HOST", host), ("PORT", port), ("WEB_WORKERS", workers)):
@@ -75,8 +75,8 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool, d
 
 
 def _check_schema(settings: Settings) -> None:
-    from bidding.db.engine import create_engine
-    from bidding.db.migrate import SchemaNotReady, ensure_schema
+    from bidding.core.db.engine import create_engine
+    from bidding.core.db.migrate import SchemaNotReady, ensure_schema
 
     async def check() -> None:
         engine = create_engine(settings.effective_database_url)
@@ -96,11 +96,11 @@ def _check_schema(settings: Settings) -> None:
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 def worker(queue: str, burst: bool) -> None:
     """Run job workers (production: as many processes as needed)."""
-    from bidding.jobs.catalogue import CATALOGUE
-    from bidding.jobs.registry import Queue
-    from bidding.jobs.worker import run_burst, run_until_stopped
-    from bidding.logs import configure_logging
-    from bidding.runtime import start_platform
+    from bidding.catalogue import CATALOGUE
+    from bidding.core.jobs.registry import Queue
+    from bidding.core.logs import configure_logging
+    from bidding.core.platform import start_platform
+    from bidding.worker import run_burst, run_until_stopped
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -127,8 +127,8 @@ def worker(queue: str, burst: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report whether the schema is at head (exit 1 if not).")
 def migrate(revision: str, down: bool, check: bool) -> None:
     """Apply the database migrations (Alembic)."""
-    from bidding.db import migrate as m
-    from bidding.db.engine import create_engine
+    from bidding.core.db import migrate as m
+    from bidding.core.db.engine import create_engine
 
     settings = load_settings()
 
@@ -156,8 +156,8 @@ def migrate(revision: str, down: bool, check: bool) -> None:
 
 def _load_demo(settings: Settings, *, overdue_grace: timedelta | None = None) -> None:
     """Load what is missing of the demo; print what was added, and the operator token once."""
-    from bidding.demo import OVERDUE_GRACE, load_demo
-    from bidding.runtime import start_platform
+    from bidding.core.platform import start_platform
+    from bidding.demo.seed import OVERDUE_GRACE, load_demo
 
     identities = settings.data_dir / "demo" / "identities"
 
@@ -187,7 +187,8 @@ def _load_demo(settings: Settings, *, overdue_grace: timedelta | None = None) ->
 def _start_demo_opening(settings: Settings, minutes: int) -> None:
     """The demo's live lot: its opening played once the server is up (the demo's load, just before,
     finished it if a previous start was stopped after its deadline)."""
-    from bidding.demo_opening import (
+    from bidding.core.platform import start_platform
+    from bidding.demo.opening import (
         DemoOpening,
         ensure_live_lot,
         load_cast,
@@ -195,8 +196,7 @@ def _start_demo_opening(settings: Settings, minutes: int) -> None:
         opening_state,
         start_in_background,
     )
-    from bidding.demo_tender import beijing
-    from bidding.runtime import start_platform
+    from bidding.demo.tender import beijing
     from opening_room.states import FINAL, State
 
     identities = settings.data_dir / "demo" / "identities"
@@ -230,7 +230,7 @@ def _start_demo_opening(settings: Settings, minutes: int) -> None:
 @main.command()
 def demo() -> None:
     """Load the demo data (trading centre, agent, bidders, projects in every phase) once."""
-    from bidding.logs import configure_logging
+    from bidding.core.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -240,7 +240,7 @@ def demo() -> None:
 @main.command()
 def doctor() -> None:
     """Check every dependency and say what is wrong."""
-    from bidding.doctor import diagnose
+    from bidding.operations.doctor import diagnose
 
     settings = load_settings()
     click.echo("settings: ok")
@@ -266,10 +266,10 @@ def show_settings(markdown: bool) -> None:
 
 
 def _register() -> None:
-    from bidding.commands.identity import COMMANDS as IDENTITY
-    from bidding.commands.room import COMMANDS as ROOM
-    from bidding.commands.sealing import COMMANDS as SEALING
-    from bidding.commands.verify_pdf import verify_pdf
+    from bidding.identity.cli import COMMANDS as IDENTITY
+    from bidding.room_cli import COMMANDS as ROOM
+    from bidding.submission.cli import COMMANDS as SEALING
+    from bidding.verification.cli import verify_pdf
 
     for command in (*IDENTITY, *SEALING, *ROOM, verify_pdf):
         main.add_command(command)

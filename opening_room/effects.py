@@ -12,14 +12,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bidding.core.jobs.registry import JobSpec
+
 __all__ = ["NOTHING", "AfterCommit", "Job", "RecordToSign"]
 
 
 @dataclass(frozen=True)
 class Job:
-    """A worker job to enqueue (a name of ``bidding.jobs.catalogue``), with an id that makes it once."""
+    """A worker job to enqueue (a spec listed in ``bidding.catalogue``), with an id that makes it once."""
 
-    name: str
+    spec: JobSpec
     args: tuple[str, ...]
     job_id: str
 

@@ -1,9 +1,9 @@
-"""The room's own refusals; every other one is a :class:`bidding.errors.DomainError` of the platform
+"""The room's own refusals; every other one is a :class:`bidding.core.errors.DomainError` of the platform
 (``forbidden``, ``invalid_input``, ``not_found``)."""
 
 from __future__ import annotations
 
-from bidding.errors import Conflict
+from bidding.core.errors import Conflict
 
 __all__ = ["CommandRefused", "RecordChanged"]
 

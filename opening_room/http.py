@@ -10,11 +10,11 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from bidding.audit import Actor
-from bidding.errors import NotFound
-from bidding.fields import QUERY_INT32_CURSOR
-from bidding.http.dependencies import PlatformDep
-from bidding.http.openapi import wire
+from bidding.core.actor import Actor
+from bidding.core.errors import NotFound
+from bidding.core.fields import QUERY_INT32_CURSOR
+from bidding.core.http.dependencies import PlatformDep
+from bidding.core.http.openapi import wire
 from opening_room.participants import Participant
 from opening_room.room import room_of
 from opening_room.states import Role

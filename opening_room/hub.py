@@ -25,7 +25,7 @@ from typing import Any, Final
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bidding.settings import Settings
+from bidding.core.settings import Settings
 from opening_room import reads
 from opening_room.events import EventView
 from opening_room.participants import Participant

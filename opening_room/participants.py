@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from bidding.audit import Actor
-from bidding.auth.caller import Principal
-from bidding.domain.roles import Role as UserRole
+from bidding.core.actor import Actor
+from bidding.core.auth.caller import Principal
+from bidding.core.roles import Role as UserRole
 from opening_room.events import HOST, PUBLIC, bidder_audience
 from opening_room.states import Role
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bidding.db.models import Lot, Organization, Project
-from bidding.domain.projects import ProjectStatus
-from bidding.errors import NotFound
+from bidding.core.errors import NotFound
+from bidding.identity.models import Organization
+from bidding.tendering.models import Lot, Project
+from bidding.tendering.rules.projects import ProjectStatus
 from opening_room.events import EventView, view
 from opening_room.participants import Participant
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn

@@ -21,10 +21,10 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.clock import Clock
-from bidding.db.models import Lot, Project
+from bidding.core.clock import Clock
+from bidding.core.pki.documents import DocumentSigner
 from bidding.documents.opening_record import BidderRow, Objection, OpeningRecordData, render_opening_record
-from bidding.pki.documents import DocumentSigner
+from bidding.tendering.models import Lot, Project
 from opening_room.events import PUBLIC
 from opening_room.states import BidOpeningOutcome, BidOpeningStatus
 from opening_room.tables import OpeningEvent, OpeningSession

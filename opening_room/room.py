@@ -27,12 +27,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bidding.audit import content_hash, record
-from bidding.db.models import Lot, Project
-from bidding.errors import InvalidInput
-from bidding.fields import text_problem
-from bidding.jobs.queue import JobQueue
-from bidding.runtime import Platform
+from bidding.audit.trail import content_hash, record
+from bidding.core.errors import InvalidInput
+from bidding.core.fields import text_problem
+from bidding.core.jobs.queue import JobQueue
+from bidding.core.platform import Platform
+from bidding.submission.opened_keys import OpenedKeys
+from bidding.tendering.models import Lot, Project
 from opening_room import reads
 from opening_room import record as opening_record
 from opening_room.commands import COMMANDS, Call, Change, Resources
@@ -213,7 +214,7 @@ class OpeningRoom:
             await self._publish(*after.publish)
         if self._jobs is not None:
             for job in after.jobs:
-                self._spawn(self._jobs.enqueue(job.name, *job.args, job_id=job.job_id))
+                self._spawn(self._jobs.enqueue(job.spec, *job.args, job_id=job.job_id))
         for issued in after.records:
             self._spawn(self._issue_record(issued))
 
@@ -291,7 +292,10 @@ def _redacted(args: Mapping[str, Any]) -> dict[str, Any]:
 
 def resources_of(platform: Platform) -> Resources:
     return Resources(
-        store=platform.store, clock=platform.clock, documents=platform.documents, opened_keys=platform.opened_keys
+        store=platform.store,
+        clock=platform.clock,
+        documents=platform.documents,
+        opened_keys=OpenedKeys.for_platform(platform),
     )
 
 

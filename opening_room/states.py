@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from bidding.domain.transitions import Transitions
+from bidding.core.transitions import Transitions
 
 
 class State(enum.StrEnum):

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bidding.db.base import Base
-from bidding.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
-from bidding.domain.transitions import move
+from bidding.core.db.base import Base
+from bidding.core.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
+from bidding.core.transitions import move
 from opening_room.states import BID_OPENING_TRANSITIONS, TRANSITIONS, BidOpeningOutcome, BidOpeningStatus, State
 
 

@@ -24,12 +24,12 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
-from bidding.auth.authenticator import Authenticator
-from bidding.errors import DomainError, NotAuthenticated
-from bidding.fields import INT32_MAX
-from bidding.http.context import client_address
-from bidding.http.dependencies import PlatformDep
-from bidding.http.errors import error_fields
+from bidding.core.auth.authenticator import Authenticator
+from bidding.core.errors import DomainError, NotAuthenticated
+from bidding.core.fields import INT32_MAX
+from bidding.core.http.context import client_address
+from bidding.core.http.dependencies import PlatformDep
+from bidding.core.http.errors import error_fields
 from opening_room.hub import Client, Hub
 from opening_room.participants import Participant, participant
 from opening_room.room import OpeningRoom, room_of

@@ -27,8 +27,8 @@ from litestar import Litestar
 from redis.asyncio import Redis
 
 from bidding.app import create_app
-from bidding.clock import ManualClock
-from bidding.settings import Settings
+from bidding.core.clock import ManualClock
+from bidding.core.settings import Settings
 from tests.asgi import lifespan
 from tests.fixtures.outside_ca import OutsideCa, start_outside_ca
 

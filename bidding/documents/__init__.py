@@ -1,7 +1,7 @@
 """The PDFs the platform issues, in Simplified Chinese with English, unsigned (docs/documents.md).
 
 Each ``render_*`` function takes a frozen dataclass and returns PDF bytes, deterministic for the
-same data; the platform then signs them (``bidding.pki.documents``, PAdES B-LT).
+same data; the platform then signs them (``bidding.core.pki.documents``, PAdES B-LT).
 """
 
 from bidding.documents.award import AwardData, render_award

@@ -32,7 +32,7 @@ from bidding.documents.money import chinese_uppercase, yuan
 TITLE_ZH: Final = "开标记录表"
 TITLE_EN: Final = "Opening record"
 PLACE: Final = "不见面开标大厅（远程） / Remote opening hall (online)"
-PRICE_FIELD: Final = "price_fen"  # as in bidding.domain.forms; shown in its own column
+PRICE_FIELD: Final = "price_fen"  # as in bidding.tendering.rules.forms; shown in its own column
 FIELDS_PER_TABLE: Final = 4  # other opening-form fields per table, so columns stay readable on A4 portrait
 
 DepositStatus = Literal["received", "not_received", "guarantee", "exempt", "not_checked"]
@@ -85,7 +85,7 @@ class OpeningRecordData:
     """Everything an opening record shows. Times are timezone-aware (UTC).
 
     ``fields`` is the lot's opening-form declaration (``{"key", "label_zh", "label_en", "type"}``,
-    type ``money`` | ``integer`` | ``text``, see ``bidding.domain.forms``); the price field
+    type ``money`` | ``integer`` | ``text``, see ``bidding.tendering.rules.forms``); the price field
     ``price_fen`` is shown in the bidders table, every other field in its own column after it.
     ``record_sha256`` is the SHA-256 of the record's JSON counterpart.
     """

@@ -1,12 +1,12 @@
-"""Alembic environment: migrations run on a connection handed over by :mod:`bidding.db.migrate`."""
+"""Alembic environment: migrations run on a connection handed over by :mod:`bidding.core.db.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 
-import bidding.db.models  # noqa: F401  (registers the tables on the metadata)
+import bidding.schema  # noqa: F401  (registers the tables on the metadata)
 import opening_room.tables  # noqa: F401
-from bidding.db.base import Base
+from bidding.core.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,7 +26,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("run migrations through `bidding migrate` (bidding.db.migrate)")
+        raise RuntimeError("run migrations through `bidding migrate` (bidding.core.db.migrate)")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -16,12 +16,12 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.clock import Clock
-from bidding.db.models import Lot, Project
-from bidding.errors import Forbidden, InvalidInput, NotFound
-from bidding.fields import INT32_MAX, text_problem
-from bidding.pki.documents import DocumentSigner
-from bidding.services.opened_keys import OpenedKeys
+from bidding.core.clock import Clock
+from bidding.core.errors import Forbidden, InvalidInput, NotFound
+from bidding.core.fields import INT32_MAX, text_problem
+from bidding.core.pki.documents import DocumentSigner
+from bidding.submission.opened_keys import OpenedKeys
+from bidding.tendering.models import Lot, Project
 from opening_room import events
 from opening_room.effects import NOTHING, AfterCommit
 from opening_room.errors import CommandRefused

@@ -11,9 +11,11 @@ from typing import Any, Final
 
 from sqlalchemy import select
 
-from bidding.db.models import Bid, Lot
-from bidding.domain.forms import FormError, check_values
-from bidding.errors import Forbidden, InvalidInput, NotFound
+from bidding.core.errors import Forbidden, InvalidInput, NotFound
+from bidding.submission.extraction import OPEN_BID_BODY
+from bidding.submission.models import Bid
+from bidding.tendering.models import Lot
+from bidding.tendering.rules.forms import FormError, check_values
 from crypto.errors import CryptoError
 from crypto.sealed import KeyCommitmentMismatchError, open_form_bytes, read_header
 from opening_room import reads
@@ -125,7 +127,7 @@ async def decrypt(c: Call) -> Answer:
         {"order": opening.order_no, "form": values},
         audience=bidder_audience(c.who.organization_id),
     )
-    body = Job("open_bid_body", (str(bid.id),), job_id=f"open-body:{bid.id}")
+    body = Job(OPEN_BID_BODY, (str(bid.id),), job_id=f"open-body:{bid.id}")
     return Answer({"status": BidOpeningStatus.DECRYPTED.value, "form": values}, AfterCommit(jobs=(body,)))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bidding.db.models import Lot, Project
-from bidding.domain.projects import ProjectStatus
-from bidding.errors import InvalidInput
-from bidding.services.submission import extract_bids
+from bidding.core.errors import InvalidInput
+from bidding.submission.service import extract_bids
+from bidding.tendering.models import Lot, Project
+from bidding.tendering.rules.projects import ProjectStatus
 from opening_room import reads
 from opening_room.commands.call import Answer, Call, Change
 from opening_room.states import MIN_BIDS, BidOpeningStatus, State

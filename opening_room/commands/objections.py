@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bidding.errors import NotFound
+from bidding.core.errors import NotFound
 from opening_room import record
 from opening_room.commands.call import Answer, Call
 from opening_room.effects import AfterCommit, RecordToSign

@@ -11,11 +11,12 @@ import uuid
 from cryptography import x509
 from sqlalchemy import select
 
-from bidding.db.models import Certificate, Project
+from bidding.core.errors import Forbidden, InvalidInput
+from bidding.core.pki.models import Certificate
 from bidding.documents.opening_record import confirmation_field
-from bidding.domain.announcements import AnnouncementKind
-from bidding.errors import Forbidden, InvalidInput
-from bidding.services.announcements import announce
+from bidding.tendering.announcements import announce
+from bidding.tendering.models import Project
+from bidding.tendering.rules.announcements import AnnouncementKind
 from crypto.pdf.errors import PdfError
 from opening_room import record
 from opening_room.commands.call import Answer, Call, Change, own_opening

@@ -28,10 +28,10 @@ LEAD_SECONDS = 40
 # the opening through the WebSocket (bidder 2 sends a wrong key first, bidder 5 never decrypts).
 DRIVER = """
 import asyncio, sys
-from bidding.clock import SystemClock
-from bidding.demo_opening import Timing, create_demo_opening, load_cast, run_demo_opening
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.core.clock import SystemClock
+from bidding.demo.opening import Timing, create_demo_opening, load_cast, run_demo_opening
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
 
 async def main() -> None:
     settings = Settings.from_env()

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 # Run in a separate interpreter against the server's data dir: the same CA, signer and TSA.
 SIGN_SNIPPET = """
 import asyncio, sys
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
 from crypto.pdf import simple_pdf
 from tests.fixtures.pki import change_page
 

@@ -264,13 +264,13 @@ import asyncio, json
 from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from bidding.audit import Actor
-from bidding.clock import clock_for
-from bidding.db.models import Project
-from bidding.domain.announcements import AnnouncementKind
-from bidding.runtime import start_platform
-from bidding.services.tendering import clarify, upload_document
-from bidding.settings import Settings
+from bidding.core.actor import Actor
+from bidding.core.clock import clock_for
+from bidding.tendering.models import Project
+from bidding.tendering.rules.announcements import AnnouncementKind
+from bidding.core.platform import start_platform
+from bidding.tendering.service import clarify, upload_document
+from bidding.core.settings import Settings
 
 async def main() -> None:
     settings = Settings.from_env()

@@ -20,7 +20,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureStatus, TimestampSignatureStatus
 from pyhanko_certvalidator.errors import InvalidCertificateError
 
-from bidding.pki.verifier import CLIENT_AUTH, SIGNING_KEY_USAGE
+from bidding.core.pki.verifier import CLIENT_AUTH, SIGNING_KEY_USAGE
 from crypto.ca import (
     ID_KP_DOCUMENT_SIGNING,
     CAKeyType,
@@ -231,7 +231,7 @@ def test_signer_profile_is_current(issued: Issued) -> None:
 
 @pytest.mark.parametrize("kind", ["old-bidder-ec", "old-bidder-rsa", "bidder-ec", "bidder-rsa"])
 async def test_login_validation_accepts_old_and_new_user_certificates(issued: Issued, kind: str) -> None:
-    """The rule certificate login applies (bidding/pki/verifier.py) is unchanged by the new profile."""
+    """The rule certificate login applies (bidding/core/pki/verifier.py) is unchanged by the new profile."""
     crls = [
         build_crl(issued.ca, RevocationList(), NOW - timedelta(minutes=1), NOW + timedelta(days=1), issuer=issuer)
         for issuer in ("root", "issuing")

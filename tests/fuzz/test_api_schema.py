@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 
 from bidding.app import create_app
-from bidding.settings import Settings
+from bidding.core.settings import Settings
 from tests.asgi import lifespan
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.fixtures.parties import logged_in

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bidding.client.session import login
-from bidding.clock import ManualClock
+from bidding.core.clock import ManualClock
 from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.projects import DAY, create_published

@@ -16,9 +16,9 @@ import httpx
 import pytest
 import websockets
 
-from bidding.clock import ManualClock
-from bidding.fields import SAFE_INT_MAX
-from bidding.http.request import MAX_JSON_DEPTH
+from bidding.core.clock import ManualClock
+from bidding.core.fields import SAFE_INT_MAX
+from bidding.core.http.request import MAX_JSON_DEPTH
 from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import new_code
 from tests.fixtures.projects import create_published

@@ -76,7 +76,7 @@ def test_operator_ca_commands(tmp_path: Path) -> None:
     """`bidding ca issue|revoke|crl` against the database, on the demo's organisations."""
     from cryptography import x509
 
-    from bidding.demo import organisation_codes
+    from bidding.demo.seed import organisation_codes
 
     assert run(["demo"], tmp_path).returncode == 0
     code = organisation_codes()["bidder2"]

@@ -13,19 +13,21 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bidding.audit import Actor, record
-from bidding.db.base import Base
-from bidding.db.engine import create_engine
-from bidding.db.migrate import SchemaNotReady, downgrade, ensure_schema, head_revision, schema_state, upgrade
-from bidding.db.models import AuditEvent, Lot, Project, SealedAuditEvent
-from bidding.domain.credit_code import make_credit_code
-from bidding.domain.organisations import OrgKind, OrgStatus
-from bidding.domain.projects import Category, Phase, ProjectStatus
-from bidding.errors import Conflict, InvalidInput
-from bidding.runtime import start_platform
-from bidding.services.organisations import register_organisation
-from bidding.services.projects import NewLot, create_project, get_public_project, list_public_projects
-from bidding.settings import Settings
+from bidding.audit.models import AuditEvent, SealedAuditEvent
+from bidding.audit.trail import record
+from bidding.core.actor import Actor
+from bidding.core.db.base import Base
+from bidding.core.db.engine import create_engine
+from bidding.core.db.migrate import SchemaNotReady, downgrade, ensure_schema, head_revision, schema_state, upgrade
+from bidding.core.errors import Conflict, InvalidInput
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
+from bidding.identity.credit_code import make_credit_code
+from bidding.identity.kinds import OrgKind, OrgStatus
+from bidding.identity.organisations import register_organisation
+from bidding.tendering.models import Lot, Project
+from bidding.tendering.projects import NewLot, create_project, get_public_project, list_public_projects
+from bidding.tendering.rules.projects import Category, Phase, ProjectStatus
 from opening_room import tables as _opening_tables  # noqa: F401  (their tables on the metadata too)
 
 ACTOR = Actor("test:repo", "127.0.0.1", "req-test")

@@ -34,9 +34,11 @@ from sqlalchemy import select
 
 from bidding.client.room import CommandFailed, RoomClient
 from bidding.client.session import login
-from bidding.db.engine import create_engine, session_factory
-from bidding.db.models import Bid, Lot, Organization
-from bidding.demo_opening import create_opening_lot
+from bidding.core.db.engine import create_engine, session_factory
+from bidding.demo.opening import create_opening_lot
+from bidding.identity.models import Organization
+from bidding.submission.models import Bid
+from bidding.tendering.models import Lot
 from opening_room.tables import BidOpening
 from tests.conftest import ADMIN_TOKEN
 from tests.fixtures.parties import Enrolled, enrol

@@ -20,11 +20,14 @@ from sqlalchemy import func, select
 
 from bidding.client.identity import load_pkcs12_identity
 from bidding.client.session import login
-from bidding.db.models import Announcement, Bid, Certificate, Lot, Organization, Project, TenderDocument
-from bidding.demo import LIVE_CODE, PLANS, Stage, load_demo
-from bidding.domain.projects import ProjectStatus
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.core.pki.models import Certificate
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
+from bidding.demo.seed import LIVE_CODE, PLANS, Stage, load_demo
+from bidding.identity.models import Organization
+from bidding.submission.models import Bid
+from bidding.tendering.models import Announcement, Lot, Project, TenderDocument
+from bidding.tendering.rules.projects import ProjectStatus
 from opening_room.tables import OpeningEvent, OpeningSession
 from tests.fixtures.processes import clean_env, free_port, stop
 
@@ -137,8 +140,8 @@ async def test_phase_filter_in_sql_agrees_with_the_computed_phase(
     client: Any, platform: Any, clock: Any, tmp_path: Path
 ) -> None:
     """The portal filters and pages by phase in SQL; it must agree with the phase each project shows."""
-    from bidding.domain.projects import Phase
-    from bidding.services.projects import list_public_projects
+    from bidding.tendering.projects import list_public_projects
+    from bidding.tendering.rules.projects import Phase
 
     await load_demo(platform, now=clock.now(), identities_dir=tmp_path)
     start = clock.now()

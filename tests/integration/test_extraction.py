@@ -20,12 +20,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bidding.auth.caller import Caller
-from bidding.clock import ManualClock
-from bidding.db.models import Bid, BidUpload, Lot
-from bidding.domain.roles import Role
-from bidding.services.bidder import finish_upload
-from bidding.services.submission import COMPLETION_WAIT, Uploader, UploadNotDecided, extract_bids, receive_chunk
+from bidding.core.auth.caller import Caller
+from bidding.core.clock import ManualClock
+from bidding.core.roles import Role
+from bidding.submission.bidder import finish_upload
+from bidding.submission.models import Bid, BidUpload
+from bidding.submission.service import COMPLETION_WAIT, Uploader, UploadNotDecided, extract_bids, receive_chunk
+from bidding.tendering.models import Lot
 from crypto.login import certificate_fingerprint
 from opening_room.tables import BidOpening
 from tests.fixtures.parties import logged_in_parties

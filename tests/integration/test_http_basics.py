@@ -150,7 +150,7 @@ async def test_webapp_fallback_without_build(client: Client) -> None:
 
 
 async def test_options_lists_every_method_of_a_shared_path(client: httpx.AsyncClient) -> None:
-    # Litestar 2 answered only the first handler's method (litestar#4169); bidding.http.allow fixes it.
+    # Litestar 2 answered only the first handler's method (litestar#4169); bidding.core.http.allow fixes it.
     response = await client.options("/api/storage/some/key")
     assert response.status_code == 204
     assert response.headers["allow"] == "GET, OPTIONS, PUT"

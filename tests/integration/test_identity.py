@@ -20,7 +20,7 @@ from cryptography.x509 import ocsp
 
 from bidding.client.identity import Identity
 from bidding.client.session import ApiError, login
-from bidding.clock import ManualClock
+from bidding.core.clock import ManualClock
 from crypto.ca import PrivateKey, make_csr, make_key
 from crypto.login import certificate_fingerprint, default_algorithm, sign_message
 from crypto.subject import PlatformSubject

@@ -17,10 +17,12 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from bidding.client.session import login
-from bidding.clock import ManualClock
-from bidding.db.models import Bid, JobExecution
-from bidding.jobs.registry import Queue
-from bidding.services.opened_keys import OpenedKeys
+from bidding.core.clock import ManualClock
+from bidding.core.jobs.models import JobExecution
+from bidding.core.jobs.registry import Queue
+from bidding.submission.extraction import OPEN_BID_BODY
+from bidding.submission.models import Bid
+from bidding.submission.opened_keys import OpenedKeys
 from crypto.sealed import unwrap_data_key
 from tests.conftest import SECRET_KEY
 from tests.fixtures.audit import count_audit_events
@@ -145,7 +147,7 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
         )
     for bid, code in ((missing, "key_missing"), (foreign, "key_unreadable")):
         job_id = f"open-body:{bid.id}"
-        assert (await platform.jobs.enqueue("open_bid_body", str(bid.id), job_id=job_id)).created
+        assert (await platform.jobs.enqueue(OPEN_BID_BODY, str(bid.id), job_id=job_id)).created
         info = await wait_complete(platform, job_id)
         assert (info.success, info.job_try) == (True, 1), info.result
         assert info.result["status"] == "failed" and info.result["detail"].startswith(f"{code}: ")
@@ -158,7 +160,7 @@ async def test_bodies_are_opened_with_a_key_kept_encrypted_and_never_in_redis(
 
     # A second delivery of an opened bid's job finds the first result: no second audit event.
     first = kept[bidders[0][0].org_id]
-    again = await platform.jobs.enqueue("open_bid_body", str(first.id), job_id=f"open-body-again:{first.id}")
+    again = await platform.jobs.enqueue(OPEN_BID_BODY, str(first.id), job_id=f"open-body-again:{first.id}")
     assert again.created
     repeated = await wait_complete(platform, f"open-body-again:{first.id}")
     assert repeated.result["status"] == "opened"

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 
 from bidding.client.session import login
-from bidding.clock import ManualClock
+from bidding.core.clock import ManualClock
 from crypto.sealed import unwrap_data_key
 from opening_room.tables import OpeningSession
 from tests.fixtures.errors import assert_error

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
 from bidding.app import create_app
+from bidding.core.settings import Settings
 from bidding.documents import confirmation_field, render_award, render_opening_record, render_receipt
-from bidding.settings import Settings
 from tests.conftest import ADMIN_TOKEN, create_pg_database, drop_pg_database
 from tests.fixtures.documents import award_data, receipt_data, record_data
 from tests.fixtures.outside_validators import CERTUTIL, PDFSIG, PYHANKO, nss_database, pdfsig, pyhanko_validate

@@ -43,7 +43,7 @@ def test_job_over_http_runs_once_across_processes(stack: tuple[str, dict[str, st
     key = f"proc/{secrets.token_hex(6)}.bin"
     script = (
         "import asyncio,sys\n"
-        "from bidding.settings import Settings\nfrom bidding.runtime import build_store\n"
+        "from bidding.core.settings import Settings\nfrom bidding.core.platform import build_store\n"
         "async def main():\n"
         "    store = build_store(Settings.from_env())\n"
         f"    info = await store.put({key!r}, sys.stdin.buffer)\n"
@@ -85,7 +85,7 @@ def test_cli_enrolment_and_login_with_sessions_across_processes(
 ) -> None:
     """keygen → registration → approval → enrol (PKCS#12) → `bidding login`; then the session
     token works on whichever app process answers, and revocation ends it everywhere."""
-    from bidding.domain.credit_code import make_credit_code
+    from bidding.identity.credit_code import make_credit_code
 
     base, env = stack
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -21,9 +21,9 @@ import pytest
 
 from bidding.client.room import CommandFailed, RoomClient, RoomClosed, RoomRefused, room_url
 from bidding.client.session import login
-from bidding.clock import ManualClock
-from bidding.commands.room import _act, _Output
-from bidding.demo_opening import BIDS, Cast, Timing, create_opening_lot, simulate, submit_bids
+from bidding.core.clock import ManualClock
+from bidding.demo.opening import BIDS, Cast, Timing, create_opening_lot, simulate, submit_bids
+from bidding.room_cli import _act, _Output
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in, logged_in_parties
 from tests.fixtures.processes import clean_env
 from tests.fixtures.projects import create_published

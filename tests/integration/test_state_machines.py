@@ -24,38 +24,20 @@ import pytest
 from sqlalchemy import JSON, Uuid, bindparam, column, select, table, text
 from sqlalchemy.exc import IntegrityError
 
-from bidding.audit import Actor
-from bidding.auth.caller import Caller
-from bidding.clock import ManualClock
-from bidding.db.engine import create_engine
-from bidding.db.migrate import downgrade, schema_state, upgrade
-from bidding.db.models import (
-    Announcement,
-    Bid,
-    BidUpload,
-    ExecutionStatus,
-    JobExecution,
-    Lot,
-    Organization,
-    Project,
-)
-from bidding.db.types import UTCDateTime
-from bidding.domain.announcements import AnnouncementKind
-from bidding.domain.organisations import OrgKind, OrgStatus
-from bidding.domain.projects import Category, ProjectStatus
-from bidding.domain.roles import Role as UserRole
-from bidding.domain.submission import (
-    BID_START,
-    BID_TRANSITIONS,
-    UPLOAD_TRANSITIONS,
-    BidStatus,
-    UploadMode,
-    UploadStatus,
-)
-from bidding.domain.transitions import IllegalTransition, edges
-from bidding.services.bidder import finish_upload
-from bidding.services.staging import sweep_staging
-from bidding.services.submission import (
+from bidding.core.actor import Actor
+from bidding.core.auth.caller import Caller
+from bidding.core.clock import ManualClock
+from bidding.core.db.engine import create_engine
+from bidding.core.db.migrate import downgrade, schema_state, upgrade
+from bidding.core.db.types import UTCDateTime
+from bidding.core.jobs.models import ExecutionStatus, JobExecution
+from bidding.core.roles import Role as UserRole
+from bidding.core.transitions import IllegalTransition, edges
+from bidding.identity.kinds import OrgKind, OrgStatus
+from bidding.identity.models import Organization
+from bidding.submission.bidder import finish_upload
+from bidding.submission.models import Bid, BidUpload
+from bidding.submission.service import (
     Uploader,
     move_bid,
     move_upload,
@@ -63,6 +45,18 @@ from bidding.services.submission import (
     refuse_upload,
     withdraw,
 )
+from bidding.submission.staging import sweep_staging
+from bidding.submission.states import (
+    BID_START,
+    BID_TRANSITIONS,
+    UPLOAD_TRANSITIONS,
+    BidStatus,
+    UploadMode,
+    UploadStatus,
+)
+from bidding.tendering.models import Announcement, Lot, Project
+from bidding.tendering.rules.announcements import AnnouncementKind
+from bidding.tendering.rules.projects import Category, ProjectStatus
 from crypto.login import certificate_fingerprint
 from crypto.sealed import unwrap_data_key
 from opening_room.errors import CommandRefused

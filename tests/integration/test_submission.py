@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 
 from bidding.client.session import login
-from bidding.clock import ManualClock
-from bidding.commands.sealing import seal as seal_command
+from bidding.core.clock import ManualClock
+from bidding.submission.cli import seal as seal_command
 from crypto import jws
 from crypto.login import certificate_fingerprint
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties

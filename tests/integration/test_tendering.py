@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bidding.clock import ManualClock
+from bidding.core.clock import ManualClock
 from tests.fixtures.parties import logged_in
 from tests.fixtures.projects import DAY, PDF, create_published, iso, project_body, relogin
 

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bidding.clock import ManualClock
-from bidding.jobs.catalogue import CATALOGUE
-from bidding.jobs.tasks.staging import sweep_upload_staging
-from bidding.services.staging import STAGING_PREFIX
+from bidding.catalogue import CATALOGUE
+from bidding.core.clock import ManualClock
+from bidding.submission.staging import STAGING_PREFIX
+from bidding.submission.sweep import sweep_upload_staging
 from crypto.sealed import MAGIC
 from tests.fixtures.errors import error_code
 from tests.fixtures.parties import Enrolled

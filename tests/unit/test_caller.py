@@ -1,4 +1,4 @@
-"""The Caller a service takes (bidding.auth.caller): what a principal makes of it, the audit actor
+"""The Caller a service takes (bidding.core.auth.caller): what a principal makes of it, the audit actor
 it gives, and the one error for a caller without an organisation."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bidding.audit import Actor
-from bidding.auth.caller import ANONYMOUS, Caller, Principal
-from bidding.auth.errors import OrganisationRequired
-from bidding.auth.sessions import SessionInfo
-from bidding.domain.roles import Role
+from bidding.core.actor import Actor
+from bidding.core.auth.caller import ANONYMOUS, Caller, Principal
+from bidding.core.auth.errors import OrganisationRequired
+from bidding.core.auth.sessions import SessionInfo
+from bidding.core.roles import Role
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000001")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

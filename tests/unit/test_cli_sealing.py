@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bidding.commands.sealing import inspect, seal, unseal
+from bidding.submission.cli import inspect, seal, unseal
 from tests.fixtures.sealed import Party, party
 
 

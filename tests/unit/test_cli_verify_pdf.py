@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 
-from bidding.commands.verify_pdf import verify_pdf
+from bidding.verification.cli import verify_pdf
 from crypto.pdf import simple_pdf
 from tests.fixtures.pki import Pki, change_page, make_pki
 

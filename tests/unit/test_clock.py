@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bidding.clock import OffsetFileClock, SystemClock, clock_for
-from bidding.settings import Settings, SettingsError
+from bidding.core.clock import OffsetFileClock, SystemClock, clock_for
+from bidding.core.settings import Settings, SettingsError
 
 
 def test_offset_file_moves_the_clock_and_is_reread_when_it_changes(tmp_path: Path) -> None:

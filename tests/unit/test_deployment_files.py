@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bidding.settings import Settings
+from bidding.core.settings import Settings
 
 
 def compose(repo_root: Path) -> dict[str, Any]:

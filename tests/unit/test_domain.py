@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bidding.domain.credit_code import CreditCodeError, make_credit_code, normalise_credit_code
-from bidding.domain.projects import Phase, ProjectStatus, deposit_allowed, project_phase
+from bidding.identity.credit_code import CreditCodeError, make_credit_code, normalise_credit_code
+from bidding.tendering.rules.projects import Phase, ProjectStatus, deposit_allowed, project_phase
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The edge types and their helpers (bidding.fields, bidding.http.request): worked examples."""
+"""The edge types and their helpers (bidding.core.fields, bidding.core.http.request): worked examples."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from bidding.domain.forms import FormError, check_values
-from bidding.fields import (
+from bidding.core.fields import (
     LINE_PATTERN,
     NAME_PATTERN,
     SAFE_INT_MAX,
@@ -22,7 +21,8 @@ from bidding.fields import (
     calendar_problem,
     text_problem,
 )
-from bidding.http.request import json_depth
+from bidding.core.http.request import json_depth
+from bidding.tendering.rules.forms import FormError, check_values
 
 
 @pytest.mark.parametrize(

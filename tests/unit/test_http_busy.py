@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bidding.http.errors import EXCEPTION_HANDLERS
+from bidding.core.http.errors import EXCEPTION_HANDLERS
 
 
 @get("/pool")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bidding.logs import JsonFormatter, request_id_var
+from bidding.core.logs import JsonFormatter, request_id_var
 
 
 def test_json_lines_carry_request_id_extras_and_tracebacks() -> None:

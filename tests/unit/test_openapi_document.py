@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bidding.app import create_app
-from bidding.settings import Settings
+from bidding.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

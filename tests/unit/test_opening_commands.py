@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bidding.audit import Actor
-from bidding.auth.caller import Principal
-from bidding.auth.sessions import SessionInfo
-from bidding.domain.roles import Role as UserRole
-from bidding.errors import Forbidden
+from bidding.core.actor import Actor
+from bidding.core.auth.caller import Principal
+from bidding.core.auth.sessions import SessionInfo
+from bidding.core.errors import Forbidden
+from bidding.core.roles import Role as UserRole
+from bidding.submission.extraction import OPEN_BID_BODY
 from opening_room import states
 from opening_room.commands import COMMANDS
 from opening_room.effects import NOTHING, AfterCommit, Job
@@ -84,7 +85,7 @@ def test_who_a_caller_is_in_the_room(caller: Principal | None, role: Role, finge
 
 def test_after_commit_announces_the_later_number_and_keeps_every_job() -> None:
     lot = uuid.uuid4()
-    job = Job("open_bid_body", ("b",), job_id="open-body:b")
+    job = Job(OPEN_BID_BODY, ("b",), job_id="open-body:b")
     merged = AfterCommit(jobs=(job,)) | AfterCommit(publish=(lot, 7)) | AfterCommit(publish=(lot, 5))
     assert merged == AfterCommit(publish=(lot, 7), jobs=(job,))
     assert NOTHING | NOTHING == NOTHING

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from bidding.audit import Actor
+from bidding.core.actor import Actor
 from opening_room.events import EventView
 from opening_room.hub import QUEUE_SIZE, Client
 from opening_room.participants import Participant

@@ -11,8 +11,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from bidding.pki.keystore import OCSP_CERT_FILE, SIGNER_CERT_FILE, load_platform_keys
-from bidding.settings import Settings
+from bidding.core.pki.keystore import OCSP_CERT_FILE, SIGNER_CERT_FILE, load_platform_keys
+from bidding.core.settings import Settings
 from crypto.ca import ID_KP_DOCUMENT_SIGNING, signer_profile_is_current
 from crypto.keyfiles import read_cert, same_public_key, write_cert
 

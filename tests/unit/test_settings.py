@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bidding.settings import Settings, SettingsError
+from bidding.core.settings import Settings, SettingsError
 
 GOOD_SECRET = "s" * 40
 

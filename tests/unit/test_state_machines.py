@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import CheckConstraint, Enum
 
 import opening_room.tables  # noqa: F401  (their tables on the metadata too)
-from bidding.db.base import Base
-from bidding.domain.submission import BID_TRANSITIONS, UPLOAD_IN_USE, UPLOAD_TRANSITIONS, BidStatus, UploadStatus
-from bidding.domain.transitions import IllegalTransition, Transitions, edges, move
+from bidding.core.db.base import Base
+from bidding.core.transitions import IllegalTransition, Transitions, edges, move
+from bidding.submission.states import BID_TRANSITIONS, UPLOAD_IN_USE, UPLOAD_TRANSITIONS, BidStatus, UploadStatus
 from opening_room.states import BID_OPENING_TRANSITIONS, COMMANDS, FINAL, TRANSITIONS, BidOpeningStatus, State
 
 MACHINES: dict[str, tuple[type[StrEnum], Transitions[Any], frozenset[Any]]] = {

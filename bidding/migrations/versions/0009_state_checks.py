@@ -5,7 +5,7 @@ Existing rows already hold only these values: they are what the code has ever wr
 ``completing`` since 0007; nothing was renamed). A row that does not is named and the upgrade stops,
 changing nothing.
 
-SQLite adds a constraint by copying the table (batch mode); ``bidding.db.migrate`` runs migrations on
+SQLite adds a constraint by copying the table (batch mode); ``bidding.core.db.migrate`` runs migrations on
 SQLite with its foreign-key enforcement off and checks every foreign key before the commit, so a table
 that others refer to (``bids``) can be copied.
 

@@ -21,8 +21,8 @@ VALIDATE_MS = 60_000
 # CA, signer and TSA), as an opening record or a receipt is.
 _SIGN = """
 import asyncio
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
 from crypto.pdf import simple_pdf
 
 async def main() -> None:

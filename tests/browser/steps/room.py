@@ -30,10 +30,10 @@ SLOW_MS = 90_000
 # certificate) and upload them through the chunked API. Prints the ids as JSON.
 _SETUP = """
 import asyncio, json
-from bidding.clock import clock_for
-from bidding.demo_opening import Cast, create_demo_opening, load_cast, submit_bids
-from bidding.runtime import start_platform
-from bidding.settings import Settings
+from bidding.core.clock import clock_for
+from bidding.demo.opening import Cast, create_demo_opening, load_cast, submit_bids
+from bidding.core.platform import start_platform
+from bidding.core.settings import Settings
 
 async def main() -> None:
     settings = Settings.from_env()

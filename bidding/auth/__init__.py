@@ -1,1 +1,0 @@
-"""Certificate login: one-time challenges, sessions shared by every app process, and the login itself."""

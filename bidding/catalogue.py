@@ -1,0 +1,38 @@
+"""Every job the platform runs, in one explicit list (as arq's ``WorkerSettings.functions`` and
+``cron_jobs``): the worker runs what is listed here. A capability defines a job as a ``JobSpec``
+beside its function and adds it below; ``tests/unit/test_job_catalogue.py`` fails while one is
+missing. This is the composition root's: the core's job runtime knows no capability.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bidding.audit.integrity import VERIFY_OBJECT
+from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
+from bidding.operations.heartbeat import worker_heartbeat
+from bidding.submission.extraction import OPEN_BID_BODY
+from bidding.submission.sweep import sweep_upload_staging
+
+__all__ = ["CATALOGUE", "CRONS", "JOBS"]
+
+JOBS: Final = (
+    VERIFY_OBJECT,  # re-hash a stored object against the SHA-256 on record (auditors)
+    OPEN_BID_BODY,  # decrypt an opened bid's body and check it against its receipt
+)
+
+CRONS: Final = (
+    # Every 15 s, and at start-up so `/ready` sees a worker at once; urgent: its worker polls often.
+    CronSpec(
+        "worker_heartbeat",
+        worker_heartbeat,
+        schedule={"second": set(range(0, 60, 15))},
+        queue=Queue.URGENT,
+        run_at_startup=True,
+    ),
+    # Hourly at :23, away from the top of the hour when deadlines cluster.
+    CronSpec("sweep_upload_staging", sweep_upload_staging, schedule={"minute": 23}),
+)
+
+#: What the app enqueues against and the workers run.
+CATALOGUE: Final = JobRegistry(JOBS, CRONS)

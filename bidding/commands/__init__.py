@@ -1,1 +1,0 @@
-"""Subcommands of `bidding`, one module per concern; `bidding.cli` registers them."""

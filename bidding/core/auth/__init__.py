@@ -1,0 +1,1 @@
+"""Who calls: session tokens, the authenticator and the Caller every use case takes."""

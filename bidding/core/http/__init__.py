@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every capability: error envelope, guards, dependencies, OpenAPI, middleware."""

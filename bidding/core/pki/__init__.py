@@ -1,0 +1,1 @@
+"""The platform's own PKI: its keys, revocation publishing, certificate verification and document signing."""

@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy models, engine and session factory, Alembic migrations."""

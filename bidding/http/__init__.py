@@ -1,1 +1,0 @@
-"""The HTTP API: controllers, error format, request context, authentication guards."""

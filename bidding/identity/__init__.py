@@ -1,0 +1,1 @@
+"""Organisations, enrolment, certificate issuance, certificate login and the PKI endpoints."""

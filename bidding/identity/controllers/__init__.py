@@ -1,0 +1,1 @@
+"""HTTP: enrolment and login, the PKI endpoints (CRL, OCSP, TSA, trust), certificate administration."""

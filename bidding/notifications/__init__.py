@@ -1,0 +1,1 @@
+"""A party's inbox: notifications and the record of downloads."""

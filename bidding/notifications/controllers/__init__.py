@@ -1,0 +1,1 @@
+"""HTTP: my organisation's notifications and downloads."""

@@ -1,0 +1,29 @@
+"""The whole schema: every capability's tables on one metadata, for Alembic and for tests.
+
+The composition root's, like the app factory: the core knows no capability's tables.
+"""
+
+from __future__ import annotations
+
+import bidding.audit.models
+import bidding.core.jobs.models
+import bidding.core.pki.models
+import bidding.identity.models
+import bidding.submission.models
+import bidding.tendering.models
+import opening_room.tables
+from bidding.core.db.base import Base
+
+__all__ = ["MODULES", "metadata"]
+
+#: The modules that declare tables (imported above for their side effect on the metadata).
+MODULES = (
+    bidding.audit.models,
+    bidding.core.jobs.models,
+    bidding.core.pki.models,
+    bidding.identity.models,
+    bidding.submission.models,
+    bidding.tendering.models,
+    opening_room.tables,
+)
+metadata = Base.metadata

@@ -1,1 +1,0 @@
-"""Domain services: database work for the API, jobs and CLI, free of HTTP."""

@@ -1,0 +1,1 @@
+"""Bid submission: staged uploads, verification, receipts, withdrawal and bodies opened after the opening."""

@@ -1,0 +1,299 @@
+"""The bidder's use cases (投标, 办法 26, 27): upload a sealed package — chunked and resumable, or
+straight to the store — and have it verified, stored and recorded as a bid with its receipts; see
+its own bids and receipts; withdraw. A bidder sees only its own; nobody else sees any (办法 21).
+
+Each use case takes the platform and the :class:`~bidding.core.auth.caller.Caller` (a certificate's user:
+an organisation and the certificate it logged in with), owns its transactions — short ones, opened
+here on ``platform.sessions`` — and returns its view. The rules are those of
+:mod:`bidding.submission.service` (the steps, run inside these transactions) and
+:mod:`bidding.submission.receipts`; the HTTP API, the CLI and jobs call the same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from bidding.core.auth.caller import Caller
+from bidding.core.errors import NotFound
+from bidding.submission.models import Bid, BidUpload
+from bidding.submission.receipts import sign_receipt, store_receipt_pdf
+from bidding.submission.service import (
+    DIRECT_URL_LIFETIME,
+    ChunkTooLarge,
+    PackageRejected,
+    Uploader,
+    arrive,
+    cleanup_staging,
+    open_lot,
+    own_bid,
+    own_bids,
+    own_upload,
+    receive_chunk,
+    record_bid,
+    refuse_upload,
+    staged_keys,
+    start_upload,
+    upload_context,
+    verify_and_store,
+    withdraw,
+)
+from bidding.submission.states import UploadMode, UploadStatus
+from bidding.tendering.documents import Download
+from crypto import jws
+from storage import ObjectNotFound
+
+if TYPE_CHECKING:
+    from bidding.core.platform import Platform
+
+__all__ = [
+    "BidView",
+    "UploadView",
+    "begin_upload",
+    "bids_for_lot",
+    "complete_direct_upload",
+    "finish_upload",
+    "receipt_json",
+    "receipt_pdf",
+    "send_chunk",
+    "upload_state",
+    "withdraw_bid",
+]
+
+log = logging.getLogger("bidding.submission")
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BidView:
+    id: uuid.UUID
+    lot_id: uuid.UUID
+    version: int
+    status: str
+    size: int
+    sha256: str
+    package_digest: str
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    receipt_number: str
+
+    @classmethod
+    def of(cls, bid: Bid) -> BidView:
+        return cls(
+            bid.id,
+            bid.lot_id,
+            bid.version,
+            bid.status,
+            bid.size,
+            bid.sha256,
+            bid.package_digest,
+            bid.submitted_at,
+            bid.withdrawn_at,
+            bid.receipt_number,
+        )
+
+
+@dataclass(frozen=True)
+class UploadView:
+    id: uuid.UUID
+    lot_id: uuid.UUID
+    mode: str
+    size: int
+    chunk_size: int
+    received: int
+    next_chunk: int
+    status: str
+    upload_url: str | None = None
+    bid: BidView | None = None
+    receipt: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, upload: BidUpload, **extra: Any) -> UploadView:
+        return cls(
+            upload.id,
+            upload.lot_id,
+            upload.mode,
+            upload.size,
+            upload.chunk_size,
+            upload.received,
+            upload.next_chunk,
+            upload.status,
+            **extra,
+        )
+
+
+async def begin_upload(
+    platform: Platform, caller: Caller, lot_id: uuid.UUID, *, size: int, mode: Literal["chunked", "direct"]
+) -> UploadView:
+    """Start uploading a package of ``size`` bytes for a lot that takes bids now; a ``direct`` upload
+    gets a signed URL to the store, valid until the deadline at the latest."""
+    uploader = Uploader.of(caller)
+    settings = platform.settings
+    now = platform.clock.now()
+    async with platform.sessions() as db, db.begin():
+        upload = await start_upload(
+            db,
+            uploader,
+            lot_id,
+            size=size,
+            mode=mode,
+            chunk_size=settings.upload_chunk_mib * MIB,
+            max_size=settings.package_max_mib * MIB,
+            now=now,
+        )
+        lot, _ = await open_lot(db, lot_id, now)
+    url = None
+    if upload.mode is UploadMode.DIRECT:
+        assert lot.bid_deadline is not None
+        lifetime = min(DIRECT_URL_LIFETIME, lot.bid_deadline - now)
+        url = await platform.store.presign_put(staged_keys(upload)[0], expires=lifetime)
+    return UploadView.of(upload, upload_url=url)
+
+
+async def upload_state(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
+    """Where an upload stands (to resume after an interruption)."""
+    async with platform.sessions() as db:
+        return UploadView.of(await own_upload(db, Uploader.of(caller), upload_id, lock=False))
+
+
+async def send_chunk(
+    platform: Platform, caller: Caller, upload_id: uuid.UUID, index: int, source: AsyncIterator[bytes]
+) -> UploadView:
+    """Receive chunk ``index`` from ``source`` (at most the upload's chunk size: :class:`ChunkTooLarge`
+    past it); the time its last byte is read is what the deadline judges. The last chunk completes
+    the upload (:func:`finish_upload`)."""
+    uploader = Uploader.of(caller)
+    async with platform.sessions() as db:  # no transaction held while the bytes come in
+        limit = (await own_upload(db, uploader, upload_id, lock=False)).chunk_size
+    data = await _read_limited(source, limit)
+    arrived = platform.clock.now()  # the last byte of this chunk is in: this is the time that counts
+    async with platform.sessions() as db, db.begin():
+        upload = await receive_chunk(db, platform.store, uploader, upload_id, index, data, arrived)
+        complete = upload.received == upload.size
+        view = UploadView.of(upload)
+    if not complete:
+        return view
+    return await finish_upload(platform, caller, upload_id)
+
+
+async def complete_direct_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
+    """Complete an upload made straight to the store, before the deadline: its arrival is decided
+    now, under the lot's lock and before the verification (:func:`finish_upload`)."""
+    uploader = Uploader.of(caller)
+    async with platform.sessions() as db, db.begin():
+        upload = await own_upload(db, uploader, upload_id)
+        if upload.mode is not UploadMode.DIRECT or upload.status is not UploadStatus.OPEN:
+            raise NotFound("no open direct upload with this id", "没有该直传上传")
+        now = platform.clock.now()
+        await open_lot(db, upload.lot_id, now)  # refuses after the deadline
+        try:
+            info = await platform.store.stat(staged_keys(upload)[0])
+        except ObjectNotFound:
+            raise NotFound("nothing was uploaded to the upload URL yet", "尚未上传文件") from None
+        await arrive(db, upload, now)  # decided under the lot's lock, before the verification
+        upload.received = info.size
+    return await finish_upload(platform, caller, upload_id)
+
+
+async def finish_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
+    """Verify and store an upload whose arrival was decided (``completing``), record the bid with its
+    signed receipt, then the PDF receipt, and clean the staging area up.
+
+    Each database step is a short transaction of its own: the copy and verification of a large
+    package, and the PDF receipt, hold no connection (and on SQLite no write lock), so many bidders
+    finishing at once in the last minute do not queue behind each other. Until the bid is recorded
+    the upload stays ``completing`` and the opening's extraction waits for it (办法 27, 29). A
+    package refused, or a failure of the platform, marks the upload refused at once, so the opening
+    need not wait. Safe to call again for an upload a dead process left ``completing``.
+    """
+    uploader = Uploader.of(caller)
+    async with platform.sessions() as db:
+        upload = await own_upload(db, uploader, upload_id, lock=False)
+        lot, project, org = await upload_context(db, upload)
+    try:
+        stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
+    except PackageRejected as exc:
+        await _refuse(platform, uploader, upload_id, exc.code)
+        raise
+    except Exception:
+        # Not the bidder's fault (storage, certificate status): decided now, so the opening need not wait.
+        await _refuse(platform, uploader, upload_id, "platform_error")
+        raise
+    async with platform.sessions() as db:
+        async with db.begin():
+            submitted = await record_bid(db, uploader, upload_id, stored)
+            # Signed before the commit: a version is a bid only with its receipt (办法 27).
+            token, payload = sign_receipt(submitted, keys=platform.keys, clock=platform.clock)
+            submitted.bid.receipt_jws = token
+            finished = await own_upload(db, uploader, upload_id, lock=False)
+            view = UploadView.of(finished, bid=BidView.of(submitted.bid), receipt=payload)
+        try:
+            pdf_key = await store_receipt_pdf(
+                submitted, payload, clock=platform.clock, signer=platform.documents, store=platform.store
+            )
+        except Exception:  # the bid and its signed receipt stand; the PDF is for people
+            log.exception("the PDF receipt could not be made", extra={"bid": str(submitted.bid.id)})
+        else:
+            async with db.begin():
+                bid = await db.get(Bid, submitted.bid.id)
+                assert bid is not None
+                bid.receipt_pdf_key = pdf_key
+    await cleanup_staging(platform.store, upload)
+    return view
+
+
+async def bids_for_lot(platform: Platform, caller: Caller, lot_id: uuid.UUID) -> list[BidView]:
+    """The caller's bids for a lot, every version."""
+    async with platform.sessions() as db:
+        return [BidView.of(b) for b in await own_bids(db, caller.organisation(), lot_id)]
+
+
+async def withdraw_bid(platform: Platform, caller: Caller, lot_id: uuid.UUID) -> BidView:
+    """Withdraw the caller's active bid before the deadline (撤回, 办法 27)."""
+    uploader = Uploader.of(caller)
+    async with platform.sessions() as db, db.begin():
+        return BidView.of(await withdraw(db, uploader, lot_id, platform.clock.now()))
+
+
+async def receipt_json(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> dict[str, Any]:
+    """The signed receipt of one of the caller's bids: the JWS and its verified payload."""
+    async with platform.sessions() as db:
+        bid = await own_bid(db, caller.organisation(), bid_id)
+    return {"jws": bid.receipt_jws, "receipt": jws.verify(bid.receipt_jws).json()}
+
+
+async def receipt_pdf(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> Download:
+    """The platform-signed PDF receipt of one of the caller's bids."""
+    async with platform.sessions() as db:
+        bid = await own_bid(db, caller.organisation(), bid_id)
+    if bid.receipt_pdf_key is None:
+        raise NotFound("this receipt has no PDF", "该回执没有 PDF")
+    return Download(
+        filename=f"投标回执-{bid.receipt_number}.pdf",
+        content_type="application/pdf",
+        chunks=platform.store.open(bid.receipt_pdf_key),
+    )
+
+
+async def _read_limited(source: AsyncIterator[bytes], limit: int) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in source:
+        total += len(chunk)
+        if total > limit:
+            raise ChunkTooLarge(f"chunks are at most {limit} bytes", f"分片不得超过 {limit} 字节")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _refuse(platform: Platform, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> None:
+    try:
+        async with platform.sessions() as db, db.begin():
+            await refuse_upload(db, uploader, upload_id, reason)
+    except Exception:  # the opening refuses it after COMPLETION_WAIT anyway
+        log.exception("could not mark a failed upload refused", extra={"upload": str(upload_id)})

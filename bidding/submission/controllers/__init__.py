@@ -1,0 +1,1 @@
+"""HTTP: the bidder's uploads, receipts and withdrawal, and the local store's direct-upload endpoint."""

@@ -1,0 +1,1 @@
+"""Projects, lots, tender documents, announcements and clarifications: from draft to publication."""

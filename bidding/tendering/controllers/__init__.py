@@ -1,0 +1,1 @@
+"""HTTP: the agent's drafts and publication, and the public portal."""

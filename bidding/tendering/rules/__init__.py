@@ -1,0 +1,1 @@
+"""Tendering rules as pure functions: projects' phases, schedules, announcements, opening forms."""

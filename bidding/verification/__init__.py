@@ -1,0 +1,1 @@
+"""Public verification of signed PDFs the platform issued or received."""
