@@ -56,7 +56,7 @@ def validate_credit_code(code: str) -> str:
     The platform's one validator: length, alphabet (digits and upper-case letters without I, O, S,
     V, Z) and the check character at position 18, each refusal saying what is wrong. It takes the
     code exactly as written (certificates and sealed packages carry it so); people's input is
-    normalised first by ``bidding.domain.credit_code.normalise_credit_code``.
+    normalised first by ``bidding.identity.credit_code.normalise_credit_code``.
     """
     if len(code) != 18:
         raise InvalidCreditCodeError(f"must be 18 characters, got {len(code)}")
