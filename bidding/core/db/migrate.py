@@ -13,7 +13,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The schema is every capability's: its history lives beside the composition root (bidding/migrations),
+# whose env.py loads bidding.schema; the core only runs it.
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class SchemaNotReady(RuntimeError):
