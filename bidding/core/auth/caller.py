@@ -1,10 +1,10 @@
 """Who calls a use case: the :class:`Principal` a credential stands for, and the :class:`Caller` a
 service function takes — that principal with where the call comes from.
 
-A service function (``bidding/services``) takes the ``Caller`` whoever calls it: the HTTP layer
-builds one per request (``bidding.core.http.dependencies.provide_caller``), a command or a job builds
+A service function (in its capability, e.g. ``bidding.submission.service``) takes the ``Caller``
+whoever calls it: the HTTP layer builds one per request (``bidding.core.http.dependencies.provide_caller``), a command or a job builds
 its own (:meth:`Caller.system`, or :meth:`Caller.of` a principal). The audit trail's
-:class:`~bidding.audit.trail.Actor` is derived from it (:attr:`Caller.actor`), so every event names the
+:class:`~bidding.core.actor.Actor` is derived from it (:attr:`Caller.actor`), so every event names the
 caller, its client address and its request id the same way.
 """
 
