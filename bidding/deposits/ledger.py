@@ -51,6 +51,7 @@ from typing import NamedTuple
 
 from bidding.deposits.entries import BookingKey, Direction, Entry, EntryStatus, Statement, StatementKind
 from bidding.deposits.errors import PostingUnbalanced
+from bidding.deposits.matching import Payment
 from bidding.deposits.virtual_accounts import SuffixProblem, VirtualAccountBook
 
 __all__ = [
@@ -155,7 +156,6 @@ class UnmatchedReason(StrEnum):
     UNKNOWN_DEBIT = "unknown_debit"  # money out that is no refund the ledger knows
     REFUND_AMOUNT_DIFFERS = "refund_amount_differs"
     REVERSAL_WITHOUT_ORIGINAL = "reversal_without_original"
-    REVERSED_BEFORE_SEEN = "reversed_before_seen"  # an original whose reversal came first
     NO_ROUTER = "no_router"
 
 
@@ -281,6 +281,7 @@ class Ledger:
         self._sequences: defaultdict[tuple[str, StatementKind], set[int]] = defaultdict(set)
         self._refunds: dict[str, int] = {}  # refund id → amount due (principal + interest)
         self.unmatched: dict[BookingKey, UnmatchedItem] = {}
+        self._payments: defaultdict[Account, dict[BookingKey, Payment]] = defaultdict(dict)
 
     # --- postings and balances ---
 
@@ -370,6 +371,8 @@ class Ledger:
                 counter, reason = self._reverse(entry, key, result)
             else:
                 counter, reason = self._original(entry, key, result)
+                if counter.kind is AccountKind.SUB_ACCOUNT and entry.direction is Direction.CREDIT:
+                    self._payments[counter][key] = Payment.from_entry(entry)
             if reason is not None:
                 item = UnmatchedItem(key, entry, reason)
                 self.unmatched[key] = item
@@ -395,8 +398,10 @@ class Ledger:
         links = self._links(entry, (entry.bank_ref,), entry.direction)
         orphan = self._take(self._orphans, links)
         if orphan is not None:
+            # The pair nets to zero on unmatched: neither waits in the queue any more.
             result.alerts.append(self._alert(AlertKind.ORIGINAL_AFTER_REVERSAL, entry, {"reversal": orphan.key}))
-            return Route(orphan.counter, UnmatchedReason.REVERSED_BEFORE_SEEN)
+            self.unmatched.pop(orphan.key, None)
+            return Route(orphan.counter)
         route = self._route(entry) if entry.direction is Direction.CREDIT else self._route_debit(entry)
         booked = _Booked(key, route.account, links)
         for link in links:
@@ -411,6 +416,7 @@ class Ledger:
         original = self._take(self._originals, links)
         if original is not None:
             result.alerts.append(self._alert(AlertKind.REVERSAL, entry, {"original": original.key}))
+            self._payments.get(original.counter, {}).pop(original.key, None)
             return Route(original.counter)
         result.alerts.append(self._alert(AlertKind.REVERSAL_WITHOUT_ORIGINAL, entry))
         orphan = _Booked(key, UNMATCHED, links)
@@ -442,6 +448,10 @@ class Ledger:
             return Route(UNMATCHED, UnmatchedReason.REFUND_AMOUNT_DIFFERS)
         return Route(REFUNDS_PAYABLE)
 
+    def payments(self, lot: str, bidder: str) -> list[Payment]:
+        """The credits booked on a bidder's sub-account and not reversed (for :mod:`.matching`)."""
+        return list(self._payments.get(Account.sub(lot, bidder), {}).values())
+
     def check_closing(self, statement: Statement) -> BalanceCheck | None:
         """Compare the statement's closing balance with the ledger (None if the bank gave none)."""
         if statement.closing_fen is None:
@@ -472,6 +482,8 @@ class Ledger:
             return False
         fen = item.entry.amount_fen
         if item.entry.direction is Direction.CREDIT:
+            if to.kind is AccountKind.SUB_ACCOUNT and not item.entry.reversal:
+                self._payments[to][key] = Payment.from_entry(item.entry)
             return self.post(Posting.transfer(("resolve", *key), UNMATCHED, to, fen))
         return self.post(Posting.transfer(("resolve", *key), to, UNMATCHED, fen))
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information
 
-from bidding.deposits.errors import StatementInvalid, UnsafeXml
+from bidding.deposits.errors import DepositError, StatementInvalid, UnsafeXml
 
 __all__ = ["PARSER_OPTIONS", "iter_elements", "local_name", "namespace_of", "parse_document", "refuse_unsafe"]
 
@@ -35,7 +35,7 @@ _DECLARATIONS: Final = tuple(
 )
 
 
-def refuse_unsafe(data: bytes, error: type[StatementInvalid] = UnsafeXml) -> None:
+def refuse_unsafe(data: bytes, error: type[DepositError] = UnsafeXml) -> None:
     """Refuse bytes that declare a DOCTYPE or an entity, in any of XML's encodings."""
     for marker in _DECLARATIONS:
         if marker in data:
@@ -52,21 +52,29 @@ def namespace_of(tag: str) -> str:
     return tag[: tag.index("}") + 1] if tag.startswith("{") else ""
 
 
-def _syntax(error: etree.XMLSyntaxError, what: str, exc_type: type[StatementInvalid]) -> StatementInvalid:
+def _syntax(error: etree.XMLSyntaxError, what: str, exc_type: type[DepositError]) -> DepositError:
     line = getattr(error, "lineno", None)
     return exc_type(f"{what} is not well-formed XML (line {line}): {error.msg}")
 
 
-def parse_document(data: bytes, what: str = "the file", error: type[StatementInvalid] = StatementInvalid) -> Any:
-    """The whole document as an element tree (for small files: bank reports, refund files)."""
-    refuse_unsafe(data, UnsafeXml if error is StatementInvalid else error)
+def parse_document(
+    data: bytes,
+    what: str = "the file",
+    error: type[DepositError] = StatementInvalid,
+    unsafe: type[DepositError] = UnsafeXml,
+) -> Any:
+    """The whole document as an element tree (for small files: bank reports, refund files).
+
+    ``error`` is raised for XML that is not well-formed, ``unsafe`` for DOCTYPE/ENTITY declarations.
+    """
+    refuse_unsafe(data, unsafe)
     parser = etree.XMLParser(**PARSER_OPTIONS)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise _syntax(exc, what, error) from None
     if root.getroottree().docinfo.doctype:
-        raise (UnsafeXml if error is StatementInvalid else error)("DOCTYPE declarations are not allowed")
+        raise unsafe("DOCTYPE declarations are not allowed")
     return root
 
 
