@@ -35,7 +35,8 @@ Postings of bank entries:
 Not booked: entries with status PDNG or INFO (an intraday report's pending lines); their key is
 not recorded, so the same entry booked later (camt.052 then camt.053) is booked then, once.
 
-Alerts: a gap in a statement's ``ElctrncSeqNb`` per account and kind; every reversal; a booking
+Alerts: a gap in a statement's ``ElctrncSeqNb`` per account (end-of-day statements, camt.053 or
+the CSV export, form one series; intraday camt.052 reports another); every reversal; a booking
 key seen again with another amount, direction or currency (a reused bank reference: not booked);
 a statement closing balance that differs from the ledger (:meth:`Ledger.check_closing`).
 """
@@ -278,7 +279,7 @@ class Ledger:
         self._booked: dict[BookingKey, tuple[int, Direction, str]] = {}
         self._originals: dict[_Link, list[_Booked]] = {}
         self._orphans: dict[_Link, list[_Booked]] = {}
-        self._sequences: defaultdict[tuple[str, StatementKind], set[int]] = defaultdict(set)
+        self._sequences: defaultdict[tuple[str, bool], set[int]] = defaultdict(set)
         self._refunds: dict[str, int] = {}  # refund id → amount due (principal + interest)
         self.unmatched: dict[BookingKey, UnmatchedItem] = {}
         self._payments: defaultdict[Account, dict[BookingKey, Payment]] = defaultdict(dict)
@@ -329,7 +330,7 @@ class Ledger:
     def _sequence(self, statement: Statement) -> list[int]:
         """The numbers newly found missing when ``statement`` arrives (empty: no new gap)."""
         assert statement.sequence is not None
-        seen = self._sequences[(statement.account, statement.kind)]
+        seen = self._sequences[(statement.account, statement.kind is StatementKind.CAMT052)]
         number = statement.sequence
         if number in seen:
             return []
@@ -344,8 +345,12 @@ class Ledger:
         return missing
 
     def sequence_gaps(self, account: str, kind: StatementKind = StatementKind.CAMT053) -> list[int]:
-        """Statement numbers still missing between the lowest and highest seen."""
-        seen = self._sequences.get((account, kind), set())
+        """Statement numbers still missing between the lowest and highest seen.
+
+        End-of-day statements (camt.053, and the CSV export standing in for one) are one series per
+        account; intraday reports (camt.052) are numbered separately.
+        """
+        seen = self._sequences.get((account, kind is StatementKind.CAMT052), set())
         return [n for n in range(min(seen), max(seen)) if n not in seen] if seen else []
 
     def apply(self, entries: Iterable[Entry]) -> ApplyResult:
@@ -417,6 +422,7 @@ class Ledger:
         if original is not None:
             result.alerts.append(self._alert(AlertKind.REVERSAL, entry, {"original": original.key}))
             self._payments.get(original.counter, {}).pop(original.key, None)
+            self.unmatched.pop(original.key, None)  # an unmatched original reversed: nothing left to resolve
             return Route(original.counter)
         result.alerts.append(self._alert(AlertKind.REVERSAL_WITHOUT_ORIGINAL, entry))
         orphan = _Booked(key, UNMATCHED, links)
