@@ -21,6 +21,8 @@ Refused, with the statement, entry (1-based) and field named: a missing ``Amt``,
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final
@@ -57,6 +59,7 @@ MESSAGES: Final = {
     "BkToCstmrAcctRpt": ("Rpt", StatementKind.CAMT052, "urn:iso:std:iso:20022:tech:xsd:camt.052."),
 }
 _KIND_MESSAGE: Final = {kind: message for message, (_, kind, _) in MESSAGES.items()}
+_STEP: Final = re.compile(r"(?:\{[^}]*\})?[^/{]+")
 _TRUE: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -95,7 +98,7 @@ class _Header:
         self.opening: int | None = None
         self.closing: int | None = None
         balances: dict[str, int] = {}
-        for index, balance in enumerate(element.iterfind(f"{ns}Bal"), 1):
+        for index, balance in enumerate(element.iterchildren(f"{ns}Bal"), 1):
             code = _text(balance, f"{ns}Tp/{ns}CdOrPrtry/{ns}Cd") or _text(balance, f"{ns}Tp/{ns}CdOrPrtry/{ns}Prtry")
             amount = _amount(balance, ns, f"{where}, balance {index}", None, currencies)
             sign = _direction(balance, ns, f"{where}, balance {index}", None)
@@ -107,13 +110,79 @@ class _Header:
             self.closing = balances.get("ITBD")
 
 
+@functools.lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[str, ...]:
+    """``{ns}A/{ns}B`` → ``("{ns}A", "{ns}B")`` (a namespace may itself contain slashes)."""
+    return tuple(_STEP.findall(path))
+
+
+class _View:
+    """An entry's elements by their qualified path, indexed in one walk over the ``Ntry``.
+
+    lxml's ``find`` with a path runs its Python ElementPath for every call; one walk over the
+    entry's ~25 elements and dictionary look-ups afterwards cost a fraction of that. ``prefix``
+    makes a view of a sub-element (a ``TxDtls``) out of the same index.
+    """
+
+    __slots__ = ("index", "prefix", "root")
+
+    def __init__(self, root: Any, index: dict[str, Any] | None = None, prefix: str = "") -> None:
+        self.root = root
+        self.prefix = prefix
+        if index is None:
+            index = {}
+            _walk(root, "", index)
+        self.index = index
+
+    def sub(self, path: str) -> _View | None:
+        element = self.index.get(self.prefix + path)
+        return None if element is None else _View(element, self.index, self.prefix + path + "/")
+
+
+def _walk(element: Any, prefix: str, index: dict[str, Any]) -> None:
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        key = prefix + tag
+        if key not in index:  # the first of repeated elements, as find() would
+            index[key] = child
+            if len(child):
+                _walk(child, key + "/", index)
+
+
+def _find(element: Any, path: str) -> Any:
+    """The first element at ``path`` (qualified tags joined by ``/``), or None.
+
+    On a :class:`_View` a dictionary look-up; on an element a walk with ``iterchildren(tag)``,
+    which lxml filters in C.
+    """
+    if isinstance(element, _View):
+        return element.index.get(element.prefix + path)
+    for tag in _steps(path):
+        for child in element.iterchildren(tag):
+            element = child
+            break
+        else:
+            return None
+    return element
+
+
+def _findall(element: Any, path: str) -> list[Any]:
+    """Every element at ``path`` under the first element of its parent path."""
+    steps = _steps(path)
+    parent = element if len(steps) == 1 else _find(element, "/".join(steps[:-1]))
+    if isinstance(parent, _View):
+        parent = parent.root
+    return [] if parent is None else list(parent.iterchildren(steps[-1]))
+
+
 def _text(element: Any, path: str) -> str | None:
     """The stripped text at ``path``, or None when absent or empty."""
-    value = element.findtext(path)
-    if value is None:
+    found = _find(element, path)
+    if found is None or found.text is None:
         return None
-    value = value.strip()
-    return value or None
+    return found.text.strip() or None
 
 
 def _account(element: Any, path: str, ns: str) -> str | None:
@@ -128,7 +197,7 @@ def _party(element: Any, path: str, ns: str) -> str | None:
 
 
 def _amount(element: Any, ns: str, where: str, entry: int | None, currencies: frozenset[str]) -> int:
-    amount = element.find(f"{ns}Amt")
+    amount = _find(element, f"{ns}Amt")
     if amount is None or not (amount.text or "").strip():
         raise FieldMissing(f"{where}: Amt is missing", details=[at(entry, "Amt")])
     currency = amount.get("Ccy")
@@ -197,8 +266,9 @@ def _status(element: Any, ns: str, where: str, entry: int) -> EntryStatus:
 
 def _entry(element: Any, ns: str, header: _Header, index: int, currencies: frozenset[str]) -> Entry:
     where = f"statement {header.id}, entry {index}"
+    element = _View(element)
     amount = _amount(element, ns, where, index, currencies)
-    currency = element.find(f"{ns}Amt").get("Ccy")
+    currency = _find(element, f"{ns}Amt").get("Ccy")
     direction = _direction(element, ns, where, index)
     reversal_text = _text(element, f"{ns}RvslInd")
     reversal = False
@@ -218,9 +288,9 @@ def _entry(element: Any, ns: str, header: _Header, index: int, currencies: froze
 
     end_to_end = counterparty_name = counterparty_account = addressed = reversal_of = None
     remittance: list[str] = []
-    transactions = element.findall(f"{ns}NtryDtls/{ns}TxDtls")
-    if len(transactions) == 1:
-        tx = transactions[0]
+    transactions = _findall(element, f"{ns}NtryDtls/{ns}TxDtls")
+    tx = element.sub(f"{ns}NtryDtls/{ns}TxDtls")
+    if len(transactions) == 1 and tx is not None:
         end_to_end = _text(tx, f"{ns}Refs/{ns}EndToEndId")
         if end_to_end == NOT_PROVIDED:
             end_to_end = None
@@ -235,7 +305,7 @@ def _entry(element: Any, ns: str, header: _Header, index: int, currencies: froze
         else:
             counterparty_name = _party(tx, parties + "Cdtr", ns)
             counterparty_account = _account(tx, parties + "CdtrAcct", ns)
-        remittance = [text for line in tx.iterfind(f"{ns}RmtInf/{ns}Ustrd") if (text := (line.text or "").strip())]
+        remittance = [text for line in _findall(tx, f"{ns}RmtInf/{ns}Ustrd") if (text := (line.text or "").strip())]
     elif len(transactions) > 1:
         remittance = [f"batch of {len(transactions)} transactions"]
     extra = _text(element, f"{ns}AddtlNtryInf")
