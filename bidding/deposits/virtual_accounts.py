@@ -59,6 +59,8 @@ class SuffixProblem(StrEnum):
 
 def _numeric(text: str) -> str:
     """IBAN-style: digits stay, letters become 10 … 35."""
+    if text.isascii() and text.isdigit():
+        return text  # the usual Chinese account number: nothing to convert
     out = []
     for char in text:
         if char.isdigit() and char.isascii():
