@@ -1,7 +1,7 @@
 """Errors of the deposit service (issue 18, ``docs/deposits.md``): one subclass per cause.
 
 Each has a stable ``code``, the HTTP ``status`` it maps to and a message in Chinese and English
-(:class:`bidding.errors.DomainError`). Parsers say *where* the problem is: the detail names the
+(:class:`bidding.core.errors.DomainError`). Parsers say *where* the problem is: the detail names the
 entry (1-based, as a finance officer counts them in the bank's file) and the field, and
 ``details`` carries the same as data (``{"entry": 3, "field": "Amt"}``) for the API to return.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bidding.errors import DomainError
+from bidding.core.errors import DomainError
 
 __all__ = [
     "AmountInvalid",

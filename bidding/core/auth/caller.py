@@ -2,8 +2,9 @@
 service function takes — that principal with where the call comes from.
 
 A service function (in its capability, e.g. ``bidding.submission.service``) takes the ``Caller``
-whoever calls it: the HTTP layer builds one per request (``bidding.core.http.dependencies.provide_caller``), a command or a job builds
-its own (:meth:`Caller.system`, or :meth:`Caller.of` a principal). The audit trail's
+whoever calls it: the HTTP layer builds one per request
+(``bidding.core.http.dependencies.provide_caller``), a command or a job builds its own
+(:meth:`Caller.system`, or :meth:`Caller.of` a principal). The audit trail's
 :class:`~bidding.core.actor.Actor` is derived from it (:attr:`Caller.actor`), so every event names the
 caller, its client address and its request id the same way.
 """
