@@ -13,6 +13,7 @@ from .base import (
     InvalidKey,
     InvalidRange,
     ListedObject,
+    ObjectChanged,
     ObjectExists,
     ObjectInfo,
     ObjectNotFound,
@@ -21,6 +22,7 @@ from .base import (
     Source,
     StorageError,
     StorageUnavailable,
+    UploadForm,
     validate_key,
 )
 from .factory import open_store
@@ -36,6 +38,7 @@ __all__ = [
     "InvalidRange",
     "ListedObject",
     "LocalObjectStore",
+    "ObjectChanged",
     "ObjectExists",
     "ObjectInfo",
     "ObjectNotFound",
@@ -47,6 +50,7 @@ __all__ = [
     "Source",
     "StorageError",
     "StorageUnavailable",
+    "UploadForm",
     "content_disposition",
     "hash_object",
     "open_store",

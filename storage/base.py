@@ -14,7 +14,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import BinaryIO, ClassVar, TypeAlias
+from typing import BinaryIO, ClassVar, Literal, TypeAlias
 
 #: What put() accepts: an async iterable of byte chunks (e.g. an HTTP request body) or a
 #: synchronous binary file object (anything with ``read(n)``).
@@ -92,6 +92,12 @@ class StorageUnavailable(StorageError):
     code = "unavailable"
 
 
+class ObjectChanged(StorageError):
+    """The object under the key is no longer the one the caller measured (``open(if_match=...)``)."""
+
+    code = "changed"
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     """What a store knows about one stored object."""
@@ -119,6 +125,31 @@ class ListedObject:
     key: str
     size: int
     last_modified: datetime  # tz-aware UTC
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """How a client sends one object of ``size`` bytes straight to the store, as
+    :meth:`ObjectStore.presign_upload` signed it, until ``expires_at`` (a request must start by then).
+
+    * ``PUT`` (local store): the body is the object's bytes, sent to ``url`` with ``headers``;
+      ``fields`` is empty.
+    * ``POST`` (S3's form upload): a ``multipart/form-data`` body to ``url`` holding every one of
+      ``fields`` as a form field, then the object as a field named ``file``, last (S3 ignores what
+      follows it); ``headers`` is empty. The signed policy binds the key, the content type and the
+      exact size, so S3 itself refuses any other.
+    """
+
+    method: Literal["PUT", "POST"]
+    url: str
+    fields: Mapping[str, str]
+    headers: Mapping[str, str]
+    size: int
+    expires_at: datetime  # tz-aware UTC, whole seconds
+
+
+#: The form field that carries the object in a POST upload (S3 requires this name, and it last).
+UPLOAD_FILE_FIELD = "file"
 
 
 def utcnow() -> datetime:
@@ -235,6 +266,15 @@ def validate_expiry(expires: timedelta) -> int:
     return seconds
 
 
+def validate_upload_size(size: int, limit: int | None) -> int:
+    """The exact size of a presigned upload: 0 .. ``limit`` bytes (no limit if None)."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InvalidArgument("size must be a non-negative integer")
+    if limit is not None and size > limit:
+        raise InvalidArgument(f"a presigned upload is at most {limit} bytes on this store, not {size}")
+    return size
+
+
 def validate_filename(filename: str | None) -> str | None:
     """A download file name: any printable text, no path separators or control characters."""
     if filename is None:
@@ -293,6 +333,8 @@ class ObjectStore(ABC):
     """Object storage behind one async interface (local files or S3/MinIO)."""
 
     backend: ClassVar[str]
+    #: The largest object :meth:`presign_upload` signs for (None: no limit of its own).
+    max_presigned_upload: ClassVar[int | None] = None
 
     @abstractmethod
     async def put(
@@ -321,11 +363,14 @@ class ObjectStore(ABC):
         offset: int = 0,
         length: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        if_match: str | None = None,
     ) -> AsyncIterator[bytes]:
         """Stream the object, or ``length`` bytes from ``offset``, in chunks of at most chunk_size.
 
         An async generator: ``async for chunk in store.open(key)``. ObjectNotFound and
-        InvalidRange are raised at the first iteration, before any data.
+        InvalidRange are raised at the first iteration, before any data. With ``if_match`` (an
+        ``ObjectInfo.etag`` read before) the stream is of that object or of nothing: if the key
+        now holds another one, ObjectChanged at the first iteration, before any data.
         """
 
     @abstractmethod
@@ -356,7 +401,21 @@ class ObjectStore(ABC):
 
     @abstractmethod
     async def presign_put(self, key: str, *, expires: timedelta, content_type: str = "application/octet-stream") -> str:
-        """Absolute URL that lets its holder upload the object (HTTP PUT) until it expires."""
+        """Absolute URL that lets its holder upload the object (HTTP PUT) until it expires.
+
+        On S3 the URL binds neither the size nor the content type: for uploads from outside that
+        must keep to a size, use :meth:`presign_upload`."""
+
+    @abstractmethod
+    async def presign_upload(
+        self, key: str, *, size: int, expires: timedelta, content_type: str = "application/octet-stream"
+    ) -> UploadForm:
+        """How its holder may upload ``key`` (``size`` bytes of ``content_type``) until it expires.
+
+        S3: a POST form whose signed policy binds the key, the content type and the size exactly
+        (``content-length-range``): the store refuses anything else, and the form cannot be
+        revoked before it expires. Local: the signed PUT URL of :meth:`presign_put`; its route
+        judges the size (the platform's route does, for bid uploads)."""
 
     @abstractmethod
     async def check(self) -> None:

@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from .base import (
     IntegrityError,
     InvalidKey,
     ListedObject,
+    ObjectChanged,
     ObjectExists,
     ObjectInfo,
     ObjectNotFound,
@@ -45,6 +47,7 @@ from .base import (
     Source,
     StorageError,
     StorageUnavailable,
+    UploadForm,
     check_range,
     normalize_retain_until,
     utcnow,
@@ -55,6 +58,7 @@ from .base import (
     validate_key,
     validate_prefix,
     validate_put,
+    validate_upload_size,
 )
 from .streams import check_source, is_async_source, iter_source, run_in_thread
 
@@ -343,6 +347,22 @@ class LocalObjectStore(ObjectStore):
             raise ObjectNotFound(f"no object {key!r}", key=key)
         return fd, st.st_size
 
+    def _open_matching(self, key: str, if_match: str) -> tuple[int, int]:
+        """Open the data file, and only if it is the object whose etag is ``if_match``."""
+        fd, size = self._open_data(key)
+        try:
+            opened = _file_id(os.fstat(fd))
+            record = self._read_record(key)
+            if record.get("file_id") != opened:  # a commit in progress: let it finish
+                with self._key_lock(key):
+                    record = self._read_record(key)
+            if record.get("file_id") != opened or record.get("sha256") != if_match:
+                raise ObjectChanged(f"object {key!r} is not the one measured before (ETag {if_match})", key=key)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, size
+
     def _probe(self) -> None:
         for directory in (self._objects, self._meta, self._tmp, self._locks):
             if not directory.is_dir():
@@ -415,10 +435,12 @@ class LocalObjectStore(ObjectStore):
         offset: int = 0,
         length: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        if_match: str | None = None,
     ) -> AsyncIterator[bytes]:
         validate_key(key)
         validate_chunk_size(chunk_size)
-        fd, size = await run_in_thread(self._open_data, key, discard=lambda opened: os.close(opened[0]))
+        opening = partial(self._open_data, key) if if_match is None else partial(self._open_matching, key, if_match)
+        fd, size = await run_in_thread(opening, discard=lambda opened: os.close(opened[0]))
         try:
             start, count = check_range(offset, length, size)
             position, end = start, start + count
@@ -501,6 +523,30 @@ class LocalObjectStore(ObjectStore):
             content_type=validate_content_type(content_type),
         )
         return signing.signed_url(self.base_url, key, params)
+
+    async def presign_upload(
+        self, key: str, *, size: int, expires: timedelta, content_type: str = "application/octet-stream"
+    ) -> UploadForm:
+        """The signed PUT URL of :meth:`presign_put`. The URL does not carry the size: the route
+        serving it judges it (the platform's does for a bid upload's staging object)."""
+        validate_key(key)
+        validate_upload_size(size, self.max_presigned_upload)
+        expires_at = self._expires_at(expires)
+        params = signing.sign(
+            self._signing_key,
+            op="PUT",
+            key=key,
+            expires_at=expires_at,
+            content_type=validate_content_type(content_type),
+        )
+        return UploadForm(
+            method="PUT",
+            url=signing.signed_url(self.base_url, key, params),
+            fields={},
+            headers={"Content-Type": content_type},
+            size=size,
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+        )
 
     def verify_signed_request(self, op: str, key: str, query: Mapping[str, str]) -> None:
         """Check a request to the storage route; raises InvalidKey/SignatureInvalid/SignatureExpired.

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
-from minio.datatypes import Part
+from minio.datatypes import Part, PostPolicy
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.helpers import genheaders
 from minio.retention import Retention
@@ -36,6 +36,7 @@ from .base import (
     DEFAULT_CHUNK_SIZE,
     InvalidRange,
     ListedObject,
+    ObjectChanged,
     ObjectExists,
     ObjectInfo,
     ObjectNotFound,
@@ -44,6 +45,7 @@ from .base import (
     Source,
     StorageError,
     StorageUnavailable,
+    UploadForm,
     check_range,
     normalize_retain_until,
     utcnow,
@@ -54,6 +56,7 @@ from .base import (
     validate_key,
     validate_prefix,
     validate_put,
+    validate_upload_size,
 )
 from .signing import content_disposition
 from .streams import (
@@ -73,6 +76,7 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
 DEFAULT_PART_SIZE = 16 * 1024 * 1024
 MAX_PARTS = 10_000
+MAX_POST_SIZE = 5 * 1024 * 1024 * 1024  # S3's limit for an object uploaded in one POST (or PUT)
 # minio-py keeps its multipart calls private; minio==7.2.* is pinned, and this guard makes an
 # upgrade that renames them fail at start-up instead of at the first big upload.
 _MINIO_MULTIPART = (
@@ -130,6 +134,7 @@ class S3ObjectStore(ObjectStore):
     """Objects in one S3/MinIO bucket (create it with object lock: see ensure_bucket)."""
 
     backend = "s3"
+    max_presigned_upload = MAX_POST_SIZE
 
     def __init__(
         self,
@@ -191,8 +196,10 @@ class S3ObjectStore(ObjectStore):
         )
         self.public_endpoint = public_endpoint
         self._presign_client = self._client
+        self._presign_base = f"{'https' if secure else 'http'}://{endpoint}"
         if public_endpoint:
             host, public_secure = self._parse_public_endpoint(public_endpoint, secure)
+            self._presign_base = f"{'https' if public_secure else 'http'}://{host}"
             # Signing needs the region; without it minio would ask the (maybe unreachable)
             # public host. MinIO's default region is us-east-1.
             self._presign_client = Minio(
@@ -241,6 +248,8 @@ class S3ObjectStore(ObjectStore):
                 return StorageUnavailable(f"S3 at {self.endpoint} is unavailable ({code})", key=key)
             if code == "InvalidRange":
                 return InvalidRange(f"S3 refused the range for {key!r}", key=key)
+            if code == "PreconditionFailed":
+                return ObjectChanged(f"object {key!r} changed since it was measured", key=key)
             return StorageError(f"S3 error {code}: {exc.message}", key=key)
         if isinstance(exc, ServerError):
             return StorageUnavailable(f"S3 at {self.endpoint} failed with HTTP {exc.status_code}", key=key)
@@ -440,10 +449,13 @@ class S3ObjectStore(ObjectStore):
         offset: int = 0,
         length: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        if_match: str | None = None,
     ) -> AsyncIterator[bytes]:
         validate_key(key)
         validate_chunk_size(chunk_size)
         info, version_id = await self._stat(key)
+        if if_match is not None and info.etag != if_match:
+            raise ObjectChanged(f"object {key!r} is not the one measured before (ETag {if_match})", key=key)
         start, count = check_range(offset, length, info.size)
         if count == 0:
             return
@@ -454,6 +466,8 @@ class S3ObjectStore(ObjectStore):
             key,
             offset=0 if whole else start,
             length=0 if whole else count,
+            # If-Match too: without versioning the version id is None and the key may change.
+            request_headers={"If-Match": f'"{if_match}"'} if if_match is not None else None,
             version_id=version_id,  # the version we measured, even if overwritten meanwhile
         )
         with self._translating(key):
@@ -576,12 +590,38 @@ class S3ObjectStore(ObjectStore):
 
     async def presign_put(self, key: str, *, expires: timedelta, content_type: str = "application/octet-stream") -> str:
         """Presigned PUT. S3 query signatures cover only the host, so content_type is advice:
-        the uploader must send it as Content-Type; S3 does not enforce it."""
+        the uploader must send it as Content-Type; S3 does not enforce it, nor any size."""
         validate_key(key)
         validate_expiry(expires)
         validate_content_type(content_type)
         return await self._call(
             partial(self._presign_client.get_presigned_url, "PUT", self.bucket, key, expires=expires), key=key
+        )
+
+    async def presign_upload(
+        self, key: str, *, size: int, expires: timedelta, content_type: str = "application/octet-stream"
+    ) -> UploadForm:
+        """A presigned POST (S3's browser-form upload, SigV4 policy): the policy allows this key
+        only (``eq $key``), this content type only and exactly ``size`` bytes
+        (``content-length-range``), until it expires; S3 refuses any other request (at most
+        5 GiB: S3's limit for one POST). The form cannot be revoked before it expires."""
+        validate_key(key)
+        seconds = validate_expiry(expires)
+        validate_content_type(content_type)
+        validate_upload_size(size, self.max_presigned_upload)
+        expires_at = utcnow().replace(microsecond=0) + timedelta(seconds=seconds)
+        policy = PostPolicy(self.bucket, expires_at)
+        policy.add_equals_condition("key", key)
+        policy.add_equals_condition("Content-Type", content_type)
+        policy.add_content_length_range_condition(size, size)
+        signed = await self._call(partial(self._presign_client.presigned_post_policy, policy), key=key)
+        return UploadForm(
+            method="POST",
+            url=f"{self._presign_base}/{self.bucket}",  # path style: the policy names the bucket, not the host
+            fields={"key": key, "Content-Type": content_type, **signed},
+            headers={},
+            size=size,
+            expires_at=expires_at,
         )
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from storage import (
     InvalidKey,
     InvalidRange,
     LocalObjectStore,
+    ObjectChanged,
     ObjectExists,
     ObjectNotFound,
     ObjectRetained,
@@ -471,6 +472,48 @@ async def test_presigned_urls_are_absolute(store: ObjectStore) -> None:
     ):
         parts = urlsplit(url)
         assert parts.scheme in ("http", "https") and parts.netloc and parts.query
+
+
+async def test_upload_forms(store: ObjectStore) -> None:
+    """A form for one key, size and content type, valid for whole seconds; PUT locally, POST on S3."""
+    before = datetime.now(UTC).replace(microsecond=0)
+    form = await store.presign_upload("up/pkg.bid", size=1234, expires=timedelta(minutes=15), content_type="x/y")
+    parts = urlsplit(form.url)
+    assert parts.scheme in ("http", "https") and parts.netloc
+    assert form.size == 1234 and form.expires_at.microsecond == 0
+    assert before + timedelta(minutes=15) <= form.expires_at <= datetime.now(UTC) + timedelta(minutes=15, seconds=1)
+    if store.backend == "local":
+        assert (form.method, dict(form.fields), dict(form.headers)) == ("PUT", {}, {"Content-Type": "x/y"})
+    else:
+        assert (form.method, dict(form.headers)) == ("POST", {})
+        assert form.fields["key"] == "up/pkg.bid" and form.fields["Content-Type"] == "x/y"
+    for bad in ({"size": -1}, {"size": True}, {"expires": timedelta(0)}, {"content_type": "a\r\nb: c"}):
+        kwargs: dict[str, object] = {"size": 1, "expires": timedelta(minutes=1), **bad}
+        with pytest.raises(InvalidArgument):
+            await store.presign_upload("up/pkg.bid", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(InvalidKey):
+        await store.presign_upload("../pkg", size=1, expires=timedelta(minutes=1))
+    if store.max_presigned_upload is not None:
+        with pytest.raises(InvalidArgument, match="at most"):
+            await store.presign_upload("up/big", size=store.max_presigned_upload + 1, expires=timedelta(minutes=1))
+
+
+async def test_open_if_match_reads_the_measured_object_or_nothing(store: ObjectStore) -> None:
+    await store.put("staged", chunks(b"first" * 1000))
+    first = await store.stat("staged")
+    assert first.etag
+    assert await read_all(store.open("staged", if_match=first.etag)) == b"first" * 1000
+    await store.put("staged", chunks(b"second" * 1000))
+    with pytest.raises(ObjectChanged):
+        await read_all(store.open("staged", if_match=first.etag))
+    with pytest.raises(ObjectChanged):  # also for an empty range: the check comes first
+        await read_all(store.open("staged", offset=0, length=0, if_match=first.etag))
+    second = await store.stat("staged")
+    assert await read_all(store.open("staged", offset=6, length=6, if_match=second.etag)) == b"second"
+
+
+async def read_all(stream: AsyncIterator[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in stream])
 
 
 async def test_check_passes(store: ObjectStore) -> None:

@@ -15,7 +15,7 @@ from minio import Minio
 
 from storage import S3ObjectStore, StorageUnavailable, hash_object, read_bytes
 from tests.fixtures.processes import free_port
-from tests.fixtures.s3server import S3Server
+from tests.fixtures.s3server import S3Server, post_form, post_policy
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,6 +45,40 @@ async def test_presigned_put_works_over_http(s3_store: S3ObjectStore) -> None:
     assert (await hash_object(s3_store, "uploads/bid.bin"))[1] == len(body)
 
 
+async def test_upload_form_binds_key_type_and_exact_size(s3_store: S3ObjectStore, s3_server: S3Server) -> None:
+    """The POST form's policy, signed with the store's secret: this bucket and key only, this content
+    type only, exactly ``size`` bytes, until it expires (what S3 and MinIO enforce; moto does not)."""
+    form = await s3_store.presign_upload(
+        "bid-uploads/u1/direct", size=4321, expires=timedelta(minutes=15), content_type="application/x-bid"
+    )
+    assert (form.method, form.url) == ("POST", f"http://{s3_server.endpoint}/{s3_store.bucket}")
+    policy = post_policy(form.fields, s3_server.secret_key)
+    conditions = policy["conditions"]
+    assert ["eq", "$bucket", s3_store.bucket] in conditions
+    assert ["eq", "$key", "bid-uploads/u1/direct"] in conditions
+    assert ["eq", "$Content-Type", "application/x-bid"] in conditions
+    assert ["content-length-range", 4321, 4321] in conditions
+    assert not [c for c in conditions if c[0] == "starts-with"]  # nothing left open
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert expiration == form.expires_at
+    # Every condition on a form field is met by the fields handed out, so a client sends them as they are.
+    for op, name, value in (c for c in conditions if c[0] == "eq"):
+        assert op == "eq" and (name == "$bucket" or form.fields[name[1:]] == value), name
+
+
+async def test_upload_form_posts_over_http(s3_store: S3ObjectStore) -> None:
+    body = os.urandom(100_000)
+    form = await s3_store.presign_upload(
+        "uploads/form.bin", size=len(body), expires=timedelta(minutes=5), content_type="application/x-bid"
+    )
+    response = post_form(form.url, form.fields, body)
+    assert response.status_code == 204, response.text
+    info = await s3_store.stat("uploads/form.bin")
+    assert (info.size, info.content_type) == (len(body), "application/x-bid")
+    assert info.etag  # moto answers without an ETag header; S3 and MinIO send it
+    assert await read_bytes(s3_store, "uploads/form.bin") == body
+
+
 async def test_public_endpoint_changes_only_the_url_host(
     s3_store_factory: Callable[..., S3ObjectStore], s3_server: S3Server
 ) -> None:
@@ -52,6 +86,8 @@ async def test_public_endpoint_changes_only_the_url_host(
     url = await store.presign_get("a/b", expires=timedelta(minutes=1))
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "files.example.cn", f"/{store.bucket}/a/b")
+    form = await store.presign_upload("a/c", size=1, expires=timedelta(minutes=1))
+    assert form.url == f"https://files.example.cn/{store.bucket}"
     await store.put("a/b", io.BytesIO(b"internal endpoint still used for data"))
     assert await read_bytes(store, "a/b") == b"internal endpoint still used for data"
 
