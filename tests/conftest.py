@@ -37,6 +37,7 @@ pytest_plugins = [
     "tests.fixtures.projects",
     "tests.fixtures.room",
     "tests.fixtures.s3server",
+    "tests.fixtures.seaweed",
 ]
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
