@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from bidding.core.auth.caller import Caller
@@ -44,14 +44,16 @@ from bidding.submission.service import (
 )
 from bidding.submission.states import UploadMode, UploadStatus
 from bidding.tendering.documents import Download
+from bidding.tendering.models import Lot
 from crypto import jws
-from storage import ObjectNotFound
+from storage import ObjectNotFound, UploadForm
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
 
 __all__ = [
     "BidView",
+    "DirectUploadView",
     "UploadView",
     "begin_upload",
     "bids_for_lot",
@@ -99,6 +101,24 @@ class BidView:
 
 
 @dataclass(frozen=True)
+class DirectUploadView:
+    """Where and how to send a ``direct`` upload's package, valid until ``expires_at`` (a request
+    must start by then): ``PUT`` the package to ``url`` with ``headers`` (the local store), or
+    ``POST`` to ``url`` a ``multipart/form-data`` body of every one of ``fields``, then the package
+    as the field ``file``, last (S3, which refuses any other key, content type or size)."""
+
+    method: Literal["PUT", "POST"]
+    url: str
+    fields: dict[str, str]
+    headers: dict[str, str]
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, form: UploadForm) -> DirectUploadView:
+        return cls(form.method, form.url, dict(form.fields), dict(form.headers), form.expires_at)
+
+
+@dataclass(frozen=True)
 class UploadView:
     id: uuid.UUID
     lot_id: uuid.UUID
@@ -108,7 +128,8 @@ class UploadView:
     received: int
     next_chunk: int
     status: str
-    upload_url: str | None = None
+    #: While a ``direct`` upload is open: how to send its package (a fresh one at each answer).
+    direct_upload: DirectUploadView | None = None
     bid: BidView | None = None
     receipt: dict[str, Any] | None = None
 
@@ -135,6 +156,9 @@ async def begin_upload(
     uploader = Uploader.of(caller)
     settings = platform.settings
     now = platform.clock.now()
+    max_size = settings.package_max_mib * MIB
+    if mode == "direct" and platform.store.max_presigned_upload is not None:
+        max_size = min(max_size, platform.store.max_presigned_upload)  # S3: 5 GiB in one POST
     async with platform.sessions() as db, db.begin():
         upload = await start_upload(
             db,
@@ -143,22 +167,37 @@ async def begin_upload(
             size=size,
             mode=mode,
             chunk_size=settings.upload_chunk_mib * MIB,
-            max_size=settings.package_max_mib * MIB,
+            max_size=max_size,
             now=now,
         )
         lot, _ = await open_lot(db, lot_id, now)
-    url = None
-    if upload.mode is UploadMode.DIRECT:
-        assert lot.bid_deadline is not None
-        lifetime = min(DIRECT_URL_LIFETIME, lot.bid_deadline - now)
-        url = await platform.store.presign_put(staged_keys(upload)[0], expires=lifetime)
-    return UploadView.of(upload, upload_url=url)
+    return UploadView.of(upload, direct_upload=await _direct_upload(platform, upload, lot, now))
+
+
+async def _direct_upload(platform: Platform, upload: BidUpload, lot: Lot, now: datetime) -> DirectUploadView | None:
+    """A fresh signed form (S3) or URL (local) for an open direct upload's package, for at most
+    :data:`DIRECT_URL_LIFETIME` and never past the deadline; None for any other upload. Valid for
+    that size only; S3 cannot be told when the upload closes: :func:`finish_upload` binds what it
+    verifies to what its arrival found, and the staging sweep removes later writes."""
+    if upload.mode is not UploadMode.DIRECT or upload.status is not UploadStatus.OPEN:
+        return None
+    assert lot.bid_deadline is not None
+    lifetime = min(DIRECT_URL_LIFETIME, lot.bid_deadline - now)
+    if lifetime <= timedelta(0):
+        return None
+    form = await platform.store.presign_upload(staged_keys(upload)[0], size=upload.size, expires=lifetime)
+    return DirectUploadView.of(form)
 
 
 async def upload_state(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
-    """Where an upload stands (to resume after an interruption)."""
+    """Where an upload stands (to resume after an interruption); an open direct upload's answer
+    carries a fresh form to send its package with."""
+    now = platform.clock.now()
     async with platform.sessions() as db:
-        return UploadView.of(await own_upload(db, Uploader.of(caller), upload_id, lock=False))
+        upload = await own_upload(db, Uploader.of(caller), upload_id, lock=False)
+        lot = await db.get(Lot, upload.lot_id)
+    assert lot is not None
+    return UploadView.of(upload, direct_upload=await _direct_upload(platform, upload, lot, now))
 
 
 async def send_chunk(
@@ -189,14 +228,15 @@ async def complete_direct_upload(platform: Platform, caller: Caller, upload_id: 
         upload = await own_upload(db, uploader, upload_id)
         if upload.mode is not UploadMode.DIRECT or upload.status is not UploadStatus.OPEN:
             raise NotFound("no open direct upload with this id", "没有该直传上传")
-        now = platform.clock.now()
-        await open_lot(db, upload.lot_id, now)  # refuses after the deadline
+        await open_lot(db, upload.lot_id, platform.clock.now())  # refuses after the deadline
         try:
             info = await platform.store.stat(staged_keys(upload)[0])
         except ObjectNotFound:
             raise NotFound("nothing was uploaded to the upload URL yet", "尚未上传文件") from None
-        await arrive(db, upload, now)  # decided under the lot's lock, before the verification
-        upload.received = info.size
+        arrived = platform.clock.now()  # not before the store was seen holding the package
+        await arrive(db, upload, arrived)  # decided under the lot's lock, before the verification
+        # What arrived is this object: the verification reads it or refuses, whatever comes later.
+        upload.received, upload.staged_etag = info.size, info.etag
     return await finish_upload(platform, caller, upload_id)
 
 
@@ -218,11 +258,13 @@ async def finish_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID
     try:
         stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
     except PackageRejected as exc:
-        await _refuse(platform, uploader, upload_id, exc.code)
+        if await _refuse(platform, uploader, upload_id, exc.code):
+            await cleanup_staging(platform.store, upload)
         raise
     except Exception:
         # Not the bidder's fault (storage, certificate status): decided now, so the opening need not wait.
-        await _refuse(platform, uploader, upload_id, "platform_error")
+        if await _refuse(platform, uploader, upload_id, "platform_error"):
+            await cleanup_staging(platform.store, upload)
         raise
     async with platform.sessions() as db:
         async with db.begin():
@@ -291,9 +333,12 @@ async def _read_limited(source: AsyncIterator[bytes], limit: int) -> bytes:
     return b"".join(parts)
 
 
-async def _refuse(platform: Platform, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> None:
+async def _refuse(platform: Platform, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> bool:
+    """Mark the upload refused; False if that could not be recorded."""
     try:
         async with platform.sessions() as db, db.begin():
             await refuse_upload(db, uploader, upload_id, reason)
     except Exception:  # the opening refuses it after COMPLETION_WAIT anyway
         log.exception("could not mark a failed upload refused", extra={"upload": str(upload_id)})
+        return False
+    return True

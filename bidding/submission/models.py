@@ -49,6 +49,9 @@ class BidUpload(Base):
     #: When the last byte arrived (what the deadline judges, and the receipt's time), fixed in the
     #: same transaction that found it before the deadline.
     last_byte_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A direct upload's staged object as its arrival found it (the store's ETag): what is verified
+    #: and stored is that object or nothing, whatever is written to the staging key afterwards.
+    staged_etag: Mapped[str | None] = mapped_column(String(128))
     bid_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bids.id"))
 
     __table_args__ = (Index(None, "lot_id", "organization_id"), Index(None, "lot_id", "status"))

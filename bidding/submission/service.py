@@ -55,12 +55,14 @@ from crypto.errors import CryptoError
 from crypto.login import certificate_fingerprint
 from crypto.sealed import MAGIC, PackageInfo, PackageVerifier, SealedError
 from crypto.subject import parse_subject
-from storage import ObjectStore, StorageError
+from storage import ObjectChanged, ObjectStore, StorageError
 
 log = logging.getLogger("bidding.submission")
 
 PACKAGE_RETENTION: Final = timedelta(days=15 * 365)
-DIRECT_URL_LIFETIME: Final = timedelta(hours=1)
+#: How long a direct upload's signed form (S3) or URL (local) may be used to start sending: short,
+#: since an S3 form cannot be revoked; the upload's state answers a fresh one while it is open.
+DIRECT_URL_LIFETIME: Final = timedelta(minutes=15)
 CHUNK_KEY: Final = "bid-uploads/{upload}/{index:06d}"
 #: How long after its arrival an upload may take to be verified and stored before something that
 #: must not wait (extraction at the deadline, a withdrawal) refuses it as the platform's fault.
@@ -162,6 +164,15 @@ class PackageSignerInvalid(PackageRejected):
 
 class PackageSizeMismatch(PackageRejected):
     code = "package_size_mismatch"
+
+
+class UploadChanged(PackageRejected):
+    """The staged object of a direct upload was written again after its arrival was decided: what
+    arrived in time is no longer there to verify, and nothing written later can be the bid."""
+
+    code = "upload_changed"
+    message_zh = "投标文件在提交完成后又被改写，已拒收"
+    message_en = "The package was written again after the upload was completed; it was refused"
 
 
 class PackageFormatError(PackageRejected):
@@ -411,9 +422,11 @@ async def verify_and_store(
 ) -> Stored:
     """Verify the whole package while copying it to its final, retained place.
 
-    Holds no database connection (it can take a while for a large package): the caller reads what
-    it needs before, and records the bid in a short transaction after. Nothing is stored if any
-    check fails: the verification runs inside the source stream, so the store discards the object.
+    A direct upload's staged object is read only if it is still the one its arrival found
+    (``staged_etag``), else :class:`UploadChanged`. Holds no database connection (it can take a
+    while for a large package): the caller reads what it needs before, and records the bid in a
+    short transaction after. Nothing is stored if any check fails: the verification runs inside the
+    source stream, so the store discards the object.
     """
     assert lot.bid_deadline is not None
     package = PackageVerifier()
@@ -422,10 +435,17 @@ async def verify_and_store(
     async def verified_stream() -> AsyncIterator[bytes]:
         total = 0
         for key in staged_keys(upload):
-            async for chunk in store.open(key):
-                total += len(chunk)
-                package.update(chunk)
-                yield chunk
+            try:
+                # A direct upload: the object its arrival found, not what was written there since.
+                async for chunk in store.open(key, if_match=upload.staged_etag):
+                    total += len(chunk)
+                    package.update(chunk)
+                    yield chunk
+            except ObjectChanged:
+                raise UploadChanged(
+                    "the staged package was replaced after the upload was completed",
+                    "提交完成后暂存的投标文件被替换",
+                ) from None
         if total != upload.size:
             raise PackageSizeMismatch(
                 f"received {total} bytes, announced {upload.size}", f"收到 {total} 字节，声明 {upload.size}"
@@ -687,7 +707,8 @@ async def own_bid(session: AsyncSession, organization_id: uuid.UUID, bid_id: uui
 
 
 async def cleanup_staging(store: ObjectStore, upload: BidUpload) -> None:
-    """Remove the staged chunks of a finished upload (best effort; they are never retained)."""
+    """Remove the staged data of a finished upload, completed or refused (best effort; they are
+    never retained, and the staging sweep removes what is left or written later)."""
     for key in staged_keys(upload):
         try:
             await store.delete(key)

@@ -4,15 +4,20 @@ An upload's bytes are staged under ``bid-uploads/<upload id>/`` — chunks sent 
 one object put straight to the store through a signed URL — until the upload completes and its
 package is verified and copied to its final, retained place (``bidding.submission.service``).
 
-Two rules keep the area from holding anything nobody will read:
+Three rules keep the area from holding anything nobody will read or anything that could change a bid:
 
-* a signed upload URL (the local store's; S3 serves its own) writes only while its upload is
-  ``open``, and at most the size the bidder declared: after completion or refusal, or past the
-  size, the write is refused before it is stored (:func:`check_direct_write`);
+* a direct upload's signed form takes the declared size only and expires soon: on S3 a POST policy
+  binding the key, the content type and the exact size (``content-length-range``), checked by the
+  store itself; on the local store a signed URL whose route (:func:`write_signed`) writes only while
+  the upload is ``open`` and no byte past the declared size (:func:`check_direct_write`);
+* an S3 form cannot be revoked, so until it expires a write may still land after the upload was
+  completed or refused: the completion binds the upload to the object it found (its ETag), which is
+  verified and copied to the bid's own key, or refused if it changed (``upload_changed``); the
+  staging key is never read again, and its objects are removed as soon as the upload is decided;
 * a sweep, run every hour by the worker (:func:`sweep_staging`), refuses uploads left ``open``
   without a byte for ``BIDDING_UPLOAD_IDLE_HOURS`` (``abandoned``) and removes the staged objects of
   every upload that is no longer open — refused, abandoned, completed but not cleaned up, or
-  written again through an S3 URL after completion — and of none that is still in use.
+  written again through a still valid S3 form after completion — and of none that is still in use.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ from storage import IntegrityError as StorageIntegrityError
 from storage import (
     InvalidArgument,
     InvalidRange,
+    ObjectChanged,
     ObjectExists,
     ObjectNotFound,
     ObjectRetained,
@@ -77,6 +78,7 @@ def _storage_status(exc: StorageError) -> int:
         (ObjectNotFound, 404),
         (ObjectRetained, 409),
         (ObjectExists, 409),
+        (ObjectChanged, 409),
         (StorageIntegrityError, 422),
         (SignatureInvalid, 403),
         (SignatureExpired, 403),

@@ -22,6 +22,19 @@ export interface BidView {
   receipt_number: string
 }
 
+/**
+ * How to send a `direct` upload's package (the web app uploads in chunks; docs/tendering.md):
+ * `PUT` the bytes to `url` with `headers`, or `POST` to `url` a multipart form of every one of
+ * `fields` and then the package as the field `file`, last. Valid until `expires_at`.
+ */
+export interface DirectUploadView {
+  method: 'PUT' | 'POST'
+  url: string
+  fields: Record<string, string>
+  headers: Record<string, string>
+  expires_at: string
+}
+
 export interface UploadView {
   id: string
   lot_id: string
@@ -30,9 +43,9 @@ export interface UploadView {
   chunk_size: number
   received: number
   next_chunk: number
-  /** open | completed | rejected */
+  /** open | completing | completed | rejected */
   status: string
-  upload_url?: string | null
+  direct_upload?: DirectUploadView | null
   bid?: BidView | null
   receipt?: Record<string, unknown> | null
 }
