@@ -8,6 +8,7 @@ from __future__ import annotations
 import bidding.audit.models
 import bidding.core.jobs.models
 import bidding.core.pki.models
+import bidding.deposits.models
 import bidding.identity.models
 import bidding.submission.models
 import bidding.tendering.models
@@ -21,6 +22,7 @@ MODULES = (
     bidding.audit.models,
     bidding.core.jobs.models,
     bidding.core.pki.models,
+    bidding.deposits.models,
     bidding.identity.models,
     bidding.submission.models,
     bidding.tendering.models,

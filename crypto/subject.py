@@ -25,7 +25,9 @@ from cryptography.x509.oid import NameOID
 
 from crypto.errors import InvalidCreditCodeError, InvalidSubjectError
 
-ROLES: Final[frozenset[str]] = frozenset({"bidder", "agent", "tenderer", "supervisor", "expert", "auditor", "admin"})
+ROLES: Final[frozenset[str]] = frozenset(
+    {"bidder", "agent", "tenderer", "supervisor", "expert", "auditor", "admin", "finance"}
+)
 """Roles a platform certificate may carry in its ``OU`` attribute."""
 
 COUNTRY: Final = "CN"

@@ -13,6 +13,8 @@ class Role(enum.StrEnum):
     EXPERT = "expert"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    #: The centre's finance officer (财务): bank statements, the unmatched queue, refunds (issue 18).
+    FINANCE = "finance"
 
 
 def allowed_roles(kind: str) -> frozenset[Role]:
@@ -21,8 +23,9 @@ def allowed_roles(kind: str) -> frozenset[Role]:
 
 
 _ROLES_BY_KIND: dict[str, frozenset[Role]] = {
-    # The trading centre runs the platform: its staff administer, audit and sit in the expert pool.
-    "trading_centre": frozenset({Role.ADMIN, Role.AUDITOR, Role.EXPERT}),
+    # The trading centre runs the platform: its staff administer, audit, keep the deposit accounts
+    # (财务) and sit in the expert pool.
+    "trading_centre": frozenset({Role.ADMIN, Role.AUDITOR, Role.EXPERT, Role.FINANCE}),
     "agent": frozenset({Role.AGENT}),
     "tenderer": frozenset({Role.TENDERER}),
     "bidder": frozenset({Role.BIDDER}),

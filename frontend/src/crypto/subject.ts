@@ -14,7 +14,7 @@ export const OID = {
   commonName: '2.5.4.3',
 } as const
 
-export const ROLES = ['bidder', 'agent', 'tenderer', 'supervisor', 'expert', 'auditor', 'admin'] as const
+export const ROLES = ['bidder', 'agent', 'tenderer', 'supervisor', 'expert', 'auditor', 'admin', 'finance'] as const
 export type PlatformRole = (typeof ROLES)[number]
 
 export const ORG_KINDS = ['bidder', 'agent', 'tenderer', 'supervisor', 'trading_centre'] as const
@@ -22,7 +22,7 @@ export type OrgKind = (typeof ORG_KINDS)[number]
 
 /** The roles a user of an organisation of `kind` may hold (bidding/domain/roles.py). */
 export const ROLES_BY_KIND: Record<OrgKind, readonly PlatformRole[]> = {
-  trading_centre: ['admin', 'auditor', 'expert'],
+  trading_centre: ['admin', 'auditor', 'expert', 'finance'],
   agent: ['agent'],
   tenderer: ['tenderer'],
   bidder: ['bidder'],

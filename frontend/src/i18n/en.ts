@@ -196,6 +196,7 @@ const en: MessageSchema = {
     expert: 'Evaluation expert',
     auditor: 'Auditor',
     admin: 'Platform administrator',
+    finance: 'Finance officer',
   },
   orgKinds: {
     bidder: 'Bidder',

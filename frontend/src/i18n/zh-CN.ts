@@ -198,6 +198,7 @@ const zhCN = {
     expert: '评标专家',
     auditor: '审计人员',
     admin: '平台管理员',
+    finance: '财务人员',
   },
   orgKinds: {
     bidder: '投标人',
