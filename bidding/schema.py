@@ -9,6 +9,7 @@ import bidding.audit.models
 import bidding.core.jobs.models
 import bidding.core.pki.models
 import bidding.deposits.models
+import bidding.deposits.participation_models
 import bidding.identity.models
 import bidding.submission.models
 import bidding.tendering.models
@@ -23,6 +24,7 @@ MODULES = (
     bidding.core.jobs.models,
     bidding.core.pki.models,
     bidding.deposits.models,
+    bidding.deposits.participation_models,
     bidding.identity.models,
     bidding.submission.models,
     bidding.tendering.models,

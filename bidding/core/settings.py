@@ -167,6 +167,31 @@ def _days_by_category(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple((c, days[c]) for c in CATEGORIES)
 
 
+DEPOSIT_CAP_CATEGORIES = ("works", "goods", "services", "design_survey")
+
+
+def _caps_yuan(raw: str) -> tuple[tuple[str, int], ...]:
+    """``works:800000,goods:800000,services:800000,design_survey:100000`` → whole yuan per category."""
+    caps: dict[str, int] = {}
+    for part in raw.split(","):
+        name, sep, value = part.partition(":")
+        name = name.strip().lower()
+        if not sep or name not in DEPOSIT_CAP_CATEGORIES:
+            raise ValueError(
+                f"expected category:yuan pairs for {', '.join(DEPOSIT_CAP_CATEGORIES)}, got {part.strip()!r}"
+            )
+        try:
+            caps[name] = int(value)
+        except ValueError:
+            raise ValueError(f"{name}: expected a whole number of yuan, got {value.strip()!r}") from None
+        if not 0 <= caps[name] <= 10**12:
+            raise ValueError(f"{name}: expected 0 to 10^12 yuan, got {caps[name]}")
+    missing = [c for c in DEPOSIT_CAP_CATEGORIES if c not in caps]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return tuple((c, caps[c]) for c in DEPOSIT_CAP_CATEGORIES)
+
+
 def _shown(value: Any) -> str:
     """A default as it would be written in the environment."""
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
@@ -347,6 +372,26 @@ class Settings:
     enrolment_code_days: int = _setting(
         _int_range(1, 90), 14, "How long an enrolment code handed to an approved organisation stays valid, in days."
     )
+    deposit_caps_yuan: tuple[tuple[str, int], ...] = _setting(
+        _caps_yuan,
+        (("works", 800_000), ("goods", 800_000), ("services", 800_000), ("design_survey", 100_000)),
+        "Absolute cap of a lot's bid deposit in whole yuan, per category (RULES a3: ¥800,000 works and goods, ¥100,000 design and survey; besides 2 % of the estimate, 条例 26); publication is refused above it.",
+    )
+    deposit_guarantee_option: bool = _setting(
+        _bool,
+        True,
+        "Refuse to publish a lot with a deposit that does not accept electronic guarantees (发改法规〔2023〕27号: accept guarantees, never force cash).",
+    )
+    guarantee_roots: tuple[Path, ...] = _setting(
+        _path_list,
+        (),
+        "Comma-separated PEM files or directories of `*.pem` with the root certificates of the banks, insurers and guarantee companies whose electronic guarantees (电子保函) are accepted; any issuer under them is (never a designated one). Separate from the platform CA and `BIDDING_TRUSTED_ROOTS`.",
+    )
+    guarantee_fetch_revocation: bool = _setting(
+        _bool,
+        False,
+        "When a guarantee PDF's signature chains to `BIDDING_GUARANTEE_ROOTS` but carries no usable revocation data (not PAdES B-LT), fetch it from the CA's CRL/OCSP URLs and validate again. Off: such a guarantee is refused (`guarantee_signature_indeterminate`).",
+    )
 
     # ------------------------------------------------------------------ construction
 
@@ -444,6 +489,10 @@ class Settings:
     def minimum_days(self, rule: Literal["bid_period", "clarification"], category: str) -> int:
         table = self.bid_period_min_days if rule == "bid_period" else self.clarification_min_days
         return dict(table)[category]
+
+    def deposit_cap_fen(self, category: str) -> int:
+        """The absolute cap of a deposit in ``category`` (``deposit_caps_yuan``), in fen."""
+        return dict(self.deposit_caps_yuan)[category] * 100
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key under this deployment's prefix (tests run several deployments on one Redis)."""

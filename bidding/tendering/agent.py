@@ -101,6 +101,11 @@ class AgentLotView:
     decrypt_window_minutes: int
     objection_window_minutes: int
     form_fields: list[dict[str, Any]]
+    #: The deposit requirement (docs/deposits.md): forms, basic account, cap category, bid validity.
+    deposit_forms: list[str]
+    basic_account_required: bool
+    design_survey: bool
+    bid_validity_days: int
 
 
 @dataclass(frozen=True)
@@ -324,6 +329,10 @@ async def _view(db: AsyncSession, project: Project, now: datetime) -> AgentProje
                 lot.decrypt_window_minutes,
                 lot.objection_window_minutes,
                 list(lot.form_fields),
+                list(lot.deposit_forms or []),
+                lot.deposit_basic_account,
+                lot.design_survey,
+                lot.bid_validity_days,
             )
             for lot in project.lots
         ],

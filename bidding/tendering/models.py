@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -26,7 +27,10 @@ from bidding.core.db.base import Base, utcnow
 from bidding.core.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
 from bidding.identity.models import Organization
 from bidding.tendering.rules.announcements import AnnouncementKind
+from bidding.tendering.rules.deposit_requirements import DEFAULT_BID_VALIDITY_DAYS, DEFAULT_FORMS, MAX_BID_VALIDITY_DAYS
 from bidding.tendering.rules.projects import Category, ProjectStatus
+
+_DEFAULT_FORMS = sorted(form.value for form in DEFAULT_FORMS)
 
 
 class Project(Base):
@@ -71,6 +75,14 @@ class Lot(Base):
     name: Mapped[str] = mapped_column(String(300))
     estimated_price_fen: Mapped[int] = mapped_column(BigInteger)
     deposit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The deposit forms the lot accepts (``DepositForm`` values; cash is never the only one).
+    deposit_forms: Mapped[list[str]] = mapped_column(JSONType, default=lambda: list(_DEFAULT_FORMS))
+    #: 条例 26: a transfer must come from the bidder's basic account (基本账户).
+    deposit_basic_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 勘察设计: the lower absolute cap of the deposit (RULES a3) applies.
+    design_survey: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 投标有效期 in days from the bid deadline; the deposit (a guarantee) must last as long (条例 26).
+    bid_validity_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_BID_VALIDITY_DAYS)
     bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decrypt_window_minutes: Mapped[int] = mapped_column(Integer, default=30)
     objection_window_minutes: Mapped[int] = mapped_column(Integer, default=15)
@@ -88,6 +100,7 @@ class Lot(Base):
         # 条例 26: deposit ≤ 2 % of the estimate, in exact integer fen.
         CheckConstraint("deposit_fen >= 0 AND deposit_fen * 50 <= estimated_price_fen", name="deposit_max_2pct"),
         CheckConstraint("decrypt_window_minutes BETWEEN 1 AND 1440", name="decrypt_window_range"),
+        CheckConstraint(f"bid_validity_days BETWEEN 1 AND {MAX_BID_VALIDITY_DAYS}", name="bid_validity_range"),
         Index(None, "bid_deadline"),
     )
 

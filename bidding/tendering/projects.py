@@ -20,6 +20,13 @@ from bidding.core.fields import Body, Code, Fen, FormFieldDeclaration, Moment, N
 from bidding.identity.kinds import OrgKind
 from bidding.identity.models import Organization
 from bidding.tendering.models import Lot, Project
+from bidding.tendering.rules.deposit_requirements import (
+    DEFAULT_BID_VALIDITY_DAYS,
+    DEFAULT_FORMS,
+    MAX_BID_VALIDITY_DAYS,
+    DepositForm,
+    basic_account_default,
+)
 from bidding.tendering.rules.forms import MAX_FIELDS
 from bidding.tendering.rules.projects import (
     TERMINAL_PHASES,
@@ -41,6 +48,12 @@ class LotView:
     bid_deadline: datetime | None
     # The opening form's fields (开标一览表) are part of the tender: bidders fill them in to seal.
     form_fields: list[dict[str, Any]] = field(default_factory=list)
+    #: The deposit's accepted forms and whether a transfer must come from the basic account (条例 26).
+    deposit_forms: list[str] = field(default_factory=list)
+    basic_account_required: bool = False
+    design_survey: bool = False
+    #: 投标有效期, days from the deadline; a guarantee must last as long.
+    bid_validity_days: int = DEFAULT_BID_VALIDITY_DAYS
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,10 @@ def _view(project: Project, now: datetime) -> ProjectView:
                 lot.deposit_fen,
                 lot.bid_deadline,
                 list(lot.form_fields or []),
+                list(lot.deposit_forms or []),
+                lot.deposit_basic_account,
+                lot.design_survey,
+                lot.bid_validity_days,
             )
             for lot in project.lots
         ],
@@ -194,6 +211,34 @@ class NewLot(Body, frozen=True):
             ),
         ),
     ] = ()
+    #: The deposit forms accepted (bank transfer to the bidder's virtual sub-account, electronic
+    #: guarantee, cash); publication refuses cash as the only form and, by default, a lot with a
+    #: deposit that takes no guarantee (发改法规〔2023〕27号).
+    deposit_forms: Annotated[
+        frozenset[DepositForm],
+        msgspec.Meta(
+            min_length=1,
+            max_length=len(DepositForm),
+            description=(
+                "Accepted deposit forms; default bank transfer and electronic guarantee. Publication refuses"
+                " cash alone and, unless configured otherwise, a deposit without the guarantee option."
+            ),
+        ),
+    ] = DEFAULT_FORMS
+    #: 条例 26: a transfer must come from the bidder's basic account (基本账户). Unset: required for
+    #: works, not for goods and services; publication refuses ``false`` for works taking transfers.
+    basic_account_required: bool | None = None
+    #: 勘察设计: the deposit's lower absolute cap applies (RULES a3).
+    design_survey: bool = False
+    #: 投标有效期 in days from the bid deadline (a guarantee must last as long, 条例 26).
+    bid_validity_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_BID_VALIDITY_DAYS)] = DEFAULT_BID_VALIDITY_DAYS
+
+
+def lot_basic_account(lot: NewLot, category: Category) -> bool:
+    """The lot's basic-account flag: the agent's, else the category's default (works: required)."""
+    if lot.basic_account_required is None:
+        return basic_account_default(category.value)
+    return lot.basic_account_required
 
 
 def check_lot_money(lots: Sequence[NewLot]) -> None:
@@ -257,6 +302,10 @@ async def create_project(
                 decrypt_window_minutes=lot.decrypt_window_minutes,
                 objection_window_minutes=lot.objection_window_minutes,
                 form_fields=msgspec.to_builtins(lot.form_fields),
+                deposit_forms=sorted(form.value for form in lot.deposit_forms),
+                deposit_basic_account=lot_basic_account(lot, category),
+                design_survey=lot.design_survey,
+                bid_validity_days=lot.bid_validity_days,
             )
             for lot in lots
         ],

@@ -29,8 +29,16 @@ from bidding.identity.models import Organization
 from bidding.tendering.announcements import announce
 from bidding.tendering.locks import before_extraction
 from bidding.tendering.models import Announcement, Lot, Project, TenderDocument
-from bidding.tendering.projects import NewLot, check_lot_money, create_project
+from bidding.tendering.projects import NewLot, check_lot_money, create_project, lot_basic_account
 from bidding.tendering.rules.announcements import AGENT_NOTICE_PHASES, AnnouncementKind
+from bidding.tendering.rules.deposit_requirements import Category as DepositCategory
+from bidding.tendering.rules.deposit_requirements import (
+    DepositForm,
+    DepositRequirement,
+    cap_category,
+    must_tender,
+    requirement_problems,
+)
 from bidding.tendering.rules.forms import FormError, normalise_fields
 from bidding.tendering.rules.projects import Category, Phase, ProjectStatus, project_phase
 from bidding.tendering.rules.schedule import ScheduleError, check_bid_period, check_clarification
@@ -114,6 +122,54 @@ class DraftProject(Body, frozen=True):
     ]
     region: Region | None = None
     clarification_deadline: Moment | None = None
+
+
+class DepositRequirementRefused(InvalidInput):
+    """A lot's deposit requirement breaks a rule at publication (RULES a, acceptance check 4); one
+    ``details`` item per lot and rule, with its article."""
+
+    code = "deposit_requirement_refused"
+    message_zh = "保证金要求不符合规定"
+    message_en = "The deposit requirement breaks the rules"
+
+
+_DEPOSIT_RULES_ZH: Final = {
+    "at_most_2_percent": "不得超过估算价的 2%",
+    "at_most_cap": "超过保证金上限",
+    "at_least_one_form": "须至少接受一种缴纳方式",
+    "cash_not_forced": "不得仅接受现金",
+    "non_cash_only": "政府采购不得收取现金",
+    "guarantee_accepted": "须接受电子保函",
+    "basic_account": "依法必须招标的项目须要求从基本账户转出",
+}
+
+
+def check_deposit_requirements(project: Project, settings: Settings) -> None:
+    """Every lot's deposit against 条例 26 (2 % of the estimate; transfers from the basic account for
+    works), the configured absolute cap of its category (RULES a3) and the accepted forms (cash never
+    forced, guarantees accepted: 发改法规〔2023〕27号); every problem of every lot listed at once."""
+    caps = {category: settings.deposit_cap_fen(category.value) for category in DepositCategory}
+    problems: list[dict[str, object]] = []
+    for lot in project.lots:
+        requirement = DepositRequirement(
+            amount_fen=lot.deposit_fen,
+            estimate_fen=lot.estimated_price_fen,
+            category=cap_category(project.category.value, lot.design_survey),
+            forms=frozenset(DepositForm(form) for form in lot.deposit_forms or ()),
+            basic_account_required=lot.deposit_basic_account,
+            must_tender=must_tender(project.category.value),
+        )
+        found = requirement_problems(requirement, caps=caps, require_guarantee_option=settings.deposit_guarantee_option)
+        problems += [{"lot": lot.code, **problem} for problem in found]
+    if problems:
+        raise DepositRequirementRefused(
+            "; ".join(f"lot {p['lot']}: {p['field']} {p['rule']} ({p['article']})" for p in problems),
+            "；".join(
+                f"标段 {p['lot']}：{_DEPOSIT_RULES_ZH.get(str(p['rule']), p['rule'])}（{p['article']}）"
+                for p in problems
+            ),
+            details=problems,
+        )
 
 
 class DraftTooLarge(InvalidInput):
@@ -276,6 +332,9 @@ async def update_draft(
             new.objection_window_minutes,
         )
         lot.form_fields = msgspec.to_builtins(new.form_fields)
+        lot.deposit_forms = sorted(form.value for form in new.deposit_forms)
+        lot.deposit_basic_account = lot_basic_account(new, draft.category)
+        lot.design_survey, lot.bid_validity_days = new.design_survey, new.bid_validity_days
         kept.append(lot)
     project.lots = kept  # the relationship's delete-orphan cascade removes the lots left out
     await session.flush()
@@ -461,6 +520,7 @@ async def publish(
         check_bid_period(available, deadlines, settings.minimum_days("bid_period", project.category.value))
     except ScheduleError as exc:
         raise _schedule_error(exc) from None
+    check_deposit_requirements(project, settings)
     project.status = ProjectStatus.PUBLISHED
     project.published_at = now
     project.tender_start_at = available
