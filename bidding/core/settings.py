@@ -192,6 +192,15 @@ def _caps_yuan(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple((c, caps[c]) for c in DEPOSIT_CAP_CATEGORIES)
 
 
+def _account_list(raw: str) -> tuple[str, ...]:
+    """``6222 0202 0001 2345 678, 3105…`` → account numbers without spaces or hyphens, upper-case."""
+    accounts = tuple(part.replace(" ", "").replace("-", "").upper() for part in raw.split(",") if part.strip())
+    for account in accounts:
+        if not account.isascii() or not account.isalnum() or len(account) > 34:
+            raise ValueError(f"expected account numbers of up to 34 letters and digits, got {account!r}")
+    return accounts
+
+
 def _shown(value: Any) -> str:
     """A default as it would be written in the environment."""
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
@@ -391,6 +400,22 @@ class Settings:
         _bool,
         False,
         "When a guarantee PDF's signature chains to `BIDDING_GUARANTEE_ROOTS` but carries no usable revocation data (not PAdES B-LT), fetch it from the CA's CRL/OCSP URLs and validate again. Off: such a guarantee is refused (`guarantee_signature_indeterminate`).",
+    )
+
+    deposit_collection_accounts: tuple[str, ...] = _setting(
+        _account_list,
+        (),
+        "Comma-separated numbers of the centre's deposit collection accounts (保证金收款账户). The first one issues the bidders' virtual sub-accounts (the number + a suffix); credits on any of them are routed by the sub-account the payer addressed, anything else waits in the finance officer's unmatched queue.",
+    )
+    deposit_statement_max_mib: int = _setting(
+        _int_range(1, 1024),
+        64,
+        "Largest bank statement file (camt.053, camt.052, CSV) accepted by the finance officer's upload, in MiB (413 above it).",
+    )
+    deposit_watch_dir: Path | None = _setting(
+        _optional_path,
+        None,
+        "Directory watched for bank statement files (the bank's or an SFTP drop): every minute each file is imported once and moved to `done/` or `failed/` beside it. Unset: no watched folder.",
     )
 
     # ------------------------------------------------------------------ construction

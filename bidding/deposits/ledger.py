@@ -39,6 +39,12 @@ Alerts: a gap in a statement's ``ElctrncSeqNb`` per account (end-of-day statemen
 the CSV export, form one series; intraday camt.052 reports another); every reversal; a booking
 key seen again with another amount, direction or currency (a reused bank reference: not booked);
 a statement closing balance that differs from the ledger (:meth:`Ledger.check_closing`).
+
+One decision for both books: :func:`decide` says which posting an entry produces given a
+:class:`BookState` (what is booked, the originals and orphan reversals not yet paired, the refunds
+due). :class:`Ledger` keeps that state in memory (:class:`MemoryState`); the database book
+(:mod:`bidding.deposits.book`) loads the part of it a statement can touch from its tables into a
+:class:`MemoryState`, takes the same decisions and writes them, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from bidding.deposits.entries import BookingKey, Direction, Entry, EntryStatus, Statement, StatementKind
 from bidding.deposits.errors import PostingUnbalanced
@@ -62,13 +68,27 @@ __all__ = [
     "AlertKind",
     "ApplyResult",
     "BalanceCheck",
+    "BookState",
+    "Booked",
+    "Booking",
+    "Index",
     "Ledger",
     "Leg",
+    "Link",
+    "MemoryState",
+    "Outcome",
     "Posting",
     "Route",
     "SubAccountRouter",
     "UnmatchedItem",
     "UnmatchedReason",
+    "decide",
+    "is_intraday",
+    "original_links",
+    "resolution_posting",
+    "reversal_links",
+    "route_debit",
+    "sequence_gap",
 ]
 
 
@@ -210,6 +230,240 @@ class BalanceCheck:
         return self.bank_fen == self.ledger_fen
 
 
+class Outcome(StrEnum):
+    """What became of one bank entry."""
+
+    BOOKED = "booked"  # its key was new: booked (posted, unless its amount is zero)
+    DUPLICATE = "duplicate"  # its key was booked before: nothing changes
+    NOT_BOOKED = "not_booked"  # PDNG or INFO: not booked, key not recorded
+
+
+#: Finds the original of a reversal: ("ref", account, bank reference, None, None) or
+#: ("e2e", account, EndToEndId, amount, the original's direction).
+Link = tuple[str, str, str, int | None, Direction | None]
+#: What must be the same when a booking key is seen again (:meth:`Entry.fingerprint`).
+Fingerprint = tuple[int, Direction, str]
+
+
+class Index(StrEnum):
+    """The two lists a reversal and its original find each other in."""
+
+    ORIGINALS = "originals"  # booked originals, not yet reversed
+    ORPHANS = "orphans"  # reversals booked before their original was seen
+
+
+@dataclass(slots=True)
+class Booked:
+    """A booked original (a reversal may undo it) or an orphan reversal (its original, arriving
+    later, nets it out), with the links it is found by. ``row`` is the state's own handle: the
+    database book keeps the entry's row id there."""
+
+    key: BookingKey
+    counter: Account
+    links: tuple[Link, ...]
+    row: int | None = None
+    live: bool = True
+
+
+def _links(entry: Entry, references: tuple[str | None, ...], direction: Direction) -> tuple[Link, ...]:
+    links: list[Link] = [("ref", entry.account, ref, None, None) for ref in dict.fromkeys(references) if ref]
+    if entry.end_to_end_id:
+        links.append(("e2e", entry.account, entry.end_to_end_id, entry.amount_fen, direction))
+    return tuple(links)
+
+
+def original_links(entry: Entry) -> tuple[Link, ...]:
+    """How a reversal finds this original: its bank reference; its end-to-end id, amount and direction."""
+    return _links(entry, (entry.bank_ref,), entry.direction)
+
+
+def reversal_links(entry: Entry) -> tuple[Link, ...]:
+    """How this reversal finds its original: the reversed entry's reference if the bank states it;
+    its own reference (some banks give the reversal the original's); else end-to-end id and amount."""
+    original_direction = Direction.DEBIT if entry.direction is Direction.CREDIT else Direction.CREDIT
+    return _links(entry, (entry.reversal_of, entry.bank_ref), original_direction)
+
+
+class BookState(Protocol):
+    """What the booking decision (:func:`decide`) reads and updates.
+
+    The pure :class:`Ledger` keeps all of it in a :class:`MemoryState`; the database book
+    (:mod:`bidding.deposits.book`) loads into one the part a statement can touch — the keys of its
+    entries, the live originals and orphans under its links, the refunds its debits name — runs
+    the same decisions, and writes what they booked.
+    """
+
+    def fingerprint(self, key: BookingKey) -> Fingerprint | None:
+        """The fingerprint booked under ``key``, or None if the key was never booked."""
+        ...
+
+    def remember(self, key: BookingKey, fingerprint: Fingerprint) -> None:
+        """Record ``key`` as booked."""
+        ...
+
+    def take(self, index: Index, links: tuple[Link, ...]) -> Booked | None:
+        """The first live record under any of ``links`` (in the order given, oldest first under
+        each), marked used so that nothing finds it again; None if there is none."""
+        ...
+
+    def add(self, index: Index, record: Booked) -> None:
+        """Make ``record`` findable under its links."""
+        ...
+
+    def refund_due(self, refund_id: str) -> int | None:
+        """The amount (principal + interest) of a decided refund, or None if there is none by that id."""
+        ...
+
+
+class MemoryState:
+    """:class:`BookState` in dictionaries (insertion order is the order records were booked)."""
+
+    def __init__(self) -> None:
+        self.booked: dict[BookingKey, Fingerprint] = {}
+        self.indexes: dict[Index, dict[Link, list[Booked]]] = {Index.ORIGINALS: {}, Index.ORPHANS: {}}
+        self.refunds: dict[str, int] = {}  # refund id → amount due (principal + interest)
+
+    def fingerprint(self, key: BookingKey) -> Fingerprint | None:
+        return self.booked.get(key)
+
+    def remember(self, key: BookingKey, fingerprint: Fingerprint) -> None:
+        self.booked[key] = fingerprint
+
+    def take(self, index: Index, links: tuple[Link, ...]) -> Booked | None:
+        found = self.indexes[index]
+        for link in links:
+            for record in found.get(link, ()):
+                if record.live:
+                    record.live = False
+                    for other in record.links:
+                        remaining = [r for r in found.get(other, ()) if r.live]
+                        if remaining:
+                            found[other] = remaining
+                        else:
+                            found.pop(other, None)
+                    return record
+        return None
+
+    def add(self, index: Index, record: Booked) -> None:
+        found = self.indexes[index]
+        for link in record.links:
+            found.setdefault(link, []).append(record)
+
+    def refund_due(self, refund_id: str) -> int | None:
+        return self.refunds.get(refund_id)
+
+
+@dataclass(slots=True)
+class Booking:
+    """What one bank entry does to the book, as :func:`decide` found it."""
+
+    entry: Entry
+    outcome: Outcome
+    key: BookingKey | None = None
+    posting: Posting | None = None
+    """Dr collection / Cr ``counter`` for a credit, the reverse for a debit; None if nothing is posted."""
+    counter: Account | None = None
+    reason: UnmatchedReason | None = None
+    """Set when the money went to ``unmatched`` and waits for the finance officer."""
+    pair: Booked | None = None
+    """The original this reversal undid, or the orphan reversal this original netted out: it
+    leaves the unmatched queue (and an undone original's payment leaves its sub-account)."""
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def payment(self) -> bool:
+        """A credit booked on a bidder's sub-account: a payment for :mod:`.matching`."""
+        return (
+            self.posting is not None
+            and self.counter is not None
+            and self.counter.kind is AccountKind.SUB_ACCOUNT
+            and self.entry.direction is Direction.CREDIT
+            and not self.entry.reversal
+        )
+
+
+def _alert(kind: AlertKind, entry: Entry, data: Mapping[str, object] | None = None) -> Alert:
+    return Alert(kind, entry.account, entry.statement_id, entry.index, dict(data or {}))
+
+
+def route_debit(entry: Entry, state: BookState) -> Route:
+    """A debit is a refund paid when its EndToEndId is a decided refund of exactly its amount."""
+    due = state.refund_due(entry.end_to_end_id or "")
+    if due is None:
+        return Route(UNMATCHED, UnmatchedReason.UNKNOWN_DEBIT)
+    if due != entry.amount_fen:
+        return Route(UNMATCHED, UnmatchedReason.REFUND_AMOUNT_DIFFERS)
+    return Route(REFUNDS_PAYABLE)
+
+
+def decide(entry: Entry, state: BookState, route: Router) -> Booking:
+    """Which posting ``entry`` produces given what ``state`` says is booked; ``state`` is updated
+    as booking it requires (its key, the original or orphan it pairs with, where it can be found).
+
+    The one decision both books take: the pure :class:`Ledger` and the database book. See the
+    module docstring for the postings; ``route`` says where a credit's money goes.
+    """
+    if entry.status is not EntryStatus.BOOKED:
+        return Booking(entry, Outcome.NOT_BOOKED)
+    key = entry.booking_key()
+    seen = state.fingerprint(key)
+    if seen is not None:
+        alerts = (
+            [] if seen == entry.fingerprint() else [_alert(AlertKind.KEY_CONFLICT, entry, {"key": key, "first": seen})]
+        )
+        return Booking(entry, Outcome.DUPLICATE, key, alerts=alerts)
+    state.remember(key, entry.fingerprint())
+    booking = Booking(entry, Outcome.BOOKED, key)
+    if entry.amount_fen == 0:
+        return booking
+    if entry.reversal:
+        links = reversal_links(entry)
+        original = state.take(Index.ORIGINALS, links)
+        if original is not None:
+            booking.alerts.append(_alert(AlertKind.REVERSAL, entry, {"original": original.key}))
+            booking.pair, booking.counter = original, original.counter
+        else:
+            booking.alerts.append(_alert(AlertKind.REVERSAL_WITHOUT_ORIGINAL, entry))
+            state.add(Index.ORPHANS, Booked(key, UNMATCHED, links))
+            booking.counter, booking.reason = UNMATCHED, UnmatchedReason.REVERSAL_WITHOUT_ORIGINAL
+    else:
+        links = original_links(entry)
+        orphan = state.take(Index.ORPHANS, links)
+        if orphan is not None:
+            # The pair nets to zero on unmatched: neither waits in the queue any more.
+            booking.alerts.append(_alert(AlertKind.ORIGINAL_AFTER_REVERSAL, entry, {"reversal": orphan.key}))
+            booking.pair, booking.counter = orphan, orphan.counter
+        else:
+            booking.counter, booking.reason = (
+                route(entry) if entry.direction is Direction.CREDIT else route_debit(entry, state)
+            )
+            state.add(Index.ORIGINALS, Booked(key, booking.counter, links))
+    collection = Account.collection(entry.account)
+    if entry.direction is Direction.CREDIT:
+        booking.posting = Posting.transfer(("bank", *key), collection, booking.counter, entry.amount_fen)
+    else:
+        booking.posting = Posting.transfer(("bank", *key), booking.counter, collection, entry.amount_fen)
+    return booking
+
+
+def sequence_gap(low: int | None, high: int | None, present: bool, number: int) -> list[int]:
+    """The statement numbers newly found missing when number ``number`` arrives, given the lowest
+    and highest seen so far in its series (None: none yet) and whether ``number`` was seen."""
+    if present or low is None or high is None:
+        return []
+    if number > high + 1:
+        return list(range(high + 1, number))
+    if number < low - 1:
+        return list(range(number + 1, low))
+    return []
+
+
+def is_intraday(kind: StatementKind) -> bool:
+    """Intraday reports (camt.052) are numbered in their own series; end-of-day statements
+    (camt.053, and the CSV export standing in for one) in another, per account."""
+    return kind is StatementKind.CAMT052
+
+
 @dataclass
 class ApplyResult:
     booked: int = 0
@@ -227,21 +481,26 @@ class ApplyResult:
         self.alerts += other.alerts
         self.unmatched += other.unmatched
 
+    def count(self, booking: Booking) -> UnmatchedItem | None:
+        """Count one decision; the new unmatched item it makes, if any."""
+        self.alerts += booking.alerts
+        if booking.outcome is Outcome.NOT_BOOKED:
+            self.not_booked += 1
+            return None
+        if booking.outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+            return None
+        self.booked += 1
+        if booking.posting is not None and booking.entry.reversal:
+            self.reversals += 1
+        if booking.reason is None or booking.key is None:
+            return None
+        item = UnmatchedItem(booking.key, booking.entry, booking.reason)
+        self.unmatched.append(item)
+        return item
+
 
 Router = Callable[[Entry], Route]
-#: Finds the original of a reversal: ("ref", account, bank reference) or
-#: ("e2e", account, EndToEndId, amount, the original's direction).
-_Link = tuple[str, str, str, int | None, Direction | None]
-
-
-@dataclass(slots=True)
-class _Booked:
-    """What the ledger remembers of a booked original (to reverse it) or of an orphan reversal."""
-
-    key: BookingKey
-    counter: Account
-    links: tuple[_Link, ...]
-    live: bool = True
 
 
 class SubAccountRouter:
@@ -269,18 +528,18 @@ def _no_router(entry: Entry) -> Route:
 
 
 class Ledger:
-    """Books bank entries and the platform's own postings; see the module docstring."""
+    """Books bank entries and the platform's own postings; see the module docstring.
+
+    The reference model of the database book: both take every bank entry through :func:`decide`.
+    """
 
     def __init__(self, router: Router | None = None) -> None:
         self._route = router or _no_router
+        self.state = MemoryState()
         self.postings: list[Posting] = []
         self._keys: set[tuple[object, ...]] = set()
         self._debits: defaultdict[Account, int] = defaultdict(int)  # signed, debit positive
-        self._booked: dict[BookingKey, tuple[int, Direction, str]] = {}
-        self._originals: dict[_Link, list[_Booked]] = {}
-        self._orphans: dict[_Link, list[_Booked]] = {}
         self._sequences: defaultdict[tuple[str, bool], set[int]] = defaultdict(set)
-        self._refunds: dict[str, int] = {}  # refund id → amount due (principal + interest)
         self.unmatched: dict[BookingKey, UnmatchedItem] = {}
         self._payments: defaultdict[Account, dict[BookingKey, Payment]] = defaultdict(dict)
 
@@ -330,17 +589,10 @@ class Ledger:
     def _sequence(self, statement: Statement) -> list[int]:
         """The numbers newly found missing when ``statement`` arrives (empty: no new gap)."""
         assert statement.sequence is not None
-        seen = self._sequences[(statement.account, statement.kind is StatementKind.CAMT052)]
+        seen = self._sequences[(statement.account, is_intraday(statement.kind))]
         number = statement.sequence
-        if number in seen:
-            return []
-        missing: list[int] = []
-        if seen:
-            low, high = min(seen), max(seen)
-            if number > high + 1:
-                missing = list(range(high + 1, number))
-            elif number < low - 1:
-                missing = list(range(number + 1, low))
+        low, high = (min(seen), max(seen)) if seen else (None, None)
+        missing = sequence_gap(low, high, number in seen, number)
         seen.add(number)
         return missing
 
@@ -350,109 +602,28 @@ class Ledger:
         End-of-day statements (camt.053, and the CSV export standing in for one) are one series per
         account; intraday reports (camt.052) are numbered separately.
         """
-        seen = self._sequences.get((account, kind is StatementKind.CAMT052), set())
+        seen = self._sequences.get((account, is_intraday(kind)), set())
         return [n for n in range(min(seen), max(seen)) if n not in seen] if seen else []
 
     def apply(self, entries: Iterable[Entry]) -> ApplyResult:
-        """Book each booked entry exactly once; see the module docstring for what is posted."""
+        """Book each booked entry exactly once (:func:`decide`); see the module docstring."""
         result = ApplyResult()
         for entry in entries:
-            if entry.status is not EntryStatus.BOOKED:
-                result.not_booked += 1
+            booking = decide(entry, self.state, self._route)
+            item = result.count(booking)
+            if booking.posting is None or booking.key is None:
                 continue
-            key = entry.booking_key()
-            seen = self._booked.get(key)
-            if seen is not None:
-                if seen != entry.fingerprint():
-                    result.alerts.append(self._alert(AlertKind.KEY_CONFLICT, entry, {"key": key, "first": seen}))
-                result.duplicates += 1
-                continue
-            self._booked[key] = entry.fingerprint()
-            result.booked += 1
-            if entry.amount_fen == 0:
-                continue
-            if entry.reversal:
-                result.reversals += 1
-                counter, reason = self._reverse(entry, key, result)
-            else:
-                counter, reason = self._original(entry, key, result)
-                if counter.kind is AccountKind.SUB_ACCOUNT and entry.direction is Direction.CREDIT:
-                    self._payments[counter][key] = Payment.from_entry(entry)
-            if reason is not None:
-                item = UnmatchedItem(key, entry, reason)
-                self.unmatched[key] = item
-                result.unmatched.append(item)
-            collection = Account.collection(entry.account)
-            if entry.direction is Direction.CREDIT:
-                self.post(Posting.transfer(("bank", *key), collection, counter, entry.amount_fen))
-            else:
-                self.post(Posting.transfer(("bank", *key), counter, collection, entry.amount_fen))
+            if booking.pair is not None:
+                if entry.reversal:  # the undone original's payment leaves its sub-account
+                    self._payments.get(booking.pair.counter, {}).pop(booking.pair.key, None)
+                self.unmatched.pop(booking.pair.key, None)  # nothing left to resolve
+            if booking.payment:
+                assert booking.counter is not None
+                self._payments[booking.counter][booking.key] = Payment.from_entry(entry)
+            if item is not None:
+                self.unmatched[booking.key] = item
+            self.post(booking.posting)
         return result
-
-    def _alert(self, kind: AlertKind, entry: Entry, data: Mapping[str, object] | None = None) -> Alert:
-        return Alert(kind, entry.account, entry.statement_id, entry.index, dict(data or {}))
-
-    @staticmethod
-    def _links(entry: Entry, references: tuple[str | None, ...], direction: Direction) -> tuple[_Link, ...]:
-        links: list[_Link] = [("ref", entry.account, ref, None, None) for ref in dict.fromkeys(references) if ref]
-        if entry.end_to_end_id:
-            links.append(("e2e", entry.account, entry.end_to_end_id, entry.amount_fen, direction))
-        return tuple(links)
-
-    def _original(self, entry: Entry, key: BookingKey, result: ApplyResult) -> Route:
-        links = self._links(entry, (entry.bank_ref,), entry.direction)
-        orphan = self._take(self._orphans, links)
-        if orphan is not None:
-            # The pair nets to zero on unmatched: neither waits in the queue any more.
-            result.alerts.append(self._alert(AlertKind.ORIGINAL_AFTER_REVERSAL, entry, {"reversal": orphan.key}))
-            self.unmatched.pop(orphan.key, None)
-            return Route(orphan.counter)
-        route = self._route(entry) if entry.direction is Direction.CREDIT else self._route_debit(entry)
-        booked = _Booked(key, route.account, links)
-        for link in links:
-            self._originals.setdefault(link, []).append(booked)
-        return route
-
-    def _reverse(self, entry: Entry, key: BookingKey, result: ApplyResult) -> Route:
-        original_direction = Direction.DEBIT if entry.direction is Direction.CREDIT else Direction.CREDIT
-        # The reversed entry's reference if the bank states it; some banks give the reversal the
-        # original's reference itself; else the end-to-end id and amount.
-        links = self._links(entry, (entry.reversal_of, entry.bank_ref), original_direction)
-        original = self._take(self._originals, links)
-        if original is not None:
-            result.alerts.append(self._alert(AlertKind.REVERSAL, entry, {"original": original.key}))
-            self._payments.get(original.counter, {}).pop(original.key, None)
-            self.unmatched.pop(original.key, None)  # an unmatched original reversed: nothing left to resolve
-            return Route(original.counter)
-        result.alerts.append(self._alert(AlertKind.REVERSAL_WITHOUT_ORIGINAL, entry))
-        orphan = _Booked(key, UNMATCHED, links)
-        for link in links:
-            self._orphans.setdefault(link, []).append(orphan)
-        return Route(UNMATCHED, UnmatchedReason.REVERSAL_WITHOUT_ORIGINAL)
-
-    @staticmethod
-    def _take(index: dict[_Link, list[_Booked]], links: tuple[_Link, ...]) -> _Booked | None:
-        """The first live record under any of ``links``, marked used and unindexed."""
-        for link in links:
-            for record in index.get(link, ()):
-                if record.live:
-                    record.live = False
-                    for other in record.links:
-                        remaining = [r for r in index.get(other, ()) if r.live]
-                        if remaining:
-                            index[other] = remaining
-                        else:
-                            index.pop(other, None)
-                    return record
-        return None
-
-    def _route_debit(self, entry: Entry) -> Route:
-        due = self._refunds.get(entry.end_to_end_id or "")
-        if due is None:
-            return Route(UNMATCHED, UnmatchedReason.UNKNOWN_DEBIT)
-        if due != entry.amount_fen:
-            return Route(UNMATCHED, UnmatchedReason.REFUND_AMOUNT_DIFFERS)
-        return Route(REFUNDS_PAYABLE)
 
     def payments(self, lot: str, bidder: str) -> list[Payment]:
         """The credits booked on a bidder's sub-account and not reversed (for :mod:`.matching`)."""
@@ -482,16 +653,13 @@ class Ledger:
 
     def resolve(self, key: BookingKey, to: Account) -> bool:
         """Move an unmatched entry's money to ``to`` (the finance officer's decision, with a reason
-        recorded by the caller): Dr unmatched / Cr ``to`` for a credit, the opposite for a debit."""
+        recorded by the caller): :func:`resolution_posting`."""
         item = self.unmatched.pop(key, None)
         if item is None:
             return False
-        fen = item.entry.amount_fen
-        if item.entry.direction is Direction.CREDIT:
-            if to.kind is AccountKind.SUB_ACCOUNT and not item.entry.reversal:
-                self._payments[to][key] = Payment.from_entry(item.entry)
-            return self.post(Posting.transfer(("resolve", *key), UNMATCHED, to, fen))
-        return self.post(Posting.transfer(("resolve", *key), to, UNMATCHED, fen))
+        if to.kind is AccountKind.SUB_ACCOUNT and item.entry.direction is Direction.CREDIT and not item.entry.reversal:
+            self._payments[to][key] = Payment.from_entry(item.entry)
+        return self.post(resolution_posting(key, item.entry, to))
 
     def record_refund(self, refund_id: str, lot: str, bidder: str, principal_fen: int, interest_fen: int = 0) -> bool:
         """A refund decided: Dr sub-account (principal), Dr interest expense / Cr refunds payable.
@@ -505,9 +673,17 @@ class Ledger:
         legs.append(Leg(REFUNDS_PAYABLE, -(principal_fen + interest_fen)))
         booked = self.post(Posting(("refund", refund_id), tuple(legs)))
         if booked:
-            self._refunds[refund_id] = principal_fen + interest_fen
+            self.state.refunds[refund_id] = principal_fen + interest_fen
         return booked
 
     def forfeit(self, lot: str, bidder: str, fen: int) -> bool:
         """A deposit kept under 条例 35/74 (the reason is recorded by the caller): Dr sub-account / Cr forfeits."""
         return self.post(Posting.transfer(("forfeit", lot, bidder), Account.sub(lot, bidder), FORFEITS, fen))
+
+
+def resolution_posting(key: BookingKey, entry: Entry, to: Account) -> Posting:
+    """The finance officer moves an unmatched entry's money to ``to``: Dr unmatched / Cr ``to`` for
+    a credit, the opposite for a debit; the posting's key is ``("resolve", …booking key)``."""
+    if entry.direction is Direction.CREDIT:
+        return Posting.transfer(("resolve", *key), UNMATCHED, to, entry.amount_fen)
+    return Posting.transfer(("resolve", *key), to, UNMATCHED, entry.amount_fen)

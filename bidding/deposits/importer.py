@@ -1,0 +1,227 @@
+"""Importing bank statements into the deposit book: one use case for the CLI
+(``bidding deposits import``), the finance officer's upload and the watched folder
+(``docs/deposits.md``, "Import paths").
+
+The file is read by the adapter of its format (``bidding.deposits.statements``: camt.053,
+camt.052, CSV, sniffed when not named); a file the adapters refuse is refused whole, nothing
+written, with the error naming the entry and the field. Each statement in it is then booked in a
+transaction of its own (:func:`bidding.deposits.book.book_statement`) with its audit events:
+``deposit.statement_imported`` (the counts) and one ``deposit.alert`` per sequence gap, reversal
+or reused bank reference. A crash between two statements leaves the first booked and the second
+not; importing the file again books the second and finds the first's lines duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bidding.audit.trail import record
+from bidding.core.actor import Actor
+from bidding.core.auth.caller import Caller
+from bidding.core.errors import Forbidden
+from bidding.core.roles import Role
+from bidding.deposits.book import BookedStatement, book_statement
+from bidding.deposits.entries import Statement
+from bidding.deposits.ledger import AlertKind
+from bidding.deposits.statements import parse_statements, sniff
+
+if TYPE_CHECKING:
+    from bidding.core.platform import Platform
+
+__all__ = ["IMPORTERS", "ImportView", "StatementView", "import_file", "import_statement"]
+
+#: Roles that may import statements (the finance officer; the administrator stands in).
+IMPORTERS: Final = (Role.FINANCE, Role.ADMIN)
+#: Alerts that also go to the audit trail (the finance officer sees every alert in the book).
+AUDITED_ALERTS: Final = frozenset(
+    {AlertKind.SEQUENCE_GAP, AlertKind.REVERSAL, AlertKind.REVERSAL_WITHOUT_ORIGINAL, AlertKind.KEY_CONFLICT}
+)
+#: Transactions a statement gets when another writer's key got in first (the lock makes it rare).
+ATTEMPTS: Final = 3
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """What one statement of the file did."""
+
+    account: str
+    kind: str
+    statement_id: str
+    sequence: int | None
+    entries: int
+    booked: int
+    duplicates: int
+    pending: int
+    """Lines not booked: PDNG or INFO (a booked line seen later is booked then)."""
+    reversals: int
+    unmatched: int
+    alerts: list[str]
+    already_imported: bool
+    """The same statement was imported whole from the same file before: nothing was done."""
+
+
+@dataclass(frozen=True)
+class ImportView:
+    """What importing one file did: per statement and in total."""
+
+    sha256: str
+    format: str
+    statements: list[StatementView] = field(default_factory=list)
+    booked: int = 0
+    duplicates: int = 0
+    pending: int = 0
+    unmatched: int = 0
+    alerts: int = 0
+
+
+def _view(statement: Statement, booked: BookedStatement) -> StatementView:
+    result = booked.result
+    return StatementView(
+        account=statement.account,
+        kind=statement.kind.value,
+        statement_id=statement.statement_id,
+        sequence=statement.sequence,
+        entries=len(statement.entries),
+        booked=result.booked,
+        duplicates=result.duplicates,
+        pending=result.not_booked,
+        reversals=result.reversals,
+        unmatched=len(result.unmatched),
+        alerts=[alert.kind.value for alert in booked.alerts],
+        already_imported=booked.already,
+    )
+
+
+async def _book_one(
+    session: AsyncSession,
+    actor: Actor,
+    statement: Statement,
+    *,
+    sha256: str,
+    source_name: str | None,
+    collections: Iterable[str],
+    now: datetime,
+) -> BookedStatement:
+    booked = await book_statement(
+        session,
+        statement,
+        source_sha256=sha256,
+        actor=actor.id,
+        now=now,
+        collections=collections,
+        source_name=source_name,
+    )
+    view = _view(statement, booked)
+    record(
+        session,
+        actor,
+        "deposit.statement_imported",
+        object_type="bank_statement",
+        object_id=str(booked.statement_row_id),
+        content_sha256=sha256,
+        details={
+            "account": view.account,
+            "kind": view.kind,
+            "statement_id": view.statement_id,
+            "sequence": view.sequence,
+            "booked": view.booked,
+            "duplicates": view.duplicates,
+            "pending": view.pending,
+            "reversals": view.reversals,
+            "unmatched": view.unmatched,
+            "already_imported": view.already_imported,
+            "source": source_name,
+        },
+    )
+    for alert in booked.alerts:
+        if alert.kind in AUDITED_ALERTS:
+            record(
+                session,
+                actor,
+                "deposit.alert",
+                object_type="bank_statement",
+                object_id=str(booked.statement_row_id),
+                details={
+                    "kind": alert.kind.value,
+                    "account": alert.account,
+                    "statement_id": alert.statement_id,
+                    "entry": alert.entry,
+                    "data": {k: v if isinstance(v, int | str | list) else repr(v) for k, v in alert.data.items()},
+                },
+            )
+    return booked
+
+
+async def import_file(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    data: bytes,
+    fmt: str | None = None,
+    *,
+    collections: Iterable[str],
+    now: datetime,
+    source_name: str | None = None,
+) -> ImportView:
+    """Parse ``data`` (format ``fmt``, sniffed when None) and book each statement in a transaction
+    of its own; see the module docstring. A file the adapters refuse raises their
+    :class:`~bidding.deposits.errors.StatementInvalid` before anything is written."""
+    name = fmt or sniff(data)
+    statements = parse_statements(data, name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    accounts = tuple(collections)
+    views: list[StatementView] = []
+    for statement in statements:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with sessions() as session, session.begin():
+                    booked = await _book_one(
+                        session,
+                        actor,
+                        statement,
+                        sha256=sha256,
+                        source_name=source_name,
+                        collections=accounts,
+                        now=now,
+                    )
+                break
+            except IntegrityError:
+                # Another writer booked one of these keys first (past the lock): all rolled back;
+                # the next attempt finds its lines duplicates.
+                if attempt == ATTEMPTS:
+                    raise
+        views.append(_view(statement, booked))
+    return ImportView(
+        sha256=sha256,
+        format=name,
+        statements=views,
+        booked=sum(v.booked for v in views),
+        duplicates=sum(v.duplicates for v in views),
+        pending=sum(v.pending for v in views),
+        unmatched=sum(v.unmatched for v in views),
+        alerts=sum(len(v.alerts) for v in views),
+    )
+
+
+async def import_statement(
+    platform: Platform, caller: Caller, data: bytes, fmt: str | None = None, *, source_name: str | None = None
+) -> ImportView:
+    """The finance officer (or the administrator, the CLI, the watched folder as the system)
+    imports a bank statement file; see :func:`import_file`."""
+    if not (caller.has(*IMPORTERS) or caller.actor_id.startswith("system:")):
+        raise Forbidden("importing bank statements is the finance officer's", "导入银行对账单须由财务人员操作")
+    return await import_file(
+        platform.sessions,
+        caller.actor,
+        data,
+        fmt,
+        collections=platform.settings.deposit_collection_accounts,
+        now=platform.clock.now(),
+        source_name=source_name,
+    )
