@@ -26,6 +26,8 @@ from bidding.core.http.openapi import complete_schema
 from bidding.core.http.request import PlatformRequest
 from bidding.core.platform import start_platform
 from bidding.core.settings import Settings
+from bidding.deposits.controllers.bidder import BidderDepositController
+from bidding.deposits.controllers.oversight import BasicAccountAdminController, LotDepositsController
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
 from bidding.identity.controllers.pki_admin import IdentityAdminController
@@ -86,6 +88,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             VerifyController,
             AgentController,
             BidderController,
+            BidderDepositController,
+            BasicAccountAdminController,
+            LotDepositsController,
             MeController,
             opening_socket,
             OpeningController,
@@ -120,7 +125,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="admin", description="Operations and audit"),
                 Tag(name="identity", description="Enrolment and certificate login"),
                 Tag(name="agent", description="Tender agents: projects, documents, announcements"),
-                Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal"),
+                Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal, deposits"),
+                Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

@@ -8,6 +8,7 @@ it takes ``db``); none locks the session or writes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bidding.core.errors import NotFound
+from bidding.deposits.status import statuses_at_opening
 from bidding.identity.models import Organization
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.projects import ProjectStatus
@@ -26,6 +28,7 @@ from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, Openin
 __all__ = [
     "answered",
     "bidders_in_order",
+    "deposit_labels",
     "early_sign_ins",
     "events_since",
     "find_lot",
@@ -93,6 +96,14 @@ async def bidders_in_order(db: AsyncSession, lot_id: uuid.UUID) -> list[tuple[Bi
         .order_by(BidOpening.order_no)
     )
     return [(opening, org) for opening, org in rows.all()]
+
+
+async def deposit_labels(db: AsyncSession, lot: Lot) -> Callable[[uuid.UUID], str]:
+    """Each bidder's deposit status as the extraction took it (``bidding.deposits.status``), by
+    organisation; a session extracted before the deposit service shows what it showed then."""
+    taken = await statuses_at_opening(db, lot.id)
+    fallback = "exempt" if lot.deposit_fen == 0 else "not_checked"
+    return lambda org: taken[org].value if org in taken else fallback
 
 
 async def early_sign_ins(db: AsyncSession, lot_id: uuid.UUID) -> dict[uuid.UUID, datetime]:

@@ -133,7 +133,7 @@ def document(record: dict[str, Any], record_sha256: str, now: datetime) -> Openi
             order=b["order"],
             name=b["name"],
             credit_code=b["credit_code"],
-            deposit="not_checked",
+            deposit=b.get("deposit", "not_checked"),
             decryption=_DECRYPTION.get(
                 b["status"] if b["status"] == BidOpeningStatus.DECRYPTED else (b.get("outcome") or ""), "pending"
             ),  # type: ignore[arg-type]

@@ -31,8 +31,10 @@ from bidding.core.clock import ManualClock
 from bidding.core.settings import Settings
 from tests.asgi import lifespan
 from tests.fixtures.outside_ca import OutsideCa, start_outside_ca
+from tests.fixtures.pki import Pki
 
 pytest_plugins = [
+    "tests.fixtures.guarantees",
     "tests.fixtures.pki",
     "tests.fixtures.projects",
     "tests.fixtures.room",
@@ -44,6 +46,8 @@ PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:54
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN_TOKEN = "test-admin-token-" + "x" * 32
 SECRET_KEY = "test-secret-key-" + "y" * 32
+#: The centre's deposit collection account in the tests' settings (virtual sub-accounts hang off it).
+DEPOSIT_COLLECTION = "6222020200012345678"
 
 
 async def create_pg_database() -> str:
@@ -133,13 +137,22 @@ def outside_ca() -> Iterator[OutsideCa]:
 
 @pytest.fixture(scope="session")
 def settings(
-    profile: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, outside_ca: OutsideCa
+    profile: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    outside_ca: OutsideCa,
+    guarantee_issuer: Pki,
 ) -> Settings:
     data_dir = tmp_path_factory.mktemp(f"var-{profile}")
     outside_root = data_dir / "outside-root.pem"
     outside_root.write_bytes(outside_ca.ca.root_cert.public_bytes(serialization.Encoding.PEM))
+    issuer_roots = data_dir / "guarantee-roots"  # a directory of PEM files, as a deployment keeps them
+    issuer_roots.mkdir()
+    (issuer_roots / "bank.pem").write_bytes(guarantee_issuer.ca.root_cert.public_bytes(serialization.Encoding.PEM))
     common: dict[str, Any] = {
         "trusted_roots": (outside_root,),
+        "guarantee_roots": (issuer_roots,),
+        "deposit_collection_accounts": (DEPOSIT_COLLECTION,),
         "data_dir": data_dir,
         "frontend_dir": data_dir / "no-frontend",
         "admin_token": ADMIN_TOKEN,

@@ -35,15 +35,33 @@ PLACE: Final = "不见面开标大厅（远程） / Remote opening hall (online)
 PRICE_FIELD: Final = "price_fen"  # as in bidding.tendering.rules.forms; shown in its own column
 FIELDS_PER_TABLE: Final = 4  # other opening-form fields per table, so columns stay readable on A4 portrait
 
-DepositStatus = Literal["received", "not_received", "guarantee", "exempt", "not_checked"]
+#: A bidder's deposit at the opening (``bidding.deposits.matching.DepositStatus``'s values; ``received``
+#: and ``not_received`` are the coarse pair of records made before the deposit service).
+DepositStatus = Literal[
+    "paid",
+    "short",
+    "late",
+    "wrong_payer",
+    "guarantee",
+    "exempt",
+    "none",
+    "not_checked",
+    "received",
+    "not_received",
+]
 DecryptionResult = Literal["decrypted", "bidder_fault", "platform_fault", "pending"]
 
 DEPOSIT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
+    "paid": ("已缴纳", "Paid"),
+    "short": ("金额不足", "Short"),
+    "late": ("逾期到账", "Arrived late"),
+    "wrong_payer": ("非基本账户", "Not from the basic account"),
+    "guarantee": ("电子保函", "Guarantee"),
+    "exempt": ("无需缴纳", "Not required"),
+    "none": ("未缴纳", "Not received"),
+    "not_checked": ("未核验", "Not checked"),
     "received": ("已缴纳", "Received"),
     "not_received": ("未缴纳", "Not received"),
-    "guarantee": ("保函", "Guarantee"),
-    "exempt": ("无需缴纳", "Not required"),
-    "not_checked": ("未核验", "Not checked"),
 }
 DECRYPTION_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "decrypted": ("成功", "Decrypted"),

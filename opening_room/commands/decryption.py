@@ -180,11 +180,13 @@ async def close_window(c: Change, lot: Lot) -> None:
     ]
     c.emit("decryption.closed", {"results": results})
     fields = [f for f in lot.form_fields if f["key"] != "price_fen"]
+    deposits = await reads.deposit_labels(c.db, lot)
     announced = [
         {
             "order": o.order_no,
             "name": org.name,
             "credit_code": org.credit_code,
+            "deposit": deposits(org.id),
             "status": o.status,
             "outcome": o.outcome,
             "price_fen": o.price_fen,

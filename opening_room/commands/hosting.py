@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bidding.core.actor import Actor
 from bidding.core.errors import InvalidInput
+from bidding.deposits.status import release_at_extraction
 from bidding.submission.service import extract_bids
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.projects import ProjectStatus
@@ -54,6 +56,10 @@ async def extract(c: Change, lot: Lot, project: Project) -> None:
                     signed_in_at=signed_in.get(bid.organization_id),
                 )
             )
+    # The payer list, sealed until now (办法 21), goes to the opening with each bidder's deposit status.
+    await release_at_extraction(
+        c.db, lot, [bid.organization_id for bid, _org in rows], actor=Actor.system("opening"), now=c.now()
+    )
     c.emit("bids.extracted", {"count": len(rows)})
     if len(rows) < MIN_BIDS:
         move_session(c.session, State.EXTRACTED)
@@ -65,13 +71,14 @@ async def extract(c: Change, lot: Lot, project: Project) -> None:
 async def publish_bidders(c: Change, lot: Lot) -> None:
     """The list of bidders, public from here on (with whether each signed in and its deposit)."""
     rows = await reads.bidders_in_order(c.db, lot.id)
+    deposits = await reads.deposit_labels(c.db, lot)
     move_session(c.session, State.BIDDERS_PUBLISHED)
     bidders = [
         {
             "order": o.order_no,
             "name": org.name,
             "credit_code": org.credit_code,
-            "deposit": "exempt" if lot.deposit_fen == 0 else "not_checked",
+            "deposit": deposits(org.id),
             "signed_in": o.signed_in_at is not None,
         }
         for o, org in rows

@@ -1,0 +1,91 @@
+"""Deposit statuses at the live opening, on both profiles: the extraction takes each bidder's status
+and releases the lot's payer list (办法 21, logged); the bidder list and the announcement (唱标) show
+the statuses, and the record built from them names them in Chinese and English."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bidding.audit.models import AuditEvent
+from bidding.client.session import login
+from bidding.core.clock import ManualClock
+from bidding.deposits.participation_models import PayerRelease
+from bidding.tendering.rules.deposit_requirements import CHINA_TIME
+from opening_room.record import document
+from tests.fixtures.guarantees import guarantee_body
+from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
+from tests.fixtures.pki import Pki
+from tests.fixtures.projects import create_published
+from tests.fixtures.room import Peer
+from tests.fixtures.uploads import new_bidder_with_bid
+
+
+async def test_the_opening_shows_each_bidders_deposit(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    guarantee_issuer: Pki,
+) -> None:
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    bidders: list[Enrolled] = []
+    for index in range(3):
+        user, session = await new_bidder_with_bid(client, admin_headers, project, lot, f"proposal {index}".encode())
+        bidders.append(user)
+        if index == 0:  # the first stands its deposit with an electronic guarantee
+            until = datetime.fromisoformat(lot["bid_deadline"]).astimezone(CHINA_TIME).date() + timedelta(days=100)
+            body = await guarantee_body(guarantee_issuer, p["users"]["tenderer"].org_name, lot["deposit_fen"], until)
+            attached = await client.post(
+                f"/api/bidder/lots/{lot['id']}/deposit/guarantees", json=body, headers=session.headers
+            )
+            assert attached.status_code == 201, attached.text
+
+    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+    host = await Peer.connect(
+        live, lot["id"], (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    )
+    public = await Peer.connect(live, lot["id"])
+    listed = {b["name"]: b["deposit"] for b in (await public.until("bidders.published"))["data"]["bidders"]}
+    assert listed == {bidders[0].org_name: "guarantee", bidders[1].org_name: "none", bidders[2].org_name: "none"}
+
+    async with platform.sessions() as db:
+        release = await db.get(PayerRelease, uuid.UUID(lot["id"]))
+        logged = (
+            await db.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "deposit.payers_released", AuditEvent.object_id == lot["id"]
+                )
+            )
+        ).all()
+    assert release is not None and release.released_by == "system:opening"
+    assert [g["name"] for g in release.payers if g["guarantee"]] == [bidders[0].org_name]
+    assert len(logged) == 1 and logged[0].actor == "system:opening"
+
+    assert (await host.command("start_decryption"))["ok"]
+    assert (await host.command("close_decryption"))["ok"]
+    announced = (await public.until("announcement"))["data"]["bidders"]
+    assert {b["name"]: b["deposit"] for b in announced} == listed
+
+    # The record (built from the announcement) names the statuses.
+    record = {
+        "lot": {"id": lot["id"], "code": lot["code"], "name": lot["name"]},
+        "project": {"code": project["code"], "name": project["name"]},
+        "opening_at": lot["bid_deadline"],
+        "host": "代理",
+        "bidders": announced,
+        "fields": lot["form_fields"],
+        "objections": [],
+        "remarks": [],
+    }
+    rows = document(record, "0" * 64, clock.now()).bidders
+    assert {r.name: r.deposit for r in rows} == listed
+    await host.close()
+    await public.close()
