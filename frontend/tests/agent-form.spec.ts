@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentProject } from '@/api/agent'
 import {
+  basicAccountRequired,
   buildProjectPayload,
+  defaultCapFen,
   depositAllowed,
+  depositFormIssues,
   depositLimitFen,
   draftFromProject,
   emptyDraft,
@@ -153,6 +156,10 @@ describe('buildProjectPayload', () => {
             { key: 'price_fen', label_zh: '投标报价（元）', label_en: 'Bid price', type: 'money' },
             { key: 'duration_days', label_zh: '工期', label_en: 'Duration', type: 'integer' },
           ],
+          deposit_forms: ['bank_transfer', 'e_guarantee'],
+          basic_account_required: null,
+          design_survey: false,
+          bid_validity_days: 90,
         },
       ],
     })
@@ -229,6 +236,10 @@ const project: AgentProject = {
       decrypt_window_minutes: 5,
       objection_window_minutes: 10,
       form_fields: [priceField()],
+      deposit_forms: ['bank_transfer', 'cash', 'e_guarantee'],
+      basic_account_required: true,
+      design_survey: true,
+      bid_validity_days: 120,
     },
     {
       id: 'l2',
@@ -240,6 +251,10 @@ const project: AgentProject = {
       decrypt_window_minutes: 30,
       objection_window_minutes: 15,
       form_fields: [priceField()],
+      deposit_forms: ['bank_transfer', 'e_guarantee'],
+      basic_account_required: false,
+      design_survey: false,
+      bid_validity_days: 90,
     },
   ],
 }
@@ -259,6 +274,61 @@ describe('draftFromProject', () => {
       [100000, 2000, Date.parse('2026-12-15T01:30:00Z')],
       [5, 0, Date.parse('2026-12-01T01:30:00Z')],
     ])
+    // The deposit requirement comes back as it was stored (goods: the basic account is the agent's choice).
+    expect(draft.lots.map((l) => [l.depositForms, l.basicAccount, l.designSurvey, l.validityDays])).toEqual([
+      [['bank_transfer', 'cash', 'e_guarantee'], 'yes', true, 120],
+      [['bank_transfer', 'e_guarantee'], 'auto', false, 90],
+    ])
+    expect(result.payload.lots.map((l) => [l.basic_account_required, l.bid_validity_days])).toEqual([
+      [true, 120],
+      [null, 90],
+    ])
+  })
+})
+
+describe('the deposit requirement (as bidding/tendering/rules/deposit_requirements.py)', () => {
+  it('defaults to transfer and guarantee, the basic account by category, 90 days', () => {
+    const lot = emptyLot(0)
+    expect([lot.depositForms, lot.basicAccount, lot.designSurvey, lot.validityDays]).toEqual([
+      ['bank_transfer', 'e_guarantee'],
+      'auto',
+      false,
+      90,
+    ])
+    expect(basicAccountRequired('auto', 'works')).toBe(true)
+    expect(basicAccountRequired('auto', 'goods')).toBe(false)
+    expect(basicAccountRequired('no', 'works')).toBe(false)
+  })
+
+  it('names the rules the server applies at publication', () => {
+    expect(depositFormIssues(['bank_transfer', 'e_guarantee'], 'auto', 'works', 100)).toEqual([])
+    expect(depositFormIssues([], 'auto', 'works', 100)).toEqual(['agent.check.formsEmpty'])
+    expect(depositFormIssues(['cash'], 'auto', 'goods', 100)).toEqual(['agent.check.cashOnly', 'agent.check.guaranteeAccepted'])
+    expect(depositFormIssues(['bank_transfer'], 'yes', 'works', 100)).toEqual(['agent.check.guaranteeAccepted'])
+    expect(depositFormIssues(['bank_transfer', 'e_guarantee'], 'no', 'works', 100)).toEqual(['agent.check.basicAccount'])
+    expect(depositFormIssues(['e_guarantee'], 'no', 'works', 100)).toEqual([]) // no money paid in
+    expect(depositFormIssues(['bank_transfer', 'e_guarantee'], 'no', 'goods', 100)).toEqual([])
+    expect(depositFormIssues(['cash'], 'no', 'works', 0)).toEqual([]) // no deposit, nothing to check
+  })
+
+  it('checks the forms and the bid validity when building, per lot', () => {
+    const draft = goodDraft()
+    const lot = draft.lots[0]!
+    lot.depositForms = ['cash']
+    lot.basicAccount = 'no'
+    lot.validityDays = '366'
+    const result = buildProjectPayload(draft, NOW)
+    expect(result.ok ? [] : result.issues.map((i) => `${i.field}:${i.key}`)).toEqual([
+      'depositForms:agent.check.cashOnly',
+      'depositForms:agent.check.guaranteeAccepted',
+      'depositForms:agent.check.basicAccount',
+      'validity:agent.check.validity',
+    ])
+  })
+
+  it('shows the default absolute cap (RULES a3)', () => {
+    expect(defaultCapFen('works', false)).toBe(80_000_000)
+    expect(defaultCapFen('services', true)).toBe(10_000_000)
   })
 })
 

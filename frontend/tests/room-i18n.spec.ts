@@ -3,6 +3,7 @@ import { messages } from '@/i18n'
 import roomEn from '@/i18n/room.en'
 import roomZh from '@/i18n/room.zh-CN'
 import { ROOM_STATES } from '@/room/client'
+import { DEPOSIT_STATUSES } from '@/room/state'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
 
 const zh = leaves(roomZh as Tree)
@@ -21,6 +22,14 @@ describe('room i18n', () => {
       expect(zh.get(`room.states.${s}`), s).toBeTruthy()
       expect(en.get(`room.stateHints.${s}`), s).toBeTruthy()
     }
+  })
+
+  it('names every deposit status in both languages', () => {
+    for (const s of DEPOSIT_STATUSES) {
+      expect(zh.get(`room.deposit.${s}`), s).toBeTruthy()
+      expect(en.get(`room.deposit.${s}`), s).toBeTruthy()
+    }
+    expect(zh.get('room.deposit.wrong_payer')).toBe('非基本账户')
   })
 
   it('is merged into the app messages without replacing them', () => {

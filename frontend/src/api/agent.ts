@@ -10,6 +10,10 @@ import type { Category, FormField, Phase } from './types'
 
 export type { FieldType, FormField } from './types'
 
+/** How a bidder may provide its deposit (bidding/tendering/rules/deposit_requirements.py). */
+export type DepositForm = 'bank_transfer' | 'e_guarantee' | 'cash'
+export const DEPOSIT_FORMS: readonly DepositForm[] = ['bank_transfer', 'e_guarantee', 'cash']
+
 export interface NewLotPayload {
   code: string
   name: string
@@ -20,6 +24,14 @@ export interface NewLotPayload {
   decrypt_window_minutes: number
   objection_window_minutes: number
   form_fields: FormField[]
+  /** The deposit's accepted forms; publication refuses cash alone and a deposit without guarantees. */
+  deposit_forms: DepositForm[]
+  /** 条例 26: transfers from the basic account only; null: the category's default (works: yes). */
+  basic_account_required: boolean | null
+  /** 勘察设计: the lower absolute cap of the deposit applies. */
+  design_survey: boolean
+  /** 投标有效期 in days from the deadline (1 to 365). */
+  bid_validity_days: number
 }
 
 export interface NewProjectPayload {
@@ -41,6 +53,10 @@ export interface AgentLot {
   decrypt_window_minutes: number
   objection_window_minutes: number
   form_fields: FormField[]
+  deposit_forms: DepositForm[]
+  basic_account_required: boolean
+  design_survey: boolean
+  bid_validity_days: number
 }
 
 /** A version as the agent sees it: `published_at` is null while pending (published with the next announcement). */

@@ -79,7 +79,13 @@ const room: RoomMessages = {
       recordSigned: 'Record',
     },
     deposit: {
-      exempt: 'Exempt',
+      paid: 'Paid',
+      short: 'Short',
+      late: 'Arrived late',
+      wrong_payer: 'Not from the basic account',
+      guarantee: 'Electronic guarantee',
+      none: 'Not received',
+      exempt: 'Not required',
       not_checked: 'Not checked',
     },
     signedIn: {

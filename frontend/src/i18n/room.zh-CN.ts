@@ -77,7 +77,13 @@ const room = {
       recordSigned: '记录确认',
     },
     deposit: {
-      exempt: '免缴',
+      paid: '已缴纳',
+      short: '金额不足',
+      late: '逾期到账',
+      wrong_payer: '非基本账户',
+      guarantee: '电子保函',
+      none: '未缴纳',
+      exempt: '无需缴纳',
       not_checked: '未核验',
     },
     signedIn: {

@@ -23,11 +23,18 @@ export interface Decryption {
   fault: { reason: string; remedy: string } | null
 }
 
+/**
+ * A bidder's deposit as the opening took it at extraction: bidding.deposits.matching.DepositStatus
+ * (pinned by tests/unit/deposits/test_frontend_statuses.py); `exempt` for a lot without a deposit.
+ */
+export const DEPOSIT_STATUSES = ['paid', 'short', 'late', 'wrong_payer', 'guarantee', 'exempt', 'none', 'not_checked'] as const
+export type DepositStatus = (typeof DEPOSIT_STATUSES)[number]
+
 export interface BidderRow {
   order: number
   name: string
   creditCode: string
-  /** `exempt` | `not_checked` | … */
+  /** One of DEPOSIT_STATUSES (a newer server may send another: shown as it is). */
   deposit: string
   signedIn: boolean
   decryption: Decryption

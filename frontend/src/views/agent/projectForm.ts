@@ -1,10 +1,12 @@
 /**
  * The create-project form as plain data, and its translation into the API payload: yuan → integer
  * fen (string arithmetic, never floats), the 2 % deposit rule (条例 26, same integer test as the
- * server), Shanghai wall-clock time → ISO 8601 with `+08:00`, and the opening-form field list.
+ * server), the deposit's accepted forms and basic account (发改法规〔2023〕27号, 条例 26, as
+ * bidding/tendering/rules/deposit_requirements.py), Shanghai wall-clock time → ISO 8601 with
+ * `+08:00`, and the opening-form field list.
  * No Vue here, so all of it is unit-tested (tests/agent-form.spec.ts).
  */
-import type { AgentProject, FieldType, FormField, NewLotPayload, NewProjectPayload } from '@/api/agent'
+import type { AgentProject, DepositForm, FieldType, FormField, NewLotPayload, NewProjectPayload } from '@/api/agent'
 import type { Category } from '@/api/types'
 import { isValidCreditCode } from '@/crypto/subject'
 
@@ -19,6 +21,19 @@ export const WINDOW_MAX = 1440
 const DEPOSIT_NUM = 2n
 const DEPOSIT_DEN = 100n
 const SHANGHAI_OFFSET = '+08:00'
+/** 投标有效期: 90 days unless the agent says otherwise, at most 365 (as the server). */
+export const VALIDITY_DEFAULT = 90
+export const VALIDITY_MAX = 365
+export const DEFAULT_DEPOSIT_FORMS: readonly DepositForm[] = ['bank_transfer', 'e_guarantee']
+/**
+ * The absolute caps of a deposit by default, in fen (RULES a3: ¥800,000 works and goods, ¥100,000
+ * design and survey). The centre may configure others (BIDDING_DEPOSIT_CAPS_YUAN): shown as a hint,
+ * the server decides at publication.
+ */
+export const DEFAULT_CAPS_FEN = { works: 80_000_000, goods: 80_000_000, services: 80_000_000, design_survey: 10_000_000 }
+
+/** `auto`: the category's default (works: required, 条例 26); `yes` / `no`: the agent's choice. */
+export type BasicAccountChoice = 'auto' | 'yes' | 'no'
 
 export interface FieldRow {
   key: string
@@ -38,6 +53,12 @@ export interface LotDraft {
   decryptMinutes: number | string
   objectionMinutes: number | string
   fields: FieldRow[]
+  /** The accepted deposit forms. */
+  depositForms: DepositForm[]
+  basicAccount: BasicAccountChoice
+  /** 勘察设计: the lower absolute cap. */
+  designSurvey: boolean
+  validityDays: number | string
 }
 
 export interface ProjectDraft {
@@ -73,6 +94,10 @@ export function emptyLot(index: number): LotDraft {
     decryptMinutes: 30,
     objectionMinutes: 15,
     fields: [priceField()],
+    depositForms: [...DEFAULT_DEPOSIT_FORMS],
+    basicAccount: 'auto',
+    designSurvey: false,
+    validityDays: VALIDITY_DEFAULT,
   }
 }
 
@@ -100,6 +125,37 @@ export function depositLimitFen(estimateFen: number): number {
 /** 条例 26, exactly as bidding/domain/projects.py::deposit_allowed. */
 export function depositAllowed(depositFen: number, estimateFen: number): boolean {
   return depositFen >= 0 && BigInt(depositFen) * DEPOSIT_DEN <= BigInt(estimateFen) * DEPOSIT_NUM
+}
+
+/** Whether transfers must come from the basic account: the agent's choice, else works only (条例 26). */
+export function basicAccountRequired(choice: BasicAccountChoice, category: Category): boolean {
+  return choice === 'auto' ? category === 'works' : choice === 'yes'
+}
+
+/** The default absolute cap of a lot's deposit (a hint; the server's configuration decides). */
+export function defaultCapFen(category: Category, designSurvey: boolean): number {
+  return designSurvey ? DEFAULT_CAPS_FEN.design_survey : DEFAULT_CAPS_FEN[category]
+}
+
+/**
+ * The deposit rules on the forms, as the server checks them at publication (one i18n key each):
+ * at least one form; cash never the only one and guarantees accepted (发改法规〔2023〕27号); works
+ * taking transfers or cash require the basic account (条例 26). Nothing to check without a deposit.
+ */
+export function depositFormIssues(
+  forms: readonly DepositForm[],
+  choice: BasicAccountChoice,
+  category: Category,
+  depositFen: number | null,
+): string[] {
+  if (!depositFen) return []
+  const issues: string[] = []
+  if (forms.length === 0) return ['agent.check.formsEmpty']
+  if (forms.length === 1 && forms[0] === 'cash') issues.push('agent.check.cashOnly')
+  if (!forms.includes('e_guarantee')) issues.push('agent.check.guaranteeAccepted')
+  const paysMoney = forms.includes('bank_transfer') || forms.includes('cash')
+  if (category === 'works' && paysMoney && !basicAccountRequired(choice, category)) issues.push('agent.check.basicAccount')
+  return issues
 }
 
 /**
@@ -150,7 +206,12 @@ function windowMinutes(value: number | string): number | null {
   return Number.isInteger(n) && n >= WINDOW_MIN && n <= WINDOW_MAX ? n : null
 }
 
-function buildLot(lot: LotDraft, index: number, now: Date, issues: Issue[]): NewLotPayload | null {
+function validityDays(value: number | string): number | null {
+  const n = typeof value === 'number' ? value : Number(String(value).trim())
+  return Number.isInteger(n) && n >= 1 && n <= VALIDITY_MAX ? n : null
+}
+
+function buildLot(lot: LotDraft, index: number, now: Date, issues: Issue[], category: Category): NewLotPayload | null {
   const at = (field: string, key: string, params?: Record<string, string | number>): void => {
     issues.push({ lot: index, field, key, ...(params ? { params } : {}) })
   }
@@ -171,8 +232,12 @@ function buildLot(lot: LotDraft, index: number, now: Date, issues: Issue[]): New
   const objection = windowMinutes(lot.objectionMinutes)
   if (decrypt === null) at('decrypt', 'agent.check.window', { min: WINDOW_MIN, max: WINDOW_MAX })
   if (objection === null) at('objection', 'agent.check.window', { min: WINDOW_MIN, max: WINDOW_MAX })
+  for (const key of depositFormIssues(lot.depositForms, lot.basicAccount, category, deposit)) at('depositForms', key)
+  const validity = validityDays(lot.validityDays)
+  if (validity === null) at('validity', 'agent.check.validity', { max: VALIDITY_MAX })
   issues.push(...fieldIssues(lot.fields, index))
-  if (issues.length > before || estimate === null || deposit === null || !deadline || !decrypt || !objection) return null
+  if (issues.length > before || estimate === null || deposit === null || !deadline || !decrypt || !objection || !validity)
+    return null
   return {
     code: lot.code.trim(),
     name: lot.name.trim(),
@@ -187,6 +252,10 @@ function buildLot(lot: LotDraft, index: number, now: Date, issues: Issue[]): New
       label_en: f.label_en.trim(),
       type: f.type,
     })),
+    deposit_forms: [...lot.depositForms].sort(),
+    basic_account_required: lot.basicAccount === 'auto' ? null : lot.basicAccount === 'yes',
+    design_survey: lot.designSurvey,
+    bid_validity_days: validity,
   }
 }
 
@@ -204,7 +273,7 @@ export function buildProjectPayload(draft: ProjectDraft, now: Date = new Date())
   codes.forEach((code, i) => {
     if (code && codes.indexOf(code) !== i) issues.push({ lot: i, field: 'code', key: 'agent.check.lotDuplicate', params: { code } })
   })
-  const lots = draft.lots.map((lot, i) => buildLot(lot, i, now, issues))
+  const lots = draft.lots.map((lot, i) => buildLot(lot, i, now, issues, draft.category))
   if (issues.length > 0) return { ok: false, issues }
   return {
     ok: true,
@@ -246,6 +315,13 @@ export function draftFromProject(project: AgentProject, codeSuffix = '-2'): Proj
       decryptMinutes: lot.decrypt_window_minutes,
       objectionMinutes: lot.objection_window_minutes,
       fields: lot.form_fields.map((f) => ({ ...f })),
+      depositForms: [...(lot.deposit_forms ?? DEFAULT_DEPOSIT_FORMS)],
+      // The stored flag is kept as it is: "auto" only where it is what the category gives anyway.
+      basicAccount: lot.basic_account_required === basicAccountRequired('auto', project.category)
+        ? 'auto'
+        : lot.basic_account_required ? 'yes' : 'no',
+      designSurvey: lot.design_survey ?? false,
+      validityDays: lot.bid_validity_days ?? VALIDITY_DEFAULT,
     })),
   }
 }
