@@ -13,10 +13,15 @@ from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
 from bidding.client.session import login
+from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
+from bidding.deposits.importer import import_file
 from bidding.deposits.participation_models import PayerRelease
+from bidding.deposits.statements.camt_writer import write_camt
 from bidding.tendering.rules.deposit_requirements import CHINA_TIME
 from opening_room.record import document
+from tests.conftest import DEPOSIT_COLLECTION
+from tests.fixtures.deposits import entry, statement
 from tests.fixtures.guarantees import guarantee_body
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.pki import Pki
@@ -88,4 +93,87 @@ async def test_the_opening_shows_each_bidders_deposit(
     rows = document(record, "0" * 64, clock.now()).bidders
     assert {r.name: r.deposit for r in rows} == listed
     await host.close()
+    await public.close()
+
+
+async def test_statuses_from_statements_booked_in_the_book(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    guarantee_issuer: Pki,
+) -> None:
+    """Three bidders pay into their virtual sub-accounts through a bank statement the book imports —
+    one from its basic account, one from another account (非基本账户), one short and partly from that
+    same other account (条例 40(六)) — and one stands by a guarantee: the room shows each status."""
+    p = await logged_in_parties(
+        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")
+    )
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    required, deadline = lot["deposit_fen"], datetime.fromisoformat(lot["bid_deadline"])
+    names = ("paid", "wrong_payer", "short", "guarantee")
+    users: dict[str, Enrolled] = {}
+    virtual: dict[str, str] = {}
+    for index, name in enumerate(names):
+        user, session = await new_bidder_with_bid(client, admin_headers, project, lot, f"proposal {name}".encode())
+        users[name] = user
+        basic = {
+            "bank_name": "中国农业银行",
+            "account_number": f"62284800000000000{index}",
+            "account_name": user.org_name,
+        }
+        assert (await client.put("/api/bidder/basic-account", json=basic, headers=session.headers)).status_code == 200
+        mine = (await client.get(f"/api/bidder/lots/{lot['id']}/deposit", headers=session.headers)).json()
+        virtual[name] = mine["virtual_account"]
+        if name == "guarantee":
+            until = deadline.astimezone(CHINA_TIME).date() + timedelta(days=100)
+            body = await guarantee_body(guarantee_issuer, p["users"]["tenderer"].org_name, required, until)
+            attached = await client.post(
+                f"/api/bidder/lots/{lot['id']}/deposit/guarantees", json=body, headers=session.headers
+            )
+            assert attached.status_code == 201, attached.text
+
+    other = "110000000000009999"  # an account that is no bidder's basic account
+    paid_at = deadline - timedelta(hours=2)
+    credits = [
+        ("paid", required, "622848000000000000"),
+        ("wrong_payer", required, other),
+        ("short", required // 2, "622848000000000002"),
+        ("short", 1_00, other),
+    ]
+    run = uuid.uuid4().hex[:8]
+    entries = [
+        entry(
+            statement_id=f"ST-{run}",
+            sequence=None,
+            index=i,
+            amount_fen=amount,
+            value_date=paid_at.astimezone(CHINA_TIME).date(),
+            booking_date=paid_at.astimezone(CHINA_TIME).date(),
+            booked_at=paid_at,
+            bank_ref=f"R{run}{i}",
+            end_to_end_id=f"E{run}{i}",
+            counterparty_name=users[name].org_name,
+            counterparty_account=payer,
+            addressed_account=virtual[name],
+        )
+        for i, (name, amount, payer) in enumerate(credits, start=1)
+    ]
+    camt = write_camt([statement(entries, account=DEPOSIT_COLLECTION, sequence=None)])
+    imported = await import_file(
+        platform.sessions, Actor.system("test"), camt, collections=(DEPOSIT_COLLECTION,), now=clock.now()
+    )
+    assert (imported.booked, imported.unmatched) == (4, 0)
+
+    clock.set(deadline + timedelta(seconds=1))
+    public = await Peer.connect(live, lot["id"])
+    listed = {b["name"]: b["deposit"] for b in (await public.until("bidders.published"))["data"]["bidders"]}
+    assert listed == {users[n].org_name: n for n in names}
+    supervisor = (await login(client, p["users"]["supervisor"].identity, audience=AUDIENCE)).headers
+    view = (await client.get(f"/api/supervision/lots/{lot['id']}/deposits", headers=supervisor)).json()
+    assert [(s["payer_account"], sorted(s["organizations"])) for s in view["collusion_signals"]] == [
+        (other, sorted([users["wrong_payer"].org_id, users["short"].org_id]))
+    ]
     await public.close()
