@@ -59,6 +59,8 @@ from bidding.identity.organisations import find_by_credit_code, register_organis
 from bidding.tendering.models import Announcement, Project, TenderDocument
 from bidding.tendering.projects import NewLot
 from bidding.tendering.rules.announcements import AnnouncementKind
+from bidding.tendering.rules.deposit_requirements import Category as DepositCategory
+from bidding.tendering.rules.deposit_requirements import cap_category, max_deposit_fen
 from bidding.tendering.rules.projects import Category, ProjectStatus
 from bidding.tendering.service import DraftProject, clarify, create_draft, post_notice, publish, terminate
 from bidding.tendering.service import upload_document as store_document
@@ -428,6 +430,7 @@ async def _create(platform: Platform, plan: ProjectPlan, now: datetime) -> None:
         clarification_days=settings.minimum_days("clarification", plan.category.value),
     )
     codes = organisation_codes()
+    caps = {category: settings.deposit_cap_fen(category.value) for category in DepositCategory}
     async with platform.sessions() as db, db.begin():
         agent = await find_by_credit_code(db, codes["agent"])
         assert agent is not None
@@ -436,7 +439,8 @@ async def _create(platform: Platform, plan: ProjectPlan, now: datetime) -> None:
                 code=lot.code,
                 name=lot.name,
                 estimated_price_fen=lot.estimate_yuan * 100,
-                deposit_fen=lot.estimate_yuan * 100 * 2 // 100,  # the most 条例 26 allows
+                # The most 条例 26 (2 % of the estimate) and the configured cap (RULES a3) allow.
+                deposit_fen=max_deposit_fen(lot.estimate_yuan * 100, cap_category(plan.category.value), caps),
                 bid_deadline=when.first_deadline,
                 form_fields=FORM_FIELDS,
             )
