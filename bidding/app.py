@@ -28,6 +28,12 @@ from bidding.core.platform import start_platform
 from bidding.core.settings import Settings
 from bidding.deposits.controllers.bidder import BidderDepositController
 from bidding.deposits.controllers.oversight import BasicAccountAdminController, LotDepositsController
+from bidding.deposits.controllers.refunds import (
+    BidderRefundController,
+    OverdueRefundsController,
+    RefundFinanceController,
+    RefundTriggerController,
+)
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
 from bidding.identity.controllers.pki_admin import IdentityAdminController
@@ -91,6 +97,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             BidderDepositController,
             BasicAccountAdminController,
             LotDepositsController,
+            RefundFinanceController,
+            OverdueRefundsController,
+            RefundTriggerController,
+            BidderRefundController,
             MeController,
             opening_socket,
             OpeningController,
@@ -127,6 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="agent", description="Tender agents: projects, documents, announcements"),
                 Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal, deposits"),
                 Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
+                Tag(name="finance", description="The centre's finance officer: deposit refunds, payment files"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

@@ -10,6 +10,7 @@ from typing import Final
 
 from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
+from bidding.deposits.refund_jobs import REFUND_WATCH
 from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.sweep import sweep_upload_staging
@@ -32,6 +33,9 @@ CRONS: Final = (
     ),
     # Hourly at :23, away from the top of the hour when deadlines cluster.
     CronSpec("sweep_upload_staging", sweep_upload_staging, schedule={"minute": 23}),
+    # Every 5 minutes: deposit refunds decided by termination and late money, closed by the bank's
+    # debits, and the red alert for those unpaid past their due date (条例 31, 57).
+    REFUND_WATCH,
 )
 
 #: What the app enqueues against and the workers run.

@@ -10,6 +10,7 @@ import bidding.core.jobs.models
 import bidding.core.pki.models
 import bidding.deposits.models
 import bidding.deposits.participation_models
+import bidding.deposits.refund_models
 import bidding.identity.models
 import bidding.submission.models
 import bidding.tendering.models
@@ -25,6 +26,7 @@ MODULES = (
     bidding.core.pki.models,
     bidding.deposits.models,
     bidding.deposits.participation_models,
+    bidding.deposits.refund_models,
     bidding.identity.models,
     bidding.submission.models,
     bidding.tendering.models,

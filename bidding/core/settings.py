@@ -14,6 +14,8 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -199,6 +201,34 @@ def _account_list(raw: str) -> tuple[str, ...]:
         if not account.isascii() or not account.isalnum() or len(account) > 34:
             raise ValueError(f"expected account numbers of up to 34 letters and digits, got {account!r}")
     return accounts
+
+
+def _rate_table(raw: str) -> tuple[tuple[date, Decimal], ...]:
+    """``2015-10-24:0.35,2025-05-20:0.05`` → (effective date, annual rate in per cent), by date."""
+    table: dict[date, Decimal] = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        day, sep, value = part.strip().partition(":")
+        try:
+            effective = date.fromisoformat(day.strip())
+            percent = Decimal(value.strip())
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"expected YYYY-MM-DD:percent pairs, got {part.strip()!r}") from None
+        if not sep or not percent.is_finite() or not 0 <= percent <= 100:
+            raise ValueError(f"expected YYYY-MM-DD:percent with 0 to 100 per cent, got {part.strip()!r}")
+        if effective in table:
+            raise ValueError(f"{effective} appears twice")
+        table[effective] = percent
+    return tuple(sorted(table.items()))
+
+
+def _date_list(raw: str) -> tuple[date, ...]:
+    """``2025-10-01,2025-10-02`` → the dates, sorted."""
+    try:
+        return tuple(sorted({date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError(f"expected comma-separated dates YYYY-MM-DD, got {raw.strip()!r}") from None
 
 
 def _shown(value: Any) -> str:
@@ -416,6 +446,37 @@ class Settings:
         _optional_path,
         None,
         "Directory watched for bank statement files (the bank's or an SFTP drop): every minute each file is imported once and moved to `done/` or `failed/` beside it. Unset: no watched folder.",
+    )
+
+    deposit_demand_rates: tuple[tuple[date, Decimal], ...] = _setting(
+        _rate_table,
+        ((date(2015, 10, 24), Decimal("0.35")),),
+        "The demand-deposit (活期) rate table refunded deposits earn interest at (条例 31, 57; RULES a11): comma-separated `YYYY-MM-DD:percent` pairs, each rate in force from its date. Default: the PBoC benchmark 0.35 % (2015-10-24); configure the collection bank's own table.",
+    )
+    deposit_lending_rates: tuple[tuple[date, Decimal], ...] = _setting(
+        _rate_table,
+        (),
+        "The PBoC lending rate table (`YYYY-MM-DD:percent` pairs) for the overdue charge of government procurement refunds paid late (lending rate + 20 %, 政采条例 33, RULES a8). Unset: no charge is computed.",
+    )
+    deposit_holidays: tuple[date, ...] = _setting(
+        _date_list,
+        (),
+        "Comma-separated public holidays (YYYY-MM-DD) on working days, for the working-day clocks of government procurement refunds (政采条例 33). Unset: only weekends are days off.",
+    )
+    deposit_working_weekends: tuple[date, ...] = _setting(
+        _date_list,
+        (),
+        "Comma-separated Saturdays and Sundays that are worked (调休), for the same working-day clocks.",
+    )
+    deposit_debtor_name: str = _setting(
+        _str,
+        "公共资源交易中心",
+        "The centre's name as the payer (`Dbtr/Nm`, `InitgPty/Nm`) of refund payment files (pain.001).",
+    )
+    deposit_collection_bank: str | None = _setting(
+        _optional_str,
+        None,
+        "The collection account's bank in refund payment files: a BIC or the 12-digit CNAPS code (联行号). Unset: not named.",
     )
 
     # ------------------------------------------------------------------ construction

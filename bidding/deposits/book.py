@@ -88,6 +88,7 @@ from bidding.deposits.models import (
     QueueState,
     Resolution,
 )
+from bidding.deposits.refund_models import DepositRefund
 from bidding.deposits.virtual_accounts import SuffixProblem, VirtualAccount, make_virtual_account, read_virtual_account
 
 __all__ = [
@@ -284,6 +285,20 @@ async def _load_state(
         )
         for refund in found:
             state.refunds[refund.return_refund_id] = refund.amount_fen
+        # Deposit refunds (bidding.deposits.refunds) whose debit is not booked yet: a second debit
+        # of the same refund is no refund the book knows (unmatched).
+        paid = select(BankEntry.id).where(
+            BankEntry.end_to_end_id == DepositRefund.id,
+            BankEntry.direction == Direction.DEBIT,
+            BankEntry.counter_kind == AccountKind.REFUNDS_PAYABLE,
+            BankEntry.reversal.is_(False),
+            BankEntry.consumed_by_id.is_(None),
+        )
+        found = await session.execute(
+            select(DepositRefund.id, DepositRefund.amount_fen).where(DepositRefund.id.in_(chunk), ~paid.exists())
+        )
+        for refund in found:
+            state.refunds[refund.id] = refund.amount_fen
     return state, row_ids
 
 

@@ -83,8 +83,11 @@ __all__ = [
     "UnmatchedItem",
     "UnmatchedReason",
     "decide",
+    "forfeit_posting",
     "is_intraday",
     "original_links",
+    "refund_interest_posting",
+    "refund_posting",
     "resolution_posting",
     "reversal_links",
     "route_debit",
@@ -194,6 +197,11 @@ class AlertKind(StrEnum):
     ORIGINAL_AFTER_REVERSAL = "original_after_reversal"
     KEY_CONFLICT = "booking_key_conflict"
     BALANCE_MISMATCH = "balance_mismatch"
+    # Refunds (bidding.deposits.refunds): unpaid past the due date (条例 57, RULES a check 5), refused
+    # by the bank (pain.002 RJCT), or reported paid from a payment file that was cancelled.
+    REFUND_OVERDUE = "refund_overdue"
+    REFUND_REJECTED = "refund_rejected"
+    REFUND_REPORT_CONFLICT = "refund_report_conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -667,18 +675,14 @@ class Ledger:
         The bank's debit whose EndToEndId is ``refund_id`` and whose amount is the total then
         books against refunds payable.
         """
-        legs = [Leg(Account.sub(lot, bidder), principal_fen)]
-        if interest_fen:
-            legs.append(Leg(INTEREST_EXPENSE, interest_fen))
-        legs.append(Leg(REFUNDS_PAYABLE, -(principal_fen + interest_fen)))
-        booked = self.post(Posting(("refund", refund_id), tuple(legs)))
+        booked = self.post(refund_posting(refund_id, lot, bidder, principal_fen, interest_fen))
         if booked:
             self.state.refunds[refund_id] = principal_fen + interest_fen
         return booked
 
     def forfeit(self, lot: str, bidder: str, fen: int) -> bool:
         """A deposit kept under 条例 35/74 (the reason is recorded by the caller): Dr sub-account / Cr forfeits."""
-        return self.post(Posting.transfer(("forfeit", lot, bidder), Account.sub(lot, bidder), FORFEITS, fen))
+        return self.post(forfeit_posting(lot, bidder, fen))
 
 
 def resolution_posting(key: BookingKey, entry: Entry, to: Account) -> Posting:
@@ -687,3 +691,30 @@ def resolution_posting(key: BookingKey, entry: Entry, to: Account) -> Posting:
     if entry.direction is Direction.CREDIT:
         return Posting.transfer(("resolve", *key), UNMATCHED, to, entry.amount_fen)
     return Posting.transfer(("resolve", *key), to, UNMATCHED, entry.amount_fen)
+
+
+def refund_posting(refund_id: str, lot: str, bidder: str, principal_fen: int, interest_fen: int = 0) -> Posting:
+    """A refund decided: Dr sub-account (principal), Dr interest expense (interest) / Cr refunds
+    payable (both); key ``("refund", refund_id)``."""
+    legs = [Leg(Account.sub(lot, bidder), principal_fen)]
+    if interest_fen:
+        legs.append(Leg(INTEREST_EXPENSE, interest_fen))
+    legs.append(Leg(REFUNDS_PAYABLE, -(principal_fen + interest_fen)))
+    return Posting(("refund", refund_id), tuple(legs))
+
+
+def refund_interest_posting(refund_id: str, step: str, fen: int) -> Posting | None:
+    """A refund's interest (and overdue charge) brought to a later refund date: Dr interest expense
+    / Cr refunds payable for ``fen`` > 0, the reverse for ``fen`` < 0, None for 0; key
+    ``("refund_interest", refund_id, step)`` (the step names the payment file)."""
+    if fen == 0:
+        return None
+    key = ("refund_interest", refund_id, step)
+    if fen > 0:
+        return Posting.transfer(key, INTEREST_EXPENSE, REFUNDS_PAYABLE, fen)
+    return Posting.transfer(key, REFUNDS_PAYABLE, INTEREST_EXPENSE, -fen)
+
+
+def forfeit_posting(lot: str, bidder: str, fen: int) -> Posting:
+    """A deposit kept under 条例 35/74: Dr sub-account / Cr forfeits; key ``("forfeit", lot, bidder)``."""
+    return Posting.transfer(("forfeit", lot, bidder), Account.sub(lot, bidder), FORFEITS, fen)

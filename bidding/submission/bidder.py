@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import NotFound
+from bidding.deposits.refunds import refund_withdrawal
 from bidding.submission.models import Bid, BidUpload
 from bidding.submission.receipts import sign_receipt, store_receipt_pdf
 from bidding.submission.service import (
@@ -296,10 +297,14 @@ async def bids_for_lot(platform: Platform, caller: Caller, lot_id: uuid.UUID) ->
 
 
 async def withdraw_bid(platform: Platform, caller: Caller, lot_id: uuid.UUID) -> BidView:
-    """Withdraw the caller's active bid before the deadline (撤回, 办法 27)."""
+    """Withdraw the caller's active bid before the deadline (撤回, 办法 27); its deposit is refunded
+    within 5 days (条例 35), the refund decided in the same transaction, once per bid."""
     uploader = Uploader.of(caller)
+    now = platform.clock.now()
     async with platform.sessions() as db, db.begin():
-        return BidView.of(await withdraw(db, uploader, lot_id, platform.clock.now()))
+        bid = await withdraw(db, uploader, lot_id, now)
+        await refund_withdrawal(db, uploader.actor, platform.settings, lot_id, uploader.organization_id, bid.id, now)
+        return BidView.of(bid)
 
 
 async def receipt_json(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> dict[str, Any]:
