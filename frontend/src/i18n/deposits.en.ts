@@ -17,7 +17,7 @@ const deposits: DepositMessages = {
     validity: 'Bid validity until {end} ({days} days)',
     virtualAccount: 'Your payment account (virtual sub-account)',
     virtualHint: 'Transfer the amount due to this account so that it arrives before the bid deadline; it is yours for this lot only.',
-    noVirtualAccount: 'No payment account issued (none is issued after the deadline).',
+    noVirtualAccount: 'No payment account: the platform has no collection account configured, or the deadline has passed.',
     copy: 'Copy',
     copied: 'Copied',
     basicAccount: 'Your basic account',

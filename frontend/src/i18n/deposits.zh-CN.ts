@@ -15,7 +15,7 @@ const deposits = {
     validity: '投标有效期至 {end}（{days} 天）',
     virtualAccount: '本单位专属缴款账号（虚拟子账号）',
     virtualHint: '请按应缴金额转账至此账号，并在投标截止时间前到账；账号仅供本单位本标段使用。',
-    noVirtualAccount: '尚未分配缴款账号（截止后不再分配）。',
+    noVirtualAccount: '尚未分配缴款账号：平台未配置保证金收款账户，或已过投标截止时间。',
     copy: '复制账号',
     copied: '已复制',
     basicAccount: '本单位基本账户',
