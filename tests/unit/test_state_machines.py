@@ -138,12 +138,18 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
             found.append(f"{table.name}.{column.name}")
     assert sorted(found) == [
         "announcements.kind",
+        "bank_statements.kind",
         "bid_openings.outcome",
         "bid_openings.status",
         "bid_uploads.mode",
         "bid_uploads.status",
         "bids.status",
+        "deposit_alerts.kind",
+        "deposit_checks.status",
+        "deposit_refund_batches.status",
+        "deposit_refunds.status",
         "job_executions.status",
+        "ledger_postings.kind",
         "opening_sessions.state",
         "organizations.kind",
         "organizations.status",
