@@ -28,7 +28,7 @@ procurement paid after its due date also pays the overdue charge (RULES a8: PBoC
 
 **Forfeits** (:class:`ForfeitReason`): only a revocation after the deadline (条例 35) or a winner who
 refuses the contract, adds conditions, or gives no performance security (条例 74); never for
-anything else (a bidder refusing a validity extension gets its deposit back, 条例 25).
+anything else (a bidder refusing a validity extension gets its deposit back, 规定 40).
 
 **States** of a refund::
 
