@@ -57,7 +57,7 @@ from bidding.tendering.rules.deposit_requirements import CHINA_TIME, DepositForm
 from bidding.tendering.rules.projects import ProjectStatus
 from crypto.errors import CAStoreError
 from crypto.keyfiles import read_certs
-from crypto.pdf import PdfError, PdfReport, SignatureReport, validate_pdf
+from crypto.pdf import Indication, PdfError, PdfReport, SignatureReport, validate_pdf
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
@@ -316,7 +316,7 @@ def _judge(report: PdfReport) -> SignatureReport | GuaranteeRefused:
     signatures = [s for s in report.signatures if s.kind == "signature"]
     if not signatures:
         return GuaranteeUnsigned("the PDF has no signature", "该 PDF 没有电子签名")
-    failed = [s for s in report.signatures if s.indication.value == "TOTAL_FAILED"]
+    failed = [s for s in report.signatures if s.indication is Indication.TOTAL_FAILED]
     if failed:
         why = failed[0].sub_indication or "TOTAL_FAILED"
         return GuaranteeSignatureInvalid(f"{failed[0].field_name}: {why}", f"{failed[0].field_name}：{why}")
