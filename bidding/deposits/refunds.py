@@ -655,12 +655,19 @@ async def decide_refunds(
     per (bidder, collection account, payer account), with interest to today; and the guarantees it
     releases. (refunds, guarantees released). The caller holds the lot's lock."""
     today = china_day(now)
-    held = await held_payments(session, lot.id, event.organization_id)
+    # Read what is held under the collection accounts' locks, so that no import reverses a payment
+    # between the reading and the posting (read, lock what it names, read again until it holds).
+    locked: set[str] = set()
+    while True:
+        held = await held_payments(session, lot.id, event.organization_id)
+        accounts = {h.collection_account for payments in held.values() for h in payments}
+        if accounts <= locked:
+            break
+        await _lock_books(session, accounts - locked, now)
+        locked |= accounts
     excluded = set(event.excluded)
     sealed = _sealed(lot, now)
     refunds: list[DepositRefund] = []
-    accounts = {h.collection_account for payments in held.values() for h in payments}
-    await _lock_books(session, accounts, now)
     for org_id, payments in held.items():
         if str(org_id) in excluded:
             continue
@@ -1465,6 +1472,11 @@ async def forfeit_in(
             f"该投标人在标段 {lot.code} 没有可不予退还的保证金",
         )
     await _lock_books(session, {h.collection_account for h in held}, now)
+    held = (await held_payments(session, lot.id, organization_id)).get(organization_id, [])  # under the locks
+    if not held:
+        raise NothingToForfeit(
+            f"organisation {organization_id} has nothing left to keep", "该投标人没有可不予退还的保证金"
+        )
     amount = sum(h.amount_fen for h in held)
     forfeit = DepositForfeit(
         lot_id=lot.id,
