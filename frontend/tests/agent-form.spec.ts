@@ -19,7 +19,7 @@ import {
 } from '@/views/agent/projectForm'
 import { actionsFor, earliestAllowed, formatSize, nextDeadline } from '@/views/agent/projectView'
 
-// The demo tenderer's credit code (valid GB 32100 check character), see bidding/demo.py.
+// The demo tenderer's credit code (valid GB 32100 check character), see bidding/demo/seed.py.
 const TENDERER = '91320100134915000'
 const NOW = new Date('2026-11-23T06:00:00Z')
 
@@ -349,7 +349,7 @@ describe('project page helpers', () => {
 })
 
 describe('earliestAllowed', () => {
-  it('reads the earliest deadline out of both schedule refusals (as bidding/domain/schedule.py words them)', () => {
+  it('reads the earliest deadline out of both schedule refusals (as bidding/tendering/rules/schedule.py words them)', () => {
     const bidPeriod =
       'the bid deadline 2026-12-03T13:51:00+00:00 is less than 20 days after the documents are available; ' +
       'the earliest allowed is 2026-12-13T13:50:56.001370+00:00 (Tendering Law art. 24)'

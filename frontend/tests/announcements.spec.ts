@@ -19,7 +19,7 @@ const read = (path: string): string => readFileSync(fileURLToPath(new URL(path, 
 
 describe('announcement kinds', () => {
   it('are exactly the server enum’s values, in its order', () => {
-    const source = read('../../bidding/domain/announcements.py')
+    const source = read('../../bidding/tendering/rules/announcements.py')
     const values = [...source.matchAll(/^\s+[A-Z_]+ = "([a-z_]+)"/gm)].map((m) => m[1])
     expect(values).toEqual([...ANNOUNCEMENT_KINDS])
   })

@@ -26,7 +26,7 @@ function errorResponse(status: number, code: string, details: unknown[] = []): R
   })
 }
 
-/** The server's side of the chunk protocol (bidding/services/submission.py), in memory. */
+/** The server's side of the chunk protocol (bidding/submission/service.py), in memory. */
 class FakeServer {
   chunkSize: number
   size = 0

@@ -31,7 +31,7 @@ export function getReadiness(signal?: AbortSignal): Promise<Readiness> {
   return apiRequest<Readiness>('/ready', { acceptStatuses: [503], signal })
 }
 
-/** Kinds of public notices (公告), as in `bidding/domain/announcements.py::AnnouncementKind`. */
+/** Kinds of public notices (公告), as in `bidding/tendering/rules/announcements.py::AnnouncementKind`. */
 export const ANNOUNCEMENT_KINDS = [
   'tender',
   'clarification',

@@ -20,7 +20,7 @@ export type PlatformRole = (typeof ROLES)[number]
 export const ORG_KINDS = ['bidder', 'agent', 'tenderer', 'supervisor', 'trading_centre'] as const
 export type OrgKind = (typeof ORG_KINDS)[number]
 
-/** The roles a user of an organisation of `kind` may hold (bidding/domain/roles.py). */
+/** The roles a user of an organisation of `kind` may hold (bidding/core/roles.py). */
 export const ROLES_BY_KIND: Record<OrgKind, readonly PlatformRole[]> = {
   trading_centre: ['admin', 'auditor', 'expert', 'finance'],
   agent: ['agent'],

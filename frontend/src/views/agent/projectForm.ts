@@ -12,7 +12,7 @@ import { isValidCreditCode } from '@/crypto/subject'
 
 export const PRICE_FIELD = 'price_fen'
 export const FIELD_TYPES: readonly FieldType[] = ['money', 'integer', 'text']
-/** Same limits as bidding/domain/forms.py and the lot windows in services/tendering.py. */
+/** Same limits as bidding/tendering/rules/forms.py and the lot windows in bidding/tendering/service.py. */
 export const MAX_FIELDS = 20
 export const FIELD_KEY = /^[a-z][a-z0-9_]{0,39}$/
 export const WINDOW_MIN = 1
@@ -122,7 +122,7 @@ export function depositLimitFen(estimateFen: number): number {
   return Number((BigInt(estimateFen) * DEPOSIT_NUM) / DEPOSIT_DEN)
 }
 
-/** 条例 26, exactly as bidding/domain/projects.py::deposit_allowed. */
+/** 条例 26, exactly as bidding/tendering/rules/projects.py::deposit_allowed. */
 export function depositAllowed(depositFen: number, estimateFen: number): boolean {
   return depositFen >= 0 && BigInt(depositFen) * DEPOSIT_DEN <= BigInt(estimateFen) * DEPOSIT_NUM
 }
@@ -182,7 +182,7 @@ export function isoToShanghaiLocal(value: string | Date): string {
   return shifted.toISOString().slice(0, 16)
 }
 
-/** Problems in one lot's field list (the server checks the same, see bidding/domain/forms.py). */
+/** Problems in one lot's field list (the server checks the same, see bidding/tendering/rules/forms.py). */
 export function fieldIssues(fields: readonly FieldRow[], lot: number | null = null): Issue[] {
   const issues: Issue[] = []
   if (fields.length > MAX_FIELDS) issues.push({ lot, field: 'fields', key: 'agent.check.tooManyFields', params: { max: MAX_FIELDS } })

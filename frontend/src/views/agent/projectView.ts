@@ -7,7 +7,7 @@ import { formatDateTime } from '@/utils/time'
 
 export type AgentAction = 'documents' | 'publish' | 'clarify' | 'terminate' | 'notices'
 
-/** What the console offers in each phase; mirrors the checks in bidding/services/tendering.py. */
+/** What the console offers in each phase; mirrors the checks in bidding/tendering/service.py. */
 const ACTIONS: Record<Phase, readonly AgentAction[]> = {
   draft: ['documents', 'publish'],
   published: ['documents', 'clarify', 'terminate'],
@@ -46,7 +46,7 @@ export function formatSize(bytes: number): string {
 }
 
 /**
- * The earliest allowed deadline named by a `schedule_refused` refusal (bidding/domain/schedule.py
+ * The earliest allowed deadline named by a `schedule_refused` refusal (bidding/tendering/rules/schedule.py
  * words it "the earliest allowed is <ISO>" or "to <ISO> or later"), so the page can show it in
  * Beijing time; null if the message does not name one.
  */

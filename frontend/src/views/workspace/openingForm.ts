@@ -1,5 +1,5 @@
 /**
- * The opening form (开标一览表) as the lot declares it (bidding/domain/forms.py): `money` fields are
+ * The opening form (开标一览表) as the lot declares it (bidding/tendering/rules/forms.py): `money` fields are
  * typed in 元 with at most two decimals and sealed as integer fen, `integer` as whole numbers ≥ 0,
  * `text` as at most 500 characters. The price (`price_fen`) is always there, first.
  * Parsing works on the digits, never on floating point, so 0.29 元 is exactly 29 fen.
