@@ -10,6 +10,16 @@ statement imported twice, or an entry seen in a camt.052 and again in the camt.0
 whatever crashes or runs concurrently (:mod:`bidding.deposits.book`). ``deposit_books`` has one row
 per collection account: every import takes it first (a row lock on PostgreSQL, the write lock on
 SQLite), so imports into one account run one after the other.
+
+The three tables an import appends to by the thousand — ``bank_entries``, ``ledger_postings``,
+``ledger_legs`` — carry no foreign keys. PostgreSQL checks each one by locking the referenced row
+(``FOR KEY SHARE``), which tripled the cost of an import (``bench/deposits_bench.py``); the book
+writes an entry, its posting and its legs together, in one transaction, from one code path, and
+what the keys would guarantee is checked instead by :func:`bidding.deposits.book.integrity_problems`
+(the daily balance check, the tests, the bench): no leg without its posting, no posting of a bank
+entry without its entry, no entry without its statement, every posting balanced. A sub-account
+(lot, bidder) on an entry comes from ``deposit_virtual_accounts`` (whose keys are checked) or from
+the finance officer's resolution (the service checks the lot and the organisation exist).
 """
 
 from __future__ import annotations
@@ -157,7 +167,7 @@ class BankEntry(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     #: :meth:`bidding.deposits.entries.Entry.booking_key` as canonical JSON: the exactly-once key.
     booking_key: Mapped[str] = mapped_column(Text, unique=True)
-    statement_row_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("bank_statements.id"))
+    statement_row_id: Mapped[int] = mapped_column(BigInteger)
     account: Mapped[str] = mapped_column(String(ACCOUNT))
     statement_id: Mapped[str] = mapped_column(String(REF))
     sequence: Mapped[int | None] = mapped_column(BigInteger)
@@ -178,8 +188,8 @@ class BankEntry(Base):
     remittance: Mapped[str] = mapped_column(Text, default="")
     #: Where the posting put the money (None for a zero amount: nothing posted).
     counter_kind: Mapped[AccountKind | None] = mapped_column(enum_type(AccountKind, "counter_kind", length=20))
-    lot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
-    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     #: The original this reversal undid, or the reversal that undid this original (whichever came second).
     consumed_by_id: Mapped[int | None] = mapped_column(BigInteger)
     #: Why the money sits on ``unmatched`` (None: it does not, or never did).
@@ -198,10 +208,10 @@ class BankEntry(Base):
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
         Index(None, "account", "bank_ref"),
-        Index(None, "account", "reversal_of"),
         Index(None, "account", "end_to_end_id"),
         Index(None, "lot_id", "organization_id"),
-        Index(None, "queue_state"),
+        # the finance officer's queue (open), and the orphan reversals an original may net out
+        Index(None, "queue_state", "unmatched_reason"),
         Index(None, "statement_row_id"),
     )
 
@@ -215,7 +225,7 @@ class LedgerPosting(Base):
     #: The pure model's posting key as canonical JSON: ``["bank", …booking key]``, ``["resolve", …]``.
     key: Mapped[str] = mapped_column(Text, unique=True)
     kind: Mapped[PostingKind] = mapped_column(enum_type(PostingKind, "posting_kind", length=16))
-    entry_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("bank_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -234,11 +244,11 @@ class LedgerLeg(Base):
     __tablename__ = "ledger_legs"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    posting_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("ledger_postings.id"))
+    posting_id: Mapped[int] = mapped_column(BigInteger)
     account_kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind, "account_kind", length=20))
     bank_account: Mapped[str | None] = mapped_column(String(ACCOUNT))
-    lot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("lots.id", ondelete="RESTRICT"))
-    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
@@ -249,7 +259,6 @@ class LedgerLeg(Base):
         ),
         CheckConstraint("(account_kind = 'collection') = (bank_account IS NOT NULL)", name="collection_named"),
         Index(None, "posting_id"),
-        Index(None, "account_kind", "bank_account"),
         Index(None, "lot_id", "organization_id"),
     )
 

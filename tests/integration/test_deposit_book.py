@@ -23,10 +23,12 @@ from sqlalchemy import func, select
 from bidding.core.actor import Actor
 from bidding.core.errors import Conflict
 from bidding.deposits.book import (
+    IntegrityProblems,
     balance_check,
     balances,
     book_statement,
     encode_key,
+    integrity_problems,
     issue_virtual_account,
     lot_payments,
     lot_payments_by_bidder,
@@ -113,6 +115,7 @@ async def check_book(db: BookDb, ledger: Ledger, h: History | None = None) -> No
     balances in SQL; the daily check holds for every account whose statements were all imported."""
     async with db.sessions() as session:
         assert await unbalanced_postings(session) == []
+        assert await integrity_problems(session) == IntegrityProblems(0, 0, 0, 0)
         named = db.named(await balances(session))
         assert named == ledger.balances()
         keys = set((await session.scalars(select(LedgerPosting.key))).all())

@@ -166,23 +166,15 @@ def upgrade() -> None:
         _enum("bank_entries", "unmatched_reason", "unmatched_reason", UNMATCHED_REASONS),
         _enum("bank_entries", "queue_state", "queue_state", QUEUE_STATES),
         _enum("bank_entries", "resolution", "resolution", RESOLUTIONS),
-        sa.ForeignKeyConstraint(
-            ["statement_row_id"], ["bank_statements.id"], name=op.f("fk_bank_entries_statement_row_id_bank_statements")
-        ),
-        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_bank_entries_lot_id_lots"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(
-            ["organization_id"], ["organizations.id"], name=op.f("fk_bank_entries_organization_id_organizations")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bank_entries")),
         sa.UniqueConstraint("booking_key", name=op.f("uq_bank_entries_booking_key")),
         sa.UniqueConstraint("return_refund_id", name=op.f("uq_bank_entries_return_refund_id")),
     )
     for columns in (
         ["account", "bank_ref"],
-        ["account", "reversal_of"],
         ["account", "end_to_end_id"],
         ["lot_id", "organization_id"],
-        ["queue_state"],
+        ["queue_state", "unmatched_reason"],
         ["statement_row_id"],
     ):
         op.create_index(op.f(f"ix_bank_entries_{'_'.join(columns)}"), "bank_entries", columns)
@@ -196,9 +188,6 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         _enum("ledger_postings", "posting_kind", "kind", POSTING_KINDS),
-        sa.ForeignKeyConstraint(
-            ["entry_id"], ["bank_entries.id"], name=op.f("fk_ledger_postings_entry_id_bank_entries")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_postings")),
         sa.UniqueConstraint("key", name=op.f("uq_ledger_postings_key")),
     )
@@ -221,17 +210,9 @@ def upgrade() -> None:
             "(account_kind = 'collection') = (bank_account IS NOT NULL)", name=op.f("ck_ledger_legs_collection_named")
         ),
         _enum("ledger_legs", "account_kind", "account_kind", ACCOUNT_KINDS),
-        sa.ForeignKeyConstraint(
-            ["posting_id"], ["ledger_postings.id"], name=op.f("fk_ledger_legs_posting_id_ledger_postings")
-        ),
-        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_ledger_legs_lot_id_lots"), ondelete="RESTRICT"),
-        sa.ForeignKeyConstraint(
-            ["organization_id"], ["organizations.id"], name=op.f("fk_ledger_legs_organization_id_organizations")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_legs")),
     )
     op.create_index(op.f("ix_ledger_legs_posting_id"), "ledger_legs", ["posting_id"])
-    op.create_index(op.f("ix_ledger_legs_account_kind_bank_account"), "ledger_legs", ["account_kind", "bank_account"])
     op.create_index(op.f("ix_ledger_legs_lot_id_organization_id"), "ledger_legs", ["lot_id", "organization_id"])
     op.create_table(
         "deposit_alerts",
