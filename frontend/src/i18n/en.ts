@@ -21,6 +21,7 @@ const en: MessageSchema = {
     workspace: 'My bids',
     agent: 'My projects',
     audit: 'Audit',
+    finance: 'Deposit finance',
   },
   lang: {
     label: 'Language',

@@ -11,15 +11,23 @@ import auditZh, { type AuditMessages } from './audit.zh-CN'
 import auditEn from './audit.en'
 import depositsZh, { type DepositMessages } from './deposits.zh-CN'
 import depositsEn from './deposits.en'
+import financeZh, { type FinanceMessages } from './finance.zh-CN'
+import financeEn from './finance.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
 /**
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
- * (`agent.*.ts`), supervision and audit (`audit.*.ts`).
+ * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`).
  */
-export type MessageSchema = BaseSchema & RoomMessages & WorkspaceMessages & DepositMessages & AgentMessages & AuditMessages
+export type MessageSchema = BaseSchema &
+  RoomMessages &
+  WorkspaceMessages &
+  DepositMessages &
+  AgentMessages &
+  AuditMessages &
+  FinanceMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -27,8 +35,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh },
-  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn },
+  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh },
+  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -23,6 +23,7 @@ const zhCN = {
     workspace: '我的投标',
     agent: '项目管理',
     audit: '监督审计',
+    finance: '保证金财务',
   },
   lang: {
     label: '语言',

@@ -3,6 +3,7 @@ import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
 import { agentRoutes } from './agent'
 import { auditRoutes } from './audit'
+import { financeRoutes } from './finance'
 import { workspaceRoutes } from './workspace'
 
 type TitleKey =
@@ -16,6 +17,7 @@ type TitleKey =
   | `workspace.${keyof MessageSchema['workspace']}`
   | `agent.${keyof MessageSchema['agent']}`
   | `audit.${keyof MessageSchema['audit']}`
+  | `finance.${keyof MessageSchema['finance']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -99,6 +101,7 @@ export const routes: RouteRecordRaw[] = [
   ...workspaceRoutes,
   ...agentRoutes,
   ...auditRoutes,
+  ...financeRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
