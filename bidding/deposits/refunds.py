@@ -1259,6 +1259,8 @@ async def import_report(session: AsyncSession, actor: Actor, data: bytes, *, now
                 )
         elif mine and refund.status in (RefundStatus.PAID, RefundStatus.CLOSED) and outcome is Outcome.PAID:
             pass  # said again: nothing changes
+        elif not mine and outcome is Outcome.REJECTED:
+            pass  # a file no longer counted on (cancelled, or rejected before) rejected: as it should be
         else:
             # Paid from a cancelled file (the bank ran it anyway), or rejected after it was paid.
             summary["conflicts"].append(refund.id)
