@@ -27,6 +27,7 @@ from bidding.core.http.request import PlatformRequest
 from bidding.core.platform import start_platform
 from bidding.core.settings import Settings
 from bidding.deposits.controllers.bidder import BidderDepositController
+from bidding.deposits.controllers.finance import FinanceController
 from bidding.deposits.controllers.oversight import BasicAccountAdminController, LotDepositsController
 from bidding.deposits.controllers.refunds import (
     BidderRefundController,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             BidderDepositController,
             BasicAccountAdminController,
             LotDepositsController,
+            FinanceController,
             RefundFinanceController,
             OverdueRefundsController,
             RefundTriggerController,
@@ -137,7 +139,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="agent", description="Tender agents: projects, documents, announcements"),
                 Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal, deposits"),
                 Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
-                Tag(name="finance", description="The centre's finance officer: deposit refunds, payment files"),
+                Tag(name="finance", description="The centre's finance officer: bank statements, deposit book, refunds"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

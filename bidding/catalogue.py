@@ -10,6 +10,7 @@ from typing import Final
 
 from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
+from bidding.deposits.jobs import BALANCE_CHECK, STATEMENT_WATCH
 from bidding.deposits.refund_jobs import REFUND_WATCH
 from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
@@ -36,6 +37,10 @@ CRONS: Final = (
     # Every 5 minutes: deposit refunds decided by termination and late money, closed by the bank's
     # debits, and the red alert for those unpaid past their due date (条例 31, 57).
     REFUND_WATCH,
+    # Every minute: bank statement files dropped in BIDDING_DEPOSIT_WATCH_DIR, imported once.
+    STATEMENT_WATCH,
+    # Daily at 09:30 China time: the deposit book's collection balance against the bank's.
+    BALANCE_CHECK,
 )
 
 #: What the app enqueues against and the workers run.

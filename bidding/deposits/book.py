@@ -107,6 +107,8 @@ from bidding.deposits.virtual_accounts import SuffixProblem, VirtualAccount, mak
 
 __all__ = [
     "BookedStatement",
+    "IntegrityProblems",
+    "NotInQueue",
     "account_of",
     "balance_check",
     "balances",
@@ -699,6 +701,14 @@ def _jsonable(value: Any) -> Any:
 # --- the finance officer's own postings ----------------------------------------------------------
 
 
+class NotInQueue(Conflict):
+    """The entry is not waiting in the unmatched queue (matched, resolved, or cleared by a reversal)."""
+
+    code = "entry_not_in_queue"
+    message_zh = "该笔流水不在待处理队列中"
+    message_en = "The entry is not waiting in the unmatched queue"
+
+
 async def resolve_entry(
     session: AsyncSession,
     entry_id: int,
@@ -724,7 +734,7 @@ async def resolve_entry(
     await session.refresh(entry)
     if entry.queue_state is not QueueState.OPEN:
         state = entry.queue_state.value if entry.queue_state else "matched"
-        raise Conflict(
+        raise NotInQueue(
             f"bank entry {entry_id} is not waiting in the unmatched queue ({state})",
             f"银行流水 {entry_id} 不在待处理队列中（{state}）",
         )
@@ -754,7 +764,7 @@ async def resolve_entry(
                 now=now,
             )
     except IntegrityError:
-        raise Conflict(f"bank entry {entry_id} was resolved already", f"银行流水 {entry_id} 已处理") from None
+        raise NotInQueue(f"bank entry {entry_id} was resolved already", f"银行流水 {entry_id} 已处理") from None
     entry.queue_state = QueueState.RESOLVED
     entry.resolution = resolution
     entry.resolution_reason = reason

@@ -54,10 +54,11 @@ class DepositError(DomainError):
 
 
 class StatementInvalid(DepositError):
-    """A bank statement file cannot be read: not well-formed, wrong structure, bad value."""
+    """A bank statement file cannot be read: not well-formed, wrong structure, bad value (400: a
+    malformed request body, with the entry and the field in ``details``)."""
 
     code = "statement_invalid"
-    status = 422
+    status = 400
     message_zh = "银行对账单无法读取"
     message_en = "The bank statement cannot be read"
 

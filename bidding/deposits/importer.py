@@ -14,7 +14,7 @@ not; importing the file again books the second and finds the first's lines dupli
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -168,10 +168,13 @@ async def import_file(
     collections: Iterable[str],
     now: datetime,
     source_name: str | None = None,
+    before_commit: Callable[[StatementView], Awaitable[None]] | None = None,
 ) -> ImportView:
     """Parse ``data`` (format ``fmt``, sniffed when None) and book each statement in a transaction
     of its own; see the module docstring. A file the adapters refuse raises their
-    :class:`~bidding.deposits.errors.StatementInvalid` before anything is written."""
+    :class:`~bidding.deposits.errors.StatementInvalid` before anything is written.
+    ``before_commit`` runs inside each statement's transaction, once booked (the CLI's fault test
+    holds there)."""
     name = fmt or sniff(data)
     statements = parse_statements(data, name)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -190,6 +193,8 @@ async def import_file(
                         collections=accounts,
                         now=now,
                     )
+                    if before_commit is not None:
+                        await before_commit(_view(statement, booked))
                 break
             except IntegrityError:
                 # Another writer booked one of these keys first (past the lock): all rolled back;
