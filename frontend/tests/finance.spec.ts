@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ApiError, configureApiClient } from '@/api/client'
 import {
+  ALERT_KINDS,
   batchFileName,
   batchFilePath,
   cancelBatch,
@@ -9,14 +10,25 @@ import {
   downloadBatchFile,
   FORFEIT_REASONS,
   forfeitDeposit,
+  getBalanceCheck,
+  getLotDeposits,
+  listAlerts,
   listBatches,
   listRefunds,
+  listStatementEntries,
+  listStatements,
+  listUnmatched,
+  QUEUE_STATES,
   readAnswer,
   redirectRefund,
   REFUND_FILTERS,
   REFUND_STATUSES,
   REFUND_TRIGGERS,
+  resolveEntry,
   sendFile,
+  statementContentType,
+  UNMATCHED_REASONS,
+  uploadStatement,
   setUploadTransport,
   uploadHeaders,
   uploadPaymentReport,
@@ -27,12 +39,19 @@ import en from '@/i18n/finance.en'
 import zh from '@/i18n/finance.zh-CN'
 import { formatFen } from '@/utils/money'
 import {
+  alertFacts,
+  alertTone,
+  balanceTone,
   beijingToday,
   buildBatch,
   buildForfeit,
   buildRedirect,
+  buildResolve,
   capabilitiesOf,
   FINANCE_TABS,
+  importedBefore,
+  integrityProblems,
+  isUuid,
   keyAfterAttempt,
   newIdempotencyKey,
   percent,
@@ -41,6 +60,7 @@ import {
   refundLot,
   refundTone,
   refundTotals,
+  statementKindKey,
   tabFromQuery,
 } from '@/views/finance/finance'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
@@ -158,6 +178,86 @@ describe('refund API calls', () => {
   })
 })
 
+describe('deposit book API calls', () => {
+  it('uploads a statement raw with its media type, name and format', async () => {
+    login()
+    const requests: TransportRequest[] = []
+    setUploadTransport(async (request) => {
+      requests.push(request)
+      return { status: 200, text: JSON.stringify({ sha256: 'x', format: 'camt.053', statements: [], booked: 2 }), requestId: null }
+    })
+    const camt = new File(['<Document/>'], 'day 1.xml', { type: 'text/xml' })
+    const result = await uploadStatement(camt)
+    await uploadStatement(new File(['a,b'], 'export.CSV'), { format: 'csv' })
+    await uploadStatement(new Blob(['?']), { format: 'camt052' })
+    await uploadStatement(new Blob(['?']))
+    expect(result.booked).toBe(2)
+    expect(requests.map((r) => [r.url, r.headers['Content-Type']])).toEqual([
+      ['/api/finance/statements?filename=day+1.xml', 'application/xml'],
+      ['/api/finance/statements?format=csv&filename=export.CSV', 'text/csv'],
+      ['/api/finance/statements?format=camt052', 'application/xml'],
+      ['/api/finance/statements', 'application/octet-stream'],
+    ])
+    expect(requests[0]?.body).toBe(camt)
+    expect(requests[0]?.headers.Authorization).toBe('Bearer tok-f')
+    expect(statementContentType({ name: 'x.txt' })).toBe('application/octet-stream')
+  })
+
+  it('shows a refused statement with the server message in both languages', async () => {
+    setUploadTransport(async () => ({
+      status: 400,
+      text: JSON.stringify({
+        error: { code: 'statement_field_missing', message: 'm', message_zh: '第 3 笔缺少金额', message_en: 'entry 3 has no amount', request_id: 'r-2' },
+      }),
+      requestId: 'r-2',
+    }))
+    const error = (await uploadStatement(new Blob(['x'])).catch((e: unknown) => e)) as ApiError
+    expect([error.status, error.code, error.messageFor('zh-CN'), error.messageFor('en'), error.requestId]).toEqual([
+      400,
+      'statement_field_missing',
+      '第 3 笔缺少金额',
+      'entry 3 has no amount',
+      'r-2',
+    ])
+  })
+
+  it('reads statements, entries, the queue, alerts, the balance and a lot with their paging', async () => {
+    const seen = recordFetch(() => new Response('[]'))
+    await listStatements({ limit: 50 })
+    await listStatements({ beforeId: 17, limit: 50 })
+    await listStatementEntries(17, { limit: 200 })
+    await listStatementEntries(17, { afterId: 900, limit: 200 })
+    await listUnmatched({ state: 'open', limit: 200 })
+    await listUnmatched({ state: 'resolved', afterId: 5 })
+    await listAlerts({ kind: null, limit: 100 })
+    await listAlerts({ kind: 'sequence_gap', beforeId: 9 })
+    await getBalanceCheck()
+    await getLotDeposits('lot/1')
+    expect(seen.map((s) => s.url)).toEqual([
+      '/api/finance/statements?limit=50',
+      '/api/finance/statements?before_id=17&limit=50',
+      '/api/finance/statements/17/entries?limit=200',
+      '/api/finance/statements/17/entries?after_id=900&limit=200',
+      '/api/finance/unmatched?queue=open&limit=200',
+      '/api/finance/unmatched?queue=resolved&after_id=5',
+      '/api/finance/alerts?limit=100',
+      '/api/finance/alerts?kind=sequence_gap&before_id=9',
+      '/api/finance/balance-check',
+      '/api/finance/lots/lot%2F1/deposits',
+    ])
+  })
+
+  it('resolves an unmatched entry with the body the server takes', async () => {
+    const seen = recordFetch(() => new Response('{}'))
+    await resolveEntry(42, { action: 'return', reason: '付款人要求退回' })
+    await resolveEntry(43, { action: 'assign', reason: '附言写明项目', lot_id: 'l', organization_id: 'o' })
+    expect(seen.map((s) => [s.url, s.init.method, JSON.parse(String(s.init.body))])).toEqual([
+      ['/api/finance/unmatched/42/resolve', 'POST', { action: 'return', reason: '付款人要求退回' }],
+      ['/api/finance/unmatched/43/resolve', 'POST', { action: 'assign', reason: '附言写明项目', lot_id: 'l', organization_id: 'o' }],
+    ])
+  })
+})
+
 describe('uploads with progress', () => {
   it('sends the pain.002 raw as application/xml with the token, reporting progress', async () => {
     login()
@@ -259,10 +359,16 @@ describe('who sees and does what', () => {
     expect([can.refundActions, can.downloadFiles, can.importStatements, can.resolveEntries]).toEqual([true, true, true, true])
   })
 
-  it.each(['supervisor', 'auditor', 'admin'])('lets the %s read, without the buttons', (role) => {
+  it.each(['supervisor', 'auditor'])('lets the %s read, without the buttons', (role) => {
     const can = capabilitiesOf(role)
-    expect(can.tabs.length).toBeGreaterThan(0)
-    expect([can.refundActions, can.downloadFiles, can.resolveEntries]).toEqual([false, false, false])
+    expect(can.tabs).toEqual([...FINANCE_TABS])
+    expect([can.refundActions, can.downloadFiles, can.importStatements, can.resolveEntries]).toEqual([false, false, false, false])
+  })
+
+  it('lets the administrator write the book but not pay or keep deposits', () => {
+    const can = capabilitiesOf('admin')
+    expect([can.importStatements, can.resolveEntries]).toEqual([true, true])
+    expect([can.refundActions, can.downloadFiles]).toEqual([false, false])
   })
 
   it.each(['bidder', 'agent', 'tenderer', 'expert', null])('shows %s nothing', (role) => {
@@ -365,9 +471,66 @@ describe('forms checked as the server checks them', () => {
     })
   })
 
+  it('wants a lot and a bidder to assign, a reason always, nothing else to return', () => {
+    const lot = 'b6f1c3f2-1111-4000-8000-000000000001'
+    const org = 'b6f1c3f2-2222-4000-8000-000000000002'
+    expect(buildResolve({ action: 'assign', lotId: lot, organizationId: ` ${org}`, reason: ' 附言写明项目编号 ' })).toEqual({
+      ok: true,
+      payload: { action: 'assign', reason: '附言写明项目编号', lot_id: lot, organization_id: org },
+    })
+    expect(buildResolve({ action: 'return', lotId: 'ignored', organizationId: '', reason: '无法识别' })).toEqual({
+      ok: true,
+      payload: { action: 'return', reason: '无法识别' },
+    })
+    expect(buildResolve({ action: 'assign', lotId: '', organizationId: 'x', reason: '' })).toEqual({
+      ok: false,
+      issues: ['finance.check.lotId', 'finance.check.organizationId', 'finance.check.reasonMissing'],
+    })
+    expect(buildResolve({ action: '', lotId: '', organizationId: '', reason: 'r' })).toEqual({ ok: false, issues: ['finance.check.action'] })
+    expect([isUuid(lot), isUuid('lot')]).toEqual([true, false])
+  })
+
   it('takes today in Beijing time', () => {
     expect(beijingToday(new Date('2026-12-20T16:30:00Z'))).toBe('2026-12-21')
     expect(beijingToday(new Date('2026-12-20T15:59:00Z'))).toBe('2026-12-20')
+  })
+})
+
+describe('statements, alerts and the balance', () => {
+  it('says when a file changed nothing', () => {
+    const one = { already_imported: true }
+    expect(importedBefore({ statements: [one, one] as never })).toBe(true)
+    expect(importedBefore({ statements: [one, { already_imported: false }] as never })).toBe(false)
+    expect(importedBefore({ statements: [] })).toBe(false)
+    expect([statementKindKey('camt.053'), statementKindKey('csv'), statementKindKey('mt940')]).toEqual([
+      'finance.statements.kind.camt053',
+      'finance.statements.kind.csv',
+      null,
+    ])
+  })
+
+  it('lists an alert’s facts with money in yuan and unknown names as they are', () => {
+    expect(alertFacts({ ledger_fen: 12_345_600, bank_fen: 12_345_700, missing: [3, 4], extra: { a: 1 }, reason: null })).toEqual([
+      { label: 'finance.alerts.fact.ledger_fen', known: true, value: '¥123,456.00' },
+      { label: 'finance.alerts.fact.bank_fen', known: true, value: '¥123,457.00' },
+      { label: 'finance.alerts.fact.missing', known: true, value: '3, 4' },
+      { label: 'extra', known: false, value: '{"a":1}' },
+      { label: 'finance.alerts.fact.reason', known: true, value: '—' },
+    ])
+    expect([alertTone('balance_mismatch'), alertTone('sequence_gap'), alertTone('reversal'), alertTone('new_kind')]).toEqual([
+      'danger',
+      'danger',
+      'warn',
+      'warn',
+    ])
+  })
+
+  it('is green when the ledger equals the bank, red otherwise, grey before any statement', () => {
+    expect(balanceTone({ ok: true, bank_fen: 100 })).toBe('ok')
+    expect(balanceTone({ ok: false, bank_fen: 100 })).toBe('danger')
+    expect(balanceTone({ ok: true, bank_fen: null })).toBe('neutral')
+    expect(balanceTone({ ok: false, bank_fen: null })).toBe('danger')
+    expect(integrityProblems({ unbalanced_postings: 0, entries_without_statement: 2 })).toEqual([['entries_without_statement', 2]])
   })
 })
 
@@ -394,6 +557,10 @@ describe('finance texts', () => {
       for (const tr of REFUND_TRIGGERS) expect(messages.refunds.trigger[tr], tr).toBeTruthy()
       for (const r of FORFEIT_REASONS) expect(messages.forfeit.reasons[r], r).toBeTruthy()
       for (const tab of FINANCE_TABS) expect(messages.tabs[tab], tab).toBeTruthy()
+      for (const q of QUEUE_STATES) expect(messages.unmatched.state[q], q).toBeTruthy()
+      for (const r of UNMATCHED_REASONS) expect(messages.unmatched.reason[r], r).toBeTruthy()
+      for (const k of ALERT_KINDS) expect(messages.alerts.kind[k], k).toBeTruthy()
+      for (const c of ['booked', 'duplicates', 'pending', 'unmatched', 'alerts'] as const) expect(messages.statements.count[c], c).toBeTruthy()
     }
   })
 })

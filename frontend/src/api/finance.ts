@@ -1,8 +1,11 @@
 /**
- * The finance officer's (财务) deposit endpoints (docs/deposits.md "Refunds"; the controller is
- * `bidding/deposits/controllers/refunds.py`): refunds by status, payment files (pain.001, CSV) made,
- * downloaded and cancelled, the bank's pain.002 uploaded, a refund paid to another account, a
- * deposit kept (条例 35, 74). The supervisor, the auditor and the administrator read the lists.
+ * The finance officer's (财务) deposit endpoints (docs/deposits.md "Refunds", "Finance API"):
+ * refunds by status, payment files (pain.001, CSV) made, downloaded and cancelled, the bank's
+ * pain.002 uploaded, a refund paid to another account, a deposit kept (条例 35, 74) —
+ * `bidding/deposits/controllers/refunds.py`; bank statements uploaded and listed with their entries,
+ * the unmatched queue resolved with a reason, alerts, the daily balance check, a lot's deposits after
+ * the opening — `bidding/deposits/controllers/finance.py`. The supervisor, the auditor and the
+ * administrator read the lists.
  *
  * Files the officer uploads go through `sendFile` (an XMLHttpRequest, for its upload progress) with
  * the session's token and the platform's error format, like `apiRequest`.
@@ -201,6 +204,264 @@ export function forfeitDeposit(lotId: string, organizationId: string, body: Forf
 /** The bank's pain.002 report, sent raw as `application/xml` (once per file; again: `already_imported`). */
 export function uploadPaymentReport(file: Blob, options: SendFileOptions = {}): Promise<ReportView> {
   return sendFile<ReportView>('/api/finance/payment-reports', file, { contentType: 'application/xml', ...options })
+}
+
+// --- the deposit book: statements, unmatched money, alerts, the balance check ----------------------
+// (`bidding/deposits/controllers/finance.py`; read by the finance officer, the administrator, the
+// auditor and the supervisor; written by the finance officer and the administrator.)
+
+/** What one statement of an uploaded file did (`bidding.deposits.importer.StatementView`). */
+export interface ImportedStatement {
+  account: string
+  kind: string
+  statement_id: string
+  sequence: number | null
+  entries: number
+  booked: number
+  duplicates: number
+  /** Lines not booked (PDNG, INFO): booked when the bank books them. */
+  pending: number
+  reversals: number
+  unmatched: number
+  /** Alert kinds raised (`sequence_gap`, `reversal`…). */
+  alerts: string[]
+  /** The same statement was imported whole before: nothing was done. */
+  already_imported: boolean
+}
+
+/** What importing one file did (`bidding.deposits.importer.ImportView`). */
+export interface ImportResult {
+  sha256: string
+  format: string
+  statements: ImportedStatement[]
+  booked: number
+  duplicates: number
+  pending: number
+  unmatched: number
+  alerts: number
+}
+
+/** An imported statement (`bidding.deposits.finance.StatementView`). */
+export interface StatementRow {
+  id: number
+  account: string
+  kind: string
+  statement_id: string
+  sequence: number | null
+  currency: string
+  opening_fen: number | null
+  closing_fen: number | null
+  created_at: string | null
+  entries: number
+  source_name: string | null
+  source_sha256: string
+  imported_at: string
+  imported_by: string
+}
+
+/**
+ * A booked bank entry (`bidding.deposits.finance.EntryView`). `sealed`: it concerns a lot whose bids
+ * are not extracted yet, and the payer, the addressed account, the texts, lot and bidder are withheld.
+ */
+export interface EntryRow {
+  id: number
+  statement_row_id: number
+  statement_id: string
+  index: number
+  amount_fen: number
+  currency: string
+  direction: 'CRDT' | 'DBIT' | string
+  reversal: boolean
+  booking_date: string | null
+  value_date: string
+  booked_at: string | null
+  bank_ref: string | null
+  /** `sub_account`, `unmatched`, `refunds_payable`… (null: a zero amount). */
+  routed_to: string | null
+  unmatched_reason: string | null
+  queue_state: string | null
+  resolution: string | null
+  resolution_reason: string | null
+  resolved_by: string | null
+  resolved_at: string | null
+  sealed: boolean
+  end_to_end_id?: string | null
+  counterparty_name?: string | null
+  counterparty_account?: string | null
+  addressed_account?: string | null
+  remittance?: string | null
+  lot_id?: string | null
+  organization_id?: string | null
+  return_refund_id?: string | null
+}
+
+/** `bidding.deposits.models.QueueState`. */
+export const QUEUE_STATES = ['open', 'resolved', 'cleared'] as const
+export type QueueState = (typeof QUEUE_STATES)[number]
+
+/** `bidding.deposits.ledger.UnmatchedReason`. */
+export const UNMATCHED_REASONS = [
+  'no_suffix',
+  'other_account',
+  'malformed',
+  'bad_check_digits',
+  'unknown_sub_account',
+  'unknown_debit',
+  'refund_amount_differs',
+  'reversal_without_original',
+  'no_router',
+] as const
+
+/** `bidding.deposits.ledger.AlertKind`. */
+export const ALERT_KINDS = [
+  'sequence_gap',
+  'reversal',
+  'reversal_without_original',
+  'original_after_reversal',
+  'booking_key_conflict',
+  'balance_mismatch',
+  'refund_overdue',
+  'refund_rejected',
+  'refund_report_conflict',
+] as const
+
+export type ResolveInput =
+  | { action: 'assign'; reason: string; lot_id: string; organization_id: string }
+  | { action: 'return'; reason: string }
+
+export interface AlertRow {
+  id: number
+  kind: string
+  account: string
+  statement_id: string | null
+  entry_index: number | null
+  details: Record<string, unknown>
+  created_at: string
+}
+
+export interface AccountBalance {
+  account: string
+  ledger_fen: number
+  /** The last end-of-day statement's closing balance (null: none imported yet). */
+  bank_fen: number | null
+  statement_id: string | null
+  ok: boolean
+  difference_fen: number
+}
+
+export interface BalanceReport {
+  checked_at: string
+  ok: boolean
+  accounts: AccountBalance[]
+  /** Structural problems counted (`unbalanced_postings`…), all zero when the book is sound. */
+  integrity: Record<string, number>
+}
+
+export interface LotPayment {
+  amount_fen: number
+  value_date: string
+  booked_at: string | null
+  payer_name: string | null
+  payer_account: string | null
+}
+
+export interface LotBidderDeposits {
+  organization_id: string
+  organization_name: string
+  virtual_account: string | null
+  received_fen: number
+  payments: LotPayment[]
+}
+
+export interface LotDeposits {
+  lot_id: string
+  bids_extracted_at: string
+  bidders: LotBidderDeposits[]
+}
+
+/** `format` of the upload as the server names it; unset: the server sniffs it. */
+export type StatementFormat = 'camt053' | 'camt052' | 'csv'
+
+/** The media type a statement file is sent as: XML for camt, text/csv for the CSV, else bytes to sniff. */
+export function statementContentType(file: { name?: string; type?: string }, format?: StatementFormat | null): string {
+  const name = (file.name ?? '').toLowerCase()
+  if (format === 'csv' || name.endsWith('.csv')) return 'text/csv'
+  if (format === 'camt053' || format === 'camt052' || name.endsWith('.xml')) return 'application/xml'
+  return 'application/octet-stream'
+}
+
+/** Upload a bank statement file (camt.053, camt.052 or the bank's CSV), sent raw with its name. */
+export function uploadStatement(
+  file: File | Blob,
+  options: SendFileOptions & { format?: StatementFormat | null } = {},
+): Promise<ImportResult> {
+  const name = file instanceof File ? file.name : undefined
+  const { format, ...rest } = options
+  return sendFile<ImportResult>('/api/finance/statements', file, {
+    ...rest,
+    contentType: statementContentType({ name, type: file.type }, format),
+    query: { format: format ?? undefined, filename: name ? name.slice(0, 200) : undefined },
+  })
+}
+
+/** Imported statements, newest first; `beforeId` pages back. */
+export function listStatements(
+  query: { beforeId?: number; limit?: number } = {},
+  signal?: AbortSignal,
+): Promise<StatementRow[]> {
+  return apiRequest<StatementRow[]>('/api/finance/statements', {
+    query: { before_id: query.beforeId, limit: query.limit },
+    signal,
+  })
+}
+
+/** The entries a statement booked, in booking order; `afterId` pages on. */
+export function listStatementEntries(
+  statementId: number,
+  query: { afterId?: number; limit?: number } = {},
+  signal?: AbortSignal,
+): Promise<EntryRow[]> {
+  return apiRequest<EntryRow[]>(`/api/finance/statements/${enc(String(statementId))}/entries`, {
+    query: { after_id: query.afterId || undefined, limit: query.limit },
+    signal,
+  })
+}
+
+/** The unmatched queue (open by default), oldest first. */
+export function listUnmatched(
+  query: { state?: QueueState; afterId?: number; limit?: number } = {},
+  signal?: AbortSignal,
+): Promise<EntryRow[]> {
+  return apiRequest<EntryRow[]>('/api/finance/unmatched', {
+    query: { queue: query.state, after_id: query.afterId || undefined, limit: query.limit },
+    signal,
+  })
+}
+
+/** Assign unmatched money to a bidder's sub-account for a lot, or mark it for return; the reason is required. */
+export function resolveEntry(entryId: number, body: ResolveInput): Promise<EntryRow> {
+  return apiRequest<EntryRow>(`/api/finance/unmatched/${enc(String(entryId))}/resolve`, { method: 'POST', body })
+}
+
+/** Alerts, newest first. */
+export function listAlerts(
+  query: { kind?: string | null; beforeId?: number; limit?: number } = {},
+  signal?: AbortSignal,
+): Promise<AlertRow[]> {
+  return apiRequest<AlertRow[]>('/api/finance/alerts', {
+    query: { kind: query.kind, before_id: query.beforeId, limit: query.limit },
+    signal,
+  })
+}
+
+/** The daily balance check as of now: each collection account's ledger against the bank. */
+export function getBalanceCheck(signal?: AbortSignal): Promise<BalanceReport> {
+  return apiRequest<BalanceReport>('/api/finance/balance-check', { signal })
+}
+
+/** Who paid what for a lot (409 `deposits_sealed` until its bids are extracted, 办法 21). */
+export function getLotDeposits(lotId: string, signal?: AbortSignal): Promise<LotDeposits> {
+  return apiRequest<LotDeposits>(`/api/finance/lots/${enc(lotId)}/deposits`, { signal })
 }
 
 // --- uploads with progress ---------------------------------------------------------------------------

@@ -4,15 +4,30 @@
  */
 import type { LocationQuery } from 'vue-router'
 import { ApiError } from '@/api/client'
-import { FORFEIT_REASONS, REFUND_FILTERS, type ForfeitReason, type RefundFilter, type RefundView } from '@/api/finance'
+import {
+  FORFEIT_REASONS,
+  REFUND_FILTERS,
+  type AccountBalance,
+  type ForfeitReason,
+  type ImportResult,
+  type RefundFilter,
+  type RefundView,
+  type ResolveInput,
+} from '@/api/finance'
+import { formatFen } from '@/utils/money'
 import { shanghaiDayKey } from '@/utils/time'
 
 /** The page's sections, in their order (`/finance?tab=…`). */
-export const FINANCE_TABS = ['statements', 'unmatched', 'alerts', 'refunds', 'balance'] as const
+export const FINANCE_TABS = ['statements', 'unmatched', 'alerts', 'refunds', 'lots', 'balance'] as const
 export type FinanceTab = (typeof FINANCE_TABS)[number]
 
-/** Roles the refund lists admit (`refunds.READERS`); only the finance officer acts (`refunds.FINANCE`). */
+/**
+ * Roles the API lets read the page's lists (`refunds.READERS`, `finance.READERS`). The book is written
+ * by the finance officer and the administrator (`finance.WRITERS`: statements, the unmatched queue);
+ * refunds, payment files and forfeits are the finance officer's alone (`refunds.FINANCE`).
+ */
 export const REFUND_READERS: readonly string[] = ['finance', 'supervisor', 'auditor', 'admin']
+export const BOOK_WRITERS: readonly string[] = ['finance', 'admin']
 /** Roles that open the page at all: the header shows them its link. */
 export const FINANCE_PAGE_ROLES: readonly string[] = REFUND_READERS
 
@@ -23,9 +38,9 @@ export interface Capabilities {
   refundActions: boolean
   /** Download a payment file (finance only on the server). */
   downloadFiles: boolean
-  /** Upload a bank statement. */
+  /** Upload a bank statement (the finance officer, the administrator). */
   importStatements: boolean
-  /** Resolve an unmatched entry. */
+  /** Resolve an unmatched entry (the finance officer, the administrator). */
   resolveEntries: boolean
 }
 
@@ -33,12 +48,13 @@ export interface Capabilities {
 export function capabilitiesOf(role: string | null | undefined): Capabilities {
   const finance = role === 'finance'
   const reader = !!role && REFUND_READERS.includes(role)
+  const writer = !!role && BOOK_WRITERS.includes(role)
   return {
     tabs: reader ? [...FINANCE_TABS] : [],
     refundActions: finance,
     downloadFiles: finance,
-    importStatements: finance,
-    resolveEntries: finance,
+    importStatements: writer,
+    resolveEntries: writer,
   }
 }
 
@@ -96,6 +112,10 @@ export function refundLot(refund: Pick<RefundView, 'sealed' | 'project_code' | '
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const MULTILINE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** A UUID as the server's path parameters take it. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text.trim())
+}
 /** `refunds.AccountNumber`: 8–34 letters and digits, single spaces or hyphens between them. */
 export const ACCOUNT_NUMBER = /^(?:[0-9A-Za-z][ -]?){7,33}[0-9A-Za-z]$/
 /** `refunds.BatchInput.account`. */
@@ -178,6 +198,124 @@ export function buildRedirect(draft: RedirectDraft): Built<{ creditor_account: s
   if (reasonProblem) issues.push(reasonProblem)
   if (issues.length) return { ok: false, issues }
   return { ok: true, payload: { creditor_account: account, creditor_name: name, reason: draft.reason.trim() } }
+}
+
+export interface ResolveDraft {
+  action: 'assign' | 'return' | ''
+  lotId: string
+  organizationId: string
+  reason: string
+}
+
+/** An unmatched entry's resolution: to a bidder's sub-account for a lot, or back to the payer; always with a reason. */
+export function buildResolve(draft: ResolveDraft): Built<ResolveInput> {
+  const issues: string[] = []
+  if (draft.action !== 'assign' && draft.action !== 'return') issues.push('finance.check.action')
+  const lotId = draft.lotId.trim()
+  const organizationId = draft.organizationId.trim()
+  if (draft.action === 'assign') {
+    if (!UUID.test(lotId)) issues.push('finance.check.lotId')
+    if (!UUID.test(organizationId)) issues.push('finance.check.organizationId')
+  }
+  const reasonProblem = reasonIssue(draft.reason)
+  if (reasonProblem) issues.push(reasonProblem)
+  if (issues.length) return { ok: false, issues }
+  const reason = draft.reason.trim()
+  return draft.action === 'assign'
+    ? { ok: true, payload: { action: 'assign', reason, lot_id: lotId, organization_id: organizationId } }
+    : { ok: true, payload: { action: 'return', reason } }
+}
+
+// --- statements, alerts, the balance check -------------------------------------------------------
+
+/** The counts of an upload's result, in the order shown. */
+export const IMPORT_COUNTS = ['booked', 'duplicates', 'pending', 'unmatched', 'alerts'] as const
+
+/** Whether an upload changed nothing: every statement in it had been imported whole before. */
+export function importedBefore(result: Pick<ImportResult, 'statements'>): boolean {
+  return result.statements.length > 0 && result.statements.every((s) => s.already_imported)
+}
+
+/** A statement kind's label key (`camt.053`, `camt.052`, `csv`), or null for one the page does not know. */
+export function statementKindKey(kind: string): string | null {
+  const known: Record<string, string> = { 'camt.053': 'camt053', 'camt.052': 'camt052', csv: 'csv' }
+  const key = known[kind]
+  return key ? `finance.statements.kind.${key}` : null
+}
+
+export interface Fact {
+  /** i18n key of the label (`finance.alerts.fact.<name>`), or the raw name when the page has none. */
+  label: string
+  known: boolean
+  value: string
+}
+
+const FACT_NAMES = [
+  'missing',
+  'ledger_fen',
+  'bank_fen',
+  'refund',
+  'batch',
+  'status',
+  'reason',
+  'creditor_account',
+  'refund_status',
+  'current_batch',
+  'due_on',
+  'days_late',
+  'amount_fen',
+  'trigger',
+  'original',
+  'reversal',
+  'key',
+  'first',
+] as const
+
+function factValue(name: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—'
+  if (name.endsWith('_fen') && (typeof value === 'number' || typeof value === 'string')) {
+    try {
+      return formatFen(value)
+    } catch {
+      return String(value)
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+/** An alert's facts as label/value rows: money in yuan, lists joined, unknown names kept as they are. */
+export function alertFacts(details: Record<string, unknown>): Fact[] {
+  return Object.entries(details).map(([name, value]) => {
+    const known = (FACT_NAMES as readonly string[]).includes(name)
+    return { label: known ? `finance.alerts.fact.${name}` : name, known, value: factValue(name, value) }
+  })
+}
+
+/** An alert's colour: red for what loses or double-counts money, amber for what wants a look. */
+export function alertTone(kind: string): Tone {
+  switch (kind) {
+    case 'balance_mismatch':
+    case 'booking_key_conflict':
+    case 'refund_overdue':
+    case 'refund_report_conflict':
+    case 'sequence_gap':
+      return 'danger'
+    default:
+      return 'warn'
+  }
+}
+
+/** A balance row's colour: green when the ledger equals the bank, red otherwise, grey before any statement. */
+export function balanceTone(row: Pick<AccountBalance, 'ok' | 'bank_fen'>): Tone {
+  if (row.bank_fen === null) return row.ok ? 'neutral' : 'danger'
+  return row.ok ? 'ok' : 'danger'
+}
+
+/** Structural problems the book reports (non-zero counts only). */
+export function integrityProblems(integrity: Record<string, number>): [string, number][] {
+  return Object.entries(integrity).filter(([, count]) => count !== 0)
 }
 
 /** Today in Beijing, "YYYY-MM-DD" (the server's `china_day`). */
