@@ -336,6 +336,14 @@ def test_finance_officer_imports_a_statement_and_pays_a_refund(
     assert amount.startswith("¥")
     shots.take(page, "refund-due")
 
+    # Who paid for the lot stays sealed until its bids are extracted (办法 21): the server's refusal.
+    page.get_by_test_id("finance-tab-lots").click()
+    page.get_by_test_id("finance-lots-id").fill(opening.lot_id)
+    page.get_by_test_id("finance-lots-show").click()
+    expect(page.get_by_test_id("finance-lots").get_by_role("alert")).to_contain_text("deposits_sealed")
+    expect(page).to_have_url(re.compile(rf"lot={opening.lot_id}"))
+    page.get_by_test_id("finance-tab-refunds").click()
+
     # The payment file: made, its pain.001 carries the refund, the CSV too.
     page.get_by_test_id("finance-batch-create").click()
     made = page.get_by_test_id("finance-batch-made")
