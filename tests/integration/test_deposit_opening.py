@@ -1,6 +1,8 @@
 """Deposit statuses at the live opening, on both profiles: the extraction takes each bidder's status
 and releases the lot's payer list (办法 21, logged); the bidder list and the announcement (唱标) show
-the statuses, and the record built from them names them in Chinese and English."""
+the statuses, and the record built from them names them in Chinese and English. The second test
+follows the deposits on to the end: the contract, the refunds with interest in a pain.001, the
+bank's pain.002 and debits, every refund closed and the book balanced (issue 18)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,14 @@ from bidding.audit.models import AuditEvent
 from bidding.client.session import login
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
+from bidding.deposits.book import balances
+from bidding.deposits.entries import Direction
 from bidding.deposits.importer import import_file
+from bidding.deposits.ledger import AccountKind
 from bidding.deposits.participation_models import PayerRelease
+from bidding.deposits.payments import RefundStatus as BankStatus
+from bidding.deposits.payments import TxStatus, pain002
+from bidding.deposits.refunds import policy_of, refund_watch
 from bidding.deposits.statements.camt_writer import write_camt
 from bidding.tendering.rules.deposit_requirements import CHINA_TIME
 from opening_room.record import document
@@ -25,7 +33,7 @@ from tests.fixtures.deposits import entry, statement
 from tests.fixtures.guarantees import guarantee_body
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.pki import Pki
-from tests.fixtures.projects import create_published
+from tests.fixtures.projects import create_published, relogin
 from tests.fixtures.room import Peer
 from tests.fixtures.uploads import new_bidder_with_bid
 
@@ -108,7 +116,12 @@ async def test_statuses_from_statements_booked_in_the_book(
     one from its basic account, one from another account (非基本账户), one short and partly from that
     same other account (条例 40(六)) — and one stands by a guarantee: the room shows each status."""
     p = await logged_in_parties(
-        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")
+        client,
+        admin_headers,
+        ("agent", "agent"),
+        ("tenderer", "tenderer"),
+        ("supervisor", "supervisor"),
+        ("finance", "trading_centre", "finance"),
     )
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
@@ -177,3 +190,79 @@ async def test_statuses_from_statements_booked_in_the_book(
         (other, sorted([users["wrong_payer"].org_id, users["short"].org_id]))
     ]
     await public.close()
+
+    async with platform.sessions() as db:
+        held = await balances(db)
+    on_lot = {a.bidder: v for a, v in held.items() if a.kind is AccountKind.SUB_ACCOUNT and a.lot == lot["id"]}
+    assert sorted(abs(v) for v in on_lot.values()) == sorted([required, required, required // 2 + 1_00])
+
+    # Ten days on the contract is signed (条例 57): each payment goes back, with interest, to the
+    # account it came from; the guarantee needs no refund.
+    clock.set(deadline + timedelta(days=10))
+    await relogin(client, p)
+    signed = clock.now().astimezone(CHINA_TIME).date()
+    contract = await client.post(
+        f"/api/tendering/lots/{lot['id']}/contract-signed", json={"signed_on": signed.isoformat()}, headers=p["agent"]
+    )
+    assert contract.status_code == 200, contract.text
+    refunds = (await client.get(f"/api/finance/refunds?lot_id={lot['id']}", headers=p["finance"])).json()
+    by_name = {users[n].org_id: n for n in names}
+    assert sorted(
+        (by_name[r["organization_id"]], r["creditor_account"], r["principal_fen"]) for r in refunds
+    ) == sorted((name, payer, amount) for name, amount, payer in credits)
+    assert all(r["due_on"] == (signed + timedelta(days=5)).isoformat() and r["status"] == "due" for r in refunds)
+    assert all(
+        r["interest_fen"] > 0 for r in refunds if r["principal_fen"] >= 10_000_00 or r["principal_fen"] == required
+    )
+    assert all(r["amount_fen"] == r["principal_fen"] + r["interest_fen"] for r in refunds)
+
+    # The payment file, the bank's pain.002, then its debits on the next statement close them all.
+    made = await client.post(
+        "/api/finance/refund-batches", json={"idempotency_key": f"e2e-{run}"}, headers=p["finance"]
+    )
+    assert made.status_code == 201, made.text
+    batch = made.json()
+    assert {r["id"] for r in refunds} <= set(batch["refund_ids"])
+    pain001 = await client.get(f"/api/finance/refund-batches/{batch['id']}/file", headers=p["finance"])
+    assert pain001.status_code == 200 and b"pain.001.001.09" in pain001.content
+    report = pain002(
+        batch["id"],
+        [BankStatus(rid, TxStatus.ACSC) for rid in batch["refund_ids"]],
+        message_id=f"B{run}",
+        created_at=clock.now(),
+    )
+    confirmed = await client.post(
+        "/api/finance/payment-reports", content=report, headers=p["finance"] | {"Content-Type": "application/xml"}
+    )
+    assert confirmed.status_code == 200 and set(confirmed.json()["paid"]) == set(batch["refund_ids"])
+    paid = [r for r in (await client.get(f"/api/finance/refunds?lot_id={lot['id']}", headers=p["finance"])).json()]
+    debits = [
+        entry(
+            statement_id=f"SD-{run}",
+            sequence=None,
+            index=i,
+            amount_fen=r["amount_fen"],
+            direction=Direction.DEBIT,
+            value_date=signed,
+            booking_date=signed,
+            bank_ref=f"D{run}{i}",
+            end_to_end_id=r["id"],
+            counterparty_account=r["creditor_account"],
+            counterparty_name=r["creditor_name"],
+            addressed_account=None,
+        )
+        for i, r in enumerate(paid, start=1)
+    ]
+    camt = write_camt([statement(debits, account=DEPOSIT_COLLECTION, sequence=None)])
+    debited = await import_file(
+        platform.sessions, Actor.system("test"), camt, collections=(DEPOSIT_COLLECTION,), now=clock.now()
+    )
+    assert (debited.booked, debited.unmatched) == (len(debits), 0)
+    await refund_watch(platform.sessions, policy_of(platform.settings), now=clock.now())
+    closed = (await client.get(f"/api/finance/refunds?lot_id={lot['id']}", headers=p["finance"])).json()
+    assert len(closed) == len(credits) and {r["status"] for r in closed} == {"closed"}
+    async with platform.sessions() as db:
+        book = await balances(db)
+    assert {a: v for a, v in book.items() if a.kind is AccountKind.SUB_ACCOUNT and a.lot == lot["id"]} == {}
+    debit_side = (AccountKind.COLLECTION, AccountKind.INTEREST_EXPENSE)
+    assert sum(v if a.kind in debit_side else -v for a, v in book.items()) == 0
