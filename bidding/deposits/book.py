@@ -328,6 +328,13 @@ async def _load_state(
     return state, row_ids
 
 
+#: Issued numbers → their sub-account, per database: a number, once issued, names its (lot, bidder)
+#: for ever (``deposit_virtual_accounts`` rows are never changed or removed), so what was read once
+#: is read from here; a number not found is asked again next time (it may be issued meanwhile).
+_ISSUED: dict[tuple[str, str], Account] = {}
+ISSUED_CACHE: Final = 500_000
+
+
 async def _router(
     session: AsyncSession, statement: Statement, entries: Sequence[Entry], collections: frozenset[str]
 ) -> dict[str, Route]:
@@ -336,6 +343,7 @@ async def _router(
     routes: dict[str, Route] = {}
     if statement.account not in collections:
         return routes
+    database = str(session.get_bind().engine.url)
     wanted: dict[str, str] = {}
     for entry in entries:
         addressed = entry.addressed_account or ""
@@ -344,8 +352,12 @@ async def _router(
         read = read_virtual_account(addressed, statement.account)
         if isinstance(read, SuffixProblem):
             routes[addressed] = Route(UNMATCHED, UnmatchedReason(read.value))
+        elif (known := _ISSUED.get((database, read.number))) is not None:
+            routes[addressed] = Route(known)
         else:
             wanted[addressed] = read.number
+    if len(_ISSUED) > ISSUED_CACHE:
+        _ISSUED.clear()
     for chunk in _chunks(wanted.values()):
         found = await session.execute(
             select(
@@ -353,6 +365,7 @@ async def _router(
             ).where(_one_of(session, DepositVirtualAccount.number, chunk))
         )
         issued = {number: Account.sub(str(lot), str(org)) for number, lot, org in found}
+        _ISSUED.update(((database, number), account) for number, account in issued.items())
         for addressed, number in wanted.items():
             if number in issued:
                 routes[addressed] = Route(issued[number])

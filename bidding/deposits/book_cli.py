@@ -3,7 +3,8 @@
 
 Each file is read by its format's adapter (``--format camt053|camt052|csv``, sniffed when not
 given) and each statement in it booked in a transaction of its own, exactly as the upload and the
-watched folder do (:func:`bidding.deposits.importer.import_file`). One JSON object per file on
+watched folder do (:func:`bidding.deposits.importer.import_files`: the next file is read in a
+second process while one is booked). One JSON object per file on
 stdout; a file the adapters refuse is named on stderr with the entry and field, the others are
 still imported, and the exit status is 1. Killed at any moment, the command can be run again on
 the same files: what was committed is found booked (duplicates), the rest is booked once.
@@ -26,7 +27,7 @@ from bidding.core.actor import Actor
 from bidding.core.cli import load_settings, run_guarded
 from bidding.core.clock import clock_for
 from bidding.deposits.errors import DepositError
-from bidding.deposits.importer import StatementView, import_file
+from bidding.deposits.importer import StatementView, import_files
 
 __all__ = ["import_statements"]
 
@@ -65,23 +66,20 @@ def import_statements(files: tuple[Path, ...], fmt: str | None, hold_before_comm
         try:
             await ensure_schema(engine, auto_migrate=settings.should_auto_migrate)
             sessions = session_factory(engine)
-            for path in files:
-                try:
-                    view = await import_file(
-                        sessions,
-                        OPERATOR,
-                        path.read_bytes(),
-                        FORMATS[fmt] if fmt else None,
-                        collections=settings.deposit_collection_accounts,
-                        now=clock.now(),
-                        source_name=path.name,
-                        before_commit=hold if hold_before_commit > 0 else None,
-                    )
-                except DepositError as exc:
+            async for path, outcome in import_files(
+                sessions,
+                OPERATOR,
+                list(files),
+                FORMATS[fmt] if fmt else None,
+                collections=settings.deposit_collection_accounts,
+                now=clock.now(),
+                before_commit=hold if hold_before_commit > 0 else None,
+            ):
+                if isinstance(outcome, DepositError):
                     failed += 1
-                    click.echo(f"{path}: {exc.code}: {exc.text('en')}", err=True)
+                    click.echo(f"{path}: {outcome.code}: {outcome.text('en')}", err=True)
                     continue
-                click.echo(json.dumps({"file": str(path), **asdict(view)}, ensure_ascii=False, default=str))
+                click.echo(json.dumps({"file": str(path), **asdict(outcome)}, ensure_ascii=False, default=str))
                 sys.stdout.flush()
         finally:
             await engine.dispose()
