@@ -102,7 +102,7 @@ from bidding.deposits.models import (
     QueueState,
     Resolution,
 )
-from bidding.deposits.refund_models import DepositRefund
+from bidding.deposits.refund_models import DepositRefund, RefundItem
 from bidding.deposits.virtual_accounts import SuffixProblem, VirtualAccount, make_virtual_account, read_virtual_account
 
 __all__ = [
@@ -967,6 +967,9 @@ def _payments_query(lot_id: uuid.UUID, organization_id: uuid.UUID | None = None)
             BankEntry.reversal.is_(False),
             BankEntry.consumed_by_id.is_(None),
             or_(BankEntry.counter_kind == AccountKind.SUB_ACCOUNT, BankEntry.resolution == Resolution.ASSIGNED),
+            # A payment a refund returns or a forfeit keeps is no longer held: a bidder who withdrew
+            # (条例 35) and bids again has no deposit in it.
+            BankEntry.id.not_in(select(RefundItem.entry_id)),
         )
         .order_by(BankEntry.id)
     )
@@ -978,7 +981,7 @@ def _payments_query(lot_id: uuid.UUID, organization_id: uuid.UUID | None = None)
 async def lot_payments(
     session: AsyncSession, lot_id: uuid.UUID, organization_id: uuid.UUID | None = None
 ) -> list[Payment]:
-    """The credits booked on the lot's sub-accounts and not reversed, oldest first (for
+    """The credits booked on the lot's sub-accounts, not reversed and not refunded or forfeited, oldest first (for
     :func:`bidding.deposits.matching.deposit_status`): paid to a bidder's virtual sub-account, or
     assigned to it by the finance officer from the unmatched queue. With ``organization_id``, one
     bidder's only.

@@ -130,7 +130,6 @@ __all__ = [
     "alert_overdue",
     "batch_file",
     "cancel_batch",
-    "claimed_entries",
     "create_batch",
     "debtor_of",
     "decide_refunds",
@@ -345,12 +344,6 @@ async def held_payments(
             )
         )
     return found
-
-
-async def claimed_entries(session: AsyncSession, lot_id: uuid.UUID) -> set[int]:
-    """The bank entries of a lot that a refund returns or a forfeit keeps: a bidder who withdrew and
-    bids again has no deposit in them (for the deposit statuses)."""
-    return set((await session.scalars(select(RefundItem.entry_id).where(RefundItem.lot_id == lot_id))).all())
 
 
 def _sealed(lot: Lot, now: datetime) -> bool:

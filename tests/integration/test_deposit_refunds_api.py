@@ -103,6 +103,12 @@ async def test_refunds_from_payment_to_closing_through_the_api(
     # 条例 35: the withdrawal refunds its bidder at once (due in 5 days), named by no lot until the deadline.
     withdrawn = await client.post(f"/api/bidder/lots/{lot['id']}/withdraw", headers=p["leaver"])
     assert withdrawn.status_code == 200, withdrawn.text
+    # The refunded payment is no longer a deposit held for the lot: bidding again needs a new one.
+    held = {
+        name: (await client.get(f"/api/bidder/lots/{lot['id']}/deposit", headers=p[name])).json()["payments"]
+        for name in ("stayer", "leaver")
+    }
+    assert [x["amount_fen"] for x in held["stayer"]] == [required] and held["leaver"] == []
     mine = (await client.get("/api/bidder/refunds", headers=p["leaver"])).json()
     assert [(r["trigger"], r["principal_fen"], r["creditor_account"], r["lot_id"]) for r in mine] == [
         ("withdrawal", required, payers["leaver"], lot["id"])
