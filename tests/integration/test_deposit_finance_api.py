@@ -299,6 +299,7 @@ async def test_bad_files_are_refused_in_the_house_format_and_nothing_is_written(
         (good, {"Content-Type": "application/json"}, None, 415, "unsupported_media_type"),
         (b"", XML, None, 400, "statement_empty"),
         (good, XML, "camt052", 400, "statement_invalid"),
+        (b"<data>\x7f\xc3\xb0Zy\r</data>", XML, "csv", 400, "statement_format_unknown"),  # found by the fuzz run
     ]
     for data, media, fmt, status, code in cases:
         query = f"?format={fmt}" if fmt else ""

@@ -65,6 +65,7 @@ from bidding.deposits.errors import (
     FieldInvalid,
     FieldMissing,
     FormatUnknown,
+    StatementInvalid,
     at,
 )
 from bidding.deposits.statements.camt import CHINA_TIME, DEFAULT_CURRENCIES
@@ -195,7 +196,12 @@ def _currency(text: str, currencies: frozenset[str], row: int | None) -> str:
 def parse_bank_csv(data: bytes, *, currencies: Iterable[str] = DEFAULT_CURRENCIES) -> tuple[Statement, ...]:
     """The one statement of an online-banking CSV export (a tuple, like the other adapters)."""
     accepted = frozenset(currencies)
-    rows = list(csv.reader(io.StringIO(decode(data))))
+    try:
+        # newline="": the csv module reads \r\n, \n and a bare \r as it should (a \r inside a
+        # field is the file's problem, said as such, not an error of ours).
+        rows = list(csv.reader(io.StringIO(decode(data), newline="")))
+    except csv.Error as exc:
+        raise StatementInvalid(f"the CSV cannot be read: {exc}") from None
     preamble: dict[str, str] = {}
     header_at = None
     for number, row in enumerate(rows):

@@ -226,6 +226,7 @@ def test_doctype_and_entities_are_refused(head: str) -> None:
         ),
         (b"<a/>", "camt.053", FormatUnknown),
         (b"just,some,csv\n1,2,3\n", "csv", FormatUnknown),
+        (b"<data>\x7f\xc3\xb0Zy\r</data>", "csv", FormatUnknown),  # a bare \r once made csv.Error (a 500)
         (b"anything", "mt940", FormatUnknown),
     ],
 )
