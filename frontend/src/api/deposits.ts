@@ -4,6 +4,7 @@
  */
 import { apiRequest } from './client'
 import type { DepositForm } from './agent'
+import type { RefundView } from './finance'
 
 export interface BasicAccountView {
   organization_id: string
@@ -93,6 +94,11 @@ const lotPath = (lotId: string, tail = ''): string => `/api/bidder/lots/${encode
 /** My deposit for a lot; the first call while the lot takes transfers issues my virtual sub-account. */
 export function getMyDeposit(lotId: string, signal?: AbortSignal): Promise<MyDeposit> {
   return apiRequest<MyDeposit>(lotPath(lotId), { signal })
+}
+
+/** My organisation's deposit refunds (条例 35, 57), every lot; the card shows one lot's. */
+export function getMyRefunds(signal?: AbortSignal): Promise<RefundView[]> {
+  return apiRequest<RefundView[]>('/api/bidder/refunds', { signal })
 }
 
 export function putBasicAccount(body: BasicAccountInput): Promise<BasicAccountView> {
