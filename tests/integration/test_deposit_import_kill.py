@@ -27,10 +27,8 @@ from bidding.deposits.ledger import Ledger
 from bidding.deposits.models import BankEntry, BankStatement, LedgerPosting
 from bidding.deposits.statements import parse_statements
 from bidding.deposits.statements.camt_writer import write_camt
-from tests.conftest import REDIS_URL, SECRET_KEY, create_pg_database, drop_pg_database
 from tests.fixtures.deposit_book import BookDb, open_book_db
-from tests.fixtures.deposits import BIDDERS, COLLECTION, DAY, LOTS, book, entry, router, statement
-from tests.fixtures.processes import clean_env
+from tests.fixtures.deposits import BIDDERS, COLLECTION, DAY, LOTS, book, cli_database, entry, router, statement
 
 pytestmark = pytest.mark.slow
 
@@ -124,25 +122,8 @@ def bank_files(directory: Path, seed: int = 18) -> list[Path]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def prepared(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[BookDb, dict[str, str]]]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'book.db'}"
-    else:
-        request.getfixturevalue("services_up")
-        url = await create_pg_database()
-    env = clean_env() | {
-        "BIDDING_DATA_DIR": str(tmp_path / "var"),
-        "BIDDING_DATABASE_URL": url,
-        "BIDDING_DEPOSIT_COLLECTION_ACCOUNTS": COLLECTION,
-        "BIDDING_LOG_FORMAT": "text",
-    }
-    if request.param == "postgresql":
-        env |= {"BIDDING_REDIS_URL": REDIS_URL, "BIDDING_SECRET_KEY": SECRET_KEY}
-    try:
-        async with open_book_db(url) as db:
-            yield db, env
-    finally:
-        if request.param == "postgresql":
-            await drop_pg_database(url)
+    async with cli_database(request, tmp_path) as (url, env), open_book_db(url) as db:
+        yield db, env
 
 
 def run_import(env: dict[str, str], log: Path, files: list[Path], *extra: str) -> subprocess.Popen[bytes]:

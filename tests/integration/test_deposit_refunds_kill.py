@@ -23,9 +23,7 @@ from bidding.deposits.payments import TxStatus, pain002
 from bidding.deposits.refund_models import PaymentReportImport, RefundBatch
 from bidding.deposits.refund_rules import RefundStatus
 from bidding.deposits.refunds import record_contract_signed
-from tests.conftest import REDIS_URL, SECRET_KEY, create_pg_database, drop_pg_database
-from tests.fixtures.deposits import COLLECTION
-from tests.fixtures.processes import clean_env
+from tests.fixtures.deposits import cli_database
 from tests.fixtures.refunds import RefundDb, at, open_refund_db, unbalanced
 
 DEADLINE = at(date(2024, 5, 6), 10)
@@ -35,34 +33,20 @@ SIGNED = date(2024, 5, 10)
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def prepared(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[RefundDb, dict[str, str]]]:
     """Three refunds due (the contract of 2024-05-10), and the CLI's environment for that database."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'refunds.db'}"
-    else:
-        request.getfixturevalue("services_up")
-        url = await create_pg_database()
-    env = clean_env() | {
-        "BIDDING_DATA_DIR": str(tmp_path / "var"),
-        "BIDDING_DATABASE_URL": url,
-        "BIDDING_DEPOSIT_COLLECTION_ACCOUNTS": COLLECTION,
-        "BIDDING_LOG_FORMAT": "text",
-    }
-    if request.param == "postgresql":
-        env |= {"BIDDING_REDIS_URL": REDIS_URL, "BIDDING_SECRET_KEY": SECRET_KEY}
-    try:
-        async with open_refund_db(url, tmp_path, deadline=DEADLINE, now=at(SIGNED, 15)) as db:
-            await db.book(
-                [
-                    db.credit(0, 10_000_000, date(2024, 3, 1), "110000000000000001"),
-                    db.credit(1, 5_000_000, date(2024, 4, 15), "110000000000000002"),
-                    db.credit(2, 5_000_000, date(2024, 4, 20), "622848001234567890"),
-                ]
-            )
-            await db.open()
-            await record_contract_signed(db.platform(), db.agent(), db.lot_id, SIGNED)
-            yield db, env
-    finally:
-        if request.param == "postgresql":
-            await drop_pg_database(url)
+    async with (
+        cli_database(request, tmp_path) as (url, env),
+        open_refund_db(url, tmp_path, deadline=DEADLINE, now=at(SIGNED, 15)) as db,
+    ):
+        await db.book(
+            [
+                db.credit(0, 10_000_000, date(2024, 3, 1), "110000000000000001"),
+                db.credit(1, 5_000_000, date(2024, 4, 15), "110000000000000002"),
+                db.credit(2, 5_000_000, date(2024, 4, 20), "622848001234567890"),
+            ]
+        )
+        await db.open()
+        await record_contract_signed(db.platform(), db.agent(), db.lot_id, SIGNED)
+        yield db, env
 
 
 def cli(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
