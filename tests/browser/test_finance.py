@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,11 +36,23 @@ from bidding.deposits.payments import TxStatus, pain002
 from bidding.deposits.statements.camt_writer import write_camt
 from crypto.ca import make_csr, make_key
 from crypto.subject import PlatformSubject
-from tests.browser.conftest import PHONE, Server, StepShots, assert_no_horizontal_scroll, new_context, running_server
+from tests.browser.conftest import (
+    PHONE,
+    ROOT,
+    Server,
+    StepShots,
+    assert_no_horizontal_scroll,
+    new_context,
+    running_server,
+)
 from tests.browser.steps.identity import demo_user, log_in
 from tests.browser.steps.room import create_opening
+from tests.browser.steps.workspace import open_lot
+from tests.conftest import run_sync
 from tests.fixtures.deposits import entry, statement
+from tests.fixtures.guarantees import ISSUER, ROGUE, guarantee_pdf
 from tests.fixtures.parties import new_code
+from tests.fixtures.pki import Pki
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +89,7 @@ async def main() -> None:
 asyncio.run(main())
 """
 
-# The second demo bidder withdraws its bid (条例 35: its deposit is refunded at once).
+# The demo bidder number INDEX (0-based) withdraws its bid (条例 35: its deposit is refunded at once).
 _WITHDRAW = """
 import asyncio
 import httpx
@@ -88,7 +102,7 @@ async def main() -> None:
     cast = load_cast(settings.data_dir / "demo" / "identities")
     base = settings.effective_base_url
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        session = await login(http, cast.bidders[1], audience=base)
+        session = await login(http, cast.bidders[INDEX], audience=base)
         r = await http.post("/api/bidder/lots/LOT/withdraw", headers=session.headers)
         assert r.status_code == 200, r.text
 
@@ -97,12 +111,17 @@ asyncio.run(main())
 
 
 @pytest.fixture(scope="module")
-def finance_server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A demo server of this module's own with a deposit collection account (no live opening)."""
-    extra = {"BIDDING_DEPOSIT_COLLECTION_ACCOUNTS": COLLECTION}
-    with running_server(
-        tmp_path_factory.mktemp("finance"), frontend_dist, extra, ("--demo-opening-minutes", "0")
-    ) as srv:
+def finance_server(
+    frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory, guarantee_issuer: Pki
+) -> Iterator[Server]:
+    """A demo server of this module's own with a deposit collection account and a trusted guarantee
+    issuer (a bank's guarantee centre), no live opening."""
+    tmp = tmp_path_factory.mktemp("finance")
+    roots = tmp / "guarantee-roots"
+    roots.mkdir()
+    (roots / "bank.pem").write_bytes(guarantee_issuer.ca.root_cert.public_bytes(serialization.Encoding.PEM))
+    extra = {"BIDDING_DEPOSIT_COLLECTION_ACCOUNTS": COLLECTION, "BIDDING_GUARANTEE_ROOTS": str(roots)}
+    with running_server(tmp, frontend_dist, extra, ("--demo-opening-minutes", "0")) as srv:
         yield srv
 
 
@@ -321,7 +340,7 @@ def test_finance_officer_imports_a_statement_and_pays_a_refund(
     expect(account).to_have_attribute("data-ok", "true")
 
     # A bidder withdraws before the deadline: its deposit is refunded (条例 35), the lot sealed (办法 21).
-    srv.python(_WITHDRAW.replace("LOT", opening.lot_id))
+    srv.python(_WITHDRAW.replace("LOT", opening.lot_id).replace("INDEX", "1"))
     page.get_by_test_id("finance-tab-refunds").click()
     expect(page).to_have_url(re.compile(r"tab=refunds"))
     row = page.get_by_test_id("finance-refund").filter(has_text=bidders[1]["organisation"])
@@ -439,6 +458,128 @@ def test_supervisor_reads_refunds_without_buttons_and_a_bidder_is_refused(
     expect(bidder.get_by_test_id("nav-finance")).to_have_count(0)
     bidder.goto("/finance")
     expect(bidder.get_by_test_id("finance-refused")).to_contain_text("投标人")
+    assert not errors, errors
+
+
+def test_bidder_deposit_card_account_guarantee_payment_and_refund(
+    browser: Browser,
+    finance_server: Server,
+    people: list[BrowserContext],
+    guarantee_issuer: Pki,
+    rogue_issuer: Pki,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The bidder's deposit card (/workspace/lots/:lot): what is due, its own virtual sub-account and
+    the copy button, its basic account (refused, then saved), an electronic guarantee (refused in the
+    page, refused by the server for an unknown issuer, then verified and listed), the bank's payment
+    as it arrives, and after the withdrawal its refund; then the same card in English."""
+    srv = finance_server
+    shots = StepShots(request.node.name)
+    errors: list[str] = []
+    opening = create_opening(srv, bidders=3, minutes=30)
+    identity = demo_user(srv, "bidder3")
+
+    ctx = new_context(browser, srv, permissions=["clipboard-read", "clipboard-write"])
+    people.append(ctx)
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, identity)
+    open_lot(page, opening.project_id, opening.lot_id)
+    card = page.get_by_test_id("ws-deposit")
+    expect(card.get_by_test_id("ws-deposit-required")).to_have_text("¥256,000.00")
+
+    # Its own virtual sub-account under the collection account; the button copies it.
+    number = card.get_by_test_id("ws-virtual-account").inner_text().strip()
+    assert number.startswith(COLLECTION) and len(number) > len(COLLECTION), number
+    card.get_by_test_id("ws-copy-account").click()
+    expect(card.get_by_test_id("ws-copy-account")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == number
+    shots.take(page, "virtual-account")
+
+    # The basic account: a bad number is refused in the page, nothing sent; then saved.
+    payer = "3201" + "".join(secrets.choice("0123456789") for _ in range(14))
+    card.get_by_test_id("ws-basic-edit").click()
+    card.get_by_test_id("ws-basic-bank").fill("中国建设银行南京分行")
+    card.get_by_test_id("ws-basic-number").fill("12-34")
+    card.get_by_test_id("ws-basic-save").click()
+    expect(card.get_by_test_id("ws-basic-form")).to_contain_text("账号须为 8 至 32 位数字")
+    card.get_by_test_id("ws-basic-number").fill(payer)
+    card.get_by_test_id("ws-basic-save").click()
+    expect(card.get_by_test_id("ws-deposit-notice")).to_have_text("基本账户已保存。")
+    expect(card.get_by_test_id("ws-basic-account")).to_contain_text(payer)
+    expect(card.get_by_test_id("ws-basic-account")).to_contain_text("中国建设银行南京分行")
+
+    # An electronic guarantee: short of the deposit, refused in the page.
+    tenderer = card.inner_text().split("受益人：", 1)[1].splitlines()[0].strip()
+    until = datetime.now(UTC).date() + timedelta(days=400)
+    form = card.get_by_test_id("ws-guarantee-form")
+    form.get_by_test_id("ws-guarantee-number").fill("BH-2026-0001")
+    form.get_by_test_id("ws-guarantee-issuer").fill(ISSUER)
+    form.get_by_test_id("ws-guarantee-amount").fill("1000")
+    form.get_by_test_id("ws-guarantee-from").fill((datetime.now(UTC).date() - timedelta(days=1)).isoformat())
+    form.get_by_test_id("ws-guarantee-until").fill(until.isoformat())
+    form.get_by_test_id("ws-guarantee-attach").click()
+    expect(form).to_contain_text("担保金额低于应缴保证金")
+    expect(form).to_contain_text("请选择带电子签名的 PDF 文件")
+
+    # One signed by a guarantor the centre has not accepted: the server refuses it, nothing listed.
+    rogue = tmp_path / "rogue.pdf"
+    rogue.write_bytes(run_sync(guarantee_pdf(rogue_issuer, "BH-2026-0001", tenderer, 25_600_000, until)))
+    form.get_by_test_id("ws-guarantee-amount").fill("256000")
+    form.get_by_test_id("ws-guarantee-pdf").set_input_files(str(rogue))
+    form.get_by_test_id("ws-guarantee-attach").click()
+    expect(card.get_by_test_id("ws-deposit-error")).to_contain_text("guarantee_issuer_untrusted")
+    expect(card.get_by_test_id("ws-guarantees")).to_have_count(0)
+
+    # The bank's, signed PAdES B-LT: verified and listed with its signer.
+    good = tmp_path / "guarantee.pdf"
+    good.write_bytes(run_sync(guarantee_pdf(guarantee_issuer, "BH-2026-0001", tenderer, 25_600_000, until)))
+    form.get_by_test_id("ws-guarantee-pdf").set_input_files(str(good))
+    form.get_by_test_id("ws-guarantee-attach").click()
+    expect(card.get_by_test_id("ws-deposit-notice")).to_have_text("电子保函已通过验证并提交。")
+    listed = card.get_by_test_id("ws-guarantees")
+    expect(listed).to_contain_text("BH-2026-0001")
+    expect(listed).to_contain_text("¥256,000.00")
+    expect(listed).to_contain_text(ISSUER)
+    expect(card.get_by_test_id("ws-deposit-error")).to_have_count(0)
+    shots.take(page, "guarantee")
+
+    # The bank's statement pays the virtual sub-account from the basic account (`bidding deposits import`).
+    camt = tmp_path / "statement.xml"
+    camt.write_bytes(camt053([credit(number, 25_600_000, payer, identity["organisation"])], sequence=1))
+    imported = subprocess.run(
+        [sys.executable, "-m", "bidding", "deposits", "import", str(camt)],
+        env=srv.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    page.reload()
+    payments = card.get_by_test_id("ws-payments")
+    expect(payments).to_contain_text(payer)
+    expect(payments).to_contain_text("¥256,000.00")
+    expect(card.get_by_test_id("ws-refunds")).to_have_count(0)
+
+    # It withdraws (条例 35): the refund of that payment, to the account it came from, is listed.
+    srv.python(_WITHDRAW.replace("LOT", opening.lot_id).replace("INDEX", "2"))
+    page.reload()
+    refund = card.get_by_test_id("ws-refunds").locator("li")
+    expect(refund).to_have_count(1)
+    expect(refund).to_have_attribute("data-status", "due")
+    expect(refund).to_contain_text("撤回投标")
+    expect(refund).to_contain_text(payer)
+    expect(refund).to_contain_text("¥256,000.00")
+    shots.take(page, "refund")
+
+    # English: the same card.
+    page.get_by_role("button", name="English").click()
+    expect(card.get_by_role("heading", name="Bid deposit")).to_be_visible()
+    expect(card.get_by_test_id("ws-refunds")).to_contain_text("Bid withdrawn")
+    shots.take(page, "english")
     assert not errors, errors
 
 
