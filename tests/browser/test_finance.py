@@ -50,7 +50,7 @@ from tests.browser.steps.room import create_opening
 from tests.browser.steps.workspace import open_lot
 from tests.conftest import run_sync
 from tests.fixtures.deposits import entry, statement
-from tests.fixtures.guarantees import ISSUER, ROGUE, guarantee_pdf
+from tests.fixtures.guarantees import ISSUER, guarantee_pdf
 from tests.fixtures.parties import new_code
 from tests.fixtures.pki import Pki
 
