@@ -14,20 +14,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
+from bidding.core.fields import text_problem
+from bidding.experts.specialties import SpecialtyError, check_specialties
 from bidding.identity.credit_code import CreditCodeError, normalise_credit_code
 
 __all__ = [
     "MAX_YEARS",
     "MIN_YEARS",
     "PROVINCES",
+    "ExpertFields",
     "ExpertStatus",
     "ExpertTitle",
     "PoolRuleError",
+    "PoolRuleErrors",
     "check_dates",
     "check_email",
     "check_employer",
@@ -35,11 +40,15 @@ __all__ = [
     "check_mobile",
     "check_region",
     "check_registry_no",
+    "check_text",
     "check_title",
     "check_years",
     "id_number_digest",
     "parse_title",
+    "validate_expert",
 ]
+
+_T = TypeVar("_T")
 
 #: 规定 11: at least eight years in the field.
 MIN_YEARS: Final = 8
@@ -286,3 +295,132 @@ def check_dates(starts_on: date, ends_on: date, *, field: str = "ends_on") -> tu
             f"结束日期（{ends_on}）早于开始日期（{starts_on}）",
         )
     return starts_on, ends_on
+
+
+#: Days the pool takes: a date outside is a typing slip (``0026-01-01``), never a plan.
+FIRST_DAY: Final = date(2000, 1, 1)
+LAST_DAY: Final = date(2099, 12, 31)
+
+
+def check_day(value: date, field: str) -> date:
+    """A day within [:data:`FIRST_DAY`, :data:`LAST_DAY`]."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PoolRuleError(
+            field, f"{value} is outside {FIRST_DAY} to {LAST_DAY}", f"日期 {value} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间"
+        )
+    return value
+
+
+def check_text(value: str | None, field: str, *, max_length: int, required: bool = True) -> str | None:
+    """One line of text (a name, a reason): stripped, within ``max_length``, no control or bidirectional
+    characters (``bidding.core.fields``); empty is None, or refused when ``required``."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise PoolRuleError(field, "is required", "必填")
+        return None
+    problem = text_problem(text, max_length=max_length)
+    if problem:
+        raise PoolRuleError(field, problem, f"格式有误（{problem}）")
+    return text
+
+
+@dataclass(frozen=True)
+class ExpertFields:
+    """An expert's particulars, each checked and normalised (what the service writes)."""
+
+    registry_no: str
+    name: str
+    mobile: str
+    email: str | None
+    employer_credit_code: str
+    employer_name: str
+    title: ExpertTitle
+    title_name: str | None
+    years_experience: int
+    region_code: str
+    #: Sub-specialty codes, the primary one first.
+    specialties: tuple[str, ...]
+    #: The identity card number (GB 11643), or None when not given; stored only as its HMAC.
+    id_number: str | None = None
+
+
+class PoolRuleErrors(ValueError):
+    """Every particular refused in one expert's record (an import reports them all at once)."""
+
+    def __init__(self, errors: list[PoolRuleError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def validate_expert(
+    *,
+    registry_no: str,
+    name: str,
+    mobile: str,
+    email: str | None,
+    employer_credit_code: str,
+    employer_name: str,
+    title: str | ExpertTitle | None,
+    title_name: str | None,
+    years_experience: int | None,
+    region_code: str,
+    specialties: list[str] | tuple[str, ...],
+    id_number: str | None = None,
+) -> ExpertFields:
+    """Check every particular (规定 11 and the formats above) and collect all refusals into one
+    :class:`PoolRuleErrors`, so a person fixing a row sees everything wrong with it at once."""
+    errors: list[PoolRuleError] = []
+
+    def checked(check: Callable[[], _T], default: _T) -> _T:
+        try:
+            return check()
+        except PoolRuleError as exc:
+            errors.append(exc)
+            return default
+
+    number = checked(lambda: check_registry_no(registry_no), "")
+    person = checked(lambda: check_text(name, "name", max_length=100), None)
+    phone = checked(lambda: check_mobile(mobile), "")
+    mail = checked(lambda: check_email(email), None)
+    employer = checked(lambda: check_employer(employer_credit_code, employer_name), ("", ""))
+    level = checked(lambda: check_title(title), ExpertTitle.EQUIVALENT)
+    level_name = checked(lambda: check_text(title_name, "title_name", max_length=100, required=False), None)
+    years = checked(lambda: _years(years_experience), 0)
+    region = checked(lambda: check_region(region_code), "")
+    none: tuple[str, ...] = ()
+    codes = checked(lambda: _specialties(specialties), none)
+    card = checked(lambda: check_id_number(id_number) if id_number and id_number.strip() else None, None)
+    if errors:
+        raise PoolRuleErrors(errors)
+    return ExpertFields(
+        registry_no=number,
+        name=person or "",
+        mobile=phone,
+        email=mail,
+        employer_credit_code=employer[0],
+        employer_name=employer[1],
+        title=level,
+        title_name=level_name,
+        years_experience=years,
+        region_code=region,
+        specialties=codes,
+        id_number=card,
+    )
+
+
+def _years(value: int | None) -> int:
+    if value is None:
+        raise PoolRuleError(
+            "years_experience",
+            f"is required (at least {MIN_YEARS}, 规定 11)",
+            f"从业年限必填（不少于 {MIN_YEARS} 年，规定第十一条）",
+        )
+    return check_years(value)
+
+
+def _specialties(codes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return check_specialties(codes)
+    except SpecialtyError as exc:
+        raise PoolRuleError("specialties", exc.message_en, exc.message_zh) from None
