@@ -14,8 +14,8 @@ computation over committed inputs, so that a supervisor or anyone holding the re
    ``HMAC-SHA256(server seed, seed message)`` over the draw id, both commitments and the public
    inputs (:func:`derive_seed`): the platform cannot choose the public value, and nobody else
    knows the server seed.
-3. Every eligible expert ``e`` of specialty ``s`` gets the key ``HMAC-SHA256(seed, s ‖ " " ‖ e)``;
-   ascending keys (as bytes) rank the specialty (:func:`ranking`). Specialties are filled in
+3. Every eligible expert ``e`` gets the key ``HMAC-SHA256(seed, e)``; within each specialty,
+   ascending keys (as bytes) rank its experts (:func:`ranking`). Specialties are filled in
    ascending code order, seats first (the first ranked not yet seated), then backups (the next
    ranked not yet seated nor a backup), so no expert appears twice (:func:`select`).
 4. The result is final; later the server seed is revealed and the whole :class:`DrawRecord`
@@ -231,6 +231,16 @@ class Pool:
         """``pool_commitment``: the SHA-256 of :meth:`document`, lower-case hex."""
         return hashlib.sha256(self.document()).hexdigest()
 
+    def shortfall(self) -> list[dict[str, Any]]:
+        """Specialties with fewer eligible experts than seats (``{"specialty", "seats", "available"}``):
+        check before committing, since such a pool can never be drawn. An empty list does not promise
+        a committee when specialties share experts: :func:`select` seats each expert once."""
+        return [
+            {"specialty": code, "seats": c.seats, "available": len(self.eligible[code])}
+            for code, c in self.constraints.items()
+            if len(self.eligible[code]) < c.seats
+        ]
+
 
 def new_server_seed() -> bytes:
     """32 bytes from the operating system's CSPRNG (``secrets``), never Python's ``random``."""
@@ -284,37 +294,40 @@ def derive_seed(
 # --- ranking and selection ---
 
 
-def _keyed(seed: bytes, code: str, ids: Sequence[str]) -> list[bytes]:
-    """``HMAC-SHA256(seed, code ‖ " " ‖ id) ‖ id`` for each id: sorting these bytes ranks by key, then
-    by id (a tie of 32-byte keys is only theoretical).
+def _keyed(seed: bytes, ids: Sequence[str]) -> list[bytes]:
+    """``HMAC-SHA256(seed, id) ‖ id`` for each id: sorting these bytes ranks by key, then by id (a tie
+    of 32-byte keys is only theoretical).
 
-    HMAC written out over hashlib (RFC 2104: ``H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))``) so that the inner
-    state keyed and fed ``code ‖ " "`` is computed once per specialty and copied per expert: the same
-    bytes as ``hmac.digest``, several times faster on 100,000 experts.
+    HMAC written out over hashlib (RFC 2104: ``H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))``) so that the keyed
+    inner and outer states are computed once and copied per expert: the same bytes as
+    ``hmac.digest``, several times faster on 100,000 experts (OpenSSL 3 sets up each one-shot HMAC
+    afresh).
     """
+    if not ids:
+        return []
     key = seed.ljust(64, b"\0")  # the seed is 32 bytes, shorter than SHA-256's 64-byte block
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + code.encode("ascii") + b" ")
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    inner_copy, outer_copy = inner.copy, outer.copy
-    out: list[bytes] = []
-    append = out.append
-    for expert in "\n".join(ids).encode("ascii").split(b"\n") if ids else ():
+    inner_copy = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer_copy = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+    experts = "\n".join(ids).encode("ascii").split(b"\n")
+    digests: list[bytes] = []
+    append = digests.append
+    for expert in experts:
         i = inner_copy()
         i.update(expert)
         o = outer_copy()
         o.update(i.digest())
-        append(o.digest() + expert)
-    return out
+        append(o.digest())
+    return [d + e for d, e in zip(digests, experts, strict=True)]
 
 
-def rank_key(seed: bytes, specialty: str, expert_id: str) -> bytes:
-    """One expert's ranking key: ``HMAC-SHA256(seed, specialty ‖ " " ‖ expert id)``."""
-    return hmac.digest(seed, f"{specialty} {expert_id}".encode("ascii"), "sha256")
+def rank_key(seed: bytes, expert_id: str) -> bytes:
+    """One expert's ranking key: ``HMAC-SHA256(seed, expert id)``, the same in every specialty."""
+    return hmac.digest(seed, expert_id.encode("ascii"), "sha256")
 
 
-def ranking(seed: bytes, specialty: str, ids: Sequence[str]) -> list[tuple[str, str]]:
-    """The whole specialty ranked: ``(expert id, key hex)`` by ascending key (for documents and tests)."""
-    return [(entry[32:].decode("ascii"), entry[:32].hex()) for entry in sorted(_keyed(seed, specialty, ids))]
+def ranking(seed: bytes, ids: Sequence[str]) -> list[tuple[str, str]]:
+    """A specialty's experts ranked: ``(expert id, key hex)`` by ascending key (for documents and tests)."""
+    return [(entry[32:].decode("ascii"), entry[:32].hex()) for entry in sorted(_keyed(seed, ids))]
 
 
 class _Ranked:
@@ -368,10 +381,13 @@ def select(pool: Pool, seed: bytes) -> Outcome:
     fewer when the ranking runs out. A specialty that cannot fill its seats raises
     :class:`PoolInsufficient`.
     """
+    # One key per expert, whatever the number of its specialties.
+    distinct = list(set().union(*pool.eligible.values()))
+    keyed = dict(zip(distinct, _keyed(seed, distinct), strict=True))
     # Read a little past seats + backups: experts seated for an earlier specialty are skipped, and
     # the ranking grows (doubling) in the rare case the margin is used up.
     ranked = {
-        code: _Ranked(_keyed(seed, code, ids), c.seats + c.backups + 8)
+        code: _Ranked(list(map(keyed.__getitem__, ids)), c.seats + c.backups + 8)
         for (code, ids), c in zip(pool.eligible.items(), pool.constraints.values(), strict=True)
     }
     used: set[str] = set()
@@ -429,7 +445,8 @@ class DrawRecord:
     result: Outcome | None = None
 
     def pool(self) -> Pool:
-        return Pool(draw_id=self.draw_id, constraints=self.constraints, eligible=self.eligible)
+        """The pool the record draws from, checked and canonical (:meth:`Pool.build`)."""
+        return Pool.build(self.draw_id, self.constraints, self.eligible)
 
     def sealed(self) -> DrawRecord:
         """The record without what would reveal the committee before the result is final (条例 41(二),
@@ -767,7 +784,13 @@ def verify(record: DrawRecord) -> VerifyResult:
         ("seated", outcome.seated, record.result.seated),
         ("backups", outcome.backups, record.result.backups),
     ):
-        add(name, _same(mine, theirs), _show(mine), f"recomputed {_show(mine)}; the record says {_show(theirs)}")
+        count = sum(map(len, mine.values()))
+        add(
+            name,
+            _same(mine, theirs),
+            f"{count} expert(s) in {len(mine)} specialties, in the recorded order",
+            f"recomputed {_show(mine)}; the record says {_show(theirs)}",
+        )
     return VerifyResult(tuple(checks), outcome)
 
 
