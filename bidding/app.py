@@ -14,7 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
-from bidding.catalogue import CATALOGUE
+from bidding.catalogue import CATALOGUE, REPLY_HANDLERS
 from bidding.core.auth.authenticator import Authenticator
 from bidding.core.clock import Clock, clock_for
 from bidding.core.http.allow import fix_allow_header
@@ -38,6 +38,10 @@ from bidding.deposits.controllers.refunds import (
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
 from bidding.identity.controllers.pki_admin import IdentityAdminController
+from bidding.messaging.controllers.admin import MessageLogController
+from bidding.messaging.controllers.callbacks import MessagingCallbackController
+from bidding.messaging.controllers.dependencies import provide_reply_handlers
+from bidding.messaging.controllers.inbox import InboxController
 from bidding.notifications.controllers.me import MeController
 from bidding.operations.controllers.admin import AdminController
 from bidding.operations.controllers.health import HealthController
@@ -104,6 +108,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             RefundTriggerController,
             BidderRefundController,
             MeController,
+            MessageLogController,
+            MessagingCallbackController,
+            InboxController,
             opening_socket,
             OpeningController,
         ],
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             "platform": Provide(provide_platform, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
             "visitor": Provide(provide_visitor, sync_to_thread=False),
+            "reply_handlers": Provide(provide_reply_handlers, sync_to_thread=False),
         },
         state=_initial_state(clock or clock_for(settings.clock_offset_file)),
         middleware=[request_context_middleware],
@@ -143,6 +151,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),
+                Tag(name="messaging", description="SMS and voice providers' pushes: replies, keypresses, reports"),
             ],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
@@ -156,4 +165,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
 
 def _initial_state(clock: Clock) -> State:
-    return State({"clock": clock})
+    # The reply handlers the app routes answers to (a test may run the app with a registry of its own).
+    return State({"clock": clock, "reply_handlers": REPLY_HANDLERS})

@@ -2,6 +2,9 @@
 ``cron_jobs``): the worker runs what is listed here. A capability defines a job as a ``JobSpec``
 beside its function and adds it below; ``tests/unit/test_job_catalogue.py`` fails while one is
 missing. This is the composition root's: the core's job runtime knows no capability.
+
+Beside the jobs, the reply handlers (``REPLY_HANDLERS``): which capability answers an inbound reply
+(an SMS reply, a keypress, an in-app answer) to a notice of which purpose (``docs/messaging.md``).
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
 from bidding.deposits.jobs import BALANCE_CHECK, STATEMENT_WATCH
 from bidding.deposits.refund_jobs import REFUND_WATCH
+from bidding.messaging.delivery import DELIVER_MESSAGE, SWEEP_MESSAGES
+from bidding.messaging.replies import ReplyHandlers
 from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.sweep import sweep_upload_staging
 
-__all__ = ["CATALOGUE", "CRONS", "JOBS"]
+__all__ = ["CATALOGUE", "CRONS", "JOBS", "REPLY_HANDLERS"]
 
 JOBS: Final = (
     VERIFY_OBJECT,  # re-hash a stored object against the SHA-256 on record (auditors)
     OPEN_BID_BODY,  # decrypt an opened bid's body and check it against its receipt
+    DELIVER_MESSAGE,  # one delivery attempt of a notice (e-mail, SMS, voice, in-app), retried with backoff
 )
 
 CRONS: Final = (
@@ -41,7 +47,12 @@ CRONS: Final = (
     STATEMENT_WATCH,
     # Daily at 09:30 China time: the deposit book's collection balance against the bank's.
     BALANCE_CHECK,
+    # Every minute: notices queued but not enqueued (the outbox), attempts whose worker died.
+    SWEEP_MESSAGES,
 )
 
 #: What the app enqueues against and the workers run.
 CATALOGUE: Final = JobRegistry(JOBS, CRONS)
+
+#: Notice purpose → the capability's handler of its answers (``bidding.messaging.replies``).
+REPLY_HANDLERS: Final = ReplyHandlers({})

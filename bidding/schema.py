@@ -13,6 +13,7 @@ import bidding.deposits.participation_models
 import bidding.deposits.refund_models
 import bidding.experts.models
 import bidding.identity.models
+import bidding.messaging.models
 import bidding.submission.models
 import bidding.tendering.models
 import opening_room.tables
@@ -30,6 +31,7 @@ MODULES = (
     bidding.deposits.refund_models,
     bidding.experts.models,
     bidding.identity.models,
+    bidding.messaging.models,
     bidding.submission.models,
     bidding.tendering.models,
     opening_room.tables,

@@ -11,6 +11,7 @@ object store and an embedded Redis, all under ``./var``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -229,6 +230,52 @@ def _date_list(raw: str) -> tuple[date, ...]:
         return tuple(sorted({date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}))
     except ValueError:
         raise ValueError(f"expected comma-separated dates YYYY-MM-DD, got {raw.strip()!r}") from None
+
+
+def _smtp_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ValueError("expected smtp://[user:password@]host[:port] or smtps://…")
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise ValueError("the SMTP URL's port is not a number") from None
+    return url
+
+
+def _mail_from(raw: str) -> str | None:
+    """``平台 <noreply@example.cn>`` or ``noreply@example.cn``."""
+    value = raw.strip()
+    if not value:
+        return None
+    address = value.rsplit("<", 1)[-1].rstrip(">").strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "." not in domain or " " in address:
+        raise ValueError(f"expected an address like '平台 <noreply@example.cn>', got {raw.strip()!r}")
+    return value
+
+
+_NAME_PART = "[a-z][a-z0-9_]*"
+
+
+def _template_map(raw: str) -> tuple[tuple[str, str], ...]:
+    """``expert.invitation:SMS_123456,expert.invitation.accept:TTS_7`` → (purpose, provider template) pairs."""
+    pairs: dict[str, str] = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        name, sep, code = (p.strip() for p in part.partition(":"))
+        if not sep or not re.fullmatch(rf"{_NAME_PART}(\.{_NAME_PART})*", name) or len(name) > 80:
+            raise ValueError(f"expected purpose:TEMPLATE_CODE pairs, got {part.strip()!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", code):
+            raise ValueError(f"{name}: expected a template code like SMS_123456, got {code!r}")
+        if name in pairs:
+            raise ValueError(f"{name} appears twice")
+        pairs[name] = code
+    return tuple(pairs.items())
 
 
 def _shown(value: Any) -> str:
@@ -479,6 +526,90 @@ class Settings:
         "The collection account's bank in refund payment files: a BIC or the 12-digit CNAPS code (联行号). Unset: not named.",
     )
 
+    smtp_url: str | None = _setting(
+        _smtp_url,
+        None,
+        "The centre's SMTP server for e-mail notices: `smtp://user:password@host:587` (STARTTLS as `BIDDING_SMTP_STARTTLS` says) or `smtps://user:password@host:465` (implicit TLS); a `@` in the password is `%40`. Unset: no e-mail channel.",
+        secret=True,
+    )
+    smtp_from: str | None = _setting(
+        _mail_from,
+        None,
+        "The sender of e-mail notices, e.g. `电子招投标平台 <noreply@ggzy.example.cn>` (required with `BIDDING_SMTP_URL`).",
+    )
+    smtp_starttls: str = _setting(
+        _choice("require", "auto", "off"),
+        "require",
+        "STARTTLS (RFC 3207) on an `smtp://` server: `require` refuses to send in clear, `auto` upgrades when offered, `off` never (a relay on the same host).",
+    )
+    smtp_ca_file: Path | None = _setting(
+        _optional_path,
+        None,
+        "PEM file of the CA that issued the SMTP server's certificate, when it is not a public one.",
+    )
+    message_send_timeout_seconds: float = _setting(
+        _float_range(1, 300),
+        30,
+        "Time limit of one delivery attempt to the SMTP server or an SMS/voice provider, in seconds.",
+    )
+    message_max_attempts: int = _setting(
+        _int_range(1, 20),
+        5,
+        "Delivery attempts of one notice before it is marked failed (a permanent refusal fails it at once).",
+    )
+    message_retry_seconds: float = _setting(
+        _float_range(0.01, 3600),
+        30,
+        "Wait before the second attempt of a notice that failed for a passing reason; doubled for each further attempt, at most an hour.",
+    )
+    sms_provider: str = _setting(
+        _choice("none", "aliyun"),
+        "none",
+        "SMS provider: `aliyun` (Dysmsapi `SendSms`, replies and reports pushed to the platform) or `none` (no SMS channel).",
+    )
+    sms_endpoint: str = _setting(_base_url, "https://dysmsapi.aliyuncs.com", "The SMS provider's API endpoint.")
+    sms_sign_name: str | None = _setting(
+        _optional_str, None, "The approved SMS signature (签名, `SignName`) notices are sent under."
+    )
+    sms_templates: tuple[tuple[str, str], ...] = _setting(
+        _template_map,
+        (),
+        "The provider's approved SMS template per notice purpose: `expert.invitation:SMS_123456,award.notice:SMS_234567`. A notice whose purpose has none fails.",
+    )
+    voice_provider: str = _setting(
+        _choice("none", "aliyun"),
+        "none",
+        "Voice provider: `aliyun` (Dyvmsapi `IvrCall`/`SingleCallByTts`, call records with keypresses pushed to the platform) or `none`.",
+    )
+    voice_endpoint: str = _setting(_base_url, "https://dyvmsapi.aliyuncs.com", "The voice provider's API endpoint.")
+    voice_show_number: str | None = _setting(
+        _optional_str,
+        None,
+        "The platform's calling number shown to the called (`CalledShowNumber`), bought from the provider.",
+    )
+    voice_templates: tuple[tuple[str, str], ...] = _setting(
+        _template_map,
+        (),
+        "The provider's text-to-speech template per notice purpose, and per answer what is played after the key (`<purpose>.<choice>`): `expert.invitation:TTS_1,expert.invitation.accept:TTS_2`.",
+    )
+    aliyun_access_key_id: str | None = _setting(
+        _optional_str,
+        None,
+        "AccessKey ID of the Aliyun account (a RAM user allowed `dysms:SendSms` and `dyvms:*Call*`) for SMS and voice.",
+    )
+    aliyun_access_key_secret: str | None = _setting(
+        _optional_str,
+        None,
+        "AccessKey secret of that account; signs every request (RPC signature, HMAC-SHA1).",
+        secret=True,
+    )
+    messaging_callback_secret: str | None = _setting(
+        _secret,
+        None,
+        'Shared secret (≥ 32 chars) of the providers\' pushes to `/api/messaging/callbacks/…`: each push carries `X-Bidding-Signature: t=<unix time>,v1=<HMAC-SHA256 hex of "<t>.<body>">` (docs/messaging.md). Unset: every push is refused.',
+        secret=True,
+    )
+
     # ------------------------------------------------------------------ construction
 
     @classmethod
@@ -525,6 +656,23 @@ class Settings:
             problems.append(
                 f"{PREFIX}WEB_WORKERS: several app processes need PostgreSQL ({PREFIX}DATABASE_URL); SQLite runs one"
             )
+        problems.extend(self._messaging_problems())
+        return problems
+
+    def _messaging_problems(self) -> list[str]:
+        """A channel switched on is configured whole (notices would otherwise fail one by one)."""
+        problems = []
+        if self.smtp_url is not None and self.smtp_from is None:
+            problems.append(f"{PREFIX}SMTP_FROM: required with {PREFIX}SMTP_URL")
+        needs_key = [kind for kind in ("sms", "voice") if getattr(self, f"{kind}_provider") == "aliyun"]
+        if needs_key and (self.aliyun_access_key_id is None or self.aliyun_access_key_secret is None):
+            problems.append(
+                f"{PREFIX}ALIYUN_ACCESS_KEY_ID and {PREFIX}ALIYUN_ACCESS_KEY_SECRET: required by the aliyun {' and '.join(needs_key)} provider"
+            )
+        if self.sms_provider != "none" and self.sms_sign_name is None:
+            problems.append(f"{PREFIX}SMS_SIGN_NAME: required by an SMS provider")
+        if self.voice_provider != "none" and self.voice_show_number is None:
+            problems.append(f"{PREFIX}VOICE_SHOW_NUMBER: required by a voice provider")
         return problems
 
     def with_overrides(self, **changes: Any) -> Settings:

@@ -1,0 +1,1 @@
+"""The messaging capability on the wire: the providers' callbacks, the delivery log, the in-app inbox."""
