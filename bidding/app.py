@@ -35,6 +35,7 @@ from bidding.deposits.controllers.refunds import (
     RefundFinanceController,
     RefundTriggerController,
 )
+from bidding.experts.controllers.pool import ExpertPoolController, ExpertSelfController, SpecialtyController
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
 from bidding.identity.controllers.pki_admin import IdentityAdminController
@@ -107,6 +108,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             OverdueRefundsController,
             RefundTriggerController,
             BidderRefundController,
+            ExpertPoolController,
+            ExpertSelfController,
+            SpecialtyController,
             MeController,
             MessageLogController,
             MessagingCallbackController,
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal, deposits"),
                 Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
                 Tag(name="finance", description="The centre's finance officer: bank statements, deposit book, refunds"),
+                Tag(name="experts", description="The expert pool (administrator, supervisor), an expert's own record"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

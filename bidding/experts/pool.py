@@ -18,7 +18,7 @@ that own their transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -37,6 +37,8 @@ from bidding.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.core.fields import LABEL_PATTERN, LINE_PATTERN, NAME_PATTERN, Body, CreditCode, OrgName, PersonName
 from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
+from bidding.experts.eligibility import Candidate, Unavailable
+from bidding.experts.eligibility import ExpertStatus as EligibilityStatus
 from bidding.experts.models import Expert, ExpertConflict, ExpertEnrolment, ExpertSpecialty, ExpertUnavailability
 from bidding.experts.pool_rules import (
     ExpertFields,
@@ -83,6 +85,7 @@ __all__ = [
     "SpecialtyView",
     "SuspendInput",
     "UnavailabilityInput",
+    "candidates",
     "declare_conflicts",
     "expert_for_certificate",
     "expert_of",
@@ -95,6 +98,7 @@ __all__ = [
     "register",
     "reinstate",
     "retire",
+    "search",
     "set_my_unavailability",
     "set_unavailability",
     "status_on",
@@ -395,6 +399,23 @@ class PoolEntry:
 
     def unavailable_on(self, day: date) -> bool:
         return any(start <= day <= end for start, end in self.unavailable)
+
+    def candidate(self, *, draws_in_period: int = 0) -> Candidate:
+        """The same facts as the recusal rules take them (``bidding.experts.eligibility``); the draw
+        service adds the count of draws it keeps."""
+        return Candidate(
+            expert_id=str(self.expert_id),
+            specialties=frozenset(self.specialties),
+            region=self.region_code,
+            employer=self.employer_credit_code,
+            conflicts=self.conflict_credit_codes,
+            status=EligibilityStatus(self.status.value),
+            suspended_until=self.suspended_until,
+            # Penalties are not kept by the pool yet: a penalised expert is suspended or retired.
+            past_penalty=False,
+            unavailable=tuple(Unavailable(start, end) for start, end in self.unavailable),
+            draws_in_period=draws_in_period,
+        )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -724,6 +745,20 @@ async def pool_entries(db: AsyncSession, *, specialties: Collection[str] | None 
     ]
 
 
+async def candidates(
+    db: AsyncSession,
+    *,
+    specialties: Collection[str] | None = None,
+    draws_in_period: Mapping[uuid.UUID, int] | None = None,
+) -> list[Candidate]:
+    """:func:`pool_entries` as :class:`bidding.experts.eligibility.Candidate` values, ready for
+    ``eligibility.split_pool``; ``draws_in_period`` is the draw service's count per expert."""
+    counts = draws_in_period or {}
+    return [
+        e.candidate(draws_in_period=counts.get(e.expert_id, 0)) for e in await pool_entries(db, specialties=specialties)
+    ]
+
+
 async def expert_for_certificate(db: AsyncSession, fingerprint: str) -> uuid.UUID | None:
     """The expert a platform certificate logs in as: the one whose enrolment code it was issued for
     (``expert_enrolments`` → ``enrolment_codes.certificate_id``); None for any other certificate."""
@@ -1014,12 +1049,37 @@ async def list_experts(
     after: str | None = None,
     limit: int = 100,
 ) -> list[ExpertSummary]:
+    """The pool for the administrator and the supervisor (:func:`search`)."""
+    _reader(caller)
+    async with platform.sessions() as db:
+        return await search(
+            db,
+            today=china_today(platform.clock.now()),
+            q=q,
+            specialty=specialty,
+            status=status,
+            region=region,
+            employer_credit_code=employer_credit_code,
+            after=after,
+            limit=limit,
+        )
+
+
+async def search(
+    db: AsyncSession,
+    *,
+    today: date,
+    q: str | None = None,
+    specialty: str | None = None,
+    status: ExpertStatus | None = None,
+    region: str | None = None,
+    employer_credit_code: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> list[ExpertSummary]:
     """The pool, by registry number (page on with ``after``, the last number seen): a name or number
     containing ``q``, a specialty under ``specialty`` (a group takes its sub-specialties), a status as
-    of today, a region code starting with ``region``, an employer."""
-    _reader(caller)
-    now = platform.clock.now()
-    today = china_today(now)
+    of ``today``, a region code starting with ``region``, an employer."""
     query = select(Expert).order_by(Expert.registry_no).limit(limit)
     if q:
         like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -1050,16 +1110,15 @@ async def list_experts(
         query = query.where(Expert.employer_credit_code == employer_credit_code.strip().upper())
     if after:
         query = query.where(Expert.registry_no > after.strip().upper())
-    async with platform.sessions() as db:
-        experts = (await db.scalars(query)).all()
-        codes: dict[uuid.UUID, list[tuple[bool, str]]] = {}
-        if experts:
-            for expert_id, code, primary in await db.execute(
-                select(ExpertSpecialty.expert_id, ExpertSpecialty.code, ExpertSpecialty.is_primary).where(
-                    ExpertSpecialty.expert_id.in_([e.id for e in experts])
-                )
-            ):
-                codes.setdefault(expert_id, []).append((not primary, code))
+    experts = (await db.scalars(query)).all()
+    codes: dict[uuid.UUID, list[tuple[bool, str]]] = {}
+    if experts:
+        for expert_id, code, primary in await db.execute(
+            select(ExpertSpecialty.expert_id, ExpertSpecialty.code, ExpertSpecialty.is_primary).where(
+                ExpertSpecialty.expert_id.in_([e.id for e in experts])
+            )
+        ):
+            codes.setdefault(expert_id, []).append((not primary, code))
     out = []
     for e in experts:
         current = status_on(e, today)
