@@ -107,6 +107,7 @@ class AliyunRpc:
         *,
         timeout: float,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.access_key_id = access_key_id
@@ -115,6 +116,7 @@ class AliyunRpc:
         # The provider refuses a Timestamp more than 15 minutes from its own clock: this is the
         # wire's real time, not the platform's (tests move the platform's clock by days).
         self._wall_clock = wall_clock
+        self._transport = transport  # None: the network (unit tests pass httpx.MockTransport)
 
     def signed(self, action: str, params: Mapping[str, str]) -> dict[str, str]:
         """The request's parameters, common ones and ``Signature`` included."""
@@ -137,7 +139,7 @@ class AliyunRpc:
         """POST the signed form; the JSON answer when its ``Code`` is ``OK``."""
         body = canonical_query(self.signed(action, params))
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
                 response = await client.post(
                     self.endpoint,
                     content=body.encode("ascii"),

@@ -94,8 +94,8 @@ def build_email(
 ) -> EmailMessage:
     """The Internet message of ``message`` from ``sender`` (``平台名称 <noreply@example.cn>``)."""
     name, address = parseaddr(sender)
-    domain = address.rpartition("@")[2]
-    if not domain:
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain):
         raise DeliveryFailed(f"the sender {sender!r} names no domain", retryable=False)
     email = EmailMessage()
     email["From"] = Address(display_name=name, addr_spec=address)
