@@ -278,16 +278,21 @@ def derive_seed(
     draw_id: str,
     pool_commitment: str,
     public_inputs: Mapping[str, str],
+    *,
+    seed_commitment: str | None = None,
 ) -> bytes:
     """The draw's seed: ``HMAC-SHA256(key = server seed, message = seed_message(…))``, 32 bytes.
 
-    At least one public input is required: without a value unknown at commitment time the
-    platform alone would know the result before committing.
+    The message names the commitments as published (``seed_commitment`` defaults to the server
+    seed's own, which is what the draw publishes). At least one public input is required: without a
+    value unknown at commitment time the platform alone would know the result before committing.
     """
     if not public_inputs:
         raise DrawInputInvalid("at least one public input (a value unknown at commitment time) is required")
     _check_public_inputs(public_inputs)
-    message = seed_message(draw_id, pool_commitment, server_seed_commitment(server_seed), public_inputs)
+    if seed_commitment is None:
+        seed_commitment = server_seed_commitment(server_seed)
+    message = seed_message(draw_id, pool_commitment, seed_commitment, public_inputs)
     return hmac.digest(server_seed, message, "sha256")
 
 
@@ -746,7 +751,7 @@ def verify(record: DrawRecord) -> VerifyResult:
     pool_commitment = pool.commitment()
     add(
         "pool_commitment",
-        hmac.compare_digest(pool_commitment, record.pool_commitment),
+        _equal(pool_commitment, record.pool_commitment),
         f"SHA-256(pool document) = {pool_commitment}",
         f"SHA-256(pool document) = {pool_commitment}, the record says {record.pool_commitment}",
     )
@@ -758,19 +763,27 @@ def verify(record: DrawRecord) -> VerifyResult:
     seed_commitment = server_seed_commitment(server_seed)
     add(
         "server_seed_commitment",
-        hmac.compare_digest(seed_commitment, record.server_seed_commitment),
+        _equal(seed_commitment, record.server_seed_commitment),
         f"SHA-256(prefix ‖ server seed) = {seed_commitment}",
         f"SHA-256(prefix ‖ server seed) = {seed_commitment}, the record says {record.server_seed_commitment}",
     )
     if not record.public_inputs:
         return skip_rest("no public input: the seed cannot be derived")
+    if not (_HEX32.fullmatch(record.pool_commitment) and _HEX32.fullmatch(record.server_seed_commitment)):
+        return skip_rest("a published commitment is not 64 hex digits: the seed message cannot be formed")
     try:
-        seed = derive_seed(server_seed, record.draw_id, record.pool_commitment, record.public_inputs)
+        seed = derive_seed(
+            server_seed,
+            record.draw_id,
+            record.pool_commitment,
+            record.public_inputs,
+            seed_commitment=record.server_seed_commitment,
+        )
     except DrawInputInvalid as exc:
         return skip_rest(exc.detail_en or exc.code)
     add(
         "seed",
-        record.seed is not None and hmac.compare_digest(seed.hex(), record.seed),
+        record.seed is not None and _equal(seed.hex(), record.seed),
         f"HMAC-SHA256(server seed, seed message) = {seed.hex()}",
         f"HMAC-SHA256(server seed, seed message) = {seed.hex()}, the record says {record.seed}",
     )
@@ -792,6 +805,11 @@ def verify(record: DrawRecord) -> VerifyResult:
             f"recomputed {_show(mine)}; the record says {_show(theirs)}",
         )
     return VerifyResult(tuple(checks), outcome)
+
+
+def _equal(mine: str, theirs: str) -> bool:
+    # Constant time; as bytes, since a malformed record may hold non-ASCII text where hex belongs.
+    return hmac.compare_digest(mine.encode(), theirs.encode())
 
 
 def _same(a: Mapping[str, tuple[str, ...]], b: Mapping[str, tuple[str, ...]]) -> bool:
