@@ -219,11 +219,8 @@ def check_employer(credit_code: str, name: str) -> tuple[str, str]:
             f"{credit_code!r} is not a valid unified social credit code: {exc.message}",
             f"“{credit_code}”不是有效的统一社会信用代码",
         ) from None
-    text = name.strip()
-    if not text or len(text) > 200:
-        raise PoolRuleError(
-            "employer_name", "is required (at most 200 characters)", "工作单位名称必填（不超过 200 字）"
-        )
+    text = check_text(name, "employer_name", max_length=200)
+    assert text is not None  # required
     return code, text
 
 
