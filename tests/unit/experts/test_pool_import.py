@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,14 @@ def test_the_refusal_lists_rows_in_both_languages() -> None:
     assert "7 row(s) refused" in exc.text("en") and "(and 2 more)" in exc.text("en")
     assert "第 2 行" in exc.text("zh") and "另有 2 处" in exc.text("zh")
     assert len(exc.details) == 7 and exc.details[0]["row"] == 2
+
+
+def test_the_documented_example_imports_as_it_stands() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "experts.md").read_text(encoding="utf-8")
+    example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    checked = check_rows(read_rows(example.encode(), "csv"))
+    assert [(row, f.registry_no, f.specialties) for row, f in checked] == [
+        (2, "JS-2026-0001", ("A0101", "C0102")),
+        (3, "JS-2026-0002", ("A0701",)),
+    ]
+    assert checked[1][1].mobile == "13900001234" and checked[1][1].id_number is None
