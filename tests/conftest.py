@@ -32,6 +32,8 @@ from bidding.core.settings import Settings
 from tests.asgi import lifespan
 from tests.fixtures.outside_ca import OutsideCa, start_outside_ca
 from tests.fixtures.pki import Pki
+from tests.fixtures.sms_provider import CALLBACK_SECRET, FakeAliyun
+from tests.fixtures.smtp import SmtpServer
 
 pytest_plugins = [
     "tests.fixtures.guarantees",
@@ -40,6 +42,8 @@ pytest_plugins = [
     "tests.fixtures.room",
     "tests.fixtures.s3server",
     "tests.fixtures.seaweed",
+    "tests.fixtures.sms_provider",
+    "tests.fixtures.smtp",
 ]
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -142,6 +146,8 @@ def settings(
     request: pytest.FixtureRequest,
     outside_ca: OutsideCa,
     guarantee_issuer: Pki,
+    smtp_server: SmtpServer,
+    sms_provider: FakeAliyun,
 ) -> Settings:
     data_dir = tmp_path_factory.mktemp(f"var-{profile}")
     outside_root = data_dir / "outside-root.pem"
@@ -161,6 +167,17 @@ def settings(
         "upload_chunk_mib": 1,
         "urgent_poll_delay": 0.02,
         "log_format": "text",
+        # Notices go out over real protocols to local servers: SMTP (aiosmtpd) and a fake of the
+        # SMS/voice provider's HTTP API (tests/fixtures/smtp.py, sms_provider.py).
+        "smtp_url": smtp_server.url,
+        "smtp_from": "电子招投标平台 <noreply@ggzy.example.cn>",
+        "smtp_starttls": "off",
+        **sms_provider.settings(),
+        "sms_templates": (("test.notice", "SMS_100001"), ("test.poll", "SMS_100002")),
+        "voice_templates": (("test.poll", "TTS_200001"), ("test.poll.accept", "TTS_200002")),
+        "messaging_callback_secret": CALLBACK_SECRET,
+        "message_retry_seconds": 0.2,
+        "message_max_attempts": 3,
     }
     if profile == "embedded":
         return Settings.from_env({}, **common)

@@ -11,7 +11,8 @@
   ``BIDDING_SMTP_URL`` — ``smtp://user:password@host:port`` (port 25 by default; STARTTLS, RFC 3207, as
   ``BIDDING_SMTP_STARTTLS`` says) or ``smtps://…`` (TLS from the first byte, RFC 8314 §3.3, port 465),
   AUTH (RFC 4954) when the URL names a user. A 4xx reply or a lost connection may pass on a later
-  attempt; a 5xx reply (a refused recipient, a refused sender) will not (RFC 5321 §4.2.1).
+  attempt; a 5xx reply (a refused recipient, a refused sender) will not (RFC 5321 §4.2.1), nor will a
+  server without the STARTTLS or AUTH the settings ask for.
 """
 
 from __future__ import annotations
@@ -153,6 +154,14 @@ class EmailChannel:
             raise DeliveryFailed(
                 f"SMTP {exc.code} {exc.message}"[:300], retryable=exc.code < 500, provider_code=str(exc.code)
             ) from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            OSError,  # refused connections, TLS handshakes (a certificate may be replaced meanwhile)
+        ) as exc:
             raise DeliveryFailed(f"SMTP: {type(exc).__name__}: {exc}"[:300], retryable=True) from exc
+        except aiosmtplib.SMTPException as exc:
+            # The server lacks what the settings ask for (STARTTLS, AUTH): no attempt will differ.
+            raise DeliveryFailed(f"SMTP: {exc}"[:300], retryable=False) from exc
         return Delivery(provider="smtp", provider_message_id=str(email["Message-ID"]))
