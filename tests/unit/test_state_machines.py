@@ -150,6 +150,8 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
         "deposit_refunds.status",
         "job_executions.status",
         "ledger_postings.kind",
+        "message_replies.outcome",
+        "messages.status",
         "opening_sessions.state",
         "organizations.kind",
         "organizations.status",
