@@ -99,6 +99,9 @@ class Notice:
                 wrong.append(f"answer {key!r} must be 1 to 16 characters")
         if self.attachments and self.channel is not ChannelKind.EMAIL:
             wrong.append("only e-mail carries attachments")
+        if self.answers and self.channel is ChannelKind.EMAIL:
+            # No inbound e-mail is read: an e-mail asks by a link to the asking capability's page.
+            wrong.append("an e-mail cannot be answered here; offer answers by SMS, voice or in-app")
         return wrong
 
 

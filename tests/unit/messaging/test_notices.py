@@ -38,6 +38,7 @@ def test_each_bad_field_is_named() -> None:
     assert (
         notice(channel=ChannelKind.EMAIL, attachments=(Attachment("a.pdf", "application/pdf", "k"),)).problems() == []
     )
+    assert "e-mail cannot be answered" in notice(channel=ChannelKind.EMAIL, answers={"1": "accept"}).problems()[0]
 
 
 def test_backoff_doubles_up_to_an_hour() -> None:
