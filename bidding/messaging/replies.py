@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
@@ -156,6 +156,12 @@ async def record_reply(
 ) -> Recorded | None:
     """Keep ``inbound``, match it, and hand an understood answer to its purpose's handler, all in
     ``session``'s transaction; None when this provider's message was recorded before."""
+    inbound = replace(
+        inbound,
+        provider_ref=_printable(inbound.provider_ref)[:200],
+        sender=inbound.sender[:200],
+        content=_printable(inbound.content)[:1000],
+    )
     seen = await session.scalar(
         select(MessageReply.id).where(
             MessageReply.provider == inbound.provider,
@@ -174,9 +180,9 @@ async def record_reply(
     reply = MessageReply(
         channel=inbound.channel,
         provider=inbound.provider,
-        provider_ref=inbound.provider_ref[:200],
+        provider_ref=inbound.provider_ref,
         sender=inbound.sender,
-        content=inbound.content[:1000],
+        content=inbound.content,
         choice=choice,
         message_id=message.id if message is not None else None,
         outcome=outcome,
@@ -204,6 +210,15 @@ async def record_reply(
         },
     )
     return Recorded(reply.id, outcome, choice, detail, reply.message_id, followups)
+
+
+# C0 and C1 controls but tab and line breaks: PostgreSQL refuses NUL, the rest are terminal tricks.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))}
+
+
+def _printable(text: str) -> str:
+    """An SMS's text as it is kept: without control characters (a provider passes on what it got)."""
+    return text.translate(_CONTROLS)
 
 
 async def _match(session: AsyncSession, inbound: Inbound, now: datetime) -> Message | None:

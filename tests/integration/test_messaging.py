@@ -550,3 +550,19 @@ async def test_the_delivery_log_is_the_administrators_and_auditors_only(
         400,
         "validation_failed",
     )
+
+
+async def test_control_characters_in_a_reply_are_dropped_not_a_500(
+    client: httpx.AsyncClient, platform: Any, provider: FakeAliyun, admin_headers: dict[str, str]
+) -> None:
+    sender = new_mobile()
+    pushed = await provider.reply_sms(client, sender, "1\u0000\u001b[31m好\u0085")
+    assert pushed.status_code == 200, pushed.text
+    async with platform.sessions() as session:
+        kept = await session.scalar(select(MessageReply).where(MessageReply.sender == sender))
+    assert kept is not None and kept.content == "1[31m好"
+    p = await logged_in_parties(client, admin_headers, ("bidder", "bidder"))
+    refused = await client.post(
+        f"/api/me/messages/{uuid.uuid4()}/answer", json={"answer": "1\u0000"}, headers=p["bidder"]
+    )
+    assert_error(refused, 400, "validation_failed")

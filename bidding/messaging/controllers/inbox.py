@@ -12,7 +12,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from bidding.core.fields import Body
+from bidding.core.fields import NAME_PATTERN, Body
 from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import organisation_user
 from bidding.messaging import log, replies
@@ -23,7 +23,7 @@ from bidding.messaging.states import ReplyOutcome
 
 class AnswerInput(Body, frozen=True):
     #: One of the notice's offered answers (``1``, ``接受``).
-    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"^\S(.*\S)?$")]
+    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=NAME_PATTERN)]
 
 
 @dataclass(frozen=True)
