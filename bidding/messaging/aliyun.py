@@ -172,7 +172,7 @@ def json_array(body: bytes) -> list[dict[str, Any]]:
     """A push's body: a JSON array of objects (one push carries a batch)."""
     try:
         items = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise PushInvalid("the body is not JSON") from None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise PushInvalid("the body is not a JSON array of objects")

@@ -22,6 +22,8 @@ const en: MessageSchema = {
     agent: 'My projects',
     audit: 'Audit',
     finance: 'Deposit finance',
+    experts: 'Expert pool',
+    expert: 'My evaluations',
   },
   lang: {
     label: 'Language',

@@ -13,13 +13,16 @@ import depositsZh, { type DepositMessages } from './deposits.zh-CN'
 import depositsEn from './deposits.en'
 import financeZh, { type FinanceMessages } from './finance.zh-CN'
 import financeEn from './finance.en'
+import expertsZh, { type ExpertMessages } from './experts.zh-CN'
+import expertsEn from './experts.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
 /**
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
- * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`).
+ * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
+ * the expert pool (`experts.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   RoomMessages &
@@ -27,7 +30,8 @@ export type MessageSchema = BaseSchema &
   DepositMessages &
   AgentMessages &
   AuditMessages &
-  FinanceMessages
+  FinanceMessages &
+  ExpertMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -35,8 +39,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh },
-  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn },
+  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh },
+  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

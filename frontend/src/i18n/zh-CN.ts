@@ -24,6 +24,8 @@ const zhCN = {
     agent: '项目管理',
     audit: '监督审计',
     finance: '保证金财务',
+    experts: '专家库',
+    expert: '我的评标',
   },
   lang: {
     label: '语言',

@@ -3,6 +3,7 @@ import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
 import { agentRoutes } from './agent'
 import { auditRoutes } from './audit'
+import { expertRoutes } from './experts'
 import { financeRoutes } from './finance'
 import { workspaceRoutes } from './workspace'
 
@@ -18,6 +19,7 @@ type TitleKey =
   | `agent.${keyof MessageSchema['agent']}`
   | `audit.${keyof MessageSchema['audit']}`
   | `finance.${keyof MessageSchema['finance']}`
+  | `experts.${keyof MessageSchema['experts']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -102,6 +104,7 @@ export const routes: RouteRecordRaw[] = [
   ...agentRoutes,
   ...auditRoutes,
   ...financeRoutes,
+  ...expertRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
