@@ -74,6 +74,7 @@ class Message(Base):
         # A reply's match: the newest message to this address on this channel.
         Index("ix_messages_channel_recipient_created_at", "channel", "recipient", "created_at"),
         Index("ix_messages_reference", "reference"),
+        Index("ix_messages_provider_message_id", "provider_message_id"),
         Index("ix_messages_created_at", "created_at"),
     )
 

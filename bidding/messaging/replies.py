@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -297,14 +297,14 @@ async def _answer(
 
 async def _apply_report(session: AsyncSession, platform: Platform, report: DeliveryReport, actor: Actor) -> bool:
     """Mark a sent message delivered or failed by its provider's report; False if none was waiting."""
-    keys = []
+    # The OutId the provider echoes names the message; its own id only when a report lacks it.
     if report.out_id:
-        keys.append(Message.out_id == report.out_id)
-    if report.provider_message_id:
-        keys.append(Message.provider_message_id == report.provider_message_id)
-    if not keys:
+        key = Message.out_id == report.out_id
+    elif report.provider_message_id:
+        key = Message.provider_message_id == report.provider_message_id
+    else:
         return False
-    message = await session.scalar(select(Message).where(or_(*keys)).limit(1).with_for_update())
+    message = await session.scalar(select(Message).where(key).limit(1).with_for_update())
     if message is None or message.status is not MessageStatus.SENT:
         return False  # unknown, or a report repeated after the first one settled it
     now = platform.clock.now()

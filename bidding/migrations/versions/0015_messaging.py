@@ -76,6 +76,7 @@ def upgrade() -> None:
         op.f("ix_messages_channel_recipient_created_at"), "messages", ["channel", "recipient", "created_at"]
     )
     op.create_index(op.f("ix_messages_reference"), "messages", ["reference"])
+    op.create_index(op.f("ix_messages_provider_message_id"), "messages", ["provider_message_id"])
     op.create_index(op.f("ix_messages_created_at"), "messages", ["created_at"])
     op.create_table(
         "message_replies",
@@ -113,6 +114,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_message_replies_message_id"), table_name="message_replies")
     op.drop_table("message_replies")
     op.drop_index(op.f("ix_messages_created_at"), table_name="messages")
+    op.drop_index(op.f("ix_messages_provider_message_id"), table_name="messages")
     op.drop_index(op.f("ix_messages_reference"), table_name="messages")
     op.drop_index(op.f("ix_messages_channel_recipient_created_at"), table_name="messages")
     op.drop_index(op.f("ix_messages_status_next_attempt_at"), table_name="messages")
