@@ -59,7 +59,9 @@ typecheck: install
 
 pytest: install frontend
 	cd frontend && npm test --silent
-	$(BIN)/pytest -q --durations=15
+	# One worker per core (pytest-xdist): every test has its own database, Redis prefix, ports and
+	# data directory, so they run side by side; the browser and process tests wait on I/O.
+	$(BIN)/pytest -q -n auto --durations=15
 
 test: lint typecheck pytest
 
