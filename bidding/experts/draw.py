@@ -31,14 +31,15 @@ module is its reference implementation.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import hmac
 import json
+import operator
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import compress, repeat
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -217,19 +218,25 @@ class Pool:
         specialty <code> seats <n> backups <m>      one per specialty, codes ascending
         expert <code> <expert id>                  one per eligible (specialty, expert), ascending
         """
+        return b"".join(self._document_parts())
+
+    def _document_parts(self) -> Iterator[bytes]:
         head = [f"{ALGORITHM} pool\n", f"draw {self.draw_id}\n"]
         head += [f"specialty {code} seats {c.seats} backups {c.backups}\n" for code, c in self.constraints.items()]
-        parts = ["".join(head)]
+        yield "".join(head).encode("ascii")
         for code, ids in self.eligible.items():
             if ids:
                 prefix = f"expert {code} "
                 # One C-level join per specialty instead of a format per line.
-                parts.append(prefix + ("\n" + prefix).join(ids) + "\n")
-        return "".join(parts).encode("ascii")
+                yield (prefix + ("\n" + prefix).join(ids) + "\n").encode("ascii")
 
     def commitment(self) -> str:
-        """``pool_commitment``: the SHA-256 of :meth:`document`, lower-case hex."""
-        return hashlib.sha256(self.document()).hexdigest()
+        """``pool_commitment``: the SHA-256 of :meth:`document`, lower-case hex (hashed specialty by
+        specialty, never holding the whole document)."""
+        digest = hashlib.sha256()
+        for part in self._document_parts():
+            digest.update(part)
+        return digest.hexdigest()
 
     def shortfall(self) -> list[dict[str, Any]]:
         """Specialties with fewer eligible experts than seats (``{"specialty", "seats", "available"}``):
@@ -299,9 +306,8 @@ def derive_seed(
 # --- ranking and selection ---
 
 
-def _keyed(seed: bytes, ids: Sequence[str]) -> list[bytes]:
-    """``HMAC-SHA256(seed, id) ‖ id`` for each id: sorting these bytes ranks by key, then by id (a tie
-    of 32-byte keys is only theoretical).
+def _digests(seed: bytes, ids: Sequence[str]) -> list[bytes]:
+    """``HMAC-SHA256(seed, id)`` for each id, in order.
 
     HMAC written out over hashlib (RFC 2104: ``H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))``) so that the keyed
     inner and outer states are computed once and copied per expert: the same bytes as
@@ -313,16 +319,20 @@ def _keyed(seed: bytes, ids: Sequence[str]) -> list[bytes]:
     key = seed.ljust(64, b"\0")  # the seed is 32 bytes, shorter than SHA-256's 64-byte block
     inner_copy = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
     outer_copy = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
-    experts = "\n".join(ids).encode("ascii").split(b"\n")
     digests: list[bytes] = []
     append = digests.append
-    for expert in experts:
+    for expert in "\n".join(ids).encode("ascii").split(b"\n"):
         i = inner_copy()
         i.update(expert)
         o = outer_copy()
         o.update(i.digest())
         append(o.digest())
-    return [d + e for d, e in zip(digests, experts, strict=True)]
+    return digests
+
+
+def _ranked(seed: bytes, ids: Sequence[str]) -> list[str]:
+    """The full ranking: ascending key, then ascending id (a tie of 32-byte keys is only theoretical)."""
+    return [e for _, e in sorted(zip(_digests(seed, ids), ids, strict=True))]
 
 
 def rank_key(seed: bytes, expert_id: str) -> bytes:
@@ -332,31 +342,26 @@ def rank_key(seed: bytes, expert_id: str) -> bytes:
 
 def ranking(seed: bytes, ids: Sequence[str]) -> list[tuple[str, str]]:
     """A specialty's experts ranked: ``(expert id, key hex)`` by ascending key (for documents and tests)."""
-    return [(entry[32:].decode("ascii"), entry[:32].hex()) for entry in sorted(_keyed(seed, ids))]
+    return [(e, d.hex()) for d, e in sorted(zip(_digests(seed, ids), ids, strict=True))]
 
 
-class _Ranked:
-    """One specialty's ranking, sorted only as far as the selection reads it (``heapq.nsmallest``
-    gives exactly the first ``k`` of the full sort; it grows when skipped experts use them up)."""
+class _Ranking:
+    """One specialty's ranking, read from the top: an exact prefix first (every member whose key is
+    below a threshold, sorted — all of them rank before every other member), the full ranking only
+    if the selection reads past it (skipped experts of several specialties, a small margin)."""
 
-    def __init__(self, keyed: list[bytes], want: int) -> None:
-        self._keyed = keyed
-        self._prefix: list[str] = []
-        self._grow(want)
-
-    def _grow(self, k: int) -> None:
-        k = min(k, len(self._keyed))
-        top = heapq.nsmallest(k, self._keyed) if k < len(self._keyed) // 4 else sorted(self._keyed)
-        self._prefix = [entry[32:].decode("ascii") for entry in top]
+    def __init__(self, prefix: list[str], seed: bytes, ids: Sequence[str]) -> None:
+        self._ranked, self._complete = prefix, len(prefix) == len(ids)
+        self._seed, self._ids = seed, ids
 
     def __iter__(self) -> Iterator[str]:
         i = 0
         while True:
-            if i == len(self._prefix):
-                if len(self._prefix) == len(self._keyed):
+            if i == len(self._ranked):
+                if self._complete:
                     return
-                self._grow(max(2 * len(self._prefix), 16))
-            yield self._prefix[i]
+                self._ranked, self._complete = _ranked(self._seed, self._ids), True
+            yield self._ranked[i]
             i += 1
 
 
@@ -386,15 +391,30 @@ def select(pool: Pool, seed: bytes) -> Outcome:
     fewer when the ranking runs out. A specialty that cannot fill its seats raises
     :class:`PoolInsufficient`.
     """
-    # One key per expert, whatever the number of its specialties.
+    # One key per expert, however many specialties they hold: the keys of the union, once.
     distinct = list(set().union(*pool.eligible.values()))
-    keyed = dict(zip(distinct, _keyed(seed, distinct), strict=True))
-    # Read a little past seats + backups: experts seated for an earlier specialty are skipped, and
-    # the ranking grows (doubling) in the rare case the margin is used up.
-    ranked = {
-        code: _Ranked(list(map(keyed.__getitem__, ids)), c.seats + c.backups + 8)
+    digests = _digests(seed, distinct)
+    # Only the top of each ranking is read (seats + backups, a margin for skipped experts). Keys are
+    # uniform, so a specialty of n members has about 2·want of them below (2·want / n) · 2^256: one
+    # threshold, the largest any large specialty needs, keeps a few thousand candidates, found in C
+    # (map, compress, filter) instead of a key look-up per (specialty, expert). A small specialty
+    # (n < 16·want) is ranked whole from its own keys.
+    fraction = {
+        code: (2 * (c.seats + c.backups + 8) << 256) // max(len(ids), 1)
         for (code, ids), c in zip(pool.eligible.items(), pool.constraints.values(), strict=True)
     }
+    small = 1 << 252
+    threshold = max((f for f in fraction.values() if f < small), default=0)
+    below = map(operator.lt, digests, repeat(threshold.to_bytes(32, "big")))
+    candidates = dict(compress(zip(distinct, digests, strict=True), below))
+    members = candidates.keys()
+    ranked = {}
+    for code, ids in pool.eligible.items():
+        if fraction[code] >= small:
+            ranked[code] = _Ranking(_ranked(seed, ids), seed, ids)
+            continue
+        hits = members & ids  # C: each id of the specialty looked up among the candidates
+        ranked[code] = _Ranking([e for _, e in sorted((candidates[e], e) for e in hits)], seed, ids)
     used: set[str] = set()
     seated: dict[str, tuple[str, ...]] = {}
     short: list[dict[str, Any]] = []
@@ -413,7 +433,7 @@ def select(pool: Pool, seed: bytes) -> Outcome:
     return Outcome(seated=MappingProxyType(seated), backups=MappingProxyType(backups))
 
 
-def _take(ranked: _Ranked, n: int, used: set[str]) -> list[str]:
+def _take(ranked: _Ranking, n: int, used: set[str]) -> list[str]:
     taken: list[str] = []
     if n == 0:
         return taken

@@ -189,7 +189,8 @@ def exclusions(candidate: Candidate, context: DrawContext, requested: Iterable[s
     Empty set: eligible. The rules and their articles are the module's table; all are checked,
     so the supervisor sees every reason, not the first.
     """
-    return _reasons(candidate, context, bool(served_specialties(candidate.specialties, frozenset(requested))))
+    rules = _Rules(context, requested)
+    return rules.reasons(candidate, bool(rules.served(candidate.specialties)))
 
 
 def served_specialties(specialties: Iterable[str], requested: frozenset[str]) -> list[str]:
@@ -199,50 +200,84 @@ def served_specialties(specialties: Iterable[str], requested: frozenset[str]) ->
     return sorted(served)
 
 
-def _reasons(candidate: Candidate, context: DrawContext, serves: bool) -> frozenset[Exclusion]:
-    E = Exclusion
-    found: set[Exclusion] = set()
-    first, last = context.evaluation_days()
-    employer = candidate.employer
-    if employer is not None:
-        if employer == context.tenderer:
-            found.add(E.EMPLOYER_IS_TENDERER)
-        if employer in context.bidders:
-            found.add(E.EMPLOYER_IS_BIDDER)
-        if employer == context.agent:
-            found.add(E.EMPLOYER_IS_AGENT)
-        if employer in context.supervisors:
-            found.add(E.EMPLOYER_IS_SUPERVISOR)
-    conflicts = candidate.conflicts
-    if conflicts:
-        if context.tenderer in conflicts:
-            found.add(E.CONFLICT_TENDERER)
-        if not conflicts.isdisjoint(context.bidders):
-            found.add(E.CONFLICT_BIDDER)
-        if context.agent is not None and context.agent in conflicts:
-            found.add(E.CONFLICT_AGENT)
-        if not conflicts.isdisjoint(context.supervisors):
-            found.add(E.CONFLICT_SUPERVISOR)
-    if candidate.past_penalty:
-        found.add(E.PAST_PENALTY)
-    if candidate.status is ExpertStatus.RETIRED:
-        found.add(E.RETIRED)
-    elif candidate.status is ExpertStatus.SUSPENDED and (
-        # Drawn again only once the suspension's last day is past when the evaluation starts.
-        candidate.suspended_until is None or candidate.suspended_until >= first
-    ):
-        found.add(E.SUSPENDED)
-    if any(u.first <= last and first <= u.last for u in candidate.unavailable):
-        found.add(E.UNAVAILABLE)
-    if context.max_draws_per_period is not None and candidate.draws_in_period >= context.max_draws_per_period:
-        found.add(E.DRAW_LIMIT)
-    if any(region_within(candidate.region, area) for area in context.regions_excluded):
-        found.add(E.REGION_EXCLUDED)
-    if context.regions_included and not any(region_within(candidate.region, area) for area in context.regions_included):
-        found.add(E.REGION_NOT_INCLUDED)
-    if not serves:
-        found.add(E.NO_SPECIALTY)
-    return frozenset(found)
+_NONE: Final[frozenset[Exclusion]] = frozenset()
+
+
+class _Rules:
+    """The rules of one draw, prepared once for a whole pool: the evaluation's days, the region
+    verdicts memoised per region code (a pool has a few hundred), the requested codes as a tuple
+    for one C-level ``str.startswith`` per specialty."""
+
+    def __init__(self, context: DrawContext, requested: Iterable[str]) -> None:
+        self.context = context
+        self.codes = frozenset(requested)
+        self._prefixes = tuple(self.codes)
+        self._lengths = tuple(sorted({len(code) for code in self.codes}))
+        self.first, self.last = context.evaluation_days()
+        self._excluded = tuple(_area(a) for a in context.regions_excluded)
+        self._included = tuple(_area(a) for a in context.regions_included)
+        self._regions: dict[str, tuple[Exclusion, ...]] = {}
+
+    def served(self, specialties: frozenset[str]) -> list[str]:
+        # Few requested codes (a committee): one C-level startswith rejects most of the pool at once.
+        if len(self._prefixes) <= 8 and not any(code.startswith(self._prefixes) for code in specialties):
+            return []
+        # Only the prefixes as long as some requested code (served_specialties, fewer slices).
+        return sorted({code[:n] for code in specialties for n in self._lengths} & self.codes)
+
+    def region(self, region: str) -> tuple[Exclusion, ...]:
+        verdict = self._regions.get(region)
+        if verdict is None:
+            area = _area(region)
+            found = []
+            if self._excluded and area.startswith(self._excluded):
+                found.append(Exclusion.REGION_EXCLUDED)
+            if self._included and not area.startswith(self._included):
+                found.append(Exclusion.REGION_NOT_INCLUDED)
+            verdict = self._regions[region] = tuple(found)
+        return verdict
+
+    def reasons(self, candidate: Candidate, serves: bool) -> frozenset[Exclusion]:
+        E = Exclusion
+        context = self.context
+        found: list[Exclusion] = []
+        employer = candidate.employer
+        if employer is not None:
+            if employer == context.tenderer:
+                found.append(E.EMPLOYER_IS_TENDERER)
+            if employer in context.bidders:
+                found.append(E.EMPLOYER_IS_BIDDER)
+            if employer == context.agent:
+                found.append(E.EMPLOYER_IS_AGENT)
+            if employer in context.supervisors:
+                found.append(E.EMPLOYER_IS_SUPERVISOR)
+        conflicts = candidate.conflicts
+        if conflicts:
+            if context.tenderer in conflicts:
+                found.append(E.CONFLICT_TENDERER)
+            if not conflicts.isdisjoint(context.bidders):
+                found.append(E.CONFLICT_BIDDER)
+            if context.agent is not None and context.agent in conflicts:
+                found.append(E.CONFLICT_AGENT)
+            if not conflicts.isdisjoint(context.supervisors):
+                found.append(E.CONFLICT_SUPERVISOR)
+        if candidate.past_penalty:
+            found.append(E.PAST_PENALTY)
+        if candidate.status is ExpertStatus.RETIRED:
+            found.append(E.RETIRED)
+        elif candidate.status is ExpertStatus.SUSPENDED and (
+            # Drawn again only once the suspension's last day is past when the evaluation starts.
+            candidate.suspended_until is None or candidate.suspended_until >= self.first
+        ):
+            found.append(E.SUSPENDED)
+        if candidate.unavailable and any(u.first <= self.last and self.first <= u.last for u in candidate.unavailable):
+            found.append(E.UNAVAILABLE)
+        if context.max_draws_per_period is not None and candidate.draws_in_period >= context.max_draws_per_period:
+            found.append(E.DRAW_LIMIT)
+        found += self.region(candidate.region)
+        if not serves:
+            found.append(E.NO_SPECIALTY)
+        return frozenset(found) if found else _NONE
 
 
 @dataclass(frozen=True)
@@ -262,8 +297,8 @@ class PoolSplit:
 
 def split_pool(candidates: Iterable[Candidate], context: DrawContext, requested: Iterable[str]) -> PoolSplit:
     """Apply :func:`exclusions` to every candidate; raise ValueError on a duplicate expert id."""
-    codes = frozenset(requested)
-    eligible: dict[str, list[str]] = {code: [] for code in sorted(codes)}
+    rules = _Rules(context, requested)
+    eligible: dict[str, list[str]] = {code: [] for code in sorted(rules.codes)}
     excluded: dict[str, frozenset[Exclusion]] = {}
     seen: set[str] = set()
     outside = 0
@@ -271,11 +306,11 @@ def split_pool(candidates: Iterable[Candidate], context: DrawContext, requested:
         if candidate.expert_id in seen:
             raise ValueError(f"expert {candidate.expert_id!r} appears twice in the pool")
         seen.add(candidate.expert_id)
-        served = served_specialties(candidate.specialties, codes)
+        served = rules.served(candidate.specialties)
         if not served:
             outside += 1
             continue
-        reasons = _reasons(candidate, context, True)
+        reasons = rules.reasons(candidate, True)
         if reasons:
             excluded[candidate.expert_id] = reasons
         else:

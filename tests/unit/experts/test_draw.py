@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
+from bidding.experts import draw as draw_module
 from bidding.experts.draw import (
     ALGORITHM,
     CheckStatus,
@@ -19,6 +21,7 @@ from bidding.experts.draw import (
     Pool,
     PoolInsufficient,
     Seats,
+    _Ranking,
     commit,
     derive_seed,
     draw,
@@ -167,7 +170,7 @@ def naive(pool: Pool, seed: bytes) -> tuple[dict[str, list[str]], dict[str, list
 
 def test_seats_first_then_backups_nobody_twice() -> None:
     # Every expert is in both specialties, and keys are the same in every specialty: B02's top ranks
-    # are exactly A01's seated experts, so B02 skips them (and grows its partial ranking to do so).
+    # are exactly A01's seated experts, so B02 skips them.
     ids = [f"x{n:02d}" for n in range(60)]
     pool = Pool.build("overlap", {"A01": Seats(20, 3), "B02": Seats(2, 25)}, {"A01": ids, "B02": ids})
     seed = hashlib.sha256(b"overlap").digest()
@@ -178,10 +181,60 @@ def test_seats_first_then_backups_nobody_twice() -> None:
     # Backups come after every seat: A01's are the next three, B02's the rest (35 left, 25 asked).
     assert list(outcome.backups["A01"]) == ranked[22:25]
     assert list(outcome.backups["B02"]) == ranked[25:50]
-    assert naive(pool, seed) == (
-        {k: list(v) for k, v in outcome.seated.items()},
-        {k: list(v) for k, v in outcome.backups.items()},
+    assert naive(pool, seed) == as_lists(outcome.seated, outcome.backups)
+
+
+def as_lists(*parts: object) -> tuple[dict[str, list[str]], ...]:
+    return tuple({k: list(v) for k, v in part.items()} for part in parts)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_large_specialties_read_only_the_top_and_agree_with_full_sorts(n: int) -> None:
+    # Large specialties take the threshold path (a few candidates per specialty, not every key), C01
+    # is small (ranked whole); overlapping memberships make experts skipped. The result must be
+    # the full sorts' result.
+    ids = [f"expert-{i:05d}" for i in range(3000)]
+    pool = Pool.build(
+        f"large-{n}",
+        {"A01": Seats(30, 4), "A02": Seats(3, 6), "B01": Seats(2, 30), "C01": Seats(1, 1)},
+        {"A01": ids[:2000], "A02": ids[1000:3000], "B01": ids[::2], "C01": ids[500:700]},
     )
+    seed = hashlib.sha256(f"large {n}".encode()).digest()
+    outcome = select(pool, seed)
+    assert naive(pool, seed) == as_lists(outcome.seated, outcome.backups)
+
+
+def test_skipped_experts_beyond_the_prefix_fall_back_to_the_full_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Five specialties of the same 4,000 experts, 9 seats each: the fifth skips the 36 seated before
+    # it, more than the ~38 candidates its threshold keeps, and must read on in the full ranking.
+    full_rankings: list[int] = []
+    real = draw_module._ranked
+
+    def counting(seed: bytes, ids: Sequence[str]) -> list[str]:
+        full_rankings.append(len(ids))
+        return real(seed, ids)
+
+    monkeypatch.setattr(draw_module, "_ranked", counting)
+    ids = [f"e{i:04d}" for i in range(4000)]
+    codes = ["A01", "A02", "A03", "A04", "A05"]
+    fell_back = 0
+    for n in range(6):
+        pool = Pool.build(f"same-{n}", {c: Seats(9, 2) for c in codes}, {c: ids for c in codes})
+        seed = hashlib.sha256(f"same {n}".encode()).digest()
+        full_rankings.clear()
+        outcome = select(pool, seed)
+        fell_back += bool(full_rankings)
+        assert naive(pool, seed) == as_lists(outcome.seated, outcome.backups)
+    assert fell_back > 0
+
+
+def test_a_ranking_read_past_its_prefix_continues_with_the_full_ranking() -> None:
+    ids = [f"e{i}" for i in range(40)]
+    seed = bytes(32)
+    full = [e for e, _ in ranking(seed, ids)]
+    assert list(_Ranking(full[:3], seed, ids)) == full
+    assert list(_Ranking([], seed, ids)) == full
+    assert list(_Ranking([], seed, [])) == []
 
 
 def test_backups_are_fewer_when_the_ranking_runs_out() -> None:
