@@ -148,6 +148,7 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
         "deposit_checks.status",
         "deposit_refund_batches.status",
         "deposit_refunds.status",
+        "experts.status",
         "job_executions.status",
         "ledger_postings.kind",
         "message_replies.outcome",
