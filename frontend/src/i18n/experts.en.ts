@@ -32,7 +32,7 @@ const experts: ExpertMessages = {
       active: 'Active',
       suspended: 'Suspended',
       retired: 'Retired',
-      until: 'suspended until {day}',
+      until: 'until {day}',
     },
     titles: {
       full_senior: 'Full senior title',

@@ -30,7 +30,7 @@ const experts = {
       active: '在库',
       suspended: '暂停',
       retired: '已退出',
-      until: '暂停至 {day}',
+      until: '至 {day}',
     },
     titles: {
       full_senior: '正高级',
