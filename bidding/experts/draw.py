@@ -39,7 +39,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from itertools import compress, repeat
+from itertools import compress, count, repeat
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -397,8 +397,8 @@ def select(pool: Pool, seed: bytes) -> Outcome:
     # Only the top of each ranking is read (seats + backups, a margin for skipped experts). Keys are
     # uniform, so a specialty of n members has about 2·want of them below (2·want / n) · 2^256: one
     # threshold, the largest any large specialty needs, keeps a few thousand candidates, found in C
-    # (map, compress, filter) instead of a key look-up per (specialty, expert). A small specialty
-    # (n < 16·want) is ranked whole from its own keys.
+    # (map, compress, a keys-view intersection) instead of a key look-up per (specialty, expert).
+    # A small specialty (n ≤ 32·want) is ranked whole from its own keys.
     fraction = {
         code: (2 * (c.seats + c.backups + 8) << 256) // max(len(ids), 1)
         for (code, ids), c in zip(pool.eligible.items(), pool.constraints.values(), strict=True)
@@ -406,7 +406,9 @@ def select(pool: Pool, seed: bytes) -> Outcome:
     small = 1 << 252
     threshold = max((f for f in fraction.values() if f < small), default=0)
     below = map(operator.lt, digests, repeat(threshold.to_bytes(32, "big")))
-    candidates = dict(compress(zip(distinct, digests, strict=True), below))
+    # By position: only the chosen ids are touched (a pass over 100,000 scattered str objects is
+    # what costs here, not the comparisons).
+    candidates = {distinct[i]: digests[i] for i in compress(count(), below)}
     members = candidates.keys()
     ranked = {}
     for code, ids in pool.eligible.items():
