@@ -35,6 +35,13 @@ from bidding.deposits.controllers.refunds import (
     RefundFinanceController,
     RefundTriggerController,
 )
+from bidding.experts.controllers.draws import (
+    DrawSupervisionController,
+    ExpertAssignmentController,
+    ExpertDrawController,
+    InvitationLinkController,
+    PublicDrawController,
+)
 from bidding.experts.controllers.pool import ExpertPoolController, ExpertSelfController, SpecialtyController
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
@@ -111,6 +118,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ExpertPoolController,
             ExpertSelfController,
             SpecialtyController,
+            ExpertDrawController,
+            DrawSupervisionController,
+            PublicDrawController,
+            ExpertAssignmentController,
+            InvitationLinkController,
             MeController,
             MessageLogController,
             MessagingCallbackController,

@@ -15,6 +15,9 @@ from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
 from bidding.deposits.jobs import BALANCE_CHECK, STATEMENT_WATCH
 from bidding.deposits.refund_jobs import REFUND_WATCH
+from bidding.experts.draw_jobs import EXPERT_DRAW_WATCH
+from bidding.experts.invitations import PURPOSE as EXPERT_INVITATION
+from bidding.experts.invitations import on_answer as expert_answer
 from bidding.messaging.delivery import DELIVER_MESSAGE, SWEEP_MESSAGES
 from bidding.messaging.replies import ReplyHandlers
 from bidding.operations.heartbeat import worker_heartbeat
@@ -49,10 +52,12 @@ CRONS: Final = (
     BALANCE_CHECK,
     # Every minute: notices queued but not enqueued (the outbox), attempts whose worker died.
     SWEEP_MESSAGES,
+    # Every minute: expert draws whose time has come, invitations unanswered in time (the next backup).
+    EXPERT_DRAW_WATCH,
 )
 
 #: What the app enqueues against and the workers run.
 CATALOGUE: Final = JobRegistry(JOBS, CRONS)
 
 #: Notice purpose → the capability's handler of its answers (``bidding.messaging.replies``).
-REPLY_HANDLERS: Final = ReplyHandlers({})
+REPLY_HANDLERS: Final = ReplyHandlers({EXPERT_INVITATION: expert_answer})

@@ -610,6 +610,30 @@ class Settings:
         secret=True,
     )
 
+    expert_draw_lead_hours: float = _setting(
+        _float_range(0, 720),
+        24,
+        "How long before the evaluation the expert draw may take place at the earliest, in hours (the draw is no earlier than the evaluation less this; 198号 §14/17: government procurement no earlier than 2 working days, 48).",
+    )
+    expert_answer_minutes: int = _setting(
+        _int_range(1, 1440),
+        30,
+        "Minutes a drawn expert has to accept or decline an invitation; no answer in time calls the next backup.",
+    )
+    expert_max_draws: int = _setting(
+        _int_range(0, 1000),
+        10,
+        "At most this many invitations per expert in `BIDDING_EXPERT_DRAW_PERIOD_DAYS`; an expert at the limit is not drawn (`draw_limit`). 0: no limit.",
+    )
+    expert_draw_period_days: int = _setting(
+        _int_range(1, 3660), 30, "The period, in days back from the draw, over which `BIDDING_EXPERT_MAX_DRAWS` counts."
+    )
+    expert_seven_threshold_yuan: int = _setting(
+        _int_range(0, 10**12),
+        10_000_000,
+        "Government procurement with a budget at or above this (whole yuan) needs a committee of 7 or more (87号令 47: ¥10,000,000).",
+    )
+
     # ------------------------------------------------------------------ construction
 
     @classmethod
