@@ -174,7 +174,8 @@ def _load_demo(settings: Settings, *, overdue_grace: timedelta | None = None) ->
     if summary.created:
         click.echo(
             f"demo data loaded: {summary.organisations} organisations, {summary.projects} projects, "
-            f"{summary.bids} sealed bids, {summary.openings} openings, {summary.identities} user certificates",
+            f"{summary.bids} sealed bids, {summary.openings} openings, {summary.identities} user certificates, "
+            f"{summary.experts} experts in the pool",
             err=True,
         )
     else:

@@ -39,6 +39,7 @@ from bidding.audit.trail import record
 from bidding.core.actor import Actor
 from bidding.core.fields import FormFieldDeclaration
 from bidding.core.platform import Platform
+from bidding.demo.experts import load_demo_pool
 from bidding.demo.history import Parties, Script, parties_of, play_opening, room_for, submit_bid
 from bidding.demo.identities import ensure_identities, load_cast
 from bidding.demo.tender import (
@@ -246,10 +247,11 @@ class DemoSummary:
     identities: int = 0
     bids: int = 0
     openings: int = 0
+    experts: int = 0
 
     @property
     def created(self) -> bool:
-        return any((self.organisations, self.projects, self.identities, self.bids, self.openings))
+        return any((self.organisations, self.projects, self.identities, self.bids, self.openings, self.experts))
 
 
 def organisation_codes() -> dict[str, str]:
@@ -330,6 +332,12 @@ async def load_demo(
     async with platform.sessions() as db, db.begin():
         summary.organisations = await _ensure_organisations(db)
         summary.identities = await ensure_identities(db, platform.keys, identities_dir, codes, now=now)
+        summary.experts = await load_demo_pool(
+            db,
+            secret_key=platform.settings.resolved_secret("secret_key"),
+            conflicted_employer=(ORGANISATIONS[4][0], codes["bidder1"]),
+            now=now,
+        )
     parties = await parties_of(platform, load_cast(identities_dir))
     for plan in PLANS:
         await _load_project(platform, plan, parties, now, summary)

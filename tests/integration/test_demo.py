@@ -23,12 +23,14 @@ from bidding.client.session import login
 from bidding.core.pki.models import Certificate
 from bidding.core.platform import start_platform
 from bidding.core.settings import Settings
-from bidding.demo.seed import LIVE_CODE, PLANS, Stage, load_demo
+from bidding.demo.experts import DEMO_POOL_SIZE
+from bidding.demo.seed import LIVE_CODE, PLANS, Stage, load_demo, organisation_codes
 from bidding.identity.models import Organization
 from bidding.submission.models import Bid
 from bidding.tendering.models import Announcement, Lot, Project, TenderDocument
 from bidding.tendering.rules.projects import ProjectStatus
 from opening_room.tables import OpeningEvent, OpeningSession
+from tests.conftest import ADMIN_TOKEN
 from tests.fixtures.processes import clean_env, free_port, stop
 
 PUBLIC_PHASES = {"published", "tendering", "opening", "evaluation", "awarded", "failed", "cancelled"}
@@ -51,11 +53,21 @@ def _plan(code: str) -> Any:
 async def test_every_phase_with_its_notices_documents_and_openings_loaded_once(
     client: Any, platform: Any, clock: Any, tmp_path: Path
 ) -> None:
-    await load_demo(platform, now=clock.now(), identities_dir=tmp_path)
+    first = await load_demo(platform, now=clock.now(), identities_dir=tmp_path)
+    assert first.experts == DEMO_POOL_SIZE
     before = await _counts(platform)
     again = await load_demo(platform, now=clock.now(), identities_dir=tmp_path)
     assert not again.created, again
     assert await _counts(platform) == before, "a second load adds nothing"
+
+    # The expert pool, as the administrator reads it: every demo expert, and the two imaging experts
+    # who work for the first demo bidder (a draw for its lots must recuse them).
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    pool = (await client.get("/api/experts", params={"q": "DEMO-E", "limit": 500}, headers=admin)).json()
+    assert len(pool) == DEMO_POOL_SIZE, pool[:3]
+    bidder1 = organisation_codes()["bidder1"]
+    conflicted = await client.get("/api/experts", params={"employer_credit_code": bidder1}, headers=admin)
+    assert [e["registry_no"] for e in conflicted.json()] == ["DEMO-E001", "DEMO-E002"], conflicted.text
 
     listed = (await client.get("/api/public/projects", params={"page_size": 100, "q": "NJ-2026"})).json()["items"]
     projects = {p["code"]: p for p in listed}
@@ -253,7 +265,10 @@ async def _lots_past_deadline_without_opening(tmp: Path, now: datetime) -> list[
 @pytest.mark.slow
 async def test_the_commands_add_nothing_twice_print_the_token_once_and_leave_no_lot_unopened(tmp_path: Path) -> None:
     first = _demo(tmp_path)
-    assert "demo data loaded: 9 organisations, 9 projects, 14 sealed bids, 4 openings, 10 user certificates" in first
+    assert (
+        "demo data loaded: 9 organisations, 9 projects, 14 sealed bids, 4 openings, 10 user certificates, "
+        "48 experts in the pool"
+    ) in first
     assert "demo data already present: nothing added" in _demo(tmp_path)
 
     # `make run`: the live lot is published like the others, with no UTC time in what people read.
