@@ -173,8 +173,16 @@ def settings(
         "smtp_from": "电子招投标平台 <noreply@ggzy.example.cn>",
         "smtp_starttls": "off",
         **sms_provider.settings(),
-        "sms_templates": (("test.notice", "SMS_100001"), ("test.poll", "SMS_100002")),
-        "voice_templates": (("test.poll", "TTS_200001"), ("test.poll.accept", "TTS_200002")),
+        "sms_templates": (
+            ("test.notice", "SMS_100001"),
+            ("test.poll", "SMS_100002"),
+            ("expert.invitation", "SMS_100003"),
+        ),
+        "voice_templates": (
+            ("test.poll", "TTS_200001"),
+            ("test.poll.accept", "TTS_200002"),
+            ("expert.invitation", "TTS_200003"),
+        ),
         "messaging_callback_secret": CALLBACK_SECRET,
         "message_retry_seconds": 0.2,
         "message_max_attempts": 3,

@@ -283,6 +283,7 @@ async def _make_round(
         committed_at=now,
     )
     session.add(draw_round)
+    await session.flush()  # the round before the rows that name it
     for expert, reasons in split.excluded.items():
         session.add(
             DrawExclusion(round_id=round_id, expert_id=uuid.UUID(expert), reasons=sorted(r.value for r in reasons))
