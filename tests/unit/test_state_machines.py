@@ -15,6 +15,14 @@ from sqlalchemy import CheckConstraint, Enum
 import opening_room.tables  # noqa: F401  (their tables on the metadata too)
 from bidding.core.db.base import Base
 from bidding.core.transitions import IllegalTransition, Transitions, edges, move
+from bidding.experts.draw_states import (
+    DRAW_FINAL,
+    DRAW_TRANSITIONS,
+    SEAT_FINAL,
+    SEAT_TRANSITIONS,
+    DrawStatus,
+    SeatStatus,
+)
 from bidding.submission.states import BID_TRANSITIONS, UPLOAD_IN_USE, UPLOAD_TRANSITIONS, BidStatus, UploadStatus
 from opening_room.states import BID_OPENING_TRANSITIONS, COMMANDS, FINAL, TRANSITIONS, BidOpeningStatus, State
 
@@ -23,6 +31,8 @@ MACHINES: dict[str, tuple[type[StrEnum], Transitions[Any], frozenset[Any]]] = {
     "bid": (BidStatus, BID_TRANSITIONS, frozenset({BidStatus.REPLACED, BidStatus.WITHDRAWN})),
     "opening session": (State, TRANSITIONS, FINAL),
     "bid opening": (BidOpeningStatus, BID_OPENING_TRANSITIONS, frozenset({BidOpeningStatus.DECRYPTED})),
+    "expert draw": (DrawStatus, DRAW_TRANSITIONS, DRAW_FINAL),
+    "expert seat": (SeatStatus, SEAT_TRANSITIONS, SEAT_FINAL),
 }
 
 
@@ -54,7 +64,16 @@ def test_move_allows_the_listed_moves_and_refuses_every_other(machine: str) -> N
 
 def test_every_state_is_reachable_from_the_start_and_can_end() -> None:
     for start, (_, transitions, final) in zip(
-        (UploadStatus.OPEN, BidStatus.ACTIVE, State.WAITING, BidOpeningStatus.PENDING), MACHINES.values(), strict=True
+        (
+            UploadStatus.OPEN,
+            BidStatus.ACTIVE,
+            State.WAITING,
+            BidOpeningStatus.PENDING,
+            DrawStatus.REQUESTED,
+            SeatStatus.RESERVE,
+        ),
+        MACHINES.values(),
+        strict=True,
     ):
         reached, frontier = {start}, [start]
         while frontier:
@@ -148,6 +167,9 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
         "deposit_checks.status",
         "deposit_refund_batches.status",
         "deposit_refunds.status",
+        "expert_draw_seats.kind",
+        "expert_draw_seats.status",
+        "expert_draws.status",
         "experts.status",
         "job_executions.status",
         "ledger_postings.kind",
