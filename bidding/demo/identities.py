@@ -46,6 +46,7 @@ def demo_users(codes: dict[str, str]) -> list[DemoUser]:
     users = [
         DemoUser("admin", codes["centre"], Role.ADMIN, "平台管理员"),
         DemoUser("auditor", codes["centre"], Role.AUDITOR, "审计员"),
+        DemoUser("finance", codes["centre"], Role.FINANCE, "财务人员"),
         DemoUser("agent", codes["agent"], Role.AGENT, "开标主持人"),
         DemoUser("tenderer", codes["tenderer"], Role.TENDERER, "招标人代表"),
         DemoUser("supervisor", codes["supervisor"], Role.SUPERVISOR, "监督员"),
@@ -107,14 +108,17 @@ async def ensure_identities(
     session: AsyncSession, keys: PlatformKeys, directory: Path, codes: dict[str, str], *, now: datetime
 ) -> int:
     """Issue the demo users' certificates into ``directory`` unless the ones written there are the
-    platform's (all in its certificate table); returns how many were issued (0 or all)."""
+    platform's (all in its certificate table) and name every demo user (a newer demo may add one);
+    returns how many were issued (0 or all)."""
     index = directory / "identities.json"
     if index.exists():
-        fingerprints = {u["fingerprint"] for u in json.loads(index.read_text())}
+        written = json.loads(index.read_text())
+        fingerprints = {u["fingerprint"] for u in written}
         known = await session.scalar(
             select(func.count()).select_from(Certificate).where(Certificate.fingerprint.in_(fingerprints))
         )
-        if fingerprints and known == len(fingerprints):
+        everyone = {u.slug for u in demo_users(codes)} <= {u["user"] for u in written}
+        if fingerprints and known == len(fingerprints) and everyone:
             return 0
     return len(await issue_demo_identities(session, keys, directory, codes, now=now))
 

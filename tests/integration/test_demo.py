@@ -118,8 +118,8 @@ async def test_every_phase_with_its_notices_documents_and_openings_loaded_once(
     # Every demo user can log in with the bundle written for them, in the role it names; a bidder
     # sees its past bid with its receipt.
     index = json.loads((tmp_path / "identities.json").read_text())
-    assert {u["role"] for u in index} == {"admin", "auditor", "agent", "tenderer", "supervisor", "bidder"}
-    for user in (u for u in index if u["user"] in {"bidder1", "agent", "auditor"}):
+    assert {u["role"] for u in index} == {"admin", "auditor", "finance", "agent", "tenderer", "supervisor", "bidder"}
+    for user in (u for u in index if u["user"] in {"bidder1", "agent", "auditor", "finance"}):
         identity = load_pkcs12_identity(Path(user["p12"]), b"demo")
         session = await login(client, identity, audience="http://127.0.0.1:8000")
         me = (await client.get("/api/auth/me", headers=session.headers)).json()
@@ -266,7 +266,7 @@ async def _lots_past_deadline_without_opening(tmp: Path, now: datetime) -> list[
 async def test_the_commands_add_nothing_twice_print_the_token_once_and_leave_no_lot_unopened(tmp_path: Path) -> None:
     first = _demo(tmp_path)
     assert (
-        "demo data loaded: 9 organisations, 9 projects, 14 sealed bids, 4 openings, 10 user certificates, "
+        "demo data loaded: 9 organisations, 9 projects, 14 sealed bids, 4 openings, 11 user certificates, "
         "48 experts in the pool"
     ) in first
     assert "demo data already present: nothing added" in _demo(tmp_path)
