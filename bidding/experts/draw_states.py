@@ -127,9 +127,9 @@ COMMANDS: Final[dict[str, tuple[frozenset[DrawRole], frozenset[DrawStatus]]]] = 
     # the platform's jobs
     "commit": (frozenset({DrawRole.SYSTEM, DrawRole.REQUESTER}), frozenset({DrawStatus.REQUESTED})),
     "draw": (frozenset({DrawRole.SYSTEM, DrawRole.REQUESTER}), frozenset({DrawStatus.COMMITTED})),
-    "time_out": (frozenset({DrawRole.SYSTEM}), frozenset({DrawStatus.INVITING})),
+    "time_out": (frozenset({DrawRole.SYSTEM}), frozenset({DrawStatus.INVITING, DrawStatus.SHORT})),
     # a drawn expert (their own invitation only)
-    "answer": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.INVITING})),
+    "answer": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.INVITING, DrawStatus.SHORT})),
     "sign_in": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.COMPLETE, DrawStatus.FINAL})),
     # the supervisor
     "supervise": (frozenset({DrawRole.SUPERVISOR}), _ALL),  # request, commitments, exclusions, record, verification
