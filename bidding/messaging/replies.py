@@ -28,8 +28,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -69,7 +70,13 @@ __all__ = [
 
 log = logging.getLogger("bidding.messaging")
 
-PushKind = Literal["sms-replies", "sms-reports", "voice-reports"]
+
+class PushKind(StrEnum):
+    """What a provider pushes to ``/api/messaging/callbacks/<kind>``."""
+
+    SMS_REPLIES = "sms-replies"  # 上行短信
+    SMS_REPORTS = "sms-reports"  # 状态报告
+    VOICE_REPORTS = "voice-reports"  # call records with the keys pressed
 
 
 @dataclass

@@ -514,6 +514,14 @@ async def test_an_authentic_push_in_another_format_is_a_400(client: httpx.AsyncC
     assert_error(resp, 400, "callback_invalid")
 
 
+async def test_a_push_of_a_kind_we_do_not_take_is_a_400_naming_the_path(
+    client: httpx.AsyncClient, provider: FakeAliyun
+) -> None:
+    resp = await provider.push(client, "fax-reports", [{"content": "1"}])
+    assert_error(resp, 400, "validation_failed")
+    assert [(d["key"], d["source"]) for d in resp.json()["error"]["details"]] == [("kind", "path")]
+
+
 async def test_the_delivery_log_is_the_administrators_and_auditors_only(
     client: httpx.AsyncClient, platform: Any, admin_headers: dict[str, str], provider: FakeAliyun
 ) -> None:

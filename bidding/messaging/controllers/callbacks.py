@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, post
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from bidding.core.http.dependencies import PlatformDep, VisitorDep
@@ -19,6 +19,7 @@ from bidding.core.http.openapi import wire
 from bidding.messaging import replies
 from bidding.messaging.callbacks import HEADER
 from bidding.messaging.controllers.dependencies import ReplyHandlersDep
+from bidding.messaging.replies import PushKind
 
 #: A push carries a batch; Aliyun's are far smaller.
 MAX_PUSH_BYTES = 1024 * 1024
@@ -57,14 +58,23 @@ class MessagingCallbackController(Controller):
     tags = ["messaging"]
 
     @post(
-        "/sms-replies",
+        "/{kind:str}",
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_PUSH_BYTES,
         opt=_WIRE,
-        summary="The SMS provider pushes replies (上行短信)",
+        summary="A provider pushes SMS replies (上行短信), SMS delivery reports or voice call records",
     )
-    async def sms_replies(
+    async def push(
         self,
+        kind: Annotated[
+            PushKind,
+            Parameter(
+                description=(
+                    "`sms-replies` (上行短信), `sms-reports` (delivery reports) or `voice-reports` "
+                    "(call records with the keys pressed)"
+                )
+            ),
+        ],
         request: Request[Any, Any, Any],
         platform: PlatformDep,
         visitor: VisitorDep,
@@ -72,43 +82,4 @@ class MessagingCallbackController(Controller):
         signature: Signature = None,
     ) -> PushReceipt:
         body = await request.body()
-        counts = await replies.receive_push(platform, reply_handlers, "sms-replies", body, signature, caller=visitor)
-        return _receipt(counts)
-
-    @post(
-        "/sms-reports",
-        status_code=HTTP_200_OK,
-        request_max_body_size=MAX_PUSH_BYTES,
-        opt=_WIRE,
-        summary="The SMS provider pushes delivery reports (状态报告)",
-    )
-    async def sms_reports(
-        self,
-        request: Request[Any, Any, Any],
-        platform: PlatformDep,
-        visitor: VisitorDep,
-        reply_handlers: ReplyHandlersDep,
-        signature: Signature = None,
-    ) -> PushReceipt:
-        body = await request.body()
-        counts = await replies.receive_push(platform, reply_handlers, "sms-reports", body, signature, caller=visitor)
-        return _receipt(counts)
-
-    @post(
-        "/voice-reports",
-        status_code=HTTP_200_OK,
-        request_max_body_size=MAX_PUSH_BYTES,
-        opt=_WIRE,
-        summary="The voice provider pushes call records with the keys pressed",
-    )
-    async def voice_reports(
-        self,
-        request: Request[Any, Any, Any],
-        platform: PlatformDep,
-        visitor: VisitorDep,
-        reply_handlers: ReplyHandlersDep,
-        signature: Signature = None,
-    ) -> PushReceipt:
-        body = await request.body()
-        counts = await replies.receive_push(platform, reply_handlers, "voice-reports", body, signature, caller=visitor)
-        return _receipt(counts)
+        return _receipt(await replies.receive_push(platform, reply_handlers, kind, body, signature, caller=visitor))
