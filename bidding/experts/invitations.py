@@ -211,7 +211,7 @@ async def invite(
     specialty = f"{node.name_zh}（{seat.specialty}）" if node is not None else seat.specialty
     where = "远程评标" if draw.remote else (draw.place or "")
     when, due = _local(draw.evaluation_at), _local(now + window)
-    link = f"{settings.effective_base_url}/api/expert-invitations/{token}"
+    link = f"{settings.effective_base_url}/expert-invitations/{token}"  # the web app's answer page
     subject = Text("评标专家抽取邀请", "Invitation to sit on an evaluation committee")
     asking = Text(
         f"您已被随机抽取为评标专家。评标时间：{when}；地点：{where}；专业：{specialty}。"

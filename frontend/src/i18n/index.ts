@@ -15,6 +15,8 @@ import financeZh, { type FinanceMessages } from './finance.zh-CN'
 import financeEn from './finance.en'
 import expertsZh, { type ExpertMessages } from './experts.zh-CN'
 import expertsEn from './experts.en'
+import drawsZh, { type DrawMessages } from './draws.zh-CN'
+import drawsEn from './draws.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -22,7 +24,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the expert pool (`experts.*.ts`).
+ * the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   RoomMessages &
@@ -31,7 +33,8 @@ export type MessageSchema = BaseSchema &
   AgentMessages &
   AuditMessages &
   FinanceMessages &
-  ExpertMessages
+  ExpertMessages &
+  DrawMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -39,8 +42,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh },
-  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn },
+  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh },
+  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -3,6 +3,7 @@ import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
 import { agentRoutes } from './agent'
 import { auditRoutes } from './audit'
+import { drawRoutes } from './draws'
 import { expertRoutes } from './experts'
 import { financeRoutes } from './finance'
 import { workspaceRoutes } from './workspace'
@@ -20,6 +21,7 @@ type TitleKey =
   | `audit.${keyof MessageSchema['audit']}`
   | `finance.${keyof MessageSchema['finance']}`
   | `experts.${keyof MessageSchema['experts']}`
+  | `draws.${keyof MessageSchema['draws']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -105,6 +107,7 @@ export const routes: RouteRecordRaw[] = [
   ...auditRoutes,
   ...financeRoutes,
   ...expertRoutes,
+  ...drawRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
