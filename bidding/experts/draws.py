@@ -593,11 +593,26 @@ async def run_draw(
     return view
 
 
+#: What a draw may be once it was drawn (by the job or an earlier "draw now"): draw-now answers it.
+_DRAWN: Final = frozenset(set(DrawStatus) - {DrawStatus.REQUESTED, DrawStatus.CANCELLED})
+
+
 async def draw_now(platform: Platform, caller: Caller, draw_id: uuid.UUID) -> ProgressView:
-    """The requester draws at once (allowed from the draw time on; otherwise the job draws then)."""
+    """The requester draws at once (allowed from the draw time on; otherwise the job draws then).
+
+    Idempotent: a draw already drawn — by the job, which draws at the draw time and may come first
+    by a second, or by an earlier press — is answered as it is (its counts; failed if the pool was
+    short), not refused: the agent asked for the draw and it was made. Only a cancelled draw is 409."""
     async with platform.sessions() as session:
         await _requester_draw(session, caller, draw_id)
-    return await run_draw(platform, draw_id, caller.actor)
+    try:
+        return await run_draw(platform, draw_id, caller.actor)
+    except DrawRefused:
+        async with platform.sessions() as session:
+            draw = await _draw(session, draw_id)
+            if draw.status in _DRAWN:
+                return await _progress(session, draw)
+        raise
 
 
 async def requester_top_up(platform: Platform, caller: Caller, draw_id: uuid.UUID) -> ProgressView:

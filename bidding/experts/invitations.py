@@ -65,6 +65,7 @@ __all__ = [
     "answer_as_expert",
     "answer_by_token",
     "answer_seat",
+    "forget_settled",
     "invitation_by_token",
     "invite",
     "my_invitations",
@@ -264,19 +265,68 @@ async def invite(
     return token
 
 
+_ADDRESSED: Final = (ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.EMAIL)
+_SENT_OUT: Final = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)
+
+
 async def _forget_addresses(session: AsyncSession, seat_id: uuid.UUID) -> None:
     """Mask the addresses the seat's notices went to, once the invitation is settled; messages still
-    being delivered keep theirs (a retry needs it) and in-app ones name a certificate, not a person."""
+    being delivered keep theirs (a retry needs it) and in-app ones name a certificate, not a person.
+
+    Rows another transaction holds are skipped (PostgreSQL ``SKIP LOCKED``): a reply to this seat
+    that lost the race holds its message and waits for the draw's lock, which this transaction
+    holds — waiting for it here would deadlock. :func:`forget_settled` (the job) masks what is left."""
     rows = await session.scalars(
-        select(Message).where(
+        select(Message)
+        .where(
             Message.reference == reference(seat_id),
-            Message.channel.in_([ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.EMAIL]),
-            Message.status.in_([MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED]),
+            Message.channel.in_(_ADDRESSED),
+            Message.status.in_(_SENT_OUT),
         )
+        .with_for_update(skip_locked=True)
     )
     for message in rows.all():
         if "*" not in message.recipient:
             message.recipient = mask(message.channel, message.recipient)
+
+
+async def forget_settled(platform: Platform, *, limit: int = 500) -> dict[str, int]:
+    """The job's part: mask the addresses of invitations settled (answered, timed out, released) that
+    the answer's own transaction could not — still being delivered then, or held by a concurrent
+    reply. Takes no draw's lock (messages first, seats read only: a settled seat stays settled)."""
+    async with platform.sessions() as session, session.begin():
+        found = (
+            await session.scalars(
+                select(Message)
+                .where(
+                    Message.purpose == PURPOSE,
+                    Message.channel.in_(_ADDRESSED),
+                    Message.status.in_(_SENT_OUT),
+                    Message.recipient.not_like("%*%"),
+                )
+                .order_by(Message.created_at, Message.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        by_seat: dict[uuid.UUID, list[Message]] = {}
+        for message in found:
+            matched = _REFERENCE.fullmatch(message.reference)
+            if matched is not None:
+                by_seat.setdefault(uuid.UUID(matched.group(1)), []).append(message)
+        settled = (
+            await session.scalars(
+                select(DrawSeat.id).where(
+                    DrawSeat.id.in_(list(by_seat)), DrawSeat.status.not_in([SeatStatus.RESERVE, SeatStatus.INVITED])
+                )
+            )
+        ).all()
+        masked = 0
+        for seat_id in settled:
+            for message in by_seat[seat_id]:
+                message.recipient = mask(message.channel, message.recipient)
+                masked += 1
+    return {"addresses_masked": masked}
 
 
 async def _alert_short(

@@ -3,17 +3,14 @@
 is seated, all accept by the link in the real e-mail (aiosmtpd), the agent sees counts only, the five
 log in with their certificates and see their assignment on the day (not before), the supervisor
 finalises, and ``bidding experts verify`` passes on the published DRAW.json and fails on one changed
-byte. Then: a time-out seats the next backup, a reply racing a time-out seats one, the refusals."""
+byte. Then: a time-out seats the next backup, and the refusals (the other answer paths and the race
+of a reply with the time-out: ``test_expert_draw_answers.py``)."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from click.testing import CliRunner
@@ -28,145 +25,11 @@ from bidding.experts.draw_models import DrawSeat
 from bidding.experts.draw_states import SeatStatus
 from bidding.experts.invitations import time_out_due
 from tests.fixtures.errors import error_code
-from tests.fixtures.expert_pool import ExpertLogin, expert_body, logged_in_expert, trading_centre
-from tests.fixtures.parties import AUDIENCE, logged_in_parties
-from tests.fixtures.projects import create_published
-from tests.fixtures.room import Peer
+from tests.fixtures.expert_draws import LINK, SPECIALTY, experts, new_region, opened, recused, request_body, until
+from tests.fixtures.expert_pool import trading_centre
+from tests.fixtures.parties import AUDIENCE
 from tests.fixtures.sms_provider import FakeAliyun
 from tests.fixtures.smtp import SmtpServer
-from tests.fixtures.uploads import new_bidder_with_bid
-
-LINK = re.compile(r"https?://\S+/api/expert-invitations/([A-Za-z0-9_-]{43})")
-SPECIALTY = "A0101"
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def new_region() -> str:
-    """A county of Xinjiang nobody else's test uses: the draw includes only it, so the session's
-    other experts are excluded (``region_not_included``)."""
-    return f"65{secrets.randbelow(98) + 1:02d}{secrets.randbelow(98) + 1:02d}"
-
-
-async def experts(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], centre: str, region: str, n: int, **changes: Any
-) -> list[tuple[ExpertLogin, dict[str, str]]]:
-    made = []
-    for _i in range(n):
-        tag = secrets.token_hex(4)
-        person = {
-            "name": f"专家{chr(0x4E00 + secrets.randbelow(2000))}{chr(0x4E00 + secrets.randbelow(2000))}",
-            "email": f"x{tag}@example.cn",
-            "region_code": region,
-            "specialties": [SPECIALTY],
-        } | changes
-        login_ = await logged_in_expert(client, admin_headers, centre, **person)
-        detail = (await client.get(f"/api/experts/{login_.expert_id}", headers=admin_headers)).json()
-        made.append((login_, {"name": detail["name"], "mobile": detail["mobile"], "email": person["email"]}))
-    return made
-
-
-async def opened(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
-) -> dict[str, Any]:
-    """A project whose first lot was opened for real: 3 bids, extraction at the deadline, decryption
-    window closed, objections closed — the opening record exists."""
-    p = await logged_in_parties(
-        client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"), ("supervisor", "supervisor")
-    )
-    project = await create_published(client, p, clock.now())
-    lot = project["lots"][0]
-    bidders = []
-    for i in range(3):
-        user, session = await new_bidder_with_bid(client, admin_headers, project, lot, f"bid {i}".encode())
-        bidders.append((user, session))
-    deadline = datetime.fromisoformat(lot["bid_deadline"])
-    clock.set(deadline + timedelta(seconds=1))
-    host = await Peer.connect(
-        live, lot["id"], (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
-    )
-    public = await Peer.connect(live, lot["id"])
-    await public.until("bidders.published")
-    assert (await host.command("start_decryption"))["ok"]
-    assert (await host.command("close_decryption"))["ok"]
-    await public.until("announcement")
-    assert (await host.command("close_objections"))["ok"]
-    await public.until("record.preparing")
-    await host.close()
-    await public.close()
-    for name, user in p["users"].items():
-        p[name] = (await login(client, user.identity, audience=AUDIENCE)).headers
-    p["bidders"] = [(u, (await login(client, u.identity, audience=AUDIENCE)).headers) for u, _ in bidders]
-    return {"p": p, "project": project, "lot": lot, "deadline": deadline}
-
-
-async def recused(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], o: dict[str, Any], region: str
-) -> dict[str, str]:
-    """One expert of the specialty and region for each recusal rule a real draw applies (规定 12,
-    条例 46; RULES b4): expert id → the reason the supervisor must see."""
-    p = o["p"]
-    day = (o["deadline"] + timedelta(days=1)).astimezone(CHINA).date()
-    cases: dict[str, dict[str, Any]] = {
-        "employer_is_bidder": {"employer_credit_code": p["bidders"][0][0].credit_code},
-        "employer_is_tenderer": {"employer_credit_code": p["tenderer_code"]},
-        "employer_is_agent": {"employer_credit_code": p["users"]["agent"].credit_code},
-        "employer_is_supervisor": {"employer_credit_code": p["users"]["supervisor"].credit_code},
-        "conflict_bidder": {},
-        "suspended": {},
-        "unavailable": {},
-        "region_not_included": {"region_code": "320102"},
-    }
-    out = {}
-    for reason, change in cases.items():
-        body = expert_body(**({"region_code": region, "specialties": [SPECIALTY]} | change))
-        made = await client.post("/api/experts", json=body, headers=admin_headers)
-        assert made.status_code == 201, made.text
-        expert_id = made.json()["id"]
-        if reason == "conflict_bidder":
-            declared = await client.post(
-                f"/api/experts/{expert_id}/conflicts",
-                json={"conflicts": [{"credit_code": p["bidders"][1][0].credit_code, "reason": "配偶任职"}]},
-                headers=admin_headers,
-            )
-            assert declared.status_code == 200, declared.text
-        elif reason == "suspended":
-            done = await client.post(
-                f"/api/experts/{expert_id}/suspend",
-                json={"reason": "无故缺席评标", "until": (day + timedelta(days=30)).isoformat()},
-                headers=admin_headers,
-            )
-            assert done.status_code == 200, done.text
-        elif reason == "unavailable":
-            done = await client.put(
-                f"/api/experts/{expert_id}/unavailability",
-                json={"periods": [{"starts_on": day.isoformat(), "ends_on": day.isoformat()}]},
-                headers=admin_headers,
-            )
-            assert done.status_code == 200, done.text
-        out[expert_id] = reason
-    return out
-
-
-def request_body(o: dict[str, Any], region: str, **change: Any) -> dict[str, Any]:
-    return {
-        "project_id": o["project"]["id"],
-        "lot_ids": [o["lot"]["id"]],
-        "evaluation_at": (o["deadline"] + timedelta(days=1)).isoformat(),
-        "place": "南京市公共资源交易中心第3评标室",
-        "size": 5,
-        "seats": {SPECIALTY: 5},
-        "backups": {SPECIALTY: 2},
-        "regions_included": [region],
-    } | change
-
-
-async def until(predicate: Any, timeout: float = 15) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := predicate()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
-    return found
 
 
 async def test_a_committee_of_five_from_a_real_opening_to_the_day(
@@ -312,7 +175,7 @@ async def test_a_committee_of_five_from_a_real_opening_to_the_day(
     } <= set(actions)
 
 
-async def test_a_time_out_seats_the_next_backup_and_a_racing_reply_seats_one(
+async def test_a_time_out_seats_the_next_backup(
     client: httpx.AsyncClient,
     admin_headers: dict[str, str],
     clock: ManualClock,

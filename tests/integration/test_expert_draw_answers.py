@@ -1,0 +1,239 @@
+"""The answers to an expert draw's invitations, on both profiles (issue 19; ``docs/expert-draws.md`` §5):
+a reply and the time-out racing on one seat seat one backup (exactly once, under the draw's lock); a
+keypress in the call and an answer in the app count like an SMS; a second answer and a late one do
+nothing; a settled invitation's addresses are masked in the outbox; "draw now" just after the job drew
+answers the draw instead of refusing it; the agent tops up a ``short`` draw."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bidding.audit.models import AuditEvent
+from bidding.core.actor import Actor
+from bidding.core.clock import ManualClock
+from bidding.experts.draw_jobs import watch_expert_draws
+from bidding.experts.draw_models import DrawSeat
+from bidding.experts.draw_states import SeatStatus
+from bidding.experts.invitations import answer_seat, reference, session_queue, time_out_due
+from bidding.experts.rounds import open_expert, sealed_list
+from bidding.messaging.channels import ChannelKind
+from bidding.messaging.models import Message, MessageReply
+from bidding.messaging.service import QueuedMessage, dispatch
+from bidding.messaging.states import MessageStatus, ReplyOutcome
+from tests.fixtures.errors import error_code
+from tests.fixtures.expert_draws import LINK, SPECIALTY, new_region, opened, request_body
+from tests.fixtures.expert_pool import expert_body, id_number
+from tests.fixtures.sms_provider import FakeAliyun
+from tests.fixtures.smtp import SmtpServer
+
+SENT_OUT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)
+
+
+async def plain_experts(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], region: str, n: int
+) -> dict[str, dict[str, str]]:
+    """``n`` experts of the specialty in ``region`` (no certificate: they answer by SMS, call or e-mail),
+    by id: their mobile and e-mail."""
+    made = {}
+    for _ in range(n):
+        # A birthday of its own too: the identity number's 3 random digits alone collide within 25.
+        birth = f"19{60 + secrets.randbelow(30)}{secrets.randbelow(12) + 1:02d}{secrets.randbelow(28) + 1:02d}"
+        body = expert_body(region_code=region, specialties=[SPECIALTY], id_number=id_number(birth))
+        body["email"] = f"e{uuid.uuid4().hex[:12]}@example.cn"
+        response = await client.post("/api/experts", json=body, headers=admin_headers)
+        assert response.status_code == 201, response.text
+        made[response.json()["id"]] = {"mobile": body["mobile"], "email": body["email"]}
+    return made
+
+
+async def seats(platform: Any, draw_id: str) -> list[DrawSeat]:
+    async with platform.sessions() as db:
+        found = await db.scalars(
+            select(DrawSeat).where(DrawSeat.draw_id == uuid.UUID(draw_id)).order_by(DrawSeat.position)
+        )
+        return list(found.all())
+
+
+def expert_of(platform: Any, seat: DrawSeat) -> str:
+    return str(open_expert(sealed_list(platform), seat))
+
+
+async def answer(platform: Any, seat_id: uuid.UUID, choice: str) -> None:
+    """An answer as the service takes it (the app's, without a login: the tests' shortcut to seat others)."""
+    now = platform.clock.now()
+    queued: list[QueuedMessage] = []
+    actor = Actor.system("test")
+    async with platform.sessions() as db, db.begin():
+        await answer_seat(
+            db,
+            platform,
+            seat_id,
+            choice,
+            via="app",
+            queue=session_queue(db, platform, actor, now, queued),
+            actor=actor,
+            now=now,
+        )
+    await dispatch(platform, queued)
+
+
+async def messages(platform: Any, seat_id: uuid.UUID) -> list[Message]:
+    async with platform.sessions() as db:
+        return list((await db.scalars(select(Message).where(Message.reference == reference(seat_id)))).all())
+
+
+async def sent(platform: Any, seat_id: uuid.UUID, *channels: ChannelKind) -> list[Message]:
+    """Wait until the seat's notices on ``channels`` left the outbox (sent to the provider/SMTP)."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        found = [m for m in await messages(platform, seat_id) if m.channel in channels]
+        if {m.channel for m in found if m.status in SENT_OUT} >= set(channels):
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not sent: {[(m.channel, m.status) for m in found]}")
+        await asyncio.sleep(0.05)
+
+
+async def events(platform: Any, draw_id: str, *actions: str) -> list[AuditEvent]:
+    async with platform.sessions() as db:
+        found = await db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_id == draw_id, AuditEvent.action.in_(actions))
+            .order_by(AuditEvent.id)
+        )
+        return list(found.all())
+
+
+async def a_draw(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    region: str,
+    **change: Any,
+) -> tuple[dict[str, Any], str]:
+    """A real opening, a request for 5 in ``region`` and the draw (the opening, request and draw-now)."""
+    o = await opened(client, admin_headers, clock, live)
+    made = await client.post("/api/expert-draws", json=request_body(o, region, **change), headers=o["p"]["agent"])
+    assert made.status_code == 201, made.text
+    draw_id = made.json()["id"]
+    drawn = await client.post(f"/api/expert-draws/{draw_id}/draw-now", headers=o["p"]["agent"])
+    assert drawn.status_code == 200, drawn.text
+    return o, draw_id
+
+
+# ----------------------------------------------------------------------------- exactly once
+
+
+async def test_a_reply_racing_the_time_out_seats_exactly_one_backup(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    provider: FakeAliyun,
+    mailbox: SmtpServer,
+) -> None:
+    """20 times: the expert's decline (an SMS reply, or the e-mail link) and the job's time-out run
+    together on one seat, each in its own session; one of them counts, one backup is called, one
+    audit event says what happened to the seat — never both, never an error."""
+    rounds = 20
+    region = new_region()
+    pool = await plain_experts(client, admin_headers, region, 5 + rounds)
+    _, draw_id = await a_draw(client, admin_headers, clock, live, region, backups={SPECIALTY: rounds})
+    first = [s for s in await seats(platform, draw_id) if s.status is SeatStatus.INVITED]
+    assert len(first) == 5
+    for seat in first[1:]:  # four accept: one seat is left waiting, the one the race is about
+        await answer(platform, seat.id, "accept")
+    outcomes = []
+    for i in range(rounds):
+        [seat] = [s for s in await seats(platform, draw_id) if s.status is SeatStatus.INVITED]
+        person = pool[expert_of(platform, seat)]
+        due = seat.answer_due_at
+        assert due is not None
+        by_email = i % 2 == 1
+        await sent(platform, seat.id, ChannelKind.EMAIL if by_email else ChannelKind.SMS)
+        clock.set(due - timedelta(seconds=1))  # the reply comes in time; the job's pass read the clock after
+        if by_email:
+            mail = (await mailbox.wait_for(person["email"]))[-1].message.get_body(preferencelist=("plain",))
+            assert mail is not None
+            token = LINK.search(mail.get_content())
+            assert token is not None
+            reply = client.post(f"/api/expert-invitations/{token.group(1)}/answer", json={"answer": "decline"})
+        else:
+            reply = provider.reply_sms(client, person["mobile"], "2", at=clock.now())
+        replied, _ = await asyncio.gather(reply, time_out_due(platform, now=due + timedelta(seconds=1)))
+        assert replied.status_code in ((200, 409) if by_email else (200,)), replied.text
+        after = {s.id: s for s in await seats(platform, draw_id)}
+        outcome = after[seat.id].status
+        assert outcome in (SeatStatus.DECLINED, SeatStatus.TIMED_OUT), outcome
+        outcomes.append(outcome)
+        settled = [
+            e
+            for e in await events(platform, draw_id, "expert_draw.answered", "expert_draw.timed_out")
+            if e.details.get("seat") == str(seat.id)
+        ]
+        assert len(settled) == 1, [(e.action, e.details) for e in settled]
+        assert settled[0].action == (
+            "expert_draw.answered" if outcome is SeatStatus.DECLINED else "expert_draw.timed_out"
+        )
+        if by_email:  # the loser was told so
+            assert replied.status_code == (200 if outcome is SeatStatus.DECLINED else 409)
+            if replied.status_code == 409:
+                assert error_code(replied) == "invitation_closed"
+        else:
+            async with platform.sessions() as db:
+                kept = await db.scalar(
+                    select(MessageReply).where(MessageReply.sender == person["mobile"]).order_by(MessageReply.id.desc())
+                )
+            assert kept is not None
+            assert kept.outcome is (
+                ReplyOutcome.DISPATCHED if outcome is SeatStatus.DECLINED else ReplyOutcome.REFUSED
+            ), (kept.outcome, kept.detail)
+        # One backup, and only one, was called for the seat.
+        assert [s.status for s in after.values()].count(SeatStatus.INVITED) == 1
+        assert sum(s.invited_at is not None for s in after.values()) == 5 + i + 1
+        assert len(await events(platform, draw_id, "expert_draw.backup_called")) == i + 1
+    assert len(outcomes) == rounds
+
+
+# ----------------------------------------------------------------------------- draw now after the job
+
+
+async def test_draw_now_after_the_job_drew_answers_the_draw(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    provider: FakeAliyun,
+    mailbox: SmtpServer,
+) -> None:
+    """The minute job draws at the draw time; the agent pressing "draw now" a moment later gets the
+    draw it made (200, its counts), not a 409, and nothing is drawn twice. A cancelled draw is 409."""
+    region = new_region()
+    await plain_experts(client, admin_headers, region, 6)
+    o = await opened(client, admin_headers, clock, live)
+    agent = o["p"]["agent"]
+    draw_id = (await client.post("/api/expert-draws", json=request_body(o, region), headers=agent)).json()["id"]
+    done = await watch_expert_draws({"platform": platform})  # the job's pass, at the test's clock
+    assert done["drawn"] >= 1, done
+    for _ in range(2):
+        pressed = await client.post(f"/api/expert-draws/{draw_id}/draw-now", headers=agent)
+        assert pressed.status_code == 200, pressed.text
+        assert (pressed.json()["status"], pressed.json()["pending"], pressed.json()["rounds"]) == ("inviting", 5, 1)
+    assert len(await events(platform, draw_id, "expert_draw.drawn")) == 1
+    assert len(await events(platform, draw_id, "expert_draw.invited")) == 5
+    # A cancelled draw is not drawn by pressing the button (the project's second lot).
+    body = request_body(o, region, lot_ids=[o["project"]["lots"][1]["id"]])
+    other = (await client.post("/api/expert-draws", json=body, headers=agent)).json()["id"]
+    assert (await client.post(f"/api/expert-draws/{other}/cancel", headers=agent)).status_code == 200
+    refused = await client.post(f"/api/expert-draws/{other}/draw-now", headers=agent)
+    assert refused.status_code == 409 and error_code(refused) == "expert_draw_refused"
