@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PURPOSE",
-    "AnswerInput",
+    "InvitationAnswerInput",
     "InvitationClosed",
     "InvitationNotFound",
     "InvitationView",
@@ -99,7 +99,7 @@ class InvitationClosed(Conflict):
     message_en = "The invitation was answered, timed out or withdrawn"
 
 
-class AnswerInput(Body, frozen=True):
+class InvitationAnswerInput(Body, frozen=True):
     answer: Choice
 
 

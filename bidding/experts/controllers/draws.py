@@ -27,7 +27,7 @@ from bidding.experts.draws import (
     PublicDrawView,
     SupervisionView,
 )
-from bidding.experts.invitations import AnswerInput, InvitationView
+from bidding.experts.invitations import InvitationAnswerInput, InvitationView
 
 DrawId = FromPath[uuid.UUID]
 Token = Annotated[str, Parameter(pattern=invitations.TOKEN_PATTERN, min_length=43, max_length=43)]
@@ -178,7 +178,11 @@ class ExpertAssignmentController(Controller):
         summary="Accept or decline an invitation in the app",
     )
     async def answer(
-        self, seat_id: FromPath[uuid.UUID], data: JSONBody[AnswerInput], platform: PlatformDep, caller: CallerDep
+        self,
+        seat_id: FromPath[uuid.UUID],
+        data: JSONBody[InvitationAnswerInput],
+        platform: PlatformDep,
+        caller: CallerDep,
     ) -> InvitationView:
         return await invitations.answer_as_expert(platform, caller, seat_id, data.answer)
 
@@ -215,7 +219,7 @@ class InvitationLinkController(Controller):
     async def answer(
         self,
         token: Token,
-        data: JSONBody[AnswerInput],
+        data: JSONBody[InvitationAnswerInput],
         platform: PlatformDep,
         visitor: VisitorDep,
     ) -> InvitationView:
