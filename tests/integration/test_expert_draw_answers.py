@@ -16,6 +16,8 @@ import httpx
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
+from bidding.client.identity import Identity
+from bidding.client.session import login
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
 from bidding.experts.draw_jobs import watch_expert_draws
@@ -28,8 +30,9 @@ from bidding.messaging.models import Message, MessageReply
 from bidding.messaging.service import QueuedMessage, dispatch
 from bidding.messaging.states import MessageStatus, ReplyOutcome
 from tests.fixtures.errors import error_code
-from tests.fixtures.expert_draws import LINK, SPECIALTY, new_region, opened, request_body
-from tests.fixtures.expert_pool import expert_body, id_number
+from tests.fixtures.expert_draws import LINK, SPECIALTY, experts, new_region, opened, request_body
+from tests.fixtures.expert_pool import expert_body, id_number, trading_centre
+from tests.fixtures.parties import AUDIENCE
 from tests.fixtures.sms_provider import FakeAliyun
 from tests.fixtures.smtp import SmtpServer
 
@@ -237,3 +240,127 @@ async def test_draw_now_after_the_job_drew_answers_the_draw(
     assert (await client.post(f"/api/expert-draws/{other}/cancel", headers=agent)).status_code == 200
     refused = await client.post(f"/api/expert-draws/{other}/draw-now", headers=agent)
     assert refused.status_code == 409 and error_code(refused) == "expert_draw_refused"
+
+
+# ----------------------------------------------------------------------------- the other answer paths
+
+
+async def test_keypress_app_second_and_late_answers_masking_and_the_top_up_from_short(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    provider: FakeAliyun,
+    mailbox: SmtpServer,
+) -> None:
+    """A keypress in the call accepts; the logged-in expert accepts in the app, and a second answer is
+    409; a settled invitation's SMS, call and e-mail addresses are masked in the outbox; after the
+    time-out an SMS reply is kept as late, an answer in the app or by the link is 409, and none calls
+    a backup; once backups and pool run out the draw is short, and the agent tops it up when the pool
+    has grown (a top-up of a draw that is not short is 409)."""
+    region = new_region()
+    centre = (await trading_centre(client, admin_headers))["id"]
+    pool = await experts(client, admin_headers, centre, region, 8)
+    people = {login_.expert_id: (login_, person) for login_, person in pool}
+    o, draw_id = await a_draw(client, admin_headers, clock, live, region)
+    agent = o["p"]["agent"]
+    invited = [s for s in await seats(platform, draw_id) if s.status is SeatStatus.INVITED]
+    assert len(invited) == 5
+    everything = (ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.EMAIL)
+    for seat in invited:
+        await sent(platform, seat.id, *everything)
+    by_voice, in_app, *waiting = invited
+    sessions = {}
+    for seat in invited:
+        login_, _ = people[expert_of(platform, seat)]
+        sessions[seat.id] = (await login(client, Identity(login_.key, login_.cert), audience=AUDIENCE)).headers
+
+    # 1 pressed in the call (the provider's call record pushed back) accepts.
+    mobile = people[expert_of(platform, by_voice)][1]["mobile"]
+    call = provider.calls_to(mobile)[-1]
+    pressed = await provider.press_keys(client, call, "1", at=clock.now())
+    assert pressed.status_code == 200 and pressed.json()["replies"] == 1, pressed.text
+    now = {s.id: s for s in await seats(platform, draw_id)}
+    assert (now[by_voice.id].status, now[by_voice.id].answered_via) == (SeatStatus.ACCEPTED, "voice")
+
+    # In the app: accepted once; a second answer is 409; another expert cannot answer this seat.
+    url = f"/api/expert/invitations/{in_app.id}/answer"
+    other = sessions[waiting[0].id]
+    assert (await client.post(url, json={"answer": "decline"}, headers=other)).status_code == 404
+    accepted = await client.post(url, json={"answer": "accept"}, headers=sessions[in_app.id])
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
+    again = await client.post(url, json={"answer": "decline"}, headers=sessions[in_app.id])
+    assert again.status_code == 409 and error_code(again) == "invitation_closed"
+
+    # Settled: the addresses are masked; the waiting ones keep theirs (a retry needs them).
+    for seat in (by_voice, in_app):
+        _, person = people[expert_of(platform, seat)]
+        for message in [m for m in await messages(platform, seat.id) if m.channel in everything]:
+            assert "*" in message.recipient and message.recipient not in (person["mobile"], person["email"])
+    _, person = people[expert_of(platform, waiting[0])]
+    kept = {m.channel: m.recipient for m in await messages(platform, waiting[0].id)}
+    assert (kept[ChannelKind.SMS], kept[ChannelKind.EMAIL]) == (person["mobile"], person["email"])
+
+    # No answer in time: the three time out, two backups and the last expert of the pool are called.
+    due = waiting[0].answer_due_at
+    assert due is not None
+    clock.set(due + timedelta(seconds=1))
+    await time_out_due(platform)
+    called = len(await events(platform, draw_id, "expert_draw.backup_called", "expert_draw.topped_up"))
+    now = {s.id: s for s in await seats(platform, draw_id)}
+    assert all(now[s.id].status is SeatStatus.TIMED_OUT for s in waiting)
+    for seat in waiting:  # masked by the time-out (every notice had been sent)
+        assert all("*" in m.recipient for m in await messages(platform, seat.id) if m.channel in everything)
+
+    # Late answers do nothing: an SMS reply is kept as late; the app and the link say 409.
+    late_sms, late_app, late_link = waiting
+    pushed = await provider.reply_sms(client, people[expert_of(platform, late_sms)][1]["mobile"], "1", at=clock.now())
+    assert pushed.status_code == 200, pushed.text
+    async with platform.sessions() as db:
+        reply = await db.scalar(
+            select(MessageReply)
+            .where(MessageReply.sender == people[expert_of(platform, late_sms)][1]["mobile"])
+            .order_by(MessageReply.id.desc())
+        )
+    # Late, or unmatched: the time-out masked the number the reply would be matched by.
+    assert reply is not None and reply.outcome in (ReplyOutcome.LATE, ReplyOutcome.UNMATCHED), reply.outcome
+    session = (
+        await login(
+            client,
+            Identity(people[expert_of(platform, late_app)][0].key, people[expert_of(platform, late_app)][0].cert),
+            audience=AUDIENCE,
+        )
+    ).headers
+    late = await client.post(
+        f"/api/expert/invitations/{late_app.id}/answer", json={"answer": "accept"}, headers=session
+    )
+    assert late.status_code == 409 and error_code(late) == "invitation_closed"
+    mail = (await mailbox.wait_for(people[expert_of(platform, late_link)][1]["email"]))[-1]
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    token = LINK.search(body.get_content())
+    assert token is not None
+    late = await client.post(f"/api/expert-invitations/{token.group(1)}/answer", json={"answer": "accept"})
+    assert late.status_code == 409 and error_code(late) == "invitation_closed"
+    now = {s.id: s for s in await seats(platform, draw_id)}
+    assert all(now[s.id].status is SeatStatus.TIMED_OUT for s in waiting)
+    assert len(await events(platform, draw_id, "expert_draw.backup_called", "expert_draw.topped_up")) == called
+
+    # The three called now time out too: no backup, no one left in the pool — the draw is short.
+    third = [s for s in now.values() if s.status is SeatStatus.INVITED]
+    assert len(third) == 3
+    due = max(s.answer_due_at for s in third if s.answer_due_at is not None)
+    clock.set(due + timedelta(seconds=1))
+    await time_out_due(platform)
+    agent = (await login(client, o["p"]["users"]["agent"].identity, audience=AUDIENCE)).headers  # the clock moved
+    short = (await client.get(f"/api/expert-draws/{draw_id}", headers=agent)).json()
+    assert (short["status"], short["seated"], short["pending"]) == ("short", 2, 0), short
+    # The pool grows; the agent tops up: three are drawn in a new round and invited.
+    await plain_experts(client, admin_headers, region, 3)
+    topped = await client.post(f"/api/expert-draws/{draw_id}/top-up", headers=agent)
+    assert topped.status_code == 200, topped.text
+    assert (topped.json()["status"], topped.json()["pending"]) == ("inviting", 3)
+    assert topped.json()["rounds"] == short["rounds"] + 1
+    again = await client.post(f"/api/expert-draws/{draw_id}/top-up", headers=agent)
+    assert again.status_code == 409 and error_code(again) == "expert_draw_refused"
