@@ -364,3 +364,42 @@ async def test_keypress_app_second_and_late_answers_masking_and_the_top_up_from_
     assert topped.json()["rounds"] == short["rounds"] + 1
     again = await client.post(f"/api/expert-draws/{draw_id}/top-up", headers=agent)
     assert again.status_code == 409 and error_code(again) == "expert_draw_refused"
+
+
+# ----------------------------------------------------------------------------- government procurement
+
+
+async def test_government_procurement_names_are_public_once_final(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    provider: FakeAliyun,
+    mailbox: SmtpServer,
+) -> None:
+    """政采条例 43, 87号令 69: a government-procurement committee's names are public with the final
+    result (not before); a draw that is not government procurement stays closed to the public."""
+    region = new_region()
+    await plain_experts(client, admin_headers, region, 9)
+    o, draw_id = await a_draw(  # the lots' budget is above the threshold: 7 members (87号令 47)
+        client, admin_headers, clock, live, region, government_procurement=True, size=7, seats={SPECIALTY: 7}
+    )
+    for seat in [s for s in await seats(platform, draw_id) if s.status is SeatStatus.INVITED]:
+        await answer(platform, seat.id, "accept")
+    public = f"/api/public/expert-draws/{draw_id}/committee"
+    sealed = await client.get(public)
+    assert sealed.status_code == 403 and error_code(sealed) == "committee_sealed"
+    assert sealed.json()["error"]["details"] == [{"rule": "sealed_until_final"}]
+    supervisor = (await login(client, o["p"]["users"]["supervisor"].identity, audience=AUDIENCE)).headers
+    final = await client.post(f"/api/supervision/expert-draws/{draw_id}/finalise", headers=supervisor)
+    assert final.status_code == 200 and final.json()["status"] == "final", final.text
+    shown = await client.get(public)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["audience"] == "public" and len(shown.json()["members"]) == 7
+    assert {m["specialty"] for m in shown.json()["members"]} == {SPECIALTY}
+    revealed = await events(platform, draw_id, "expert_draw.revealed")
+    assert [e.details["audience"] for e in revealed] == ["public"]
+    # Finalising again is refused: the result is final once.
+    again = await client.post(f"/api/supervision/expert-draws/{draw_id}/finalise", headers=supervisor)
+    assert again.status_code == 409 and error_code(again) == "expert_draw_refused"
