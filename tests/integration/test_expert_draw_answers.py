@@ -7,12 +7,14 @@ answers the draw instead of refusing it; the agent tops up a ``short`` draw."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -403,3 +405,48 @@ async def test_government_procurement_names_are_public_once_final(
     # Finalising again is refused: the result is final once.
     again = await client.post(f"/api/supervision/expert-draws/{draw_id}/finalise", headers=supervisor)
     assert again.status_code == 409 and error_code(again) == "expert_draw_refused"
+
+
+# ----------------------------------------------------------------------------- recusal in a real draw
+
+
+async def test_the_draw_limit_and_an_excluded_region_recuse_in_a_real_draw(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    provider: FakeAliyun,
+    mailbox: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``BIDDING_EXPERT_MAX_DRAWS=1`` the five invited by a first draw are not drawn by the next
+    (``draw_limit``), nor is an expert of a region the request excludes (``region_excluded``); the
+    supervisor sees each reason, the others are drawn."""
+    monkeypatch.setattr(platform, "settings", dataclasses.replace(platform.settings, expert_max_draws=1))
+    region, elsewhere = new_region(), new_region()
+    once = await plain_experts(client, admin_headers, region, 5)
+    await a_draw(client, admin_headers, clock, live, region, backups={})
+    fresh = await plain_experts(client, admin_headers, region, 5)
+    excluded = await plain_experts(client, admin_headers, elsewhere, 1)
+    o, draw_id = await a_draw(
+        client,
+        admin_headers,
+        clock,
+        live,
+        region,
+        backups={},
+        regions_included=[region, elsewhere],
+        regions_excluded=[elsewhere],
+    )
+    drawn = {expert_of(platform, s) for s in await seats(platform, draw_id)}
+    assert drawn == set(fresh)
+    supervisor = (await login(client, o["p"]["users"]["supervisor"].identity, audience=AUDIENCE)).headers
+    view = await client.get(f"/api/supervision/expert-draws/{draw_id}", headers=supervisor)
+    assert view.status_code == 200, view.text
+    reasons = {e["expert_id"]: e["reasons"] for e in view.json()["exclusions"]}
+    for expert_id in once:
+        assert "draw_limit" in reasons[expert_id], reasons.get(expert_id)
+    [outside] = excluded
+    assert "region_excluded" in reasons[outside], reasons.get(outside)
+    assert not set(reasons) & set(fresh)
