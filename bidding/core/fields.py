@@ -24,6 +24,8 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 from litestar.params import Parameter
 
+from bidding.core.errors import InvalidInput
+
 __all__ = [
     "EARLIEST",
     "FIELD_KEY_PATTERN",
@@ -58,6 +60,7 @@ __all__ = [
     "Token",
     "WindowMinutes",
     "calendar_problem",
+    "query_moment",
     "text_problem",
 ]
 
@@ -159,6 +162,20 @@ def calendar_problem(moment: datetime) -> str | None:
     if not EARLIEST <= moment < LATEST:
         return f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
     return None
+
+
+def query_moment(key: str, given: datetime | None) -> datetime | None:
+    """A time query parameter the platform can handle, or :class:`~bidding.core.errors.InvalidInput`
+    (400) naming ``key``; checked before any arithmetic, since far from now a time overflows (and a
+    bare number such as ``0.5`` is read as a Unix time of 1970)."""
+    problem = calendar_problem(given) if given is not None else None
+    if problem:
+        raise InvalidInput(
+            f"`{key}` {problem}",
+            f"`{key}` 须带时区（例如 2026-11-23T00:00:00+08:00），且在 2000 至 2100 年之间",
+            details=[{"key": key, "source": "query", "message": problem}],
+        )
+    return given
 
 
 _RULES: Final = {

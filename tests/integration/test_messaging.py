@@ -522,6 +522,15 @@ async def test_a_push_of_a_kind_we_do_not_take_is_a_400_naming_the_path(
     assert [(d["key"], d["source"]) for d in resp.json()["error"]["details"]] == [("kind", "path")]
 
 
+@pytest.mark.parametrize("before", ["0.5", "2026-12-01T09:00:00", "1999-12-31T23:59:59+08:00"])
+async def test_the_delivery_logs_page_cursor_is_a_time_with_its_offset(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], before: str
+) -> None:
+    resp = await client.get("/api/admin/messages", params={"before": before}, headers=admin_headers)
+    assert_error(resp, 400, "invalid_input")
+    assert resp.json()["error"]["details"][0]["key"] == "before"
+
+
 async def test_the_delivery_log_is_the_administrators_and_auditors_only(
     client: httpx.AsyncClient, platform: Any, admin_headers: dict[str, str], provider: FakeAliyun
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from bidding.core.fields import QUERY_BIGINT_CURSOR
+from bidding.core.fields import QUERY_BIGINT_CURSOR, query_moment
 from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.guards import requires
 from bidding.core.roles import Role
@@ -40,7 +40,13 @@ class MessageLogController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=log.MAX_LISTED)] = 100,
     ) -> list[LoggedMessage]:
         return await log.delivery_log(
-            platform, channel=channel, status=status, purpose=purpose, reference=reference, before=before, limit=limit
+            platform,
+            channel=channel,
+            status=status,
+            purpose=purpose,
+            reference=reference,
+            before=query_moment("before", before),
+            limit=limit,
         )
 
     @get("/messages/{message_id:uuid}", summary="One notice of the delivery log, with its replies")

@@ -11,8 +11,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 
-from bidding.core.errors import InvalidInput
-from bidding.core.fields import LINE_PATTERN, calendar_problem
+from bidding.core.fields import LINE_PATTERN, query_moment
 from bidding.core.http.dependencies import PlatformDep, VisitorDep
 from bidding.core.http.openapi import wire
 from bidding.tendering import portal
@@ -28,19 +27,6 @@ from storage.signing import content_disposition
 Page = Annotated[int, QueryParameter(ge=1, le=10_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=100)]
 Search = Annotated[str | None, QueryParameter(max_length=100, pattern=LINE_PATTERN)]
-
-
-def _moment(key: str, given: datetime | None) -> datetime | None:
-    """A time query parameter the platform can handle (checked before any arithmetic: far from now,
-    a time overflows)."""
-    problem = calendar_problem(given) if given is not None else None
-    if problem:
-        raise InvalidInput(
-            f"`{key}` {problem}",
-            f"`{key}` 须带时区（例如 2026-11-23T00:00:00+08:00），且在 2000 至 2100 年之间",
-            details=[{"key": key, "source": "query", "message": problem}],
-        )
-    return given
 
 
 class PublicController(Controller):
@@ -69,7 +55,7 @@ class PublicController(Controller):
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None,
     ) -> OpeningList:
-        return await portal.openings(platform, start=_moment("from", from_), end=_moment("to", to))
+        return await portal.openings(platform, start=query_moment("from", from_), end=query_moment("to", to))
 
     @get("/announcements", summary="Announcements (公告): search by text, kind or project")
     async def announcements(
