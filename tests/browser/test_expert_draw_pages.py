@@ -7,10 +7,17 @@ shows the server's refusal with its code. The experts answer by the link of thei
 /expert-invitations/:token without logging in (one on a phone, one in English; an answered link
 says so). The supervisor opens the draw from the header: the exclusions with their reasons, the
 seats by pseudonym, the verification; finalises; DRAW.json and how to verify it are shown; the
-agent then sees the committee's names. Also pins the page's copies of the server's enums."""
+agent then sees the committee's names. The logged-in expert's own /expert (another opened project,
+NJ-2026-GC-0105, its own specialty and region): one of five experts enrolled through the API logs in
+with its certificate, sees the invitation (place, time, specialty; not the project), accepts it in
+the app; the others accept by their links; on the day (the evaluation ~20 minutes ahead, still
+today in China) the assignment is under evaluations with no other member named until the expert
+signs in, which shows the five names; English; a phone; after a reload the names are asked for
+again. Also pins the page's copies of the server's enums."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -21,8 +28,13 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
+from bidding.client.identity import Identity, pkcs12_bytes
+from crypto.ca import make_csr, make_key
+from crypto.subject import PlatformSubject
 from tests.browser.conftest import PHONE, Server, StepShots, assert_no_horizontal_scroll, new_context, running_server
 from tests.browser.steps.identity import demo_user, log_in
 from tests.fixtures.parties import new_code
@@ -34,6 +46,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "NJ-2026-FW-0104"  # the demo's opened project: bids extracted, opening record made
 SPECIALTY = "C0201"
 REGION = "320830"  # none of the demo's experts lives there
+# The expert's own page (/expert) is tested on another opened project, specialty and region.
+OWN_PROJECT = "NJ-2026-GC-0105"  # the demo's project in evaluation: opening record made, no draw
+OWN_SPECIALTY = "C0202"
+OWN_REGION = "320826"  # none of the demo's experts, nor the other test's, lives there
+PASSPHRASE = "expert-browser-test"
+CHINA = timedelta(hours=8)
 LINK = re.compile(r"https?://\S+?/expert-invitations/([A-Za-z0-9_-]{43})")
 
 
@@ -71,7 +89,9 @@ def open_page(browser: Browser, srv: Server, made: list[BrowserContext], errors:
     return page
 
 
-def register_experts(srv: Server, tag: str, n: int) -> list[dict[str, Any]]:
+def register_experts(
+    srv: Server, tag: str, n: int, *, region: str = REGION, specialty: str = SPECIALTY
+) -> list[dict[str, Any]]:
     out = []
     with srv.admin() as admin:
         for i in range(n):
@@ -85,8 +105,8 @@ def register_experts(srv: Server, tag: str, n: int) -> list[dict[str, Any]]:
                 "title": "deputy_senior",
                 "title_name": "高级工程师",
                 "years_experience": 12,
-                "region_code": REGION,
-                "specialties": [SPECIALTY],
+                "region_code": region,
+                "specialties": [specialty],
             }
             r = admin.post("/api/experts", json=body)
             assert r.status_code == 201, r.text
@@ -94,9 +114,9 @@ def register_experts(srv: Server, tag: str, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def demo_project(srv: Server) -> dict[str, Any]:
-    found = httpx.get(f"{srv.base}/api/public/projects", params={"q": PROJECT}, timeout=30).json()["items"]
-    return next(p for p in found if p["code"] == PROJECT)
+def demo_project(srv: Server, code: str = PROJECT) -> dict[str, Any]:
+    found = httpx.get(f"{srv.base}/api/public/projects", params={"q": code}, timeout=30).json()["items"]
+    return next(p for p in found if p["code"] == code)
 
 
 def tokens(mailbox: SmtpServer, emails: list[str], timeout: float = 90) -> dict[str, str]:
@@ -115,8 +135,78 @@ def tokens(mailbox: SmtpServer, emails: list[str], timeout: float = 90) -> dict[
         time.sleep(0.5)
 
 
+# Runs with the server's settings: the demo agent (the host) asks for the committee of BODY and draws
+# it at once. Prints the draw's progress as JSON.
+_DRAW = """
+import asyncio, json
+import httpx
+from bidding.client.session import login
+from bidding.core.settings import Settings
+from bidding.demo.identities import load_cast
+
+async def main() -> None:
+    settings = Settings.from_env()
+    cast = load_cast(settings.data_dir / "demo" / "identities")
+    base = settings.effective_base_url
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        session = await login(http, cast.host, audience=base)
+        r = await http.post("/api/expert-draws", json=json.loads(BODY), headers=session.headers)
+        assert r.status_code == 201, r.text
+        r = await http.post(f"/api/expert-draws/{r.json()['id']}/draw-now", headers=session.headers)
+        assert r.status_code == 200, r.text
+        print(json.dumps(r.json()))
+
+asyncio.run(main())
+"""
+
+
+def enrol_expert(srv: Server, expert: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The expert's platform certificate (role expert, under the demo's trading centre), enrolled
+    through the API with a code the administrator issued; written as a PKCS#12 for /login."""
+    with httpx.Client(base_url=srv.base, timeout=30) as http, srv.admin() as admin:
+        issued = admin.post(f"/api/experts/{expert['id']}/enrolment-codes", json={})
+        assert issued.status_code == 201, issued.text
+        code = issued.json()
+        key = make_key("ec-p256")
+        csr = make_csr(key, PlatformSubject(code["organisation"], code["credit_code"], code["common_name"], "expert"))
+        cert = http.post(
+            "/api/enrolment/certificates",
+            json={
+                "enrolment_code": code["enrolment_code"],
+                "csr": csr.public_bytes(serialization.Encoding.PEM).decode(),
+            },
+        )
+        assert cert.status_code == 201, cert.text
+    body = cert.json()
+    certificate = x509.load_pem_x509_certificate(body["certificate_pem"].encode())
+    chain = tuple(x509.load_pem_x509_certificates(body["chain_pem"].encode()))
+    p12 = folder / "expert.p12"
+    p12.write_bytes(pkcs12_bytes(Identity(key, certificate, chain), PASSPHRASE.encode(), expert["name"]))
+    return {
+        "p12": str(p12),
+        "passphrase": PASSPHRASE,
+        "fingerprint": body["fingerprint"],
+        "organisation": code["organisation"],
+    }
+
+
+def evaluation_today() -> datetime:
+    """About 20 minutes ahead, but on today's date in China (a run just before Beijing midnight waits
+    for the new day rather than place the evaluation tomorrow, when /expert would not show it yet)."""
+    china = datetime.now(UTC) + CHINA
+    if china.hour == 23 and china.minute >= 55:
+        time.sleep((60 - china.minute) * 60 - china.second + 5)
+        china = datetime.now(UTC) + CHINA
+    end_of_day = china.replace(hour=23, minute=59, second=0, microsecond=0)
+    return min(china + timedelta(minutes=20), end_of_day).replace(microsecond=0) - CHINA
+
+
 def test_request_draw_answer_supervise(
-    browser: Browser, draw_server: Server, mailbox: SmtpServer, contexts: list[BrowserContext], request: pytest.FixtureRequest
+    browser: Browser,
+    draw_server: Server,
+    mailbox: SmtpServer,
+    contexts: list[BrowserContext],
+    request: pytest.FixtureRequest,
 ) -> None:
     srv = draw_server
     shots = StepShots(request.node.name)
@@ -236,7 +326,9 @@ def test_request_draw_answer_supervise(
     sup.get_by_test_id("nav-expert-draws").click()
     expect(sup).to_have_url(re.compile(r"/supervision/expert-draws$"))
     draw_id = card.get_attribute("data-draw-id")
-    sup.locator(f"[data-testid=supervision-draw-row][data-draw-id='{draw_id}']").get_by_test_id("supervision-draw-open").click()
+    sup.locator(f"[data-testid=supervision-draw-row][data-draw-id='{draw_id}']").get_by_test_id(
+        "supervision-draw-open"
+    ).click()
     expect(sup.get_by_test_id("supervision-verified")).to_have_attribute("data-verified", "true")
     expect(sup.get_by_test_id("supervision-pool-commitment")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     outside = sup.locator("[data-testid=supervision-exclusion][data-reasons~=region_not_included]")
@@ -272,6 +364,114 @@ def test_request_draw_answer_supervise(
     assert not errors, errors
 
 
+def test_the_expert_accepts_in_the_app_and_signs_in(
+    browser: Browser,
+    draw_server: Server,
+    mailbox: SmtpServer,
+    contexts: list[BrowserContext],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    """The logged-in expert's /expert: the invitation (when, where, specialty; not the project),
+    accepted in the app; on the day the assignment under evaluations, then sign-in shows the committee."""
+    srv = draw_server
+    shots = StepShots(request.node.name)
+    errors: list[str] = []
+    tag = secrets.token_hex(2).upper()
+    experts = register_experts(srv, tag, 5, region=OWN_REGION, specialty=OWN_SPECIALTY)
+    me, others = experts[0], experts[1:]
+    identity = enrol_expert(srv, me, tmp_path)
+
+    # The agent asks for a committee of the five, for the evaluation later today, and draws at once.
+    project = demo_project(srv, OWN_PROJECT)
+    lots = httpx.get(f"{srv.base}/api/public/projects/{project['id']}", timeout=30).json()["lots"]
+    body = {
+        "project_id": project["id"],
+        "lot_ids": [lots[0]["id"]],
+        "evaluation_at": evaluation_today().isoformat(),
+        "place": "南京市公共资源交易中心第5评标室",
+        "size": 5,
+        "seats": {OWN_SPECIALTY: 5},
+        "regions_included": [OWN_REGION],
+    }
+    drawn = json.loads(srv.python(_DRAW.replace("BODY", repr(json.dumps(body)))))
+    assert drawn["status"] == "inviting", drawn
+
+    # The expert logs in and opens /expert: the invitation, without the project; nothing to sign in to.
+    page = open_page(browser, srv, contexts, errors)
+    log_in(page, identity)
+    page.goto("/expert")
+    expect(page.get_by_test_id("expert-me-name")).to_have_text(me["name"])
+    invitation = page.get_by_test_id("expert-invitation")
+    expect(invitation).to_have_count(1)
+    expect(invitation).to_have_attribute("data-status", "invited")
+    expect(invitation.get_by_test_id("invitation-place")).to_have_text("南京市公共资源交易中心第5评标室")
+    expect(invitation.get_by_test_id("invitation-specialty")).to_contain_text(f"{OWN_SPECIALTY} 运行维护服务")
+    expect(invitation.get_by_test_id("invitation-time")).to_contain_text(
+        (datetime.fromisoformat(body["evaluation_at"]) + CHINA).strftime("%H:%M")
+    )
+    expect(invitation.get_by_test_id("invitation-status")).to_have_text("待答复")
+    expect(page.get_by_test_id("expert-evaluations-empty")).to_be_visible()
+    text = page.locator("main").inner_text()
+    assert OWN_PROJECT not in text and project["name"] not in text  # the project is not named yet
+    shots.take(page, "invitation")
+
+    # Accepted in the app: the assignment of today appears under evaluations, with the project.
+    page.get_by_test_id("expert-invitation-accept").click()
+    expect(invitation).to_have_attribute("data-status", "accepted")
+    expect(invitation.get_by_test_id("invitation-status")).to_have_text("已接受")
+    expect(invitation.get_by_test_id("expert-invitation-accept")).to_have_count(0)
+    evaluation = page.get_by_test_id("expert-evaluation")
+    expect(evaluation).to_have_count(1)
+    expect(evaluation.get_by_test_id("expert-evaluation-project")).to_contain_text(OWN_PROJECT)
+
+    # The other four accept by their e-mail's link.
+    links = tokens(mailbox, [e["email"] for e in others])
+    with httpx.Client(base_url=srv.base, timeout=30) as http:
+        for e in others:
+            r = http.post(f"/api/expert-invitations/{links[e['email']]}/answer", json={"answer": "accept"})
+            assert r.status_code == 200, r.text
+
+    # Before sign-in the page names nobody else of the committee.
+    page.reload()
+    expect(evaluation.get_by_test_id("expert-evaluation-sign-in")).to_be_visible()
+    expect(evaluation.get_by_test_id("expert-evaluation-committee")).to_have_count(0)
+    text = page.locator("main").inner_text()
+    assert not any(e["name"] in text or e["registry_no"] in text for e in others), text
+    shots.take(page, "before-sign-in")
+
+    # Signed in: the committee's names, all five.
+    evaluation.get_by_test_id("expert-evaluation-sign-in").click()
+    expect(evaluation.get_by_test_id("expert-evaluation-signed-in")).to_contain_text("签到")
+    expect(evaluation.get_by_test_id("expert-evaluation-sign-in")).to_have_count(0)
+    members = evaluation.get_by_test_id("expert-evaluation-member")
+    expect(members).to_have_count(5)
+    committee = evaluation.get_by_test_id("expert-evaluation-committee")
+    for e in experts:
+        expect(committee).to_contain_text(e["name"])
+    shots.take(page, "signed-in-committee")
+
+    # In English, and on a phone without sideways scrolling.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_test_id("expert-evaluations")).to_contain_text("Evaluations today")
+    expect(evaluation.get_by_test_id("expert-evaluation-signed-in")).to_contain_text("Signed in at")
+    expect(invitation.get_by_test_id("invitation-status")).to_have_text("Accepted")
+    expect(committee).to_contain_text("The committee")
+    page.set_viewport_size(PHONE)
+    assert_no_horizontal_scroll(page)
+    shots.take(page, "signed-in-english-phone")
+
+    # Another visit: signed in already (no second sign-in button); the names again on asking.
+    page.reload()
+    expect(evaluation.get_by_test_id("expert-evaluation-signed-in")).to_be_visible()
+    expect(evaluation.get_by_test_id("expert-evaluation-sign-in")).to_have_count(0)
+    expect(members).to_have_count(0)
+    evaluation.get_by_test_id("expert-evaluation-show-committee").click()
+    expect(members).to_have_count(5)
+    expect(evaluation.get_by_test_id("expert-evaluation-show-committee")).to_have_count(0)
+    assert not errors, errors
+
+
 def test_the_pages_know_the_servers_enums() -> None:
     """The web app's copies of the draw's states, commands, seat values, exclusions and problems."""
     from bidding.experts.committee import (
@@ -300,7 +500,9 @@ def test_the_pages_know_the_servers_enums() -> None:
     assert listed("COMMITTEE_PROBLEMS") == [p.value for p in CommitteeProblem]
     table = re.search(r"export const DRAW_COMMANDS = \{(.*?)\} as const", api, re.S)
     assert table is not None
-    page = {m.group(1): re.findall(r"'([a-z_]+)'", m.group(2)) for m in re.finditer(r"(\w+): \[([^\]]*)\]", table.group(1))}
+    page = {
+        m.group(1): re.findall(r"'([a-z_]+)'", m.group(2)) for m in re.finditer(r"(\w+): \[([^\]]*)\]", table.group(1))
+    }
     for command, states in page.items():
         roles, allowed_states = COMMANDS[command]
         assert DrawRole.REQUESTER in roles or DrawRole.SUPERVISOR in roles, command

@@ -250,6 +250,7 @@ const draws: DrawMessages = {
       signIn: 'Sign in',
       signedIn: 'Signed in at {time}',
       committee: 'The committee',
+      showCommittee: 'Show the committee',
     },
     answer: {
       intro: 'Please confirm whether you will sit on this evaluation. No login is needed; the link answers once.',

@@ -249,6 +249,7 @@ const draws = {
       signIn: '签到',
       signedIn: '已于 {time} 签到',
       committee: '评标委员会',
+      showCommittee: '查看评标委员会名单',
     },
     answer: {
       intro: '请确认是否参加以下评标。本页面无需登录，链接仅可答复一次。',
