@@ -45,7 +45,7 @@ from bidding.experts.committee import CommitteeRequest, check_draw_time, validat
 from bidding.experts.draw import DrawRecord, verify
 from bidding.experts.draw_models import DrawExclusion, DrawLot, DrawRound, DrawSeat, ExpertDraw
 from bidding.experts.draw_states import DRAW_FINAL, DrawStatus, SeatKind, SeatStatus
-from bidding.experts.invitations import invite, missing_seats, session_queue, top_up
+from bidding.experts.invitations import InvitationNotFound, invite, missing_seats, session_queue, top_up
 from bidding.experts.models import Expert
 from bidding.experts.pool import china_today, expert_of
 from bidding.experts.rounds import (
@@ -1045,8 +1045,6 @@ async def sign_in(platform: Platform, caller: Caller, seat_id: uuid.UUID) -> Eva
     async with platform.sessions() as session, session.begin():
         found = [(s, d) for s, d in await _accepted_today(session, platform, expert_id, now) if s.id == seat_id]
         if not found:
-            from bidding.experts.invitations import InvitationNotFound
-
             raise InvitationNotFound("no assignment of yours on this day", "您今天没有该评标任务")
         seat, draw = found[0]
         if seat.signed_in_at is None:
