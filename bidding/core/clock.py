@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
+
+#: China Standard Time, UTC+8 (no daylight saving since 1991): the time of deadlines, bank dates,
+#: refund days and the experts' calendar as people and the law read them; stored times stay UTC.
+CHINA_TIME: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_day(moment: datetime) -> date:
+    """The calendar day of an aware time in China (``2026-12-06T17:00Z`` → 2026-12-07)."""
+    return moment.astimezone(CHINA_TIME).date()
 
 
 @runtime_checkable

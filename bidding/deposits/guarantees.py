@@ -46,6 +46,7 @@ from sqlalchemy.orm import selectinload
 
 from bidding.audit.trail import record
 from bidding.core.auth.caller import Caller
+from bidding.core.clock import china_day
 from bidding.core.errors import Conflict, InvalidInput, NotFound
 from bidding.core.fields import LABEL_PATTERN, SAFE_INT_MAX, Body, OrgName
 from bidding.core.settings import Settings
@@ -53,7 +54,7 @@ from bidding.deposits.matching import Guarantee, guarantee_problems
 from bidding.deposits.participation_models import DepositGuarantee
 from bidding.tendering.locks import lock_lot
 from bidding.tendering.models import Lot, Project
-from bidding.tendering.rules.deposit_requirements import CHINA_TIME, DepositForm, bid_validity_end
+from bidding.tendering.rules.deposit_requirements import DepositForm, bid_validity_end
 from bidding.tendering.rules.projects import ProjectStatus
 from crypto.errors import CAStoreError
 from crypto.keyfiles import read_certs
@@ -402,7 +403,7 @@ def data_problems(data: GuaranteeInput, lot: Lot, project: Project) -> list[Guar
                     details=[{"key": "valid_until", "bid_validity_end": validity_end.isoformat()}],
                 )
             )
-    deadline_day = lot.bid_deadline.astimezone(CHINA_TIME).date()
+    deadline_day = china_day(lot.bid_deadline)
     if data.valid_from > deadline_day:
         problems.append(
             GuaranteeNotYetValid(

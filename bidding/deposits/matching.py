@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from bidding.core.clock import china_day
 from bidding.deposits.entries import Direction, Entry, normalise_account
-from bidding.deposits.statements.camt import CHINA_TIME
 from bidding.deposits.virtual_accounts import SuffixProblem, VirtualAccountBook
 
 __all__ = [
@@ -124,7 +124,7 @@ def is_on_time(payment: Payment, deadline: datetime) -> bool:
     """
     if payment.booked_at is not None:
         return payment.booked_at <= deadline
-    return payment.value_date <= deadline.astimezone(CHINA_TIME).date()
+    return payment.value_date <= china_day(deadline)
 
 
 def is_right_payer(payment: Payment, basic_account: str | None, required: bool) -> bool:

@@ -126,8 +126,9 @@ def export(
     pause_after_commit: float,
 ) -> None:
     """Make a payment file of the due refunds and write it to OUT."""
+    from bidding.core.clock import china_day
     from bidding.core.errors import InvalidInput
-    from bidding.deposits.refunds import china_day, debtor_of, export_batch, policy_of
+    from bidding.deposits.refunds import debtor_of, export_batch, policy_of
 
     settings = load_settings()
     clock = clock_for(settings.clock_offset_file)

@@ -58,6 +58,7 @@ from sqlalchemy.orm import selectinload
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
+from bidding.core.clock import china_day
 from bidding.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.core.fields import LINE_PATTERN, Body, LongText, OrgName
 from bidding.core.roles import Role
@@ -111,7 +112,6 @@ from bidding.identity.models import Organization
 from bidding.tendering.locks import lock_lot
 from bidding.tendering.models import Announcement, Lot, Project
 from bidding.tendering.rules.announcements import AnnouncementKind
-from bidding.tendering.rules.deposit_requirements import CHINA_TIME
 from bidding.tendering.rules.projects import ProjectStatus
 
 if TYPE_CHECKING:
@@ -241,10 +241,6 @@ def policy_of(settings: Settings) -> RefundPolicy:
 def debtor_of(settings: Settings, account: str) -> Debtor:
     """The centre as the payer of a payment file from ``account``."""
     return Debtor(settings.deposit_debtor_name, account, settings.deposit_collection_bank)
-
-
-def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA_TIME).date()
 
 
 def _new_refund_id() -> str:

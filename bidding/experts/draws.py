@@ -28,7 +28,7 @@ import base64
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import msgspec
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
+from bidding.core.clock import china_day
 from bidding.core.errors import Conflict, Forbidden, InvalidInput
 from bidding.core.fields import LINE_PATTERN, Body, Moment
 from bidding.core.roles import Role
@@ -47,7 +48,7 @@ from bidding.experts.draw_models import DrawExclusion, DrawLot, DrawRound, DrawS
 from bidding.experts.draw_states import DRAW_FINAL, DrawStatus, SeatKind, SeatStatus
 from bidding.experts.invitations import InvitationNotFound, invite, missing_seats, session_queue, top_up
 from bidding.experts.models import Expert
-from bidding.experts.pool import china_today, expert_of
+from bidding.experts.pool import expert_of
 from bidding.experts.rounds import (
     DrawNotFound,
     draw_lots,
@@ -897,10 +898,6 @@ async def draw_record(platform: Platform, lot_id: uuid.UUID, number: int = 1) ->
 # ----------------------------------------------------------------------------- names and the day
 
 
-def _china_day(moment: datetime) -> date:
-    return china_today(moment)
-
-
 async def _members(session: AsyncSession, platform: Platform, draw: ExpertDraw) -> list[MemberView]:
     sealed = sealed_list(platform)
     seats = (
@@ -979,9 +976,9 @@ async def committee(platform: Platform, caller: Caller | None, draw_id: uuid.UUI
 
 
 def _on_the_day(draw: ExpertDraw, now: datetime) -> bool:
-    today = _china_day(now)
-    first = _china_day(draw.evaluation_at)
-    last = _china_day(draw.evaluation_end or draw.evaluation_at)
+    today = china_day(now)
+    first = china_day(draw.evaluation_at)
+    last = china_day(draw.evaluation_end or draw.evaluation_at)
     return first <= today <= last
 
 

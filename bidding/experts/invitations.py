@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
+from bidding.core.clock import CHINA_TIME
 from bidding.core.errors import Conflict, NotFound
 from bidding.core.fields import Body
 from bidding.core.pki.models import Certificate
@@ -77,7 +77,6 @@ PURPOSE: Final = "expert.invitation"
 SHORT_PURPOSE: Final = "expert.draw_short"
 SMS_ANSWERS: Final = {"1": "accept", "2": "decline", "接受": "accept", "拒绝": "decline", "y": "accept", "n": "decline"}
 VOICE_ANSWERS: Final = {"1": "accept", "2": "decline"}
-CHINA: Final = ZoneInfo("Asia/Shanghai")
 TOKEN_PATTERN: Final = r"^[A-Za-z0-9_-]{43}$"  # noqa: S105 (a pattern, not a secret)
 _REFERENCE: Final = re.compile(r"expert-seat:([0-9a-f-]{36})")
 
@@ -150,7 +149,7 @@ def _view(seat: DrawSeat, draw: ExpertDraw) -> InvitationView:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def session_queue(

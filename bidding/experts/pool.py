@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import msgspec
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.audit.trail import content_hash, record
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
+from bidding.core.clock import china_day
 from bidding.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.core.fields import LABEL_PATTERN, LINE_PATTERN, NAME_PATTERN, Body, CreditCode, OrgName, PersonName
 from bidding.core.pki.models import Certificate
@@ -112,8 +113,6 @@ __all__ = [
 READERS: Final = (Role.ADMIN, Role.SUPERVISOR)
 #: Who writes it: the administrator alone.
 WRITERS: Final = (Role.ADMIN,)
-#: Days are days in China (a suspension's last day, an unavailable period).
-CHINA: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 #: How many unavailable periods and declared conflicts one expert keeps.
 MAX_PERIODS: Final = 100
 MAX_CONFLICTS: Final = 100
@@ -419,10 +418,6 @@ class PoolEntry:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def china_today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
 
 
 def id_number_key(platform_secret: str) -> bytes:
@@ -794,7 +789,7 @@ async def register(platform: Platform, caller: Caller, data: NewExpert) -> Exper
     now = platform.clock.now()
     async with platform.sessions() as db, db.begin():
         expert, _ = await write_expert(db, caller.actor, fields, _key(platform), now=now)
-        return await _views(db, expert, china_today(now), now)
+        return await _views(db, expert, china_day(now), now)
 
 
 async def update(platform: Platform, caller: Caller, expert_id: uuid.UUID, data: ExpertChanges) -> ExpertView:
@@ -805,14 +800,14 @@ async def update(platform: Platform, caller: Caller, expert_id: uuid.UUID, data:
         expert = await _find(db, expert_id, lock=True)
         fields = data.checked(expert.registry_no)
         await write_expert(db, caller.actor, fields, _key(platform), now=now, expert=expert)
-        return await _views(db, expert, china_today(now), now)
+        return await _views(db, expert, china_day(now), now)
 
 
 async def suspend(platform: Platform, caller: Caller, expert_id: uuid.UUID, data: SuspendInput) -> ExpertView:
     """Suspend an expert until a day (inclusive) with a reason; suspending again replaces both."""
     _writer(caller)
     now = platform.clock.now()
-    today = china_today(now)
+    today = china_day(now)
     until = _checked_day(data.until, "until")
     if until < today:
         raise _invalid(
@@ -852,7 +847,7 @@ async def reinstate(platform: Platform, caller: Caller, expert_id: uuid.UUID) ->
         expert.updated_at, expert.updated_by = now, caller.actor.id
         await db.flush()
         _audit(db, caller.actor, "expert.reinstated", expert, await _specialties(db, expert.id))
-        return await _views(db, expert, china_today(now), now)
+        return await _views(db, expert, china_day(now), now)
 
 
 async def retire(platform: Platform, caller: Caller, expert_id: uuid.UUID, data: RetireInput) -> ExpertView:
@@ -901,7 +896,7 @@ async def retire(platform: Platform, caller: Caller, expert_id: uuid.UUID, data:
             await _specialties(db, expert.id),
             certificates_revoked=len(fingerprints),
         )
-        view = await _views(db, expert, china_today(now), now)
+        view = await _views(db, expert, china_day(now), now)
     for fingerprint in fingerprints:
         await platform.session_store.close_for_certificate(fingerprint)
     return view
@@ -914,7 +909,7 @@ async def declare_conflicts(
     declared keeps its first declaration; the list only grows."""
     _writer(caller)
     now = platform.clock.now()
-    today = china_today(now)
+    today = china_day(now)
     errors: list[PoolRuleError] = []
     wanted: dict[str, tuple[str | None, str, date]] = {}
     for i, item in enumerate(data.conflicts):
@@ -1026,7 +1021,7 @@ async def set_unavailability(
     async with platform.sessions() as db, db.begin():
         expert = await _find(db, expert_id, lock=True)
         await _replace_periods(db, caller.actor, expert, periods, now)
-        return await _views(db, expert, china_today(now), now)
+        return await _views(db, expert, china_day(now), now)
 
 
 async def get_expert(platform: Platform, caller: Caller, expert_id: uuid.UUID) -> ExpertView:
@@ -1034,7 +1029,7 @@ async def get_expert(platform: Platform, caller: Caller, expert_id: uuid.UUID) -
     _reader(caller)
     now = platform.clock.now()
     async with platform.sessions() as db:
-        return await _views(db, await _find(db, expert_id), china_today(now), now)
+        return await _views(db, await _find(db, expert_id), china_day(now), now)
 
 
 async def list_experts(
@@ -1054,7 +1049,7 @@ async def list_experts(
     async with platform.sessions() as db:
         return await search(
             db,
-            today=china_today(platform.clock.now()),
+            today=china_day(platform.clock.now()),
             q=q,
             specialty=specialty,
             status=status,
@@ -1234,7 +1229,7 @@ async def my_record(platform: Platform, caller: Caller) -> ExpertSelfView:
     now = platform.clock.now()
     async with platform.sessions() as db:
         expert = await _find(db, expert_id)
-        status = status_on(expert, china_today(now))
+        status = status_on(expert, china_day(now))
         return ExpertSelfView(
             id=expert.id,
             registry_no=expert.registry_no,

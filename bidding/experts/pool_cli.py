@@ -25,8 +25,8 @@ import click
 
 from bidding.core.actor import Actor
 from bidding.core.cli import load_settings, run_guarded
-from bidding.core.clock import clock_for
-from bidding.experts.pool import china_today, id_number_key, search
+from bidding.core.clock import china_day, clock_for
+from bidding.experts.pool import id_number_key, search
 from bidding.experts.pool_import import PoolImportRefused, run_import
 from bidding.experts.pool_rules import ExpertStatus
 
@@ -104,7 +104,7 @@ def list_experts(q: str | None, specialty: str | None, status: str | None, regio
             async with session_factory(engine)() as db:
                 rows = await search(
                     db,
-                    today=china_today(clock_for(settings.clock_offset_file).now()),
+                    today=china_day(clock_for(settings.clock_offset_file).now()),
                     q=q,
                     specialty=specialty,
                     status=ExpertStatus(status) if status else None,

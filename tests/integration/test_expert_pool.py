@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
+from bidding.core.clock import CHINA_TIME as CHINA
 from bidding.core.clock import ManualClock
 from bidding.experts.eligibility import Candidate, DrawContext, Exclusion, exclusions
 from bidding.experts.models import Expert
-from bidding.experts.pool import CHINA, candidates, pool_entries
+from bidding.experts.pool import candidates, pool_entries
 from bidding.experts.pool_rules import ExpertStatus
 from tests.fixtures.expert_pool import expert_body, id_number
 from tests.fixtures.parties import logged_in_parties, new_code

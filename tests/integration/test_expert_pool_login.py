@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bidding.audit.models import AuditEvent
 from bidding.client.identity import Identity
 from bidding.client.session import ApiError, login
-from bidding.experts.pool import CHINA
+from bidding.core.clock import CHINA_TIME as CHINA
 from crypto.ca import make_csr, make_key
 from crypto.subject import PlatformSubject
 from tests.fixtures.expert_pool import enrol_expert, expert_body, logged_in_expert, trading_centre

@@ -24,9 +24,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Final
 
+from bidding.core.clock import CHINA_TIME  # bank date-times without an offset are China time
 from bidding.deposits.amounts import parse_fen
 from bidding.deposits.entries import (
     NOT_PROVIDED,
@@ -51,8 +52,6 @@ from bidding.deposits.statements.xml import iter_elements, local_name, namespace
 __all__ = ["CHINA_TIME", "DEFAULT_CURRENCIES", "MESSAGES", "parse_camt"]
 
 DEFAULT_CURRENCIES: Final = frozenset({"CNY"})
-#: Bank date-times without an offset are read as China Standard Time.
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 #: Message element → (statement element, kind, namespace prefix of its versions).
 MESSAGES: Final = {
     "BkToCstmrStmt": ("Stmt", StatementKind.CAMT053, "urn:iso:std:iso:20022:tech:xsd:camt.053."),

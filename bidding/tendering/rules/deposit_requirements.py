@@ -27,7 +27,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
-from zoneinfo import ZoneInfo
+
+from bidding.core.clock import CHINA_TIME
 
 __all__ = [
     "DEFAULT_BID_VALIDITY_DAYS",
@@ -80,7 +81,6 @@ DEFAULT_FORMS: Final = frozenset({DepositForm.BANK_TRANSFER, DepositForm.E_GUARA
 #: 投标有效期 unless the agent says otherwise, in days from the bid deadline.
 DEFAULT_BID_VALIDITY_DAYS: Final = 90
 MAX_BID_VALIDITY_DAYS: Final = 365
-CHINA_TIME: Final = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
