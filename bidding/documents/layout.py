@@ -61,6 +61,10 @@ Cell: TypeAlias = str | Flowable
 
 
 _lock = threading.Lock()  # documents render in worker threads; fonts are registered once
+#: reportlab's TTFont keeps its subsetting state on the shared face (``makeSubset``), so two documents
+#: built at once in two threads corrupt each other's font subsets (IndexError in ``glyphPos``, seen
+#: when two bidders' receipts were rendered together): one document is built at a time per process.
+_build_lock = threading.Lock()
 _current_font: str = FONT
 
 
@@ -363,7 +367,8 @@ def build_pdf(setup: PageSetup, story: Sequence[Flowable]) -> bytes:
         lang="zh-CN",
     )
     try:
-        doc.build(list(story), canvasmaker=_canvas_maker(setup))
+        with _build_lock:
+            doc.build(list(story), canvasmaker=_canvas_maker(setup))
     except LayoutError as exc:  # e.g. a single table cell taller than a page
         raise ValueError(f"{setup.title_en} {setup.reference}: content does not fit on A4 pages: {exc}") from None
     return buffer.getvalue()

@@ -56,6 +56,18 @@ def test_receipt_is_deterministic_and_depends_on_data() -> None:
     assert render_receipt(receipt_data(issued_at=T + timedelta(hours=1))) != render_receipt(receipt_data())
 
 
+def test_documents_built_at_once_in_threads_are_each_whole() -> None:
+    """Receipts render in worker threads (``asyncio.to_thread``); two built at once shared the font's
+    subsetting state and one failed with an IndexError (seen in the deadline-race test)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = [receipt_data(version=v) for v in range(1, 9)]
+    alone = [render_receipt(d) for d in data]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(render_receipt, data * 3))
+    assert together == alone * 3
+
+
 def test_receipt_creation_date_is_the_issue_time() -> None:
     assert b"D:20261123020002+00'00'" in render_receipt(receipt_data())
 
