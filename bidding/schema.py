@@ -11,6 +11,7 @@ import bidding.core.pki.models
 import bidding.deposits.models
 import bidding.deposits.participation_models
 import bidding.deposits.refund_models
+import bidding.evaluation.models
 import bidding.experts.draw_models
 import bidding.experts.models
 import bidding.identity.models
@@ -30,6 +31,7 @@ MODULES = (
     bidding.deposits.models,
     bidding.deposits.participation_models,
     bidding.deposits.refund_models,
+    bidding.evaluation.models,
     bidding.experts.draw_models,
     bidding.experts.models,
     bidding.identity.models,

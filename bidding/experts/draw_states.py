@@ -9,7 +9,8 @@ One draw (a committee asked for one or more lots of a project)::
         │  └──agent cancels──▶ cancelled            └──pool short (规定 10)──▶ failed             │  │ top-up (补抽)
         └──pool short at the commitment──▶ failed                                                │  │
                                                          every seat accepted ◀────────────────────┘  │
-    inviting ──every seat accepted──▶ complete ──supervisor finalises (the result is final)──▶ final  │
+    inviting ──every seat accepted──▶ complete ──the report is final (or the supervisor)──▶ final     │
+    complete ──a member recuses at the evaluation: the next backup is invited──▶ inviting
     inviting ──a specialty's backups ran out and the top-up pool is short──▶ short ──agent: top-up──┘
     short ──agent cancels──▶ cancelled
 
@@ -23,6 +24,7 @@ One seat (a place in the result: seated or backup)::
                                               │ ──declines──▶ declined
                                               │ ──no answer in time──▶ timed_out
     reserve / invited ──the draw ends without it (cancelled, final)──▶ released
+    accepted ──declares a conflict at the evaluation (条例 46)──▶ recused (the next backup is called)
 
 A decline or a time-out calls the next ``reserve`` of the same specialty (seats and backups in the
 ranking order of ``bidding.experts.draw``); the move ``invited → declined | timed_out`` is one
@@ -67,7 +69,8 @@ DRAW_TRANSITIONS: Final[Transitions[DrawStatus]] = {
     DrawStatus.REQUESTED: frozenset({DrawStatus.COMMITTED, DrawStatus.CANCELLED, DrawStatus.FAILED}),
     DrawStatus.COMMITTED: frozenset({DrawStatus.INVITING, DrawStatus.FAILED}),
     DrawStatus.INVITING: frozenset({DrawStatus.COMPLETE, DrawStatus.SHORT}),
-    DrawStatus.COMPLETE: frozenset({DrawStatus.FINAL}),
+    # a member recused at the evaluation (条例 46): the next backup is invited
+    DrawStatus.COMPLETE: frozenset({DrawStatus.FINAL, DrawStatus.INVITING}),
     DrawStatus.SHORT: frozenset({DrawStatus.INVITING, DrawStatus.CANCELLED}),
     DrawStatus.FINAL: frozenset(),
     DrawStatus.CANCELLED: frozenset(),
@@ -87,16 +90,19 @@ class SeatStatus(enum.StrEnum):
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
     RELEASED = "released"
+    RECUSED = "recused"  # accepted, then declared a conflict at the evaluation (条例 46): replaced
 
 
-SEAT_FINAL: Final = frozenset({SeatStatus.ACCEPTED, SeatStatus.DECLINED, SeatStatus.TIMED_OUT, SeatStatus.RELEASED})
+#: The seats that no move leaves (an accepted seat may still be recused at the evaluation).
+SEAT_FINAL: Final = frozenset({SeatStatus.DECLINED, SeatStatus.TIMED_OUT, SeatStatus.RELEASED, SeatStatus.RECUSED})
 
 SEAT_TRANSITIONS: Final[Transitions[SeatStatus]] = {
     SeatStatus.RESERVE: frozenset({SeatStatus.INVITED, SeatStatus.RELEASED}),
     SeatStatus.INVITED: frozenset(
         {SeatStatus.ACCEPTED, SeatStatus.DECLINED, SeatStatus.TIMED_OUT, SeatStatus.RELEASED}
     ),
-    SeatStatus.ACCEPTED: frozenset(),
+    SeatStatus.ACCEPTED: frozenset({SeatStatus.RECUSED}),
+    SeatStatus.RECUSED: frozenset(),
     SeatStatus.DECLINED: frozenset(),
     SeatStatus.TIMED_OUT: frozenset(),
     SeatStatus.RELEASED: frozenset(),
@@ -131,6 +137,8 @@ COMMANDS: Final[dict[str, tuple[frozenset[DrawRole], frozenset[DrawStatus]]]] = 
     # a drawn expert (their own invitation only)
     "answer": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.INVITING, DrawStatus.SHORT})),
     "sign_in": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.COMPLETE, DrawStatus.FINAL})),
+    # a seated expert declares a conflict at the evaluation (条例 46): the next backup is invited
+    "recuse": (frozenset({DrawRole.EXPERT}), frozenset({DrawStatus.COMPLETE, DrawStatus.INVITING, DrawStatus.SHORT})),
     # the supervisor
     "supervise": (frozenset({DrawRole.SUPERVISOR}), _ALL),  # request, commitments, exclusions, record, verification
     "finalise": (frozenset({DrawRole.SUPERVISOR, DrawRole.SYSTEM}), frozenset({DrawStatus.COMPLETE})),

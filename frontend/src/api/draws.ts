@@ -14,7 +14,7 @@ export type DrawStatus = (typeof DRAW_STATUSES)[number]
 /** `draw_states.DRAW_FINAL`: nothing happens to these any more. */
 export const DRAW_FINAL = ['final', 'cancelled', 'failed'] as const
 /** `draw_states.SeatStatus`. */
-export const SEAT_STATUSES = ['reserve', 'invited', 'accepted', 'declined', 'timed_out', 'released'] as const
+export const SEAT_STATUSES = ['reserve', 'invited', 'accepted', 'declined', 'timed_out', 'released', 'recused'] as const
 export type SeatStatus = (typeof SEAT_STATUSES)[number]
 /** `draw_states.SeatKind`. */
 export const SEAT_KINDS = ['seat', 'backup'] as const

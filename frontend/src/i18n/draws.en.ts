@@ -36,6 +36,7 @@ const draws: DrawMessages = {
       declined: 'Declined',
       timed_out: 'No answer in time',
       released: 'Released',
+      recused: 'Recused',
     },
     seatKind: {
       seat: 'Seat',

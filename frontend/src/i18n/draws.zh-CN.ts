@@ -35,6 +35,7 @@ const draws = {
       declined: '已拒绝',
       timed_out: '逾期未答复',
       released: '已释放',
+      recused: '已回避',
     },
     seatKind: {
       seat: '正选',

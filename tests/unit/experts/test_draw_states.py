@@ -40,7 +40,8 @@ DRAW_MOVES = {
     (D.COMMITTED, D.FAILED),  # the pool is short at the draw
     (D.INVITING, D.COMPLETE),  # every seat accepted
     (D.INVITING, D.SHORT),  # backups and the top-up pool ran out
-    (D.COMPLETE, D.FINAL),  # the supervisor (the award) finalises
+    (D.COMPLETE, D.FINAL),  # the report is final (or the supervisor finalises)
+    (D.COMPLETE, D.INVITING),  # a member recused at the evaluation: the next backup is invited (条例 46)
     (D.SHORT, D.INVITING),  # a top-up (补抽) was drawn
     (D.SHORT, D.CANCELLED),  # the agent gives up
 }
@@ -50,6 +51,7 @@ SEAT_MOVES = {
     (S.RESERVE, S.INVITED),  # its turn came
     (S.RESERVE, S.RELEASED),  # the draw ended without it
     (S.INVITED, S.ACCEPTED),
+    (S.ACCEPTED, S.RECUSED),  # declared a conflict at the evaluation
     (S.INVITED, S.DECLINED),
     (S.INVITED, S.TIMED_OUT),  # no answer within BIDDING_EXPERT_ANSWER_MINUTES
     (S.INVITED, S.RELEASED),  # the draw was cancelled while it waited
@@ -69,6 +71,7 @@ EXPECTED_COMMANDS: dict[str, tuple[frozenset[DrawRole], frozenset[DrawStatus]]] 
     "time_out": (frozenset({R.SYSTEM}), frozenset({D.INVITING, D.SHORT})),
     "answer": (frozenset({R.EXPERT}), frozenset({D.INVITING, D.SHORT})),
     "sign_in": (frozenset({R.EXPERT}), frozenset({D.COMPLETE, D.FINAL})),
+    "recuse": (frozenset({R.EXPERT}), frozenset({D.COMPLETE, D.INVITING, D.SHORT})),
     "supervise": (frozenset({R.SUPERVISOR}), ALL),
     "finalise": (frozenset({R.SUPERVISOR, R.SYSTEM}), frozenset({D.COMPLETE})),
     "commitments": (frozenset(DrawRole), LIVE),
@@ -88,6 +91,7 @@ COMMAND_TARGETS: dict[str, frozenset[DrawStatus]] = {
     "time_out": frozenset({D.SHORT, D.INVITING}),
     "answer": frozenset({D.COMPLETE, D.SHORT, D.INVITING}),
     "sign_in": frozenset(),
+    "recuse": frozenset({D.INVITING, D.SHORT}),  # the backup invited, or a top-up short
     "supervise": frozenset(),
     "finalise": frozenset({D.FINAL}),
     "commitments": frozenset(),
@@ -102,7 +106,7 @@ def test_the_draw_table_is_exactly_the_listed_moves() -> None:
 
 def test_the_seat_table_is_exactly_the_listed_moves() -> None:
     assert edges(SEAT_TRANSITIONS) == SEAT_MOVES
-    assert {S.ACCEPTED, S.DECLINED, S.TIMED_OUT, S.RELEASED} == SEAT_FINAL
+    assert {S.DECLINED, S.TIMED_OUT, S.RELEASED, S.RECUSED} == SEAT_FINAL
 
 
 @pytest.mark.parametrize(("start", "end"), sorted(DRAW_MOVES))
@@ -120,7 +124,7 @@ def test_each_seat_move_is_allowed(start: SeatStatus, end: SeatStatus) -> None:
     [
         (D.REQUESTED, D.INVITING),  # never invited without a committed, drawn round
         (D.INVITING, D.CANCELLED),  # invitations out: the draw is not withdrawn (only a short one is)
-        (D.COMPLETE, D.INVITING),  # an accepted committee is not drawn again (replacement: not built)
+        (D.COMPLETE, D.REQUESTED),  # an accepted committee is not drawn again
         (D.FINAL, D.INVITING),
         (D.FAILED, D.REQUESTED),
     ],
