@@ -1,0 +1,1 @@
+"""The evaluation on the wire: thin controllers over the services of ``bidding.evaluation``."""
