@@ -35,6 +35,7 @@ from bidding.deposits.controllers.refunds import (
     RefundFinanceController,
     RefundTriggerController,
 )
+from bidding.evaluation.controllers.room import EvaluationRoomController
 from bidding.experts.controllers.draws import (
     DrawSupervisionController,
     ExpertAssignmentController,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             AuthController,
             IdentityAdminController,
             VerifyController,
+            EvaluationRoomController,
             AgentController,
             BidderController,
             BidderDepositController,

@@ -46,6 +46,7 @@ __all__ = [
     "member_gate",
     "project_gate",
     "project_of",
+    "seat_of",
     "sitting",
     "supervisor_gate",
 ]
@@ -145,19 +146,16 @@ def _role(ev: Evaluation, member: EvaluationMember) -> EvaluationRole:
     return EvaluationRole.CHAIR if ev.chair_id == member.id else EvaluationRole.MEMBER
 
 
-async def member_gate(
+async def seat_of(
     session: AsyncSession,
     platform: Platform,
     caller: Caller,
     evaluation_id: uuid.UUID,
-    command: str,
     *,
     for_update: bool = False,
 ) -> MemberSeat:
-    """The caller's seat in the evaluation, if ``command`` is theirs to send now (see the module doc).
-
-    A seat counts once its expert signed in (``signed_in``: the declaration only) and until they are
-    recused; the expert is the certificate's, never a parameter."""
+    """The caller's seat in the evaluation, whatever the command: signed in (``signed_in``: the
+    declaration only) or sitting, never recused; the expert is the certificate's, never a parameter."""
     expert_id = await expert_of(platform, caller)
     ev = await (lock(session, evaluation_id) if for_update else evaluation(session, evaluation_id))
     member = await session.scalar(
@@ -169,9 +167,22 @@ async def member_gate(
     )
     if member is None:
         raise NotOnCommittee()
-    role = _role(ev, member)
-    check(command, role, ev.state)
-    return MemberSeat(ev, member, role)
+    return MemberSeat(ev, member, _role(ev, member))
+
+
+async def member_gate(
+    session: AsyncSession,
+    platform: Platform,
+    caller: Caller,
+    evaluation_id: uuid.UUID,
+    command: str,
+    *,
+    for_update: bool = False,
+) -> MemberSeat:
+    """The caller's seat (:func:`seat_of`), if ``command`` is theirs to send now (see the module doc)."""
+    seat = await seat_of(session, platform, caller, evaluation_id, for_update=for_update)
+    check(command, seat.role, seat.evaluation.state)
+    return seat
 
 
 def supervisor_gate(caller: Caller, ev: Evaluation, command: str = "supervise") -> None:
