@@ -745,7 +745,9 @@ async def decide_low_price(
 async def pending_blockers(session: AsyncSession, ev: Evaluation) -> list[str]:
     """What keeps the report from being drafted (条例 52–53; 规定 19, 21; 87号令 59–60): clarifications
     still open (a correction not answered among them) and flagged prices of bids still in the running
-    with no decision. Empty when nothing does. Each line is ``<code> <details>`` (zh-CN after ``|``)."""
+    with no decision; a rejected bid blocks nothing. Empty when nothing does. Each line is
+    ``<code> <details> | <zh-CN>``, the code one of ``clarification_open``, ``correction_unanswered``,
+    ``low_price_undecided``."""
     blockers: list[str] = []
     bids = {
         bid.bid_id: bid
@@ -760,7 +762,10 @@ async def pending_blockers(session: AsyncSession, ev: Evaluation) -> list[str]:
         .order_by(EvaluationClarification.asked_at, EvaluationClarification.id)
     )
     for row in rows.all():
-        order = bids[row.bid_id].order_no if row.bid_id in bids else 0
+        bid = bids.get(row.bid_id)
+        if bid is None or bid.review is BidReview.REJECTED:  # a rejected bid's questions no longer matter
+            continue
+        order = bid.order_no
         code = "correction_unanswered" if row.kind is ClarificationKind.CORRECTION else "clarification_open"
         blockers.append(
             f"{code} bid #{order}: {row.kind.value} {row.id} open until {row.due_at.isoformat()}"
@@ -795,9 +800,12 @@ async def _own(session: AsyncSession, caller: Caller, clarification_id: uuid.UUI
     return row
 
 
-def _still_open(row: EvaluationClarification, now: datetime) -> None:
+def _still_open(row: EvaluationClarification, bid: EvaluationBid, now: datetime) -> None:
+    """Open, before its deadline, and of a bid still in the running (a rejected bid is asked nothing)."""
     if row.status is ClarificationStatus.ANSWERED:
         raise ClarificationAnswered()
+    if bid.review is BidReview.REJECTED:
+        raise ClarificationClosed("the bid has been rejected", "该投标已被否决")
     if row.status is not ClarificationStatus.OPEN or now > row.due_at:
         raise ClarificationClosed(
             f"closed ({row.status.value}, due {row.due_at.isoformat()})",
@@ -856,7 +864,7 @@ async def answer_statement(
         row = await _own(session, caller, clarification_id)
         ev = await evaluation(session, row.evaluation_id)
         check("answer_clarification", EvaluationRole.BIDDER, ev.state)
-        _still_open(row, now)
+        _still_open(row, await _bid(session, ev, row.bid_id), now)
         _check_accepted(row, data.accepted)
         text = _statement_text(row, data.answer.strip(), data.accepted)
         return statement(ANSWER_KIND, text, f"clarification:{row.id}", caller, now).to_dict()
@@ -873,7 +881,8 @@ async def answer(
         now = platform.clock.now()
         await session.refresh(row)
         check("answer_clarification", EvaluationRole.BIDDER, ev.state)
-        _still_open(row, now)
+        bid = await _bid(session, ev, row.bid_id)
+        _still_open(row, bid, now)
         _check_accepted(row, data.accepted)
         obj = f"clarification:{row.id}"
         text = str(data.statement.get("text", ""))
@@ -914,7 +923,6 @@ async def answer(
             accepted=data.accepted,
             fingerprint=signed["fingerprint"],
         )
-        bid = await _bid(session, ev, row.bid_id)
         if row.kind is ClarificationKind.CORRECTION:
             correction = row.correction or {}
             if data.accepted:
