@@ -35,6 +35,12 @@ from bidding.deposits.controllers.refunds import (
     RefundFinanceController,
     RefundTriggerController,
 )
+from bidding.evaluation.controllers.bodies import EvaluationBodiesController
+from bidding.evaluation.controllers.clarifications import (
+    BidderClarificationController,
+    EvaluationClarificationController,
+)
+from bidding.evaluation.controllers.criteria import LotCriteriaController, PublicCriteriaController
 from bidding.evaluation.controllers.room import EvaluationRoomController
 from bidding.experts.controllers.draws import (
     DrawSupervisionController,
@@ -107,6 +113,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             IdentityAdminController,
             VerifyController,
             EvaluationRoomController,
+            EvaluationBodiesController,
+            EvaluationClarificationController,
+            BidderClarificationController,
+            LotCriteriaController,
+            PublicCriteriaController,
             AgentController,
             BidderController,
             BidderDepositController,

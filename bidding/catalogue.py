@@ -15,6 +15,7 @@ from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
 from bidding.deposits.jobs import BALANCE_CHECK, STATEMENT_WATCH
 from bidding.deposits.refund_jobs import REFUND_WATCH
+from bidding.evaluation.clarification_jobs import CLARIFICATION_WATCH
 from bidding.experts.draw_jobs import EXPERT_DRAW_WATCH
 from bidding.experts.invitations import PURPOSE as EXPERT_INVITATION
 from bidding.experts.invitations import on_answer as expert_answer
@@ -54,6 +55,8 @@ CRONS: Final = (
     SWEEP_MESSAGES,
     # Every minute: expert draws whose time has come, invitations unanswered in time (the next backup).
     EXPERT_DRAW_WATCH,
+    # Every minute: the committee's clarifications past their deadline expire (a correction unconfirmed rejects).
+    CLARIFICATION_WATCH,
 )
 
 #: What the app enqueues against and the workers run.

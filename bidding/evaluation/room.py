@@ -275,7 +275,7 @@ async def room(platform: Platform, caller: Caller, evaluation_id: uuid.UUID) -> 
     """``GET /api/evaluations/{id}``: the room as the calling member sees it (signed in or sitting;
     the names of the committee were revealed to them at sign-in, ``draws.sign_in``)."""
     async with platform.sessions() as session:
-        seat = await member_gate(session, platform, caller, evaluation_id, "read_scores")
+        seat = await member_gate(session, platform, caller, evaluation_id, "view_room")
         return await _view(session, seat)
 
 
@@ -406,7 +406,7 @@ async def enter(platform: Platform, caller: Caller, data: EnterInput) -> RoomVie
             member.status = MemberStatus.SIGNED_IN
             member.signed_in_at = now
             audit(session, caller.actor, ev, "signed_in", member=str(member.id), seat=str(data.seat_id))
-        seat = await member_gate(session, platform, caller, ev.id, "read_scores")
+        seat = await member_gate(session, platform, caller, ev.id, "view_room")
         return await _view(session, seat)
 
 

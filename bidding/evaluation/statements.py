@@ -34,6 +34,7 @@ __all__ = ["FRESH", "SignatureInvalid", "Statement", "canonical", "statement", "
 
 class SignatureInvalid(InvalidInput):
     code = "statement_signature_invalid"
+    status = 422
     message_zh = "签名无效"
     message_en = "The signature does not verify"
 

@@ -137,6 +137,8 @@ _MEMBERS: Final = frozenset({EvaluationRole.MEMBER, EvaluationRole.CHAIR})
 
 #: Command → (roles that may send it, states it is allowed in).
 COMMANDS: Final[dict[str, tuple[frozenset[EvaluationRole], frozenset[EvaluationState]]]] = {
+    # the room itself: state, members, bids (names and prices as announced at the opening)
+    "view_room": (_MEMBERS | {EvaluationRole.DECLARANT}, _ALL),
     "declare": (frozenset({EvaluationRole.DECLARANT}), WORKING),
     "recuse": (_MEMBERS, WORKING),  # a conflict discovered later (条例 46)
     "vote_chair": (_MEMBERS, frozenset({EvaluationState.CONVENING})),
