@@ -3,6 +3,8 @@ import zhCN, { type MessageSchema as BaseSchema } from './zh-CN'
 import en from './en'
 import roomZh, { type RoomMessages } from './room.zh-CN'
 import roomEn from './room.en'
+import criteriaZh, { type CriteriaMessages } from './criteria.zh-CN'
+import criteriaEn from './criteria.en'
 import workspaceZh, { type WorkspaceMessages } from './workspace.zh-CN'
 import workspaceEn from './workspace.en'
 import agentZh, { type AgentMessages } from './agent.zh-CN'
@@ -28,6 +30,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  */
 export type MessageSchema = BaseSchema &
   RoomMessages &
+  CriteriaMessages &
   WorkspaceMessages &
   DepositMessages &
   AgentMessages &
@@ -42,8 +45,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh },
-  en: { ...en, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn },
+  'zh-CN': { ...zhCN, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh },
+  en: { ...en, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({
