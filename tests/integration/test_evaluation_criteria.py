@@ -16,6 +16,8 @@ from sqlalchemy import select
 from bidding.audit.models import AuditEvent
 from bidding.core.clock import ManualClock
 from bidding.evaluation.controllers.criteria import LotCriteriaController, PublicCriteriaController
+from bidding.evaluation.criteria_store import CriteriaIntegrity, CriteriaMissing, frozen_criteria
+from bidding.evaluation.models import LotCriteria
 from tests.fixtures.errors import error_code
 from tests.fixtures.parties import logged_in_parties
 from tests.fixtures.projects import DAY, PDF, create_published, project_body, relogin
@@ -303,3 +305,31 @@ async def test_frozen_from_the_bid_deadline(client: httpx.AsyncClient, p: dict[s
     assert again.status_code == 409 and error_code(again) == "criteria_frozen"
     # The public still reads both.
     assert (await client.get(f"/api/public/lots/{first}/criteria")).json()["frozen"] is True
+
+
+async def test_the_evaluation_takes_the_stored_copy_and_its_sha256(
+    client: httpx.AsyncClient, p: dict[str, Any], clock: ManualClock, platform: Any
+) -> None:
+    project = await create_published(client, p, clock.now())
+    lot = uuid.UUID(project["lots"][0]["id"])
+    async with platform.sessions() as session:
+        with pytest.raises(CriteriaMissing) as missing:
+            await frozen_criteria(session, lot)
+    assert missing.value.status == 409 and missing.value.code == "criteria_missing"
+
+    put = await client.put(url(str(lot)), json=works_criteria(), headers=p["agent"])
+    assert put.status_code == 200, put.text
+    async with platform.sessions() as session:
+        data, sha = await frozen_criteria(session, lot)
+    assert sha == put.json()["sha256"] and data == put.json()["criteria"]
+
+    # A stored copy changed behind the platform's back (45 → 50 points) no longer matches its SHA-256.
+    async with platform.sessions() as session, session.begin():
+        row = await session.get(LotCriteria, lot)
+        assert row is not None
+        items = [dict(item) for item in row.criteria["scoring_items"]]
+        items[1]["maximum"] = "50.00"
+        row.criteria = {**row.criteria, "scoring_items": items}
+    async with platform.sessions() as session:
+        with pytest.raises(CriteriaIntegrity):
+            await frozen_criteria(session, lot)
