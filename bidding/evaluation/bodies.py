@@ -175,12 +175,12 @@ async def _locate(platform: Platform, session: AsyncSession, entry: EvaluationBi
     if bid is None:  # pragma: no cover - the foreign key keeps it
         raise EvaluationBidNotFound()
     key = body_key(bid)
-    if entry.files is not None:
-        return _Located(key, entry.files)
     try:
-        info = await platform.store.stat(key)
+        info = await platform.store.stat(key)  # every time: a read must not start on a body that is gone
     except ObjectNotFound:
         raise BodyNotAvailable() from None
+    if entry.files is not None:
+        return _Located(key, entry.files)
 
     async def read(offset: int, length: int) -> bytes:
         return b"".join([chunk async for chunk in platform.store.open(key, offset=offset, length=length)])

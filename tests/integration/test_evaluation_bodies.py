@@ -16,15 +16,12 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
 from bidding.client.session import login
 from bidding.core.clock import CHINA_TIME, ManualClock
-from bidding.evaluation.controllers.bodies import EvaluationBodiesController
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationMember
 from bidding.evaluation.states import EvaluationState, MemberStatus
 from tests.fixtures.errors import error_code
@@ -33,13 +30,6 @@ from tests.fixtures.parties import AUDIENCE, logged_in_parties
 
 PDF_NAME = "投标文件/投标函.pdf"
 TXT_NAME = "投标文件/技术方案说明.txt"
-
-
-@pytest.fixture(autouse=True)
-def _routes(app: Litestar) -> None:
-    """Until ``bidding/app.py`` lists the controller, the tests add it to the app (a no-op then)."""
-    if "/api/evaluations/{evaluation_id:uuid}/bids/{bid_id:uuid}/files" not in {route.path for route in app.routes}:
-        app.register(EvaluationBodiesController)
 
 
 def _urls(c: Committee, bid_id: str) -> list[str]:
@@ -162,16 +152,11 @@ async def test_a_member_reads_the_files_of_every_bid_and_each_access_is_audited(
     no_ev = await client.get(f"/api/evaluations/{uuid.uuid4()}/bids/{bid_id}/files", headers=reader.headers)
     assert no_ev.status_code == 404
 
-    # A body not (or no longer) in the store: 409, the member is told it is not available.
-    async with platform.sessions() as s, s.begin():
-        await s.execute(
-            update(EvaluationBid)
-            .where(EvaluationBid.evaluation_id == uuid.UUID(c.evaluation_id), EvaluationBid.bid_id == uuid.UUID(bid_id))
-            .values(files=None)
-        )
+    # A body not (or no longer) in the store: 409 before any byte, listed before or not.
     await platform.store.delete(f"opened/{c.lot['id']}/{bid_id}.tar")
-    gone = await client.get(_urls(c, bid_id)[0], headers=reader.headers)
-    assert gone.status_code == 409 and error_code(gone) == "body_not_available"
+    for url in _urls(c, bid_id):
+        gone = await client.get(url, headers=reader.headers)
+        assert gone.status_code == 409 and error_code(gone) == "body_not_available", url
 
     # A member who declares a conflict later is recused: the bodies close to them; the others read on.
     leaving = c.members[4]
