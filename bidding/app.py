@@ -178,6 +178,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
                 Tag(name="finance", description="The centre's finance officer: bank statements, deposit book, refunds"),
                 Tag(name="experts", description="The expert pool (administrator, supervisor), an expert's own record"),
+                Tag(
+                    name="evaluation",
+                    description="Evaluation (评标): criteria, the committee's room, bodies, review, scores, "
+                    "clarifications, the report",
+                ),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

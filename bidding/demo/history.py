@@ -20,12 +20,15 @@ import base64
 import io
 import json
 import os
+import tarfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from bidding.client.identity import Identity
 from bidding.core.actor import Actor
@@ -117,15 +120,36 @@ async def parties_of(platform: Platform, cast: Cast) -> Parties:
 # ----------------------------------------------------------------------------- bids
 
 
+def demo_body(bidder: str) -> bytes:
+    """A bid's body as the sealing client makes it: a tar of the documents (a PDF bid letter of a few
+    pages and the technical and commercial parts as text), which the committee reads file by file."""
+    letter = io.BytesIO()
+    pdf = canvas.Canvas(letter, pagesize=A4)
+    for page in range(1, 4):
+        pdf.drawString(72, 760, f"Bid letter (demo) - page {page}")
+        pdf.drawString(72, 740, bidder[:90])
+        pdf.showPage()
+    pdf.save()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in (
+            ("投标文件/投标函.pdf", letter.getvalue()),
+            ("投标文件/技术标与商务标.txt", ("技术标与商务标（演示）\n" * 2000).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
 def seal_package(
     identity: Identity, project_id: uuid.UUID, lot_id: uuid.UUID, form: dict[str, Any], *, now: datetime
 ) -> bytes:
     """A sealed package for a lot, encrypted to and signed by the bidder's own certificate."""
     out = io.BytesIO()
-    body = ("技术标与商务标（演示）\n" * 2000).encode()
     seal(
         json.dumps(form, ensure_ascii=False).encode(),
-        io.BytesIO(body),
+        io.BytesIO(demo_body(identity.certificate.subject.rfc4514_string())),
         out,
         project_id=str(project_id),
         lot_id=str(lot_id),

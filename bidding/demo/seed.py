@@ -39,6 +39,7 @@ from bidding.audit.trail import record
 from bidding.core.actor import Actor
 from bidding.core.fields import FormFieldDeclaration
 from bidding.core.platform import Platform
+from bidding.demo.criteria import set_demo_criteria
 from bidding.demo.experts import load_demo_pool
 from bidding.demo.history import Parties, Script, parties_of, play_opening, room_for, submit_bid
 from bidding.demo.identities import ensure_identities, load_cast
@@ -467,6 +468,8 @@ async def _create(platform: Platform, plan: ProjectPlan, now: datetime) -> None:
         assert project is not None
         created_at = when.published - timedelta(days=2) if plan.stage is not Stage.DRAFT else now
         await add_documents(db, platform, project, when.available, at=created_at)
+        for lot in project.lots:  # the evaluation criteria, published with the documents
+            set_demo_criteria(db, lot.id, plan.category, at=created_at, by=ACTOR.id)
         if plan.stage is Stage.DRAFT:
             return
         title, body = tender_notice(tender_text(project, when.available))

@@ -10,27 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
 from bidding.core.clock import ManualClock
-from bidding.evaluation.controllers.criteria import LotCriteriaController, PublicCriteriaController
 from bidding.evaluation.criteria_store import CriteriaIntegrity, CriteriaMissing, frozen_criteria
 from bidding.evaluation.models import LotCriteria
 from tests.fixtures.errors import error_code
 from tests.fixtures.parties import logged_in_parties
 from tests.fixtures.projects import DAY, PDF, create_published, project_body, relogin
-
-PUBLIC = "/api/public/lots/{lot_id:uuid}/criteria"
-
-
-@pytest.fixture(autouse=True)
-def criteria_routes(app: Litestar) -> None:
-    """Until ``bidding/app.py`` registers the controllers, the tests add them to the running app."""
-    if PUBLIC not in {route.path for route in app.routes}:
-        app.register(LotCriteriaController)
-        app.register(PublicCriteriaController)
 
 
 @pytest.fixture
