@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, Enum
 import opening_room.tables  # noqa: F401  (their tables on the metadata too)
 from bidding.core.db.base import Base
 from bidding.core.transitions import IllegalTransition, Transitions, edges, move
+from bidding.evaluation.states import EVALUATION_TRANSITIONS, MEMBER_TRANSITIONS, EvaluationState, MemberStatus
 from bidding.experts.draw_states import (
     DRAW_FINAL,
     DRAW_TRANSITIONS,
@@ -33,6 +34,8 @@ MACHINES: dict[str, tuple[type[StrEnum], Transitions[Any], frozenset[Any]]] = {
     "bid opening": (BidOpeningStatus, BID_OPENING_TRANSITIONS, frozenset({BidOpeningStatus.DECRYPTED})),
     "expert draw": (DrawStatus, DRAW_TRANSITIONS, DRAW_FINAL),
     "expert seat": (SeatStatus, SEAT_TRANSITIONS, SEAT_FINAL),
+    "evaluation": (EvaluationState, EVALUATION_TRANSITIONS, frozenset({EvaluationState.FINAL})),
+    "evaluation member": (MemberStatus, MEMBER_TRANSITIONS, frozenset({MemberStatus.RECUSED})),
 }
 
 
