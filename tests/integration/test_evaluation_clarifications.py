@@ -150,6 +150,10 @@ async def test_a_question_is_asked_answered_signed_and_refused_to_everyone_else(
     assert mine.json()[0]["project_code"] == c.project["code"] and mine.json()[0]["lot_code"] == c.lot["code"]
     assert (await client.get("/api/bidder/clarifications", headers=other)).json() == []
     assert (await client.get("/api/bidder/clarifications", headers=c.p["agent"])).status_code == 403
+    assert (await client.get("/api/bidder/clarifications")).status_code == 401
+    assert (
+        await client.post(f"/api/bidder/clarifications/{q['id']}/statement", json={"answer": "x"})
+    ).status_code == 401
 
     # Another organisation, an unknown id: 404 (nothing revealed); the agent: 403 by role.
     handed_body = {"answer": "设备为自有。"}
@@ -210,7 +214,14 @@ async def test_a_question_is_asked_answered_signed_and_refused_to_everyone_else(
         assert ev_row is not None
         blockers = await pending_blockers(s, ev_row)
     assert len(blockers) == 1 and blockers[0].startswith(f"clarification_open bid #{first.order_no}")
+    # Signed in time, posted one second after the deadline: closed (the clock under the lock decides).
+    in_time = await client.post(f"/api/bidder/clarifications/{q2['id']}/statement", json=handed_body, headers=bidder)
+    assert in_time.status_code == 200, in_time.text
     clock.advance(timedelta(minutes=10, seconds=1))
+    late = await client.post(
+        f"/api/bidder/clarifications/{q2['id']}/answer", json=sign_statement(holder, in_time.json()), headers=bidder
+    )
+    assert late.status_code == 409 and error_code(late) == "clarification_closed", late.text
     late = await client.post(f"/api/bidder/clarifications/{q2['id']}/statement", json=handed_body, headers=bidder)
     assert late.status_code == 409 and error_code(late) == "clarification_closed"
     assert await watch_clarifications({"platform": platform}) == {
