@@ -28,6 +28,7 @@ import asyncio
 import hashlib
 import mimetypes
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -65,6 +66,9 @@ __all__ = [
 
 #: A PDF is stamped in memory (pyHanko rewrites it whole): larger ones are not shown inline.
 MAX_WATERMARK_BYTES: Final = 200 * 1024 * 1024
+#: PDFs stamped at once per process: a stamp holds the PDF about three times over (the original, pyHanko's
+#: copy, the output: ~600 MiB at the limit), so more readers of large PDFs wait for a slot instead.
+STAMPING_AT_ONCE: Final = 2
 PDF: Final = "application/pdf"
 OCTET_STREAM: Final = "application/octet-stream"
 
@@ -105,6 +109,17 @@ class PdfNotWatermarkable(DomainError):
     status = 422
     message_zh = "该 PDF 无法加水印（已加密或已损坏），不能在线显示，请下载查阅"
     message_en = "This PDF cannot be stamped (encrypted or damaged) and is not shown in the browser; download it"
+
+
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _stamping_slot() -> asyncio.Semaphore:
+    """The running loop's semaphore of :data:`STAMPING_AT_ONCE` slots."""
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(STAMPING_AT_ONCE)
+    return _slots[loop]
 
 
 @dataclass(frozen=True)
@@ -231,7 +246,7 @@ async def read_file(
     index: int,
     *,
     download: bool,
-    max_watermark_bytes: int = MAX_WATERMARK_BYTES,
+    max_watermark_bytes: int | None = None,
 ) -> BodyFile:
     """One file of a bid's body for a member of the committee (see the module doc): a PDF stamped with
     the member's name, inline unless ``download``; any other file as it is, as a download. The gate is
@@ -250,19 +265,22 @@ async def read_file(
         name, await _read(platform, key=located.key, offset=offset, length=min(size, 5))
     )
     now = platform.clock.now()
+    limit = MAX_WATERMARK_BYTES if max_watermark_bytes is None else max_watermark_bytes
     served: BodyFile
     reason: str | None = None
     digest: str | None = None
-    if pdf and size > max_watermark_bytes:
+    if pdf and size > limit:
         reason = "too_large"
         if not download:
             raise PdfTooLargeToWatermark(
-                f"{size} bytes; PDFs up to {max_watermark_bytes} bytes are stamped", details=[{"size": size}]
+                f"{size} bytes; PDFs up to {limit} bytes are stamped", details=[{"size": size}]
             )
     elif pdf:
-        original = await _read(platform, located.key, offset, size)
         try:
-            stamped = await asyncio.to_thread(stamp_pdf, original, watermark_lines(member_name, now))
+            async with _stamping_slot():
+                original = await _read(platform, located.key, offset, size)
+                stamped = await asyncio.to_thread(stamp_pdf, original, watermark_lines(member_name, now))
+                del original
         except PdfNotStampable as exc:
             reason = exc.reason
             if not download:

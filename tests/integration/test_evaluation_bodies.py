@@ -16,12 +16,14 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
 from bidding.client.session import login
 from bidding.core.clock import CHINA_TIME, ManualClock
+from bidding.evaluation import bodies
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationMember
 from bidding.evaluation.states import EvaluationState, MemberStatus
 from tests.fixtures.errors import error_code
@@ -69,7 +71,12 @@ def _stamped_text(pdf: bytes) -> str:
 
 
 async def test_a_member_reads_the_files_of_every_bid_and_each_access_is_audited(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     c = await evaluation_in(client, admin_headers, clock, live, platform)
     reader = c.members[1]
@@ -140,6 +147,18 @@ async def test_a_member_reads_the_files_of_every_bid_and_each_access_is_audited(
     assert {(e["watermarked"], e["served_sha256"], e["disposition"]) for e in txt_reads} == {
         (False, None, "attachment")
     }
+
+    # A PDF above the stamping limit is not shown inline; downloaded, it comes as it is, and the trail says so.
+    monkeypatch.setattr(bodies, "MAX_WATERMARK_BYTES", 100)
+    too_large = await client.get(_urls(c, bid_id)[1], headers=reader.headers)
+    assert too_large.status_code == 413 and error_code(too_large) == "pdf_too_large_to_watermark"
+    as_is = await client.get(_urls(c, bid_id)[2], headers=reader.headers)
+    assert as_is.status_code == 200 and as_is.headers["content-disposition"].startswith("attachment;")
+    assert as_is.content.startswith(b"%PDF-") and b"/EvalWatermark" not in as_is.content
+    assert len(as_is.content) == kept.files[0]["size"]
+    last = (await _events(platform, c, "body_read"))[-1]
+    assert (last["file"], last["watermarked"], last["not_watermarked_because"]) == (PDF_NAME, False, "too_large")
+    monkeypatch.undo()
 
     # Not a bid of this evaluation, not a file of the bid, a bad index: 404 / 400, never 500.
     base = f"/api/evaluations/{c.evaluation_id}/bids"
