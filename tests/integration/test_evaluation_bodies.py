@@ -248,6 +248,12 @@ async def test_nobody_but_a_sitting_member_reads_a_body(
         refused = await client.get(url, headers=m2.headers)
         assert refused.status_code == 403 and error_code(refused) == "not_on_committee", url
 
+    # The stored body itself is no way round: the store's route serves signed links only (none is made
+    # for a body), and on S3 it does not exist.
+    raw = f"/api/storage/opened/{c.lot['id']}/{bid_id}.tar"
+    for headers in ({}, m0.headers, c.bidders[0][1], admin_headers):
+        assert (await client.get(raw, headers=headers)).status_code in (403, 404)
+
     # Nothing was read by those refused: the trail has m0's accesses only.
     reads = await _events(platform, c, "body_read") + await _events(platform, c, "body_listed")
     assert {e["member"] for e in reads} == {m0.member_id}
