@@ -21,6 +21,8 @@ import drawsZh, { type DrawMessages } from './draws.zh-CN'
 import drawsEn from './draws.en'
 import clarificationsZh, { type ClarificationMessages } from './clarifications.zh-CN'
 import clarificationsEn from './clarifications.en'
+import evaluationZh, { type EvaluationMessages } from './evaluation.zh-CN'
+import evaluationEn from './evaluation.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -28,7 +30,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`).
+ * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   ClarificationMessages &
@@ -40,7 +42,8 @@ export type MessageSchema = BaseSchema &
   AuditMessages &
   FinanceMessages &
   ExpertMessages &
-  DrawMessages
+  DrawMessages &
+  EvaluationMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -48,8 +51,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh },
-  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn },
+  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh },
+  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -4,6 +4,7 @@ import HomeView from '@/views/HomeView.vue'
 import { agentRoutes } from './agent'
 import { auditRoutes } from './audit'
 import { drawRoutes } from './draws'
+import { evaluationRoutes } from './evaluation'
 import { expertRoutes } from './experts'
 import { financeRoutes } from './finance'
 import { workspaceRoutes } from './workspace'
@@ -22,6 +23,7 @@ type TitleKey =
   | `finance.${keyof MessageSchema['finance']}`
   | `experts.${keyof MessageSchema['experts']}`
   | `draws.${keyof MessageSchema['draws']}`
+  | `evaluation.${keyof MessageSchema['evaluation']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -108,6 +110,7 @@ export const routes: RouteRecordRaw[] = [
   ...financeRoutes,
   ...expertRoutes,
   ...drawRoutes,
+  ...evaluationRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
