@@ -12,42 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
-from bidding.client.session import login
 from bidding.core.clock import ManualClock
 from bidding.evaluation.clarification_jobs import watch_clarifications
 from bidding.evaluation.clarifications import expire_clarifications, pending_blockers
-from bidding.evaluation.controllers.clarifications import (
-    BidderClarificationController,
-    EvaluationClarificationController,
-)
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationClarification
 from bidding.evaluation.states import BidReview, EvaluationState
 from bidding.messaging.models import Message
 from tests.fixtures.errors import error_code
-from tests.fixtures.evaluation import Committee, evaluation_in, sign_statement
-from tests.fixtures.parties import AUDIENCE
-
-
-@pytest.fixture(autouse=True)
-def _routes(app: Litestar) -> None:
-    """Until ``bidding/app.py`` lists the two controllers, the tests add them to the app (a no-op then)."""
-    paths = {route.path for route in app.routes}
-    if "/api/bidder/clarifications" not in paths:
-        app.register(EvaluationClarificationController)
-        app.register(BidderClarificationController)
-
-
-async def _fresh(client: httpx.AsyncClient, c: Committee) -> None:
-    """Log the parties and the bidders in again on the evaluation day (their sessions of the opening day
-    have expired by then)."""
-    for name, user in c.p["users"].items():
-        c.p[name] = (await login(client, user.identity, audience=AUDIENCE)).headers
-    c.bidders = [(u, (await login(client, u.identity, audience=AUDIENCE)).headers) for u, _ in c.bidders]
+from tests.fixtures.evaluation import Committee, evaluation_in, log_in_again, sign_statement
 
 
 async def _bids(platform: Any, c: Committee) -> list[EvaluationBid]:
@@ -95,7 +70,7 @@ async def test_a_question_is_asked_answered_signed_and_refused_to_everyone_else(
     platform: Any,
 ) -> None:
     c = await evaluation_in(client, admin_headers, clock, live, platform)
-    await _fresh(client, c)
+    await log_in_again(client, c)
     ev = c.evaluation_id
     bids = await _bids(platform, c)
     first, second = bids[0], bids[1]
@@ -262,7 +237,7 @@ async def test_corrections_bind_when_confirmed_and_reject_when_refused_or_late(
     platform: Any,
 ) -> None:
     c = await evaluation_in(client, admin_headers, clock, live, platform)
-    await _fresh(client, c)
+    await log_in_again(client, c)
     ev = c.evaluation_id
     assert c.chair is not None
     chair, member = c.chair, c.members[1]
@@ -387,7 +362,7 @@ async def test_an_abnormally_low_price_is_explained_then_decided_by_the_chair(
     platform: Any,
 ) -> None:
     c = await evaluation_in(client, admin_headers, clock, live, platform)
-    await _fresh(client, c)
+    await log_in_again(client, c)
     ev = c.evaluation_id
     assert c.chair is not None
     chair, member = c.chair, c.members[3]
