@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import uuid
@@ -35,7 +36,7 @@ from bidding.evaluation.scoring import RecheckReason
 from bidding.experts.draw_models import ExpertDraw
 from bidding.experts.draw_states import DrawStatus
 from tests.fixtures.errors import assert_error, error_code
-from tests.fixtures.evaluation import Committee, Member, evaluation_in
+from tests.fixtures.evaluation import CRITERIA, Committee, Member, declare, evaluation_in
 from tests.fixtures.outside_validators import run
 from tests.fixtures.pki import client_sign
 
@@ -373,3 +374,75 @@ async def test_report_endpoints_refuse_outsiders_and_the_wrong_state(
     ).status_code == 400
     unknown = f"/api/evaluations/{uuid.uuid4()}/report.json"
     assert error_code(await client.get(unknown, headers=c.p["supervisor"])) == "evaluation_not_found"
+
+
+async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacement(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    criteria = CRITERIA | {"method": "lowest_evaluated_price", "scoring_items": []}
+    c = await evaluation_in(client, admin_headers, clock, live, platform, state="entered", criteria=criteria)
+    ev = c.evaluation_id
+    for m in c.members[1:]:
+        await declare(client, c, m, conflict=None)
+    leaving = c.members[0]
+    conflict = "本人配偶在投标人处任职"
+    await declare(client, c, leaving, conflict=conflict)
+    # The next backup accepts, enters and sits in the recused member's place (条例 46; 87号令 58(六)).
+    invited = [
+        (other, i["seat_id"])
+        for other in c.others
+        for i in (await client.get("/api/expert/invitations", headers=other.headers)).json()
+        if i["status"] == "invited"
+    ]
+    backup, seat_id = invited[0]
+    answered = await client.post(
+        f"/api/expert/invitations/{seat_id}/answer", json={"answer": "accept"}, headers=backup.headers
+    )
+    assert answered.status_code == 200, answered.text
+    entered = await client.post(
+        "/api/evaluations/enter", json={"seat_id": seat_id, "lot_id": c.lot["id"]}, headers=backup.headers
+    )
+    assert entered.status_code == 200, entered.text
+    newcomer = Member(backup, seat_id, entered.json()["me"]["member_id"])
+    await declare(client, c, newcomer, conflict=None)
+    c.members = [*c.members[1:], newcomer]
+    for m in c.members:
+        voted = await client.post(
+            f"/api/evaluations/{ev}/chair-votes", json={"member_id": newcomer.member_id}, headers=m.headers
+        )
+        assert voted.status_code == 200, voted.text
+    assert voted.json()["state"] == "preliminary"
+    await review_rejecting_the_third_bid(client, c)
+    # Under the lowest evaluated price method the sheet is empty: submitting it confirms the comparison.
+    for m in c.members:
+        await sheets.submit_sheet(platform, await expert_caller(platform, m), uuid.UUID(ev))
+    drafted = await client.post(f"/api/evaluations/{ev}/report", headers=newcomer.headers)
+    assert drafted.status_code == 200, drafted.text
+    report = json.loads((await client.get(f"/api/evaluations/{ev}/report.json", headers=newcomer.headers)).content)
+    # Ranked by evaluated price, no totals: ¥4,500,000.00 before ¥4,650,000.00.
+    assert [(r["rank"], r["bid_id"], r["total"]) for r in report["ranking"]] == [
+        (1, c.bid_ids[1], None),
+        (2, c.bid_ids[0], None),
+    ]
+    assert (report["totals"], report["system_scores"], report["items"]) == ([], {}, [])
+    assert report["method"]["zh"] == "经评审的最低投标价法"
+    # Six members listed, five sat; the recused one replaced by the backup, with the conflict declared.
+    by_id = {m["member_id"]: m for m in report["members"]}
+    assert len(by_id) == 6 and [m["seat"] for m in report["members"]] == [1, 2, 3, 4, 5, 6]
+    gone = by_id[leaving.member_id or ""]
+    assert (gone["status"], gone["replaced_by"], gone["seat"]) == (
+        "replaced",
+        by_id[newcomer.member_id or ""]["name"],
+        6,
+    )
+    assert conflict in gone["reason"]
+    (change,) = report["changes"]
+    assert (change["kind"], change["member"], change["replacement"]) == ("replaced", gone["name"], gone["replaced_by"])
+    # The recused member cannot sign (nor read); the PDF has a field per sitting member only.
+    refused = await client.post(f"/api/evaluations/{ev}/report/signature/prepare", json={}, headers=leaving.headers)
+    assert_error(refused, 403, "not_on_committee")
+    prepared = await prepare(client, c, newcomer)
+    assert prepared["field"] == f"Member{by_id[newcomer.member_id or ''].get('seat'):02d}"
+    pdf = (await client.get(f"/api/evaluations/{ev}/report.pdf", headers=c.p["supervisor"])).content
+    fields = set(re.findall(rb"/T \((\w+)\)", pdf))
+    assert fields == {b"PlatformSignature", b"Member01", b"Member02", b"Member03", b"Member04", b"Member05"}
