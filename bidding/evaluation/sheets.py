@@ -470,7 +470,7 @@ def _parse(text: str, item: ScoringItem, bid_id: uuid.UUID) -> Decimal | dict[st
     quantized = value.quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
     if quantized != value:
         return _problem(ScoreProblem.SCORE_TOO_PRECISE, bid_id, item.name_zh, value=text)
-    return quantized
+    return quantized.copy_abs() if quantized.is_zero() else quantized  # "-0" is 0.00
 
 
 def _invalid(found: Sequence[dict[str, Any]]) -> ScoreInvalid:

@@ -124,12 +124,15 @@ async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
         (c.bid_ids[2], SITE, "score_out_of_range"),
     ]
     assert details[0]["maximum"] == "35.00"
-    # A draft of one score: the sheet is incomplete, five scores are missing.
+    # A draft of two scores (kept with two decimals): the sheet is incomplete, four scores are missing.
     draft = [{"bid_id": c.bid_ids[0], "item": TECH, "score": "31"}]
-    assert (await client.put(f"/api/evaluations/{ev}/scores", json=draft, headers=m[1].headers)).status_code == 200
+    zero = [{"bid_id": c.bid_ids[1], "item": SITE, "score": "-0"}]
+    saved = await client.put(f"/api/evaluations/{ev}/scores", json=draft + zero, headers=m[1].headers)
+    assert saved.status_code == 200, saved.text
+    assert sorted(s["score"] for s in saved.json()["scores"]) == ["0.00", "31.00"]
     incomplete = await client.post(f"/api/evaluations/{ev}/sheet/submit", headers=m[1].headers)
     assert incomplete.status_code == 422 and error_code(incomplete) == "sheet_incomplete"
-    assert len(incomplete.json()["error"]["details"]) == 5
+    assert len(incomplete.json()["error"]["details"]) == 4
 
     # Nobody sees the others' scores before their own sheet is in (RULES c, acceptance check 1).
     for path in ("scores", "divergences"):
