@@ -269,3 +269,27 @@ async def test_a_recusal_after_the_review_recomputes_the_conclusion_over_the_mem
     # Member 4's sheet lacks bid 3, which passes now: it is open again.
     reopened = (await client.get(f"/api/evaluations/{ev}/sheet", headers=scorer)).json()
     assert reopened["submitted_at"] is None and len(reopened["bids"]) == 3
+
+
+async def test_a_member_who_has_not_declared_reads_and_judges_nothing(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    c = await evaluation_in(client, admin_headers, clock, live, platform, state="entered")
+    ev, declarant = c.evaluation_id, c.members[0].headers
+    for method, path in (
+        ("get", "checklist"),
+        ("get", "sheet"),
+        ("get", "scores"),
+        ("get", "divergences"),
+        ("get", "signals"),
+        ("post", "judgements/submit"),
+        ("post", "sheet/submit"),
+    ):
+        refused = await client.request(method, f"/api/evaluations/{ev}/{path}", headers=declarant)
+        assert refused.status_code == 403 and error_code(refused) == "evaluation_forbidden", (path, refused.text)
+    judged = await client.put(
+        f"/api/evaluations/{ev}/judgements",
+        json=[{"bid_id": c.bid_ids[0], "item": ITEMS[0], "passed": True}],
+        headers=declarant,
+    )
+    assert judged.status_code == 403 and error_code(judged) == "evaluation_forbidden"

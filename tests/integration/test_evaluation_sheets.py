@@ -251,6 +251,13 @@ async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
             assert refused_role.status_code == 403, (path, refused_role.text)
         outsider = await client.get(f"/api/evaluations/{ev}/{path}", headers=c.others[0].headers)
         assert outsider.status_code == 403 and error_code(outsider) == "not_on_committee"
+    ask_again = ask | {"note": "请复核"}
+    for who in (c.bidders[0][1], c.p["supervisor"], c.p["agent"], c.p["tenderer"]):
+        assert (await client.post(f"/api/evaluations/{ev}/rechecks", json=ask_again, headers=who)).status_code == 403
+        assert (await client.post(answer, json={"score": "29"}, headers=who)).status_code == 403
+    assert (await client.post(f"/api/evaluations/{ev}/rechecks", json=ask_again)).status_code == 401
+    outsider_ask = await client.post(f"/api/evaluations/{ev}/rechecks", json=ask_again, headers=c.others[0].headers)
+    assert outsider_ask.status_code == 403 and error_code(outsider_ask) == "not_on_committee"
 
 
 async def test_the_lowest_evaluated_price_method_has_an_empty_sheet_that_confirms_the_comparison(
