@@ -40,6 +40,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.audit.trail import content_hash
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError
@@ -402,7 +403,15 @@ async def judge(
                 )
             else:
                 found.passed, found.reason, found.at = given.passed, reason, now
-        audit(session, caller.actor, ev, "judged", member=str(member.id), count=len(data))
+        audit(
+            session,
+            caller.actor,
+            ev,
+            "judged",
+            member=str(member.id),
+            count=len(data),
+            sha256=content_hash({"judgements": [msgspec.to_builtins(given) for given in data]}),
+        )
         await session.flush()
         return await _view(session, ev, member)
 
@@ -435,7 +444,15 @@ async def submit_judgements(platform: Platform, caller: Caller, evaluation_id: u
                 details=missing,
             )
         member.judgements_submitted_at = now
-        audit(session, caller.actor, ev, "judgements_submitted", member=str(member.id))
+        submitted = sorted([str(j.bid_id), j.item, j.passed, j.reason] for j in await _judgements(session, [member]))
+        audit(
+            session,
+            caller.actor,
+            ev,
+            "judgements_submitted",
+            member=str(member.id),
+            sha256=content_hash({"judgements": submitted}),
+        )
         await session.flush()
         await conclude(session, caller.actor, ev, now)
         await session.flush()

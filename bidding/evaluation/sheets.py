@@ -36,6 +36,7 @@ import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.audit.trail import content_hash
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bidding.core.fields import LINE_PATTERN, NAME_PATTERN, TEXT_PATTERN, Body
@@ -519,7 +520,15 @@ async def put_scores(
             raise _invalid(found)
         for (bid_id, name), value in parsed.items():
             await _store(session, member, bid_id, name, value, now)
-        audit(session, caller.actor, ev, "scored", member=str(member.id), count=len(parsed))
+        audit(
+            session,
+            caller.actor,
+            ev,
+            "scored",
+            member=str(member.id),
+            count=len(parsed),
+            sha256=content_hash({"scores": sorted([str(b), i, str(v)] for (b, i), v in parsed.items())}),
+        )
         await session.flush()
         return await _sheet_view(session, seat)
 
@@ -558,7 +567,16 @@ async def submit_sheet(platform: Platform, caller: Caller, evaluation_id: uuid.U
         if missing:
             raise SheetIncomplete(f"{len(missing)} score(s) missing", f"尚缺 {len(missing)} 项评分", details=missing)
         member.sheet_submitted_at = now
-        audit(session, caller.actor, ev, "sheet_submitted", member=str(member.id), method=criteria.method.value)
+        sheet = sorted([str(s.bid_id), s.item, s.score] for s in await _scores_of(session, [member]))
+        audit(
+            session,
+            caller.actor,
+            ev,
+            "sheet_submitted",
+            member=str(member.id),
+            method=criteria.method.value,
+            sha256=content_hash({"scores": sheet}),
+        )
         await session.flush()
         return await _sheet_view(session, seat)
 

@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
+from sqlalchemy import select
 
+from bidding.audit.models import AuditEvent
 from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.sheets import member_scores, open_rechecks
@@ -227,6 +229,23 @@ async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
 
     async with platform.sessions() as session:
         assert await open_rechecks(session, uuid.UUID(ev)) == 0
+        events = (
+            await session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.object_id == ev,
+                    AuditEvent.action.in_(["evaluation.sheet_submitted", "evaluation.recheck_answered"]),
+                )
+            )
+        ).all()
+        # Each submitted sheet is recorded with its content's digest (five different sheets); each answer with old and new.
+        digests = {e.details["member"]: e.details["sha256"] for e in events if e.action == "evaluation.sheet_submitted"}
+        assert len(digests) == 5 and len(set(digests.values())) == 5
+        assert sorted(
+            (e.details["old"], e.details["new"]) for e in events if e.action == "evaluation.recheck_answered"
+        ) == [
+            ("18.00", "29.00"),
+            ("32.00", "32.00"),
+        ]
         found = await session.get(Evaluation, uuid.UUID(ev))
         assert found is not None
         scores = await member_scores(session, found)
