@@ -36,7 +36,7 @@ from bidding.evaluation.scoring import RecheckReason
 from bidding.experts.draw_models import ExpertDraw
 from bidding.experts.draw_states import DrawStatus
 from tests.fixtures.errors import assert_error, error_code
-from tests.fixtures.evaluation import CRITERIA, Committee, Member, declare, evaluation_in
+from tests.fixtures.evaluation import CRITERIA, PRICES, Committee, Member, declare, evaluation_in
 from tests.fixtures.outside_validators import run
 from tests.fixtures.pki import client_sign
 
@@ -84,6 +84,14 @@ async def expert_caller(platform: Any, m: Member) -> Caller:
         cert.fingerprint,
         client_address="127.0.0.1",
     )
+
+
+async def in_price_order(client: httpx.AsyncClient, c: Committee) -> None:
+    """``c.bid_ids`` in the order of ``PRICES`` (4,650,000.00, 4,500,000.00, 4,800,000.00), read from the
+    room: the bids' upload times may be equal under the test clock, so their order says nothing."""
+    room = (await client.get(f"/api/evaluations/{c.evaluation_id}", headers=c.members[-1].headers)).json()
+    price = {b["bid_id"]: b["price_fen"] for b in room["bids"]}
+    c.bid_ids = sorted(c.bid_ids, key=lambda bid: PRICES.index(price[bid]))
 
 
 async def review_rejecting_the_third_bid(client: httpx.AsyncClient, c: Committee) -> None:
@@ -145,6 +153,7 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev, chair = c.evaluation_id, c.members[0]
     assert c.chair is chair
+    await in_price_order(client, c)
     base = f"/api/evaluations/{ev}"
     await review_rejecting_the_third_bid(client, c)
 
@@ -159,7 +168,7 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     assert [d["member_id"] for d in assert_error(blocked, 409, "report_blocked")["details"]] == [c.members[4].member_id]
     # The supervisor sees the four submitted sheets, not the fifth; the rejection with its reason.
     watched = (await client.get(f"/api/supervision/evaluations/{ev}", headers=c.p["supervisor"])).json()
-    assert sorted(s["member_id"] for s in watched["sheets"]) == sorted(m.member_id for m in c.members[:4])
+    assert sorted(s["member_id"] for s in watched["sheets"]) == sorted(str(m.member_id) for m in c.members[:4])
     first = next(s for s in watched["sheets"] if s["member_id"] == chair.member_id)
     assert first["scores"][c.bid_ids[0]] == {"技术方案": "30.00", "施工组织": "20.00"}
     assert [b["rejection"]["clause"] for b in watched["bids"] if b["review"] == "rejected"] == ["第二章 2.2.1"]
@@ -412,6 +421,7 @@ async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacemen
         )
         assert voted.status_code == 200, voted.text
     assert voted.json()["state"] == "preliminary"
+    await in_price_order(client, c)
     await review_rejecting_the_third_bid(client, c)
     # Under the lowest evaluated price method the sheet is empty: submitting it confirms the comparison.
     for m in c.members:

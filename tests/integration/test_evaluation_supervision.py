@@ -67,7 +67,7 @@ async def test_the_supervisor_reads_and_remarks_the_project_sees_counts_and_nobo
     assert shown.status_code == 200, shown.text
     view = shown.json()
     assert view["state"] == "preliminary" and view["chair_id"] == c.members[0].member_id
-    assert sorted(m["id"] for m in view["members"]) == sorted(m.member_id for m in c.members)
+    assert sorted(m["id"] for m in view["members"]) == sorted(str(m.member_id) for m in c.members)
     assert all(m["status"] == "sitting" and m["declared_at"] for m in view["members"])
     assert sorted(b["bid_id"] for b in view["bids"]) == sorted(c.bid_ids)
     assert all(b["review"] == "in_review" for b in view["bids"])
