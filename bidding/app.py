@@ -41,6 +41,7 @@ from bidding.evaluation.controllers.clarifications import (
     EvaluationClarificationController,
 )
 from bidding.evaluation.controllers.criteria import LotCriteriaController, PublicCriteriaController
+from bidding.evaluation.controllers.review import EvaluationReviewController, EvaluationSignalsController
 from bidding.evaluation.controllers.room import EvaluationRoomController
 from bidding.experts.controllers.draws import (
     DrawSupervisionController,
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             EvaluationBodiesController,
             EvaluationClarificationController,
             BidderClarificationController,
+            EvaluationReviewController,
+            EvaluationSignalsController,
             LotCriteriaController,
             PublicCriteriaController,
             AgentController,

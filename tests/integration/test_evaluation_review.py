@@ -11,8 +11,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 
 from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
@@ -22,16 +20,6 @@ from tests.fixtures.evaluation import PRICES, Committee, Member, declare, evalua
 
 ITEMS = ("投标函签字盖章", "施工总承包资质", "工期满足要求")
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/checklist"
-
-
-@pytest.fixture(autouse=True)
-def _review_routes(app: Litestar) -> None:
-    """The review's routes, until the integrator lists the controllers in ``bidding/app.py`` (then a no-op)."""
-    from bidding.evaluation.controllers.review import EvaluationReviewController, EvaluationSignalsController
-
-    if not any(route.path == ROUTE for route in app.routes):
-        app.register(EvaluationReviewController)
-        app.register(EvaluationSignalsController)
 
 
 def everything(c: Committee, *, fail: dict[tuple[int, str], str] | None = None) -> list[dict[str, Any]]:

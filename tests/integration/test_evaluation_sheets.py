@@ -13,8 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -38,16 +36,6 @@ SCORES = (
     {0: ("32", "20"), 1: ("27", "21"), 2: ("25", "18")},
     {0: ("18", "20"), 1: ("28", "20"), 2: ("26", "23")},
 )
-
-
-@pytest.fixture(autouse=True)
-def _review_routes(app: Litestar) -> None:
-    """The review's routes, until the integrator lists the controllers in ``bidding/app.py`` (then a no-op)."""
-    from bidding.evaluation.controllers.review import EvaluationReviewController, EvaluationSignalsController
-
-    if not any(route.path == ROUTE for route in app.routes):
-        app.register(EvaluationReviewController)
-        app.register(EvaluationSignalsController)
 
 
 async def in_price_order(client: httpx.AsyncClient, c: Committee) -> Committee:
