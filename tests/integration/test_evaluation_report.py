@@ -386,7 +386,12 @@ async def test_report_endpoints_refuse_outsiders_and_the_wrong_state(
 
 
 async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacement(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    clock: ManualClock,
+    live: str,
+    platform: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     criteria = CRITERIA | {"method": "lowest_evaluated_price", "scoring_items": []}
     c = await evaluation_in(client, admin_headers, clock, live, platform, state="entered", criteria=criteria)
@@ -456,3 +461,29 @@ async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacemen
     pdf = (await client.get(f"/api/evaluations/{ev}/report.pdf", headers=c.p["supervisor"])).content
     fields = set(re.findall(rb"/T \((\w+)\)", pdf))
     assert fields == {b"PlatformSignature", b"Member01", b"Member02", b"Member03", b"Member04", b"Member05"}
+
+    # Every member answers (four sign, one refusal recorded by the chair): final even though finalising
+    # the draw fails afterwards — the failure is logged and audited, the report stays final.
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the draw's records could not be opened")
+
+    monkeypatch.setattr("bidding.evaluation.report.draws.finalise", broken)
+    for m in c.members[:3]:
+        signed = await sign(client, c, m, await prepare(client, c, m))
+        assert signed.status_code == 200, signed.text
+    assert c.members[4] is newcomer  # the chair; their preparation above is stale now
+    assert error_code(await sign(client, c, newcomer, prepared)) == "report_changed"
+    refusal = {"member_id": c.members[3].member_id, "note": "拒绝签字，未说明理由"}
+    recorded = await client.post(f"/api/evaluations/{ev}/report/refusals", json=refusal, headers=newcomer.headers)
+    assert recorded.status_code == 200 and recorded.json()["state"] == "reporting", recorded.text
+    done = await sign(client, c, newcomer, await prepare(client, c, newcomer))
+    assert done.status_code == 200 and done.json()["state"] == "final", done.text
+    async with platform.sessions() as session:
+        failed = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "evaluation.draw_finalise_failed", AuditEvent.object_id == ev)
+        )
+        assert failed is not None and "could not be opened" in failed.details["error"]
+        draw = await session.get(ExpertDraw, uuid.UUID(c.draw_id))
+        assert draw is not None and draw.status is DrawStatus.COMPLETE
+        stored = await session.get(Evaluation, uuid.UUID(ev))
+        assert stored is not None and stored.finalised_at is not None and stored.signing_sheet_key is not None
