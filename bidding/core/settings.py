@@ -10,6 +10,7 @@ object store and an embedded Redis, all under ``./var``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -202,6 +203,19 @@ def _account_list(raw: str) -> tuple[str, ...]:
         if not account.isascii() or not account.isalnum() or len(account) > 34:
             raise ValueError(f"expected account numbers of up to 34 letters and digits, got {account!r}")
     return accounts
+
+
+def _network_list(raw: str) -> tuple[str, ...]:
+    """``10.8.0.0/16, 192.0.2.0/24`` → the networks in their canonical form (host bits allowed)."""
+    found = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ValueError(f"expected networks in CIDR notation (10.8.0.0/16), got {part!r}") from None
+    return tuple(found)
 
 
 def _rate_table(raw: str) -> tuple[tuple[date, Decimal], ...]:
@@ -632,6 +646,16 @@ class Settings:
         _int_range(0, 10**12),
         10_000_000,
         "Government procurement with a budget at or above this (whole yuan) needs a committee of 7 or more (87号令 47: ¥10,000,000).",
+    )
+    hall_networks: tuple[str, ...] = _setting(
+        _network_list,
+        (),
+        "The centre's hall networks (CIDRs, comma-separated): uploads and decryptions from them are exempt from the same-IP collusion signals (RULES §(e)).",
+    )
+    evaluation_divergence_percent: float = _setting(
+        _float_range(1, 100),
+        20,
+        "The chair sees a scoring item of a bid as divergent when members' scores spread by more than this share of the item's maximum, in per cent (the platform's choice, not an article; 87号令 62 lists the reasons for a re-check).",
     )
 
     # ------------------------------------------------------------------ construction

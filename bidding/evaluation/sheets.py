@@ -351,12 +351,9 @@ async def open_rechecks(session: AsyncSession, evaluation_id: uuid.UUID) -> int:
 
 
 def divergence_threshold(platform: Platform) -> Decimal:
-    """The divergence threshold in per cent: the setting ``evaluation_divergence_percent`` if the
-    platform has one, else :data:`DEFAULT_DIVERGENCE_PERCENT`."""
-    value = getattr(platform.settings, "evaluation_divergence_percent", None)
-    if value is None:
-        return DEFAULT_DIVERGENCE_PERCENT
-    return Decimal(str(value))
+    """The divergence threshold in per cent (``BIDDING_EVALUATION_DIVERGENCE_PERCENT``, default
+    :data:`DEFAULT_DIVERGENCE_PERCENT`)."""
+    return Decimal(str(platform.settings.evaluation_divergence_percent))
 
 
 def _system_items(criteria: Criteria, passed: Sequence[EvaluationBid]) -> list[SystemItem]:

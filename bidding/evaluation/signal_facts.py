@@ -96,12 +96,8 @@ class SignalsView:
 
 
 def hall_networks(platform: Platform) -> tuple[str, ...]:
-    """The centre's hall networks (CIDRs) exempt from the IP rules: the setting ``hall_networks`` if the
-    platform has one, else none."""
-    value = getattr(platform.settings, "hall_networks", ())
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return tuple(str(v) for v in value or ())
+    """The centre's hall networks (CIDRs) exempt from the IP rules (``BIDDING_HALL_NETWORKS``)."""
+    return platform.settings.hall_networks
 
 
 async def _upload_ips(
