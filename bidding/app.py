@@ -41,8 +41,13 @@ from bidding.evaluation.controllers.clarifications import (
     EvaluationClarificationController,
 )
 from bidding.evaluation.controllers.criteria import LotCriteriaController, PublicCriteriaController
+from bidding.evaluation.controllers.report import EvaluationReportController
 from bidding.evaluation.controllers.review import EvaluationReviewController, EvaluationSignalsController
 from bidding.evaluation.controllers.room import EvaluationRoomController
+from bidding.evaluation.controllers.supervision import (
+    EvaluationSupervisionController,
+    LotEvaluationProgressController,
+)
 from bidding.experts.controllers.draws import (
     DrawSupervisionController,
     ExpertAssignmentController,
@@ -119,6 +124,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             BidderClarificationController,
             EvaluationReviewController,
             EvaluationSignalsController,
+            EvaluationReportController,
+            EvaluationSupervisionController,
+            LotEvaluationProgressController,
             LotCriteriaController,
             PublicCriteriaController,
             AgentController,

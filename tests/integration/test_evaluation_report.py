@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from litestar import Litestar
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -48,26 +47,6 @@ SCORES = {
     0: [(30, 20), (28, 21), (32, 22), (25, 18), (31, 20)],  # member totals 50, 49, 54, 43, 51: Σ 247
     1: [(27, 19), (29, 20), (26, 18), (30, 22), (28, 21)],  # member totals 46, 49, 44, 52, 49: Σ 240
 }
-
-
-@pytest.fixture(autouse=True)
-def _routes(app: Litestar) -> None:
-    """The report's and the review's routes, until the integrator lists the controllers in
-    ``bidding/app.py`` (then a no-op)."""
-    from bidding.evaluation.controllers.report import EvaluationReportController
-    from bidding.evaluation.controllers.review import EvaluationReviewController
-    from bidding.evaluation.controllers.supervision import (
-        EvaluationSupervisionController,
-        LotEvaluationProgressController,
-    )
-
-    paths = {route.path for route in app.routes}
-    if ROUTE not in paths:
-        app.register(EvaluationReportController)
-        app.register(EvaluationSupervisionController)
-        app.register(LotEvaluationProgressController)
-    if REVIEW_ROUTE not in paths:
-        app.register(EvaluationReviewController)
 
 
 async def expert_caller(platform: Any, m: Member) -> Caller:

@@ -10,8 +10,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -21,21 +19,6 @@ from tests.fixtures.evaluation import evaluation_in
 from tests.fixtures.parties import logged_in_parties
 
 ROUTE = "/api/supervision/evaluations/{evaluation_id:uuid}"
-
-
-@pytest.fixture(autouse=True)
-def _routes(app: Litestar) -> None:
-    """The supervision routes, until the integrator lists the controllers in ``bidding/app.py`` (then a no-op)."""
-    from bidding.evaluation.controllers.report import EvaluationReportController
-    from bidding.evaluation.controllers.supervision import (
-        EvaluationSupervisionController,
-        LotEvaluationProgressController,
-    )
-
-    if not any(route.path == ROUTE for route in app.routes):
-        app.register(EvaluationReportController)
-        app.register(EvaluationSupervisionController)
-        app.register(LotEvaluationProgressController)
 
 
 async def test_the_supervisor_reads_and_remarks_the_project_sees_counts_and_nobody_else_anything(
