@@ -101,6 +101,8 @@ const evaluation: EvaluationMessages = {
       conflictConfirm: 'Ask to be recused? Your work on this lot becomes void and a backup expert takes your place.',
       signing: 'Signing…',
       done: 'Declaration signed',
+      later: 'I found a conflict: ask to be recused',
+      laterIntro: 'A member who finds an interest in a bidder during the evaluation withdraws: once the signed declaration is in, your work on this lot is void, a backup takes your seat and the committee convenes again.',
     },
     chairVote: {
       title: 'Elect the chair',
