@@ -58,6 +58,7 @@ from bidding.demo.tender import (
 from bidding.identity.credit_code import make_credit_code
 from bidding.identity.kinds import OrgKind, OrgStatus
 from bidding.identity.organisations import find_by_credit_code, register_organisation
+from bidding.submission.extraction import open_bid_body
 from bidding.tendering.models import Announcement, Project, TenderDocument
 from bidding.tendering.projects import NewLot
 from bidding.tendering.rules.announcements import AnnouncementKind
@@ -66,8 +67,8 @@ from bidding.tendering.rules.deposit_requirements import cap_category, max_depos
 from bidding.tendering.rules.projects import Category, ProjectStatus
 from bidding.tendering.service import DraftProject, clarify, create_draft, post_notice, publish, terminate
 from bidding.tendering.service import upload_document as store_document
-from opening_room.states import FINAL, State
-from opening_room.tables import OpeningSession
+from opening_room.states import FINAL, BidOpeningStatus, State
+from opening_room.tables import BidOpening, OpeningSession
 
 log = logging.getLogger("bidding.demo.seed")
 
@@ -550,7 +551,24 @@ async def _load_project(
         if await opening_state(platform, lot.id) not in FINAL:
             await play_opening(platform, lot.id, parties, plan.script, deadline=deadline)
             summary.openings += 1
+        await open_bodies(platform, lot.id)
     await _after_opening(platform, plan, project.id)
+
+
+async def open_bodies(platform: Platform, lot_id: uuid.UUID) -> None:
+    """Open the bodies of the lot's bids decrypted at its opening, as the worker does after a real one
+    (the demo plays past openings without the worker; the committee of a lot in evaluation reads
+    them). Each is done once (the job's own exactly-once key): a second load changes nothing."""
+    async with platform.sessions() as db:
+        bids = (
+            await db.scalars(
+                select(BidOpening.bid_id).where(
+                    BidOpening.lot_id == lot_id, BidOpening.status == BidOpeningStatus.DECRYPTED
+                )
+            )
+        ).all()
+    for bid_id in bids:
+        await open_bid_body({"platform": platform, "job_id": f"demo-open-body:{bid_id}"}, str(bid_id))
 
 
 async def opening_state(platform: Platform, lot_id: uuid.UUID) -> State:
