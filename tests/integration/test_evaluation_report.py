@@ -9,7 +9,6 @@ platform's validation and Poppler's ``pdfsig``. Who reads what, when, is checked
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -21,25 +20,30 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
-from bidding.core.auth.caller import Caller
 from bidding.core.clock import ManualClock
-from bidding.core.pki.models import Certificate
-from bidding.core.roles import Role
-from bidding.evaluation import sheets
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.scoring import RecheckReason
 from bidding.experts.draw_models import ExpertDraw
 from bidding.experts.draw_states import DrawStatus
 from tests.fixtures.errors import assert_error, error_code
-from tests.fixtures.evaluation import CRITERIA, PRICES, Committee, Member, declare, evaluation_in
+from tests.fixtures.evaluation import (
+    CHECKS,
+    CRITERIA,
+    Member,
+    declare,
+    evaluation_in,
+    judge_all,
+    prepare_signature,
+    report_signature,
+    sign_report,
+    submit_sheet,
+)
 from tests.fixtures.outside_validators import run
-from tests.fixtures.pki import client_sign
 
-ITEMS = ("投标函签字盖章", "施工总承包资质", "工期满足要求")
+ITEMS = CHECKS
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/report/signature/prepare"
 REVIEW_ROUTE = "/api/evaluations/{evaluation_id:uuid}/checklist"
 #: Each member's (技术方案 ≤ 35, 施工组织 ≤ 25) for bid 1 and bid 2 (bid 3 is rejected).
@@ -49,81 +53,13 @@ SCORES = {
 }
 
 
-async def expert_caller(platform: Any, m: Member) -> Caller:
-    """The member as the score sheet's service sees them when they call through the app (their
-    certificate), for the sheets' routes not wired yet."""
-    der = m.login.cert.public_bytes(Encoding.DER)
-    async with platform.sessions() as session:
-        cert = await session.scalar(select(Certificate).where(Certificate.der == der))
-    assert cert is not None
-    return Caller(
-        f"cert:{cert.fingerprint}",
-        frozenset({Role.EXPERT}),
-        cert.organization_id,
-        cert.fingerprint,
-        client_address="127.0.0.1",
-    )
+def scores_of(index: int) -> dict[int, tuple[str, str]]:
+    """Member ``index``'s scores of bids 1 and 2 (:data:`SCORES`)."""
+    return {bid: (str(rows[index][0]), str(rows[index][1])) for bid, rows in SCORES.items()}
 
 
-async def in_price_order(client: httpx.AsyncClient, c: Committee) -> None:
-    """``c.bid_ids`` in the order of ``PRICES`` (4,650,000.00, 4,500,000.00, 4,800,000.00), read from the
-    room: the bids' upload times may be equal under the test clock, so their order says nothing."""
-    room = (await client.get(f"/api/evaluations/{c.evaluation_id}", headers=c.members[-1].headers)).json()
-    price = {b["bid_id"]: b["price_fen"] for b in room["bids"]}
-    c.bid_ids = sorted(c.bid_ids, key=lambda bid: PRICES.index(price[bid]))
-
-
-async def review_rejecting_the_third_bid(client: httpx.AsyncClient, c: Committee) -> None:
-    """Every member passes bids 1 and 2 and fails bid 3 on the qualification (否决, 条例 51)."""
-    for m in c.members:
-        judgements = [
-            {
-                "bid_id": bid,
-                "item": item,
-                "passed": not (i == 2 and item == ITEMS[1]),
-                "reason": "资质证书已过期" if i == 2 and item == ITEMS[1] else None,
-            }
-            for i, bid in enumerate(c.bid_ids)
-            for item in ITEMS
-        ]
-        put = await client.put(f"/api/evaluations/{c.evaluation_id}/judgements", json=judgements, headers=m.headers)
-        assert put.status_code == 200, put.text
-        done = await client.post(f"/api/evaluations/{c.evaluation_id}/judgements/submit", headers=m.headers)
-        assert done.status_code == 200, done.text
-    assert done.json()["state"] == "detailed", done.json()
-
-
-async def score(platform: Any, c: Committee, index: int) -> None:
-    caller = await expert_caller(platform, c.members[index])
-    ev = uuid.UUID(c.evaluation_id)
-    data = [
-        sheets.ScoreInput(bid_id=uuid.UUID(c.bid_ids[bid]), item=item, score=str(value))
-        for bid, rows in SCORES.items()
-        for item, value in zip(("技术方案", "施工组织"), rows[index], strict=True)
-    ]
-    await sheets.put_scores(platform, caller, ev, data)
-    await sheets.submit_sheet(platform, caller, ev)
-
-
-async def prepare(client: httpx.AsyncClient, c: Committee, m: Member, *, dissent: bool = False) -> dict[str, Any]:
-    prepared = await client.post(
-        f"/api/evaluations/{c.evaluation_id}/report/signature/prepare", json={"dissent": dissent}, headers=m.headers
-    )
-    assert prepared.status_code == 200, prepared.text
-    body: dict[str, Any] = prepared.json()
-    return body
-
-
-def signature(m: Member, prepared: dict[str, Any]) -> str:
-    """The member's client signs ``to_be_signed`` with their own key (it never leaves the client)."""
-    return base64.b64encode(client_sign(m.login.key, base64.b64decode(prepared["to_be_signed"]))).decode()
-
-
-async def sign(
-    client: httpx.AsyncClient, c: Committee, m: Member, prepared: dict[str, Any], dissent: str | None = None
-) -> httpx.Response:
-    body = {"signature": signature(m, prepared)} | ({"dissent": dissent} if dissent else {})
-    return await client.post(f"/api/evaluations/{c.evaluation_id}/report/signature", json=body, headers=m.headers)
+#: Every member fails bid 3 on the qualification (否决, 条例 51).
+REJECT_THIRD = {(2, ITEMS[1]): "资质证书已过期"}
 
 
 async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_refusal_then_final(
@@ -132,9 +68,8 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev, chair = c.evaluation_id, c.members[0]
     assert c.chair is chair
-    await in_price_order(client, c)
     base = f"/api/evaluations/{ev}"
-    await review_rejecting_the_third_bid(client, c)
+    await judge_all(client, c, fail=REJECT_THIRD)
 
     # Nothing to draft before the sheets: the reasons are listed, one per member.
     blocked = await client.post(f"{base}/report", headers=chair.headers)
@@ -142,7 +77,7 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     assert [d["reason"] for d in body["details"]] == ["sheet_missing"] * 5
     assert (await client.post(f"{base}/report", headers=c.members[1].headers)).status_code == 403
     for i in range(4):
-        await score(platform, c, i)
+        await submit_sheet(client, c, i, scores_of(i))
     blocked = await client.post(f"{base}/report", headers=chair.headers)
     assert [d["member_id"] for d in assert_error(blocked, 409, "report_blocked")["details"]] == [c.members[4].member_id]
     # The supervisor sees the four submitted sheets, not the fifth; the rejection with its reason.
@@ -151,26 +86,26 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     first = next(s for s in watched["sheets"] if s["member_id"] == chair.member_id)
     assert first["scores"][c.bid_ids[0]] == {"技术方案": "30.00", "施工组织": "20.00"}
     assert [b["rejection"]["clause"] for b in watched["bids"] if b["review"] == "rejected"] == ["第二章 2.2.1"]
-    await score(platform, c, 4)
+    await submit_sheet(client, c, 4, scores_of(4))
     # An open re-check (87号令 62) holds the report too; the member confirms the score.
-    chair_caller = await expert_caller(platform, chair)
-    asked = await sheets.ask_recheck(
-        platform,
-        chair_caller,
-        uuid.UUID(ev),
-        sheets.RecheckInput(
-            member_id=uuid.UUID(c.members[3].member_id or ""),
-            bid_id=uuid.UUID(c.bid_ids[0]),
-            item="技术方案",
-            reason=RecheckReason.ABNORMAL_SUBJECTIVE,
-            note="技术方案评分明显低于其他成员，请复核",
-        ),
+    asked = await client.post(
+        f"{base}/rechecks",
+        json={
+            "member_id": c.members[3].member_id,
+            "bid_id": c.bid_ids[0],
+            "item": "技术方案",
+            "reason": RecheckReason.ABNORMAL_SUBJECTIVE.value,
+            "note": "技术方案评分明显低于其他成员，请复核",
+        },
+        headers=chair.headers,
     )
+    assert asked.status_code in (200, 201), asked.text
     blocked = await client.post(f"{base}/report", headers=chair.headers)
     assert [d["reason"] for d in assert_error(blocked, 409, "report_blocked")["details"]] == ["recheck_open"]
-    await sheets.answer_recheck(
-        platform, await expert_caller(platform, c.members[3]), uuid.UUID(ev), asked.id, sheets.AnswerInput(score="25")
+    answered = await client.post(
+        f"{base}/rechecks/{asked.json()['id']}/answer", json={"score": "25"}, headers=c.members[3].headers
     )
+    assert answered.status_code == 200, answered.text
     # Nobody outside the committee reads a report that does not exist yet; the agent never before final.
     assert (await client.get(f"{base}/report.pdf", headers=c.p["agent"])).status_code == 409
 
@@ -226,26 +161,28 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     assert_error(await client.get(f"{base}/signing-sheet.pdf", headers=chair.headers), 409, "evaluation_state")
 
     # Remote signing: member 2 prepares, member 3 prepares and signs first — member 2's is stale.
-    early = await prepare(client, c, c.members[1])
+    early = await prepare_signature(client, c, c.members[1])
     assert early["field"] == f"Member{seats[c.members[1].member_id or '']:02d}"
-    third = await prepare(client, c, c.members[2])
-    assert (await sign(client, c, c.members[2], third)).json()["version"] == 2
-    assert_error(await sign(client, c, c.members[1], early), 409, "report_changed")
-    again = await prepare(client, c, c.members[1])
-    assert (await sign(client, c, c.members[1], again)).json()["version"] == 3
+    third = await prepare_signature(client, c, c.members[2])
+    assert (await sign_report(client, c, c.members[2], third)).json()["version"] == 2
+    assert_error(await sign_report(client, c, c.members[1], early), 409, "report_changed")
+    again = await prepare_signature(client, c, c.members[1])
+    assert (await sign_report(client, c, c.members[1], again)).json()["version"] == 3
     # Forged: a signature by another key is refused, nothing stored.
-    forged = await prepare(client, c, chair)
+    forged = await prepare_signature(client, c, chair)
     bad = await client.post(
-        f"{base}/report/signature", json={"signature": signature(c.members[4], forged)}, headers=chair.headers
+        f"{base}/report/signature", json={"signature": report_signature(c.members[4], forged)}, headers=chair.headers
     )
     assert bad.status_code == 400, bad.text
-    signed = await sign(client, c, chair, await prepare(client, c, chair))
+    signed = await sign_report(client, c, chair, await prepare_signature(client, c, chair))
     assert signed.status_code == 200 and signed.json()["version"] == 4, signed.text
     # A dissent must be announced when preparing (the signature's reason says so), and is written.
-    plain = await prepare(client, c, c.members[3])
-    assert (await sign(client, c, c.members[3], plain, dissent="不同意")).status_code == 400
+    plain = await prepare_signature(client, c, c.members[3])
+    assert (await sign_report(client, c, c.members[3], plain, dissent="不同意")).status_code == 400
     dissent = "本人认为第1号投标人的施工组织设计存在重大缺陷，不应推荐为第一中标候选人。"
-    dissented = await sign(client, c, c.members[3], await prepare(client, c, c.members[3], dissent=True), dissent)
+    dissented = await sign_report(
+        client, c, c.members[3], await prepare_signature(client, c, c.members[3], dissent=True), dissent
+    )
     assert dissented.status_code == 200, dissented.text
     assert_error(
         await client.post(f"{base}/report/signature/prepare", json={}, headers=c.members[3].headers),
@@ -278,7 +215,7 @@ async def test_the_report_is_drafted_once_signed_by_all_with_a_dissent_and_a_ref
     assert outcomes[c.members[3].member_id or ""] == ("dissent", dissent, None)
     assert sorted(o for o, _, _ in outcomes.values()) == ["deemed_agreement", "dissent", "signed", "signed", "signed"]
     assert status["links"]["signing_sheet_pdf"] == f"{base}/signing-sheet.pdf"
-    assert_error(await sign(client, c, last, forged), 409, "evaluation_state")
+    assert_error(await sign_report(client, c, last, forged), 409, "evaluation_state")
 
     # The final PDF: the platform and four members signed, and it validates.
     pdf = (await client.get(f"{base}/report.pdf", headers=c.p["agent"])).content
@@ -405,11 +342,10 @@ async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacemen
         )
         assert voted.status_code == 200, voted.text
     assert voted.json()["state"] == "preliminary"
-    await in_price_order(client, c)
-    await review_rejecting_the_third_bid(client, c)
+    await judge_all(client, c, fail=REJECT_THIRD)
     # Under the lowest evaluated price method the sheet is empty: submitting it confirms the comparison.
-    for m in c.members:
-        await sheets.submit_sheet(platform, await expert_caller(platform, m), uuid.UUID(ev))
+    for index in range(len(c.members)):
+        await submit_sheet(client, c, index, {})
     drafted = await client.post(f"/api/evaluations/{ev}/report", headers=newcomer.headers)
     assert drafted.status_code == 200, drafted.text
     report = json.loads((await client.get(f"/api/evaluations/{ev}/report.json", headers=newcomer.headers)).content)
@@ -435,7 +371,7 @@ async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacemen
     # The recused member cannot sign (nor read); the PDF has a field per sitting member only.
     refused = await client.post(f"/api/evaluations/{ev}/report/signature/prepare", json={}, headers=leaving.headers)
     assert_error(refused, 403, "not_on_committee")
-    prepared = await prepare(client, c, newcomer)
+    prepared = await prepare_signature(client, c, newcomer)
     assert prepared["field"] == f"Member{by_id[newcomer.member_id or ''].get('seat'):02d}"
     pdf = (await client.get(f"/api/evaluations/{ev}/report.pdf", headers=c.p["supervisor"])).content
     fields = set(re.findall(rb"/T \((\w+)\)", pdf))
@@ -448,14 +384,14 @@ async def test_a_lowest_price_report_lists_the_recused_member_and_the_replacemen
 
     monkeypatch.setattr("bidding.evaluation.report.draws.finalise", broken)
     for m in c.members[:3]:
-        signed = await sign(client, c, m, await prepare(client, c, m))
+        signed = await sign_report(client, c, m, await prepare_signature(client, c, m))
         assert signed.status_code == 200, signed.text
     assert c.members[4] is newcomer  # the chair; their preparation above is stale now
-    assert error_code(await sign(client, c, newcomer, prepared)) == "report_changed"
+    assert error_code(await sign_report(client, c, newcomer, prepared)) == "report_changed"
     refusal = {"member_id": c.members[3].member_id, "note": "拒绝签字，未说明理由"}
     recorded = await client.post(f"/api/evaluations/{ev}/report/refusals", json=refusal, headers=newcomer.headers)
     assert recorded.status_code == 200 and recorded.json()["state"] == "reporting", recorded.text
-    done = await sign(client, c, newcomer, await prepare(client, c, newcomer))
+    done = await sign_report(client, c, newcomer, await prepare_signature(client, c, newcomer))
     assert done.status_code == 200 and done.json()["state"] == "final", done.text
     async with platform.sessions() as session:
         failed = await session.scalar(

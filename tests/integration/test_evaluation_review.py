@@ -16,47 +16,16 @@ from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.review import judgement_summary
 from tests.fixtures.errors import error_code
-from tests.fixtures.evaluation import PRICES, Committee, Member, declare, evaluation_in
+from tests.fixtures.evaluation import CHECKS, PRICES, Member, declare, evaluation_in, judge, judgements
 
-ITEMS = ("投标函签字盖章", "施工总承包资质", "工期满足要求")
+ITEMS = CHECKS
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/checklist"
-
-
-def everything(c: Committee, *, fail: dict[tuple[int, str], str] | None = None) -> list[dict[str, Any]]:
-    """A member's full set: every bid on every item, passing but for ``fail`` ((bid index, item) → reason)."""
-    fail = fail or {}
-    return [
-        {"bid_id": bid, "item": item, "passed": (i, item) not in fail, "reason": fail.get((i, item))}
-        for i, bid in enumerate(c.bid_ids)
-        for item in ITEMS
-    ]
-
-
-async def in_price_order(client: httpx.AsyncClient, c: Committee) -> Committee:
-    """``c.bid_ids`` in the order of :data:`PRICES` (as the opening announced them): the fixture lists
-    them by submission time, which on PostgreSQL need not be the upload order."""
-    room = (await client.get(f"/api/evaluations/{c.evaluation_id}", headers=c.members[0].headers)).json()
-    by_price = {b["price_fen"]: b["bid_id"] for b in room["bids"]}
-    c.bid_ids = [by_price[price] for price in PRICES]
-    return c
-
-
-async def judge_and_submit(
-    client: httpx.AsyncClient, c: Committee, index: int, judgements: list[dict[str, Any]]
-) -> dict[str, Any]:
-    ev, headers = c.evaluation_id, c.members[index].headers
-    put = await client.put(f"/api/evaluations/{ev}/judgements", json=judgements, headers=headers)
-    assert put.status_code == 200, put.text
-    done = await client.post(f"/api/evaluations/{ev}/judgements/submit", headers=headers)
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
 
 
 async def test_the_majority_rejects_a_bid_with_the_clause_and_the_committees_reasons(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform))
+    c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev = c.evaluation_id
     first = c.members[0].headers
     shown = await client.get(f"/api/evaluations/{ev}/checklist", headers=first)
@@ -83,7 +52,7 @@ async def test_the_majority_rejects_a_bid_with_the_clause_and_the_committees_rea
     shape = await client.put(f"/api/evaluations/{ev}/judgements", json=[{"bid_id": c.bid_ids[0]}], headers=first)
     assert shape.status_code == 400, shape.text
     # An incomplete set is not submitted: the gaps are listed (3 bids × 3 items, 2 judged).
-    partial = everything(c)[:2]
+    partial = judgements(c)[:2]
     assert (await client.put(f"/api/evaluations/{ev}/judgements", json=partial, headers=first)).status_code == 200
     again = await client.put(f"/api/evaluations/{ev}/judgements", json=partial, headers=first)  # idempotent
     assert again.status_code == 200 and len(again.json()["judgements"]) == 2
@@ -103,15 +72,15 @@ async def test_the_majority_rejects_a_bid_with_the_clause_and_the_committees_rea
     no_licence = "资质证书已过期"
     for i in range(3):
         mine = {(2, ITEMS[1]): f"{no_licence}（{i + 1}）"} | ({(1, ITEMS[2]): "工期超出要求"} if i < 2 else {})
-        judged = await judge_and_submit(client, c, i, everything(c, fail=mine))
+        judged = await judge(client, c, i, judgements(c, fail=mine))
         assert judged["state"] == "preliminary" and judged["submitted"] == i + 1 and judged["conclusion"] is None
     # Submitted: no more changes; the others' judgements stay hidden until the conclusion.
-    late = await client.put(f"/api/evaluations/{ev}/judgements", json=everything(c), headers=first)
+    late = await client.put(f"/api/evaluations/{ev}/judgements", json=judgements(c), headers=first)
     assert late.status_code == 409 and error_code(late) == "judgements_submitted"
-    await judge_and_submit(client, c, 3, everything(c))
+    await judge(client, c, 3, judgements(c))
     fourth = await client.get(f"/api/evaluations/{ev}/checklist", headers=c.members[3].headers)
     assert fourth.json()["conclusion"] is None and all(j["passed"] for j in fourth.json()["judgements"])
-    last = await judge_and_submit(client, c, 4, everything(c))
+    last = await judge(client, c, 4, judgements(c))
 
     assert last["state"] == "detailed"
     conclusion = {b["bid_id"]: b for b in last["conclusion"]}
@@ -137,7 +106,7 @@ async def test_the_majority_rejects_a_bid_with_the_clause_and_the_committees_rea
     assert [bids[b]["evaluated_price_fen"] for b in c.bid_ids[:2]] == list(PRICES[:2])
     assert [bids[b]["low_price"] for b in c.bid_ids[:2]] == [None, None]
     # The review is over: judging is refused now.
-    closed = await client.put(f"/api/evaluations/{ev}/judgements", json=everything(c), headers=c.members[4].headers)
+    closed = await client.put(f"/api/evaluations/{ev}/judgements", json=judgements(c), headers=c.members[4].headers)
     assert closed.status_code == 409 and error_code(closed) == "evaluation_state"
     async with platform.sessions() as session:
         found = await session.get(Evaluation, uuid.UUID(ev))
@@ -150,11 +119,11 @@ async def test_the_majority_rejects_a_bid_with_the_clause_and_the_committees_rea
 async def test_the_review_refuses_whoever_is_not_a_sitting_member(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform))
+    c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev = c.evaluation_id
     paths = [
         ("get", f"/api/evaluations/{ev}/checklist", None),
-        ("put", f"/api/evaluations/{ev}/judgements", everything(c)),
+        ("put", f"/api/evaluations/{ev}/judgements", judgements(c)),
         ("post", f"/api/evaluations/{ev}/judgements/submit", None),
     ]
     for method, path, body in paths:
@@ -174,7 +143,7 @@ async def test_the_review_refuses_whoever_is_not_a_sitting_member(
 async def test_signals_are_shown_to_the_committee_and_the_supervisor_never_as_rejections(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform))
+    c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev = c.evaluation_id
     for headers in (c.members[1].headers, c.p["supervisor"]):
         shown = await client.get(f"/api/evaluations/{ev}/signals", headers=headers)
@@ -201,11 +170,11 @@ async def test_signals_are_shown_to_the_committee_and_the_supervisor_never_as_re
 async def test_a_recusal_after_the_review_recomputes_the_conclusion_over_the_members_sitting_then(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform))
+    c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev = c.evaluation_id
     licence = {(2, ITEMS[1]): "资质证书已过期"}
     for i in range(5):
-        await judge_and_submit(client, c, i, everything(c, fail=licence if i < 3 else None))
+        await judge(client, c, i, judgements(c, fail=licence if i < 3 else None))
     room = (await client.get(f"/api/evaluations/{ev}", headers=c.members[0].headers)).json()
     assert room["state"] == "detailed"
     assert {b["bid_id"]: b["review"] for b in room["bids"]}[c.bid_ids[2]] == "rejected"
@@ -242,7 +211,7 @@ async def test_a_recusal_after_the_review_recomputes_the_conclusion_over_the_mem
     view = (await client.get(f"/api/evaluations/{ev}/checklist", headers=newcomer.headers)).json()
     assert sorted(b["bid_id"] for b in view["bids"]) == sorted(c.bid_ids)
     assert (view["submitted"], view["sitting"], view["judgements"]) == (4, 5, [])
-    put = await client.put(f"/api/evaluations/{ev}/judgements", json=everything(c), headers=newcomer.headers)
+    put = await client.put(f"/api/evaluations/{ev}/judgements", json=judgements(c), headers=newcomer.headers)
     assert put.status_code == 200, put.text
     done = await client.post(f"/api/evaluations/{ev}/judgements/submit", headers=newcomer.headers)
     assert done.status_code == 200, done.text

@@ -20,10 +20,15 @@ from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.sheets import member_scores, open_rechecks
 from tests.fixtures.errors import error_code
-from tests.fixtures.evaluation import CRITERIA, PRICES, Committee, evaluation_in
+from tests.fixtures.evaluation import (
+    CRITERIA,
+    SITE,
+    TECH,
+    evaluation_in,
+    judge_all,
+    submit_sheet,
+)
 
-CHECKS = ("投标函签字盖章", "施工总承包资质", "工期满足要求")
-TECH, SITE = "技术方案", "施工组织"
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/sheet"
 
 #: Per member (the fixture's order, the chair first): bid index → (技术方案 /35, 施工组织 /25).
@@ -38,49 +43,13 @@ SCORES = (
 )
 
 
-async def in_price_order(client: httpx.AsyncClient, c: Committee) -> Committee:
-    """``c.bid_ids`` in the order of :data:`PRICES` (as the opening announced them): the fixture lists
-    them by submission time, which on PostgreSQL need not be the upload order."""
-    room = (await client.get(f"/api/evaluations/{c.evaluation_id}", headers=c.members[0].headers)).json()
-    by_price = {b["price_fen"]: b["bid_id"] for b in room["bids"]}
-    c.bid_ids = [by_price[price] for price in PRICES]
-    return c
-
-
-async def all_pass(client: httpx.AsyncClient, c: Committee) -> None:
-    """Every member passes every bid on every checklist item: the evaluation moves to the detailed review."""
-    judgements = [{"bid_id": b, "item": item, "passed": True} for b in c.bid_ids for item in CHECKS]
-    for m in c.members:
-        put = await client.put(f"/api/evaluations/{c.evaluation_id}/judgements", json=judgements, headers=m.headers)
-        assert put.status_code == 200, put.text
-        done = await client.post(f"/api/evaluations/{c.evaluation_id}/judgements/submit", headers=m.headers)
-        assert done.status_code == 200, done.text
-    assert done.json()["state"] == "detailed"
-
-
-def sheet_of(c: Committee, index: int) -> list[dict[str, str]]:
-    return [
-        {"bid_id": c.bid_ids[b], "item": item, "score": score}
-        for b, pair in SCORES[index].items()
-        for item, score in zip((TECH, SITE), pair, strict=True)
-    ]
-
-
-async def score_and_submit(client: httpx.AsyncClient, c: Committee, index: int) -> None:
-    headers = c.members[index].headers
-    put = await client.put(f"/api/evaluations/{c.evaluation_id}/scores", json=sheet_of(c, index), headers=headers)
-    assert put.status_code == 200, put.text
-    done = await client.post(f"/api/evaluations/{c.evaluation_id}/sheet/submit", headers=headers)
-    assert done.status_code == 200, done.text
-
-
 async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform))
+    c = await evaluation_in(client, admin_headers, clock, live, platform)
     ev, m = c.evaluation_id, c.members
     assert c.chair is m[0]
-    await all_pass(client, c)
+    await judge_all(client, c)
 
     # The sheet: two items for each expert, the price by the system (provisional), three bids.
     shown = await client.get(f"/api/evaluations/{ev}/sheet", headers=m[1].headers)
@@ -128,7 +97,7 @@ async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
     for path in ("scores", "divergences"):
         hidden = await client.get(f"/api/evaluations/{ev}/{path}", headers=m[0].headers)
         assert hidden.status_code == 403 and error_code(hidden) == "own_sheet_first", hidden.text
-    await score_and_submit(client, c, 0)
+    await submit_sheet(client, c, 0, SCORES[0])
     seen = await client.get(f"/api/evaluations/{ev}/scores", headers=m[0].headers)
     assert seen.status_code == 200, seen.text
     sheets = {s["member_id"]: s for s in seen.json()["members"]}
@@ -142,7 +111,7 @@ async def test_members_score_on_their_own_and_the_chair_asks_a_recheck(
     changed = await client.put(f"/api/evaluations/{ev}/scores", json=draft, headers=m[0].headers)
     assert changed.status_code == 409 and error_code(changed) == "sheet_submitted"
     for i in range(1, 5):
-        await score_and_submit(client, c, i)
+        await submit_sheet(client, c, i, SCORES[i])
 
     # The one divergence: 技术方案 of bid 1, 18 (member 5) … 32 (member 4).
     divergences = (await client.get(f"/api/evaluations/{ev}/divergences", headers=m[0].headers)).json()
@@ -271,9 +240,9 @@ async def test_the_lowest_evaluated_price_method_has_an_empty_sheet_that_confirm
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
     lowest = CRITERIA | {"method": "lowest_evaluated_price", "scoring_items": []}
-    c = await in_price_order(client, await evaluation_in(client, admin_headers, clock, live, platform, criteria=lowest))
+    c = await evaluation_in(client, admin_headers, clock, live, platform, criteria=lowest)
     ev = c.evaluation_id
-    await all_pass(client, c)
+    await judge_all(client, c)
     sheet = (await client.get(f"/api/evaluations/{ev}/sheet", headers=c.members[2].headers)).json()
     assert sheet["method"] == "lowest_evaluated_price" and sheet["items"] == [] and sheet["system_items"] == []
     # 4,500,000.00 < 4,650,000.00 < 4,800,000.00
