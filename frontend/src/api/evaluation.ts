@@ -640,6 +640,16 @@ export interface ProgressView {
 const enc = encodeURIComponent
 const base = (id: string): string => `/api/evaluations/${enc(id)}`
 
+/** GETs one of an evaluation's resources (`path` below `/api/evaluations/{id}`). */
+function read<T>(id: string, path: string, signal?: AbortSignal): Promise<T> {
+  return apiRequest<T>(`${base(id)}${path}`, { signal })
+}
+
+/** POSTs (or PUTs) to one of an evaluation's resources, with a JSON body if one is given. */
+function send<T>(id: string, path: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
+  return apiRequest<T>(`${base(id)}${path}`, { method, body })
+}
+
 // ------------------------------------------------------------------------------ committee
 
 /** The expert signs in for one lot of today's assignment (creates the evaluation on first entry). */
@@ -648,26 +658,26 @@ export function enterEvaluation(seatId: string, lotId: string): Promise<RoomView
 }
 
 export function getRoom(id: string, signal?: AbortSignal): Promise<RoomView> {
-  return apiRequest<RoomView>(base(id), { signal })
+  return read<RoomView>(id, '', signal)
 }
 
 /** The declaration to sign: the standard commitment, or the conflict in the member's words. */
 export function declarationStatement(id: string, conflict: boolean, text?: string): Promise<Statement> {
   const body: Record<string, unknown> = { conflict }
   if (conflict) body.text = text ?? ''
-  return apiRequest<Statement>(`${base(id)}/declaration/statement`, { method: 'POST', body })
+  return send<Statement>(id, '/declaration/statement', body)
 }
 
 export function declare(id: string, signed: SignedStatement): Promise<RoomView> {
-  return apiRequest<RoomView>(`${base(id)}/declaration`, { method: 'POST', body: signed })
+  return send<RoomView>(id, '/declaration', signed)
 }
 
 export function voteChair(id: string, memberId: string): Promise<RoomView> {
-  return apiRequest<RoomView>(`${base(id)}/chair-votes`, { method: 'POST', body: { member_id: memberId } })
+  return send<RoomView>(id, '/chair-votes', { member_id: memberId })
 }
 
 export function listBidFiles(id: string, bidId: string, signal?: AbortSignal): Promise<BidFile[]> {
-  return apiRequest<BidFile[]>(`${base(id)}/bids/${enc(bidId)}/files`, { signal })
+  return read<BidFile[]>(id, `/bids/${enc(bidId)}/files`, signal)
 }
 
 /** The URL of one file (PDFs watermarked with the reader's name; every access audited). */
@@ -681,84 +691,84 @@ export function fetchBidFile(id: string, bidId: string, index: number, download 
 }
 
 export function getChecklist(id: string, signal?: AbortSignal): Promise<ChecklistView> {
-  return apiRequest<ChecklistView>(`${base(id)}/checklist`, { signal })
+  return read<ChecklistView>(id, '/checklist', signal)
 }
 
 export function putJudgements(id: string, judgements: Judgement[]): Promise<ChecklistView> {
-  return apiRequest<ChecklistView>(`${base(id)}/judgements`, { method: 'PUT', body: judgements })
+  return send<ChecklistView>(id, '/judgements', judgements, 'PUT')
 }
 
 export function submitJudgements(id: string): Promise<ChecklistView> {
-  return apiRequest<ChecklistView>(`${base(id)}/judgements/submit`, { method: 'POST' })
+  return send<ChecklistView>(id, '/judgements/submit')
 }
 
 export function getSheet(id: string, signal?: AbortSignal): Promise<SheetView> {
-  return apiRequest<SheetView>(`${base(id)}/sheet`, { signal })
+  return read<SheetView>(id, '/sheet', signal)
 }
 
 export function putScores(id: string, scores: Score[]): Promise<SheetView> {
-  return apiRequest<SheetView>(`${base(id)}/scores`, { method: 'PUT', body: scores })
+  return send<SheetView>(id, '/scores', scores, 'PUT')
 }
 
 export function submitSheet(id: string): Promise<SheetView> {
-  return apiRequest<SheetView>(`${base(id)}/sheet/submit`, { method: 'POST' })
+  return send<SheetView>(id, '/sheet/submit')
 }
 
 /** Everyone's scores: only once the caller's own sheet is in (403 before). */
 export function getScores(id: string, signal?: AbortSignal): Promise<ScoresView> {
-  return apiRequest<ScoresView>(`${base(id)}/scores`, { signal })
+  return read<ScoresView>(id, '/scores', signal)
 }
 
 /** The chair's: where members' scores lie apart beyond the threshold. */
 export function getDivergences(id: string, signal?: AbortSignal): Promise<Divergence[]> {
-  return apiRequest<Divergence[]>(`${base(id)}/divergences`, { signal })
+  return read<Divergence[]>(id, '/divergences', signal)
 }
 
 export function askRecheck(id: string, request: RecheckRequest): Promise<Recheck> {
-  return apiRequest<Recheck>(`${base(id)}/rechecks`, { method: 'POST', body: request })
+  return send<Recheck>(id, '/rechecks', request)
 }
 
 export function answerRecheck(id: string, recheckId: string, score: string): Promise<Recheck> {
-  return apiRequest<Recheck>(`${base(id)}/rechecks/${enc(recheckId)}/answer`, { method: 'POST', body: { score } })
+  return send<Recheck>(id, `/rechecks/${enc(recheckId)}/answer`, { score })
 }
 
 /** Collusion signals (条例 40): shown, never rejecting. Committee and supervisor. */
 export function getSignals(id: string, signal?: AbortSignal): Promise<SignalsView> {
-  return apiRequest<SignalsView>(`${base(id)}/signals`, { signal })
+  return read<SignalsView>(id, '/signals', signal)
 }
 
 export function askClarification(id: string, request: ClarificationRequest): Promise<Clarification> {
-  return apiRequest<Clarification>(`${base(id)}/clarifications`, { method: 'POST', body: request })
+  return send<Clarification>(id, '/clarifications', request)
 }
 
 export function listClarifications(id: string, signal?: AbortSignal): Promise<Clarification[]> {
-  return apiRequest<Clarification[]>(`${base(id)}/clarifications`, { signal })
+  return read<Clarification[]>(id, '/clarifications', signal)
 }
 
 /** The chair records an arithmetic correction (规定 19; 87号令 59); the bidder confirms it. */
 export function correctPrice(id: string, bidId: string, readings: Readings, dueMinutes?: number): Promise<Clarification> {
   const body: Record<string, unknown> = { bid_id: bidId, readings }
   if (dueMinutes !== undefined) body.due_minutes = dueMinutes
-  return apiRequest<Clarification>(`${base(id)}/corrections`, { method: 'POST', body })
+  return send<Clarification>(id, '/corrections', body)
 }
 
 /** The chair decides a flagged abnormally low price (规定 21; 87号令 60). */
 export function decideLowPrice(id: string, bidId: string, decision: LowPriceDecision, note: string): Promise<BidLowPriceView> {
-  return apiRequest<BidLowPriceView>(`${base(id)}/bids/${enc(bidId)}/low-price`, { method: 'POST', body: { decision, note } })
+  return send<BidLowPriceView>(id, `/bids/${enc(bidId)}/low-price`, { decision, note })
 }
 
 /** The chair drafts the report (409 with the blockers while something is missing). */
 export function draftReport(id: string): Promise<ReportStatus> {
-  return apiRequest<ReportStatus>(`${base(id)}/report`, { method: 'POST' })
+  return send<ReportStatus>(id, '/report')
 }
 
 /** The report and who answered it (members, the supervisor). */
 export function getReportStatus(id: string, signal?: AbortSignal): Promise<ReportStatus> {
-  return apiRequest<ReportStatus>(`${base(id)}/report`, { signal })
+  return read<ReportStatus>(id, '/report', signal)
 }
 
 export function getReportJson(id: string, signal?: AbortSignal): Promise<ReportJson> {
-  return apiRequest<ReportJson>(`${base(id)}/report.json`, { signal })
+  return read<ReportJson>(id, '/report.json', signal)
 }
 
 export function reportPdfUrl(id: string): string {
@@ -771,19 +781,19 @@ export function fetchReportPdf(id: string, signal?: AbortSignal): Promise<Blob> 
 
 /** `dissent`: the member will send a written dissent with the signature (the signature's reason says so). */
 export function prepareReportSignature(id: string, dissent = false): Promise<ReportSignatureRequest> {
-  return apiRequest<ReportSignatureRequest>(`${base(id)}/report/signature/prepare`, { method: 'POST', body: { dissent } })
+  return send<ReportSignatureRequest>(id, '/report/signature/prepare', { dissent })
 }
 
 /** Posts the member's signature (base64) of `to_be_signed`, with a written dissent if any. */
 export function signReport(id: string, signature: string, dissent?: string | null): Promise<ReportStatus> {
   const body: Record<string, unknown> = { signature }
   if (dissent) body.dissent = dissent
-  return apiRequest<ReportStatus>(`${base(id)}/report/signature`, { method: 'POST', body })
+  return send<ReportStatus>(id, '/report/signature', body)
 }
 
 /** The chair records a member who refuses to sign without reasons (视为同意, 条例 53). */
 export function recordRefusal(id: string, memberId: string, note: string): Promise<ReportStatus> {
-  return apiRequest<ReportStatus>(`${base(id)}/report/refusals`, { method: 'POST', body: { member_id: memberId, note } })
+  return send<ReportStatus>(id, '/report/refusals', { member_id: memberId, note })
 }
 
 export function signingSheetUrl(id: string): string {
