@@ -1,7 +1,7 @@
 /** The expert draw pages: the API calls, the request built and checked as `committee.py` checks it,
  * the buttons each state allows, polling, invitation states, refusals, and both languages' texts. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ApiError, configureApiClient } from '@/api/client'
+import { ApiError } from '@/api/client'
 import {
   COMMITTEE_PROBLEMS,
   DRAW_STATUSES,
@@ -37,26 +37,9 @@ import {
   type RequestDraft,
 } from '@/views/draws/draws'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
+import { recordFetch, restoreApiClient } from './fetch-helpers'
 
-interface Seen {
-  url: string
-  init: RequestInit
-}
-
-function recordFetch(answer: () => Response = () => new Response('{}')): Seen[] {
-  const seen: Seen[] = []
-  configureApiClient({
-    fetch: async (url, init) => {
-      seen.push({ url: String(url), init: init ?? {} })
-      return answer()
-    },
-  })
-  return seen
-}
-
-afterEach(() => {
-  configureApiClient({ fetch: (input, init) => globalThis.fetch(input, init), token: () => null })
-})
+afterEach(restoreApiClient)
 
 const TREE: SpecialtyItem[] = [
   { code: 'C', name_zh: '服务类', name_en: 'Services', level: 1, parent: null, leaf: false },

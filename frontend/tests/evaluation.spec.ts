@@ -3,7 +3,7 @@
  * which panels a state and role show, the report's signing loop, refusals' details, the API calls, and
  * both languages' texts. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ApiError, configureApiClient } from '@/api/client'
+import { ApiError } from '@/api/client'
 import {
   bidFileUrl,
   enterEvaluation,
@@ -39,26 +39,9 @@ import {
   yuanToFen,
 } from '@/views/evaluation/evaluation'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
+import { recordFetch, restoreApiClient } from './fetch-helpers'
 
-interface Seen {
-  url: string
-  init: RequestInit
-}
-
-function recordFetch(answer: () => Response = () => new Response('{}')): Seen[] {
-  const seen: Seen[] = []
-  configureApiClient({
-    fetch: async (url, init) => {
-      seen.push({ url: String(url), init: init ?? {} })
-      return answer()
-    },
-  })
-  return seen
-}
-
-afterEach(() => {
-  configureApiClient({ fetch: (input, init) => globalThis.fetch(input, init), token: () => null })
-})
+afterEach(restoreApiClient)
 
 function refusal(code: string, details: unknown[] = []): ApiError {
   return new ApiError('http', { status: 409, payload: { code, message: code, details } })

@@ -2,7 +2,7 @@
  * tree in the pickers, the forms checked as `pool_rules.py` checks them, the server's refusals in the
  * user's language, the import's file checks and template, and the texts in both languages. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ApiError, configureApiClient } from '@/api/client'
+import { ApiError } from '@/api/client'
 import {
   EXPERT_STATUSES,
   EXPERT_TITLES,
@@ -76,26 +76,9 @@ import {
   type Issue,
 } from '@/views/experts/experts'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
+import { recordFetch, restoreApiClient, type Seen } from './fetch-helpers'
 
-interface Seen {
-  url: string
-  init: RequestInit
-}
-
-function recordFetch(answer: () => Response = () => new Response('[]')): Seen[] {
-  const seen: Seen[] = []
-  configureApiClient({
-    fetch: async (url, init) => {
-      seen.push({ url: String(url), init: init ?? {} })
-      return answer()
-    },
-  })
-  return seen
-}
-
-afterEach(() => {
-  configureApiClient({ fetch: (input, init) => globalThis.fetch(input, init), token: () => null })
-})
+afterEach(restoreApiClient)
 
 const header = (s: Seen, name: string): string | undefined => (s.init.headers as Record<string, string>)[name]
 const body = (s: Seen): unknown => JSON.parse(String(s.init.body))
@@ -145,7 +128,7 @@ function refused<T>(built: { ok: true; payload: T } | { ok: false; issues: Issue
 
 describe('expert pool API calls', () => {
   it('lists the pool with only the filters given, and pages by registry number', async () => {
-    const seen = recordFetch()
+    const seen = recordFetch(() => new Response('[]'))
     await listExperts({ q: '王', specialty: 'A01', status: 'suspended', region: '32', after: 'JS-0050', limit: 50 })
     await listExperts({ q: '', specialty: null })
     expect(seen.map((s) => s.url)).toEqual([

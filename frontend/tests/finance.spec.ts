@@ -1,6 +1,6 @@
 /** The finance page: its API calls' requests, the uploads with progress, the page's rules, its texts. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ApiError, configureApiClient } from '@/api/client'
+import { ApiError } from '@/api/client'
 import {
   ALERT_KINDS,
   batchFileName,
@@ -64,22 +64,7 @@ import {
   tabFromQuery,
 } from '@/views/finance/finance'
 import { leaves, placeholders, type Tree } from './i18n-helpers'
-
-interface Seen {
-  url: string
-  init: RequestInit
-}
-
-function recordFetch(answer: () => Response = () => new Response('[]')): Seen[] {
-  const seen: Seen[] = []
-  configureApiClient({
-    fetch: async (url, init) => {
-      seen.push({ url: String(url), init: init ?? {} })
-      return answer()
-    },
-  })
-  return seen
-}
+import { recordFetch, restoreApiClient } from './fetch-helpers'
 
 function login(role = 'finance'): void {
   setSession({
@@ -92,13 +77,13 @@ function login(role = 'finance'): void {
 
 afterEach(() => {
   clearSession()
-  configureApiClient({ fetch: (input, init) => globalThis.fetch(input, init), token: () => null })
+  restoreApiClient()
   setUploadTransport(null)
 })
 
 describe('refund API calls', () => {
   it('lists refunds by filter and lot, leaving out what is not asked', async () => {
-    const seen = recordFetch()
+    const seen = recordFetch(() => new Response('[]'))
     await listRefunds({ status: 'overdue', limit: 1000 })
     await listRefunds({ status: null, lotId: 'b6f1c3f2-0000-4000-8000-000000000001' })
     await listRefunds()
