@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.fixtures.processes import clean_env, free_port, stop
+from tests.fixtures.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -227,6 +228,41 @@ def new_context(browser: Browser, server: Server, **options: Any) -> BrowserCont
     ctx = browser.new_context(base_url=server.base, **settings)
     ctx.set_default_timeout(30_000)
     return ctx
+
+
+def open_page(browser: Browser, srv: Server, made: list[BrowserContext], errors: list[str], **options: Any) -> Page:
+    """A page in a new browser profile (kept in ``made`` to be closed), its script errors in ``errors``."""
+    ctx = new_context(browser, srv, **options)
+    made.append(ctx)
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """The browser profiles a test opens (:func:`open_page`), closed after it."""
+    made: list[BrowserContext] = []
+    yield made
+    for ctx in made:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[SmtpServer]:
+    """An SMTP server of the module's own (aiosmtpd) that a server started with :func:`mail_env` sends to."""
+    smtp = SmtpServer().start()
+    yield smtp
+    smtp.stop()
+
+
+def mail_env(mailbox: SmtpServer) -> dict[str, str]:
+    """The settings that send a server's e-mail to ``mailbox``."""
+    return {
+        "BIDDING_SMTP_URL": mailbox.url,
+        "BIDDING_SMTP_FROM": "电子招投标平台 <noreply@ggzy.example.cn>",
+        "BIDDING_SMTP_STARTTLS": "off",
+    }
 
 
 class People:

@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bidding.client.identity import load_pkcs12_identity
 from bidding.client.session import login
-from tests.browser.conftest import Server, StepShots, new_context, running_server
+from tests.browser.conftest import Server, StepShots, mail_env, open_page, running_server
 from tests.browser.steps.experts import demo_project, draw_now, enrol_expert, evaluation_today, register_experts
 from tests.browser.steps.identity import demo_user, log_in
 from tests.fixtures.smtp import SmtpServer
@@ -42,42 +42,21 @@ PROJECT = "NJ-2026-GC-0105"  # the demo's project in evaluation: its opening clo
 SPECIALTY = "A0101"
 REGION = "320831"  # none of the demo's experts lives there
 SLOW_MS = 90_000  # the report is rendered and signed by the platform; each signature adds a version
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[SmtpServer]:
-    smtp = SmtpServer().start()
-    yield smtp
-    smtp.stop()
+ACT_MS = 20_000  # an action's answer on a loaded CI machine (two cores, the suite in parallel)
 
 
 @pytest.fixture(scope="module")
 def eval_server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpServer) -> Iterator[Server]:
-    env = {
-        "BIDDING_SMTP_URL": mailbox.url,
-        "BIDDING_SMTP_FROM": "电子招投标平台 <noreply@ggzy.example.cn>",
-        "BIDDING_SMTP_STARTTLS": "off",
-    }
+    env = mail_env(mailbox)
     with running_server(
         tmp_path_factory.mktemp("evaluation"), frontend_dist, env, ("--demo-opening-minutes", "0")
     ) as srv:
         yield srv
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for ctx in made:
-        ctx.close()
-
-
-def open_page(browser: Browser, srv: Server, made: list[BrowserContext], errors: list[str]) -> Page:
-    ctx = new_context(browser, srv)
-    made.append(ctx)
-    page = ctx.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())  # the confirmations of submit, sign, recuse
+def accepting(page: Page) -> Page:
+    """The page accepts the confirmations (submit, sign, recuse) as the member would."""
+    page.on("dialog", lambda dialog: dialog.accept())
     return page
 
 
@@ -105,10 +84,10 @@ def enter(page: Page, identity: dict[str, Any], lot_id: str) -> None:
     log_in(page, identity)
     page.goto("/expert")
     page.get_by_test_id("expert-invitation-accept").click()
-    expect(page.get_by_test_id("expert-invitation")).to_have_attribute("data-status", "accepted")
+    expect(page.get_by_test_id("expert-invitation")).to_have_attribute("data-status", "accepted", timeout=ACT_MS)
     page.get_by_test_id(f"enter-evaluation-{lot_id}").click()
-    expect(page.get_by_test_id("evaluation-room")).to_be_visible()
-    expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "signed_in")
+    expect(page.get_by_test_id("evaluation-room")).to_be_visible(timeout=ACT_MS)
+    expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "signed_in", timeout=ACT_MS)
 
 
 def wait_state(page: Page, state: str, timeout: float = 60_000) -> None:
@@ -159,7 +138,7 @@ def test_a_whole_evaluation_in_the_browser(
     # The five log in with their certificates, accept on /expert and enter the evaluation.
     pages = []
     for identity in seated:
-        page = open_page(browser, srv, contexts, errors)
+        page = accepting(open_page(browser, srv, contexts, errors))
         enter(page, identity, lot_id)
         pages.append(page)
     ev = pages[0].url.rstrip("/").split("/")[-1]
@@ -168,20 +147,20 @@ def test_a_whole_evaluation_in_the_browser(
     # Four sign the declaration; the fifth declares a conflict and is recused.
     for page in pages[:4]:
         page.get_by_test_id("declare-no-conflict").click()
-        expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "sitting")
+        expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "sitting", timeout=ACT_MS)
     leaving = pages[4]
     leaving.get_by_test_id("declare-conflict-open").click()
     leaving.get_by_test_id("conflict-text").fill("本人近三年曾在投标人处任职，申请回避。")
     leaving.get_by_test_id("declare-conflict").click()
-    expect(leaving.get_by_test_id("evaluation-recused")).to_be_visible()
+    expect(leaving.get_by_test_id("evaluation-recused")).to_be_visible(timeout=ACT_MS)
     shots.take(leaving, "recused")
 
     # The next backup is invited in their place: accepts, enters and declares in a profile of their own.
     backup = next(x for x in reserve if invited(srv, x))
-    page = open_page(browser, srv, contexts, errors)
+    page = accepting(open_page(browser, srv, contexts, errors))
     enter(page, backup, lot_id)
     page.get_by_test_id("declare-no-conflict").click()
-    expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "sitting")
+    expect(page.get_by_test_id("evaluation-my-status")).to_have_attribute("data-status", "sitting", timeout=ACT_MS)
     committee = [*pages[:4], page]
     members = [*seated[:4], backup]
 
@@ -195,7 +174,7 @@ def test_a_whole_evaluation_in_the_browser(
     for page in committee:
         wait_state(page, "preliminary")
     chair = committee[0]
-    expect(chair.get_by_test_id("evaluation-room")).to_have_attribute("data-chair", "true")
+    expect(chair.get_by_test_id("evaluation-room")).to_have_attribute("data-chair", "true", timeout=ACT_MS)
     assert sorted(m["status"] for m in chair_room(srv, members[0], ev)["members"]) == ["recused"] + ["sitting"] * 5
 
     bids = {b["bidder_name"]: b["bid_id"] for b in room["bids"]}
@@ -207,10 +186,10 @@ def test_a_whole_evaluation_in_the_browser(
     # A member reads a bid: the files of its body, the PDF shown with the member's name as watermark.
     reader = committee[1]
     reader.get_by_test_id(f"bid-files-{asked}").click()
-    expect(reader.get_by_test_id(f"bid-files-list-{asked}")).to_be_visible()
+    expect(reader.get_by_test_id(f"bid-files-list-{asked}")).to_be_visible(timeout=ACT_MS)
     reader.get_by_test_id(f"file-{asked}-0").click()
-    expect(reader.get_by_test_id("file-viewer")).to_be_visible()
-    expect(reader.get_by_test_id("watermark").first).to_contain_text(members[1]["name"])
+    expect(reader.get_by_test_id("file-viewer")).to_be_visible(timeout=ACT_MS)
+    expect(reader.get_by_test_id("watermark").first).to_contain_text(members[1]["name"], timeout=ACT_MS)
     shots.take(reader, "bid-pdf-watermarked")
     reader.get_by_test_id("file-viewer-close").click()
 
@@ -225,30 +204,30 @@ def test_a_whole_evaluation_in_the_browser(
         page.get_by_test_id("submit-judgements").click()
         # Submitted; the last one's submission concludes the review and the room moves on.
         detailed = page.locator("[data-testid=evaluation-room][data-state=detailed]")
-        expect(page.get_by_test_id("checklist-submitted").or_(detailed)).to_be_visible()
+        expect(page.get_by_test_id("checklist-submitted").or_(detailed)).to_be_visible(timeout=ACT_MS)
     shots.take(chair, "preliminary-submitted")
     for page in committee:
         wait_state(page, "detailed")
-    expect(chair.get_by_test_id(f"bid-review-{rejected}")).to_contain_text("否决")
+    expect(chair.get_by_test_id(f"bid-review-{rejected}")).to_contain_text("否决", timeout=ACT_MS)
 
     # A member asks bidder 1 in writing; the bidder answers and signs in its workspace.
     asker = committee[2]
     asker.get_by_test_id("clarify-bid").select_option(asked)
     asker.get_by_test_id("clarify-question").fill("请说明贵方投标文件中主要施工机械设备的来源（自有或租赁）。")
     asker.get_by_test_id("ask-clarification").click()
-    expect(asker.locator("[data-testid^=clarification-][data-status=open]")).to_have_count(1)
-    bidder = open_page(browser, srv, contexts, errors)
+    expect(asker.locator("[data-testid^=clarification-][data-status=open]")).to_have_count(1, timeout=ACT_MS)
+    bidder = accepting(open_page(browser, srv, contexts, errors))
     log_in(bidder, demo_user(srv, "bidder1"))
     bidder.goto("/workspace")
     item = bidder.get_by_test_id("clar-item")
-    expect(item).to_have_count(1)
-    expect(item.get_by_test_id("clar-question")).to_contain_text("主要施工机械设备")
+    expect(item).to_have_count(1, timeout=ACT_MS)
+    expect(item.get_by_test_id("clar-question")).to_contain_text("主要施工机械设备", timeout=ACT_MS)
     item.get_by_test_id("clar-answer-input").fill("主要施工机械均为我公司自有设备，清单见投标文件第六章。")
     item.get_by_test_id("clar-sign").click()
-    expect(bidder.get_by_test_id("clar-signed")).to_be_visible()
+    expect(bidder.get_by_test_id("clar-signed")).to_be_visible(timeout=ACT_MS)
     shots.take(bidder, "clarification-answered")
     asker.get_by_test_id("clarifications-refresh").click()
-    expect(asker.locator("[data-testid^=clarification-][data-status=answered]")).to_have_count(1)
+    expect(asker.locator("[data-testid^=clarification-][data-status=answered]")).to_have_count(1, timeout=ACT_MS)
 
     # The detailed review: each member scores the three bids that passed, on their own.
     scored = [b for b in bids.values() if b != rejected]
@@ -259,7 +238,7 @@ def test_a_whole_evaluation_in_the_browser(
             for i in subjective:
                 page.get_by_test_id(f"score-{bid_id}-{i}").fill(str(20 - k - (n % 3)))
         page.get_by_test_id("submit-sheet").click()
-        expect(page.get_by_test_id("sheet-submitted")).to_be_visible()
+        expect(page.get_by_test_id("sheet-submitted")).to_be_visible(timeout=ACT_MS)
     shots.take(chair, "sheets-submitted")
 
     # The chair drafts the report; every member signs it in the browser.
@@ -275,7 +254,7 @@ def test_a_whole_evaluation_in_the_browser(
         )
     for page in committee:
         wait_state(page, "final", SLOW_MS)
-    expect(chair.get_by_test_id("report-final")).to_be_visible()
+    expect(chair.get_by_test_id("report-final")).to_be_visible(timeout=ACT_MS)
     shots.take(chair, "report-final")
 
     # The final report: the platform's signature and the five members', valid in pdfsig and here.

@@ -23,13 +23,20 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
+from playwright.sync_api import Browser, BrowserContext, Request, expect
 
-from tests.browser.conftest import PHONE, Server, StepShots, assert_no_horizontal_scroll, new_context, running_server
+from tests.browser.conftest import (
+    PHONE,
+    Server,
+    StepShots,
+    assert_no_horizontal_scroll,
+    mail_env,
+    open_page,
+    running_server,
+)
 from tests.browser.steps.experts import (
     CHINA,
     PROJECT,
@@ -55,37 +62,10 @@ LINK = re.compile(r"https?://\S+?/expert-invitations/([A-Za-z0-9_-]{43})")
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[SmtpServer]:
-    smtp = SmtpServer().start()
-    yield smtp
-    smtp.stop()
-
-
-@pytest.fixture(scope="module")
 def draw_server(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpServer) -> Iterator[Server]:
-    env = {
-        "BIDDING_SMTP_URL": mailbox.url,
-        "BIDDING_SMTP_FROM": "电子招投标平台 <noreply@ggzy.example.cn>",
-        "BIDDING_SMTP_STARTTLS": "off",
-    }
+    env = mail_env(mailbox)
     with running_server(tmp_path_factory.mktemp("draws"), frontend_dist, env, ("--demo-opening-minutes", "0")) as srv:
         yield srv
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for ctx in made:
-        ctx.close()
-
-
-def open_page(browser: Browser, srv: Server, made: list[BrowserContext], errors: list[str], **options: Any) -> Page:
-    ctx = new_context(browser, srv, **options)
-    made.append(ctx)
-    page = ctx.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 def tokens(mailbox: SmtpServer, emails: list[str], timeout: float = 90) -> dict[str, str]:

@@ -25,7 +25,7 @@ from tests.browser.conftest import (
     Server,
     StepShots,
     assert_no_horizontal_scroll,
-    new_context,
+    open_page,
     running_server,
 )
 from tests.browser.steps.identity import demo_user, log_in
@@ -50,14 +50,6 @@ def people(browser: Browser, pool_server: Server) -> Iterator[list[BrowserContex
     yield contexts
     for ctx in contexts:
         ctx.close()
-
-
-def open_page(browser: Browser, srv: Server, contexts: list[BrowserContext], errors: list[str], **options: Any) -> Page:
-    ctx = new_context(browser, srv, **options)
-    contexts.append(ctx)
-    page = ctx.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 def beijing_today() -> datetime:

@@ -27,7 +27,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from bidding.client.identity import Identity, pkcs12_bytes
 from bidding.deposits.entries import Entry
@@ -43,6 +43,7 @@ from tests.browser.conftest import (
     StepShots,
     assert_no_horizontal_scroll,
     new_context,
+    open_page,
     running_server,
 )
 from tests.browser.steps.identity import demo_user, log_in
@@ -131,14 +132,6 @@ def people(browser: Browser, finance_server: Server) -> Iterator[list[BrowserCon
     yield contexts
     for ctx in contexts:
         ctx.close()
-
-
-def open_page(browser: Browser, srv: Server, contexts: list[BrowserContext], errors: list[str]) -> Page:
-    ctx = new_context(browser, srv)
-    contexts.append(ctx)
-    page = ctx.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 def enrol_finance_officer(srv: Server, folder: Path) -> dict[str, Any]:
