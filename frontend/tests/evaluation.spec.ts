@@ -18,16 +18,21 @@ import en from '@/i18n/evaluation.en'
 import zh from '@/i18n/evaluation.zh-CN'
 import {
   ReportSigningError,
+  bidderNameOf,
   canonicalJson,
   cellKey,
   checkScore,
   checklistState,
+  clarificationStatusText,
   dueMinutesValid,
   expertItems,
   formatHundredths,
+  inOrder,
+  itemNameIn,
   maximumOf,
   may,
   moveInGrid,
+  outcomeText,
   panelsFor,
   problemLines,
   sheetToSave,
@@ -249,6 +254,41 @@ describe('what the room shows', () => {
     expect(may(room('reporting', 'sitting', true, 'm1'), 'record_refusal')).toBe(true)
     expect(may(room('convening', 'signed_in'), 'declare')).toBe(true)
     expect(may(room('convening', 'signed_in'), 'vote_chair')).toBe(false)
+  })
+})
+
+describe('names and words the pages share', () => {
+  const items = [
+    { name_zh: '技术方案', name_en: 'Technical proposal', maximum: '30', kind: 'subjective' },
+    { name_zh: '业绩', name_en: '', maximum: '10', kind: 'objective' },
+  ] as never[]
+  const bids = [
+    { bid_id: 'b3', order_no: 3, bidder_name: '丙公司' },
+    { bid_id: 'b1', order_no: 1, bidder_name: '甲公司' },
+    { bid_id: 'b2', order_no: 2, bidder_name: '乙公司' },
+  ]
+  const t = (key: string): string => `«${key}»`
+
+  it('names an item by its Chinese key in the page language, falling back to Chinese, then to the key', () => {
+    expect(itemNameIn(items, '技术方案', 'en')).toBe('Technical proposal')
+    expect(itemNameIn(items, '技术方案', 'zh-CN')).toBe('技术方案')
+    expect(itemNameIn(items, '业绩', 'en')).toBe('业绩')
+    expect(itemNameIn(items, '价格', 'en')).toBe('价格')
+  })
+
+  it('names a bid by its bidder, else by its id; orders bids by opening order without touching the list', () => {
+    expect(bidderNameOf(bids, 'b2')).toBe('乙公司')
+    expect(bidderNameOf(bids, 'b9')).toBe('b9')
+    expect(inOrder(bids).map((b) => b.bid_id)).toEqual(['b1', 'b2', 'b3'])
+    expect(bids.map((b) => b.bid_id)).toEqual(['b3', 'b1', 'b2'])
+  })
+
+  it('puts known outcomes and statuses into words and leaves unknown ones as they are', () => {
+    expect(outcomeText(t, null)).toBe('«evaluation.report.outcomes.pending»')
+    expect(outcomeText(t, 'dissent')).toBe('«evaluation.report.outcomes.dissent»')
+    expect(outcomeText(t, 'lost')).toBe('lost')
+    expect(clarificationStatusText(t, 'expired')).toBe('«evaluation.clarifications.statuses.expired»')
+    expect(clarificationStatusText(t, 'closed')).toBe('closed')
   })
 })
 

@@ -7,7 +7,7 @@
  * state shows (`states.COMMANDS`), and the report's signing loop (prepare → sign here → post, again
  * when another member signed in between).
  */
-import { ApiError } from '@/api/client'
+import { ApiError, type Translate } from '@/api/client'
 import {
   EVALUATION_COMMANDS,
   EVALUATION_STATES,
@@ -305,6 +305,33 @@ export function shouldPoll(state: string | null | undefined): boolean {
 /** An item's or a thing's name in the page's language. */
 export function nameIn(thing: { name_zh: string; name_en: string }, locale: Locale): string {
   return locale === 'zh-CN' ? thing.name_zh : thing.name_en || thing.name_zh
+}
+
+/** A scoring item's name in the page's language, found by `name_zh` (how scores name items); else `name` as it is. */
+export function itemNameIn(items: readonly ScoringItem[], name: string, locale: Locale): string {
+  const item = items.find((i) => i.name_zh === name)
+  return item ? nameIn(item, locale) : name
+}
+
+/** The bidder's name of a bid, found by the bid's id; else the id. */
+export function bidderNameOf(bids: readonly { bid_id: string; bidder_name: string }[], bidId: string): string {
+  return bids.find((b) => b.bid_id === bidId)?.bidder_name ?? bidId
+}
+
+/** The bids in their order of opening (a sorted copy). */
+export function inOrder<T extends { order_no: number }>(bids: readonly T[]): T[] {
+  return [...bids].sort((a, b) => a.order_no - b.order_no)
+}
+
+/** A member's answer to the report (`SignatureOutcome`, or pending while none) in words; an unknown one as it is. */
+export function outcomeText(t: Translate, outcome: string | null): string {
+  const o = outcome ?? 'pending'
+  return o === 'signed' || o === 'dissent' || o === 'deemed_agreement' || o === 'pending' ? t(`evaluation.report.outcomes.${o}`) : o
+}
+
+/** A clarification's status in words; an unknown one as it is. */
+export function clarificationStatusText(t: Translate, status: string): string {
+  return status === 'open' || status === 'answered' || status === 'expired' || status === 'withdrawn' ? t(`evaluation.clarifications.statuses.${status}`) : status
 }
 
 /** The text of the watermark laid over the viewer: the reader's name and the day. */
