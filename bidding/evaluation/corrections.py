@@ -24,7 +24,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from bidding.evaluation.criteria import Criteria, PriceInvalid
+from bidding.evaluation.criteria import Criteria, PriceInvalid, check_fen
 
 __all__ = [
     "MISPLACED_DECIMAL_SHIFTS",
@@ -160,22 +160,6 @@ class Correction:
         return True
 
 
-def _check_fen(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PriceInvalid(
-            f"{name} must be a whole number of fen",
-            f"{name} 须为整数（分）",
-            details=[{"reason": "price_not_integer_fen", "field": name}],
-        )
-    if value <= 0:
-        raise PriceInvalid(
-            f"{name} must be positive",
-            f"{name} 须大于0",
-            details=[{"reason": "price_not_positive", "field": name, "value": value}],
-        )
-    return value
-
-
 def line_total(unit_price_fen: int, quantity: Decimal) -> int:
     """unit price × quantity, ``ROUND_HALF_UP`` to a fen (a quantity may have decimals: 12.5 m³)."""
     return int((Decimal(unit_price_fen) * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -193,14 +177,14 @@ def _misplaced(line: UnitLine) -> int | None:
 
 
 def _check_readings(readings: Readings) -> None:
-    _check_fen("figures_fen", readings.figures_fen)
+    check_fen("figures_fen", readings.figures_fen)
     if readings.words_fen is not None:
-        _check_fen("words_fen", readings.words_fen)
+        check_fen("words_fen", readings.words_fen)
     if readings.body_total_fen is not None:
-        _check_fen("body_total_fen", readings.body_total_fen)
+        check_fen("body_total_fen", readings.body_total_fen)
     for index, line in enumerate(readings.unit_lines or ()):
-        _check_fen(f"unit_price_fen of line {index}", line.unit_price_fen)
-        _check_fen(f"line_total_fen of line {index}", line.line_total_fen)
+        check_fen(f"unit_price_fen of line {index}", line.unit_price_fen)
+        check_fen(f"line_total_fen of line {index}", line.line_total_fen)
         if not isinstance(line.quantity, Decimal) or not line.quantity.is_finite() or line.quantity <= 0:
             raise PriceInvalid(
                 f"the quantity of line {index} must be a positive decimal",
@@ -327,9 +311,9 @@ def abnormally_low(
         _ratio("ceiling_ratio", ceiling_ratio),
     )
     for bid, value in prices.items():
-        _check_fen(f"price of {bid}", value)
+        check_fen(f"price of {bid}", value)
     if ceiling_fen is not None:
-        _check_fen("ceiling_fen", ceiling_fen)
+        check_fen("ceiling_fen", ceiling_fen)
     count = len(prices)
     mean = Fraction(sum(prices.values()), count) if count else Fraction(0)
     flagged: dict[str, list[LowReason]] = {}

@@ -85,6 +85,7 @@ __all__ = [
     "Problem",
     "Scorer",
     "ScoringItem",
+    "check_fen",
     "criteria_problems",
     "price_score",
     "price_scores",
@@ -483,7 +484,8 @@ def validate_criteria(criteria: Criteria) -> None:
         raise CriteriaInvalid(problems)
 
 
-def _check_fen(name: str, value: int) -> None:
+def check_fen(name: str, value: object) -> None:
+    """Refuse (:class:`PriceInvalid`, 422) a price that is not a positive whole number of fen."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise PriceInvalid(
             f"{name} must be a whole number of fen",
@@ -516,8 +518,8 @@ def price_score(lowest_fen: int, bid_fen: int, maximum: Decimal) -> Decimal:
     >>> price_score(9_000_000, 10_000_000, Decimal(30))
     Decimal('27.00')
     """
-    _check_fen("lowest_fen", lowest_fen)
-    _check_fen("bid_fen", bid_fen)
+    check_fen("lowest_fen", lowest_fen)
+    check_fen("bid_fen", bid_fen)
     if lowest_fen > bid_fen:
         raise PriceInvalid(
             "the lowest valid price is above the bid's",
@@ -544,6 +546,6 @@ def price_scores(prices_fen: Mapping[str, int], maximum: Decimal) -> dict[str, D
     if not prices_fen:
         return {}
     for key, value in prices_fen.items():
-        _check_fen(f"price of {key}", value)
+        check_fen(f"price of {key}", value)
     lowest = min(prices_fen.values())
     return {key: price_score(lowest, value, maximum) for key, value in prices_fen.items()}
