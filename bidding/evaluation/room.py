@@ -23,14 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, InvalidInput, NotFound
 from bidding.core.fields import Body
-from bidding.evaluation import statements
+from bidding.evaluation import statements, supervise
 from bidding.evaluation.access import MemberSeat, check, member_gate, project_of, seat_of, sitting
 from bidding.evaluation.lifecycle import audit, set_state
 from bidding.evaluation.models import (
     Evaluation,
     EvaluationBid,
     EvaluationMember,
-    EvaluationRemark,
     LotCriteria,
 )
 from bidding.evaluation.states import BidReview, EvaluationRole, EvaluationState, MemberStatus
@@ -202,10 +201,8 @@ async def bids_of(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
 
 
 async def remarks(session: AsyncSession, evaluation_id: uuid.UUID) -> list[RemarkItem]:
-    rows = await session.scalars(
-        select(EvaluationRemark).where(EvaluationRemark.evaluation_id == evaluation_id).order_by(EvaluationRemark.at)
-    )
-    return [RemarkItem(r.author, r.text, r.at) for r in rows.all()]
+    """The supervisor's remarks as the committee sees them (:func:`supervise.remarks`, without their ids)."""
+    return [RemarkItem(r.author, r.text, r.at) for r in await supervise.remarks(session, evaluation_id)]
 
 
 async def _view(session: AsyncSession, seat: MemberSeat) -> RoomView:
