@@ -43,7 +43,7 @@ from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import SAFE_INT_MAX, TEXT_PATTERN, Body
 from bidding.core.roles import Role
 from bidding.documents.money import yuan
-from bidding.evaluation.access import check, evaluation, lock, member_gate, project_of, supervisor_gate
+from bidding.evaluation.access import MemberSeat, check, evaluation, lock, member_gate, project_of, supervisor_gate
 from bidding.evaluation.corrections import Correction, Readings, Regime, UnitLine, correct
 from bidding.evaluation.lifecycle import audit
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationClarification, EvaluationMember
@@ -77,6 +77,7 @@ __all__ = [
     "decide_low_price",
     "expire_clarifications",
     "list_clarifications",
+    "of_evaluation",
     "pending_blockers",
 ]
 
@@ -321,6 +322,15 @@ def _not_rejected(bid: EvaluationBid) -> None:
         raise BidRejected(f"bid #{bid.order_no} was rejected", f"第{bid.order_no}号投标已被否决")
 
 
+def _flagged_undecided(bid: EvaluationBid) -> dict[str, Any]:
+    """The review's flag on ``bid``'s price, still to be decided (规定 21; 87号令 60)."""
+    if bid.low_price is None:
+        raise PriceNotFlagged(f"bid #{bid.order_no}'s price is not flagged", f"第{bid.order_no}号投标报价未被标记")
+    if bid.low_price.get("decision") is not None:
+        raise LowPriceDecided()
+    return bid.low_price
+
+
 async def _open_of_kind(
     session: AsyncSession, ev: Evaluation, bid_id: uuid.UUID, kind: ClarificationKind
 ) -> EvaluationClarification | None:
@@ -384,7 +394,7 @@ def _check_accepted(clarification: EvaluationClarification, accepted: bool | Non
         raise InvalidInput("`accepted` is only for a correction", "仅答复算术修正时填写 accepted")
 
 
-def _reject(
+async def _reject(
     session: AsyncSession,
     actor: Actor,
     ev: Evaluation,
@@ -397,7 +407,8 @@ def _reject(
     now: datetime,
     by: str,
 ) -> None:
-    """否决 ``bid`` (条例 51) with the clause and the committee's reason; audited."""
+    """否决 ``bid`` (条例 51) with the clause and the committee's reason; audited. Its clarifications
+    still open are withdrawn: there is nothing left to clarify."""
     bid.review = BidReview.REJECTED
     bid.rejection = {
         "item": item,
@@ -409,12 +420,11 @@ def _reject(
     }
     ev.updated_at = now
     audit(session, actor, ev, "bid_rejected", bid=str(bid.bid_id), order_no=bid.order_no, **bid.rejection)
+    await _withdraw_open(session, actor, ev, bid)
 
 
-async def _withdraw_open(
-    session: AsyncSession, actor: Actor, ev: Evaluation, bid: EvaluationBid, now: datetime
-) -> None:
-    """A rejected bid's clarifications still open are withdrawn: there is nothing left to clarify."""
+async def _withdraw_open(session: AsyncSession, actor: Actor, ev: Evaluation, bid: EvaluationBid) -> None:
+    """A rejected bid's clarifications still open are withdrawn."""
     rows = await session.scalars(
         select(EvaluationClarification).where(
             EvaluationClarification.evaluation_id == ev.id,
@@ -439,7 +449,7 @@ async def _reject_for_correction(
 ) -> None:
     regime = _regime(ev)
     reason = "投标人不接受修正价格" if not expired else "投标人不接受修正价格（未在澄清期限内确认）"
-    _reject(
+    await _reject(
         session,
         actor,
         ev,
@@ -451,7 +461,6 @@ async def _reject_for_correction(
         now=now,
         by=f"clarification:{clarification.id}",
     )
-    await _withdraw_open(session, actor, ev, bid, now)
 
 
 async def _notify(
@@ -482,6 +491,39 @@ async def _notify(
         body,
     )
     return [await queue_message(session, platform, notice, actor=actor, now=now)]
+
+
+async def _new_clarification(
+    session: AsyncSession,
+    seat: MemberSeat,
+    bid: EvaluationBid,
+    kind: ClarificationKind,
+    question: str,
+    now: datetime,
+    due_minutes: int,
+    *,
+    correction: dict[str, Any] | None = None,
+) -> EvaluationClarification:
+    """A clarification asked of ``bid``'s bidder by the seat's member, open until ``due_minutes`` from
+    now (条例 52: the platform records who asked and when); flushed, not yet audited."""
+    row = EvaluationClarification(
+        id=uuid.uuid4(),
+        evaluation_id=seat.evaluation.id,
+        bid_id=bid.bid_id,
+        organization_id=bid.organization_id,
+        kind=kind,
+        status=ClarificationStatus.OPEN,
+        question=question,
+        asked_by=seat.member.id,
+        asked_at=now,
+        due_at=now + timedelta(minutes=due_minutes),
+    )
+    if correction is not None:
+        row.correction = correction
+    session.add(row)
+    seat.evaluation.updated_at = now
+    await session.flush()
+    return row
 
 
 async def _view(session: AsyncSession, row: EvaluationClarification) -> ClarificationView:
@@ -529,32 +571,13 @@ async def ask(platform: Platform, caller: Caller, evaluation_id: uuid.UUID, data
                 raise InvalidInput("`question` is required", "请填写澄清问题（question）")
             question = data.question.strip()
         else:
-            if bid.low_price is None:
-                raise PriceNotFlagged(
-                    f"bid #{bid.order_no}'s price is not flagged", f"第{bid.order_no}号投标报价未被标记"
-                )
-            if bid.low_price.get("decision") is not None:
-                raise LowPriceDecided()
+            _flagged_undecided(bid)
             if await _open_of_kind(session, ev, bid.bid_id, kind) is not None:
                 raise ClarificationPending()
             question = _low_price_question(bid, _regime(ev))
             if data.question and data.question.strip():
                 question = f"{question}\n\n{data.question.strip()}"
-        row = EvaluationClarification(
-            id=uuid.uuid4(),
-            evaluation_id=ev.id,
-            bid_id=bid.bid_id,
-            organization_id=bid.organization_id,
-            kind=kind,
-            status=ClarificationStatus.OPEN,
-            question=question,
-            asked_by=seat.member.id,
-            asked_at=now,
-            due_at=now + timedelta(minutes=data.due_minutes),
-        )
-        session.add(row)
-        ev.updated_at = now
-        await session.flush()
+        row = await _new_clarification(session, seat, bid, kind, question, now, data.due_minutes)
         audit(
             session,
             caller.actor,
@@ -624,22 +647,16 @@ async def correct_price(
                 for step in result.steps
             ],
         }
-        row = EvaluationClarification(
-            id=uuid.uuid4(),
-            evaluation_id=ev.id,
-            bid_id=bid.bid_id,
-            organization_id=bid.organization_id,
-            kind=ClarificationKind.CORRECTION,
-            status=ClarificationStatus.OPEN,
-            question=_correction_question(result, regime),
+        row = await _new_clarification(
+            session,
+            seat,
+            bid,
+            ClarificationKind.CORRECTION,
+            _correction_question(result, regime),
+            now,
+            data.due_minutes,
             correction=correction,
-            asked_by=seat.member.id,
-            asked_at=now,
-            due_at=now + timedelta(minutes=data.due_minutes),
         )
-        session.add(row)
-        ev.updated_at = now
-        await session.flush()
         audit(
             session,
             caller.actor,
@@ -658,6 +675,16 @@ async def correct_price(
     return view
 
 
+async def of_evaluation(session: AsyncSession, evaluation_id: uuid.UUID) -> Sequence[EvaluationClarification]:
+    """The evaluation's clarifications, oldest first (the committee's list and the supervisor's view)."""
+    rows = await session.scalars(
+        select(EvaluationClarification)
+        .where(EvaluationClarification.evaluation_id == evaluation_id)
+        .order_by(EvaluationClarification.asked_at, EvaluationClarification.id)
+    )
+    return rows.all()
+
+
 async def list_clarifications(platform: Platform, caller: Caller, evaluation_id: uuid.UUID) -> list[ClarificationView]:
     """Every clarification of the evaluation, oldest first: for its members and the supervisor."""
     async with platform.sessions() as session:
@@ -666,12 +693,7 @@ async def list_clarifications(platform: Platform, caller: Caller, evaluation_id:
             supervisor_gate(caller, ev, "supervise")
         else:
             ev = (await member_gate(session, platform, caller, evaluation_id, "read_body")).evaluation
-        rows = await session.scalars(
-            select(EvaluationClarification)
-            .where(EvaluationClarification.evaluation_id == ev.id)
-            .order_by(EvaluationClarification.asked_at, EvaluationClarification.id)
-        )
-        return [await _view(session, row) for row in rows.all()]
+        return [await _view(session, row) for row in await of_evaluation(session, ev.id)]
 
 
 async def decide_low_price(
@@ -685,10 +707,7 @@ async def decide_low_price(
         ev = seat.evaluation
         bid = await _bid(session, ev, bid_id)
         _not_rejected(bid)
-        if bid.low_price is None:
-            raise PriceNotFlagged(f"bid #{bid.order_no}'s price is not flagged", f"第{bid.order_no}号投标报价未被标记")
-        if bid.low_price.get("decision") is not None:
-            raise LowPriceDecided()
+        low_price = _flagged_undecided(bid)
         latest = await session.scalar(
             select(EvaluationClarification)
             .where(
@@ -703,7 +722,7 @@ async def decide_low_price(
             raise ExplanationPending()
         accepted = data.decision == "accept"
         bid.low_price = {
-            **bid.low_price,
+            **low_price,
             "decision": "accepted" if accepted else "rejected",
             "note": data.note,
             "clarification": str(latest.id),
@@ -724,7 +743,7 @@ async def decide_low_price(
         )
         if not accepted:
             regime = _regime(ev)
-            _reject(
+            await _reject(
                 session,
                 caller.actor,
                 ev,
@@ -736,7 +755,6 @@ async def decide_low_price(
                 now=now,
                 by=f"member:{seat.member.id}",
             )
-            await _withdraw_open(session, caller.actor, ev, bid, now)
         return BidLowPriceView(
             bid.bid_id, bid.order_no, bid.review.value, bid.evaluated_price_fen, bid.low_price, bid.rejection
         )
@@ -785,6 +803,30 @@ async def pending_blockers(session: AsyncSession, ev: Evaluation) -> list[str]:
 # --- the bidder ---------------------------------------------------------------------------------------
 
 
+def _bidder_view(
+    row: EvaluationClarification, bid: EvaluationBid, project: Project, lot: Lot
+) -> BidderClarificationView:
+    return BidderClarificationView(
+        id=row.id,
+        evaluation_id=row.evaluation_id,
+        bid_id=row.bid_id,
+        project_code=project.code,
+        project_name=project.name,
+        lot_code=lot.code,
+        lot_name=lot.name,
+        order_no=bid.order_no,
+        kind=row.kind.value,
+        status=row.status.value,
+        question=row.question,
+        correction=row.correction,
+        asked_at=row.asked_at,
+        due_at=row.due_at,
+        answer=row.answer,
+        accepted=row.accepted,
+        answered_at=row.answered_at,
+    )
+
+
 def _bidder_org(caller: Caller) -> uuid.UUID:
     if not caller.has(Role.BIDDER) or caller.organization_id is None:
         raise ClarificationNotFound()
@@ -813,6 +855,17 @@ def _still_open(row: EvaluationClarification, bid: EvaluationBid, now: datetime)
         )
 
 
+async def _answerable(
+    session: AsyncSession, ev: Evaluation, row: EvaluationClarification, accepted: bool | None, now: datetime
+) -> EvaluationBid:
+    """The bid of ``row``, if its bidder may answer it now with ``accepted`` (条例 52); else the refusal."""
+    check("answer_clarification", EvaluationRole.BIDDER, ev.state)
+    bid = await _bid(session, ev, row.bid_id)
+    _still_open(row, bid, now)
+    _check_accepted(row, accepted)
+    return bid
+
+
 async def bidder_clarifications(platform: Platform, caller: Caller) -> list[BidderClarificationView]:
     """The clarifications asked of the caller's organisation, newest first (no committee names)."""
     org = _bidder_org(caller)
@@ -830,28 +883,7 @@ async def bidder_clarifications(platform: Platform, caller: Caller) -> list[Bidd
             .where(EvaluationClarification.organization_id == org)
             .order_by(EvaluationClarification.asked_at.desc(), EvaluationClarification.id)
         )
-        return [
-            BidderClarificationView(
-                id=row.id,
-                evaluation_id=row.evaluation_id,
-                bid_id=row.bid_id,
-                project_code=project.code,
-                project_name=project.name,
-                lot_code=lot.code,
-                lot_name=lot.name,
-                order_no=bid.order_no,
-                kind=row.kind.value,
-                status=row.status.value,
-                question=row.question,
-                correction=row.correction,
-                asked_at=row.asked_at,
-                due_at=row.due_at,
-                answer=row.answer,
-                accepted=row.accepted,
-                answered_at=row.answered_at,
-            )
-            for row, bid, lot, project in rows.all()
-        ]
+        return [_bidder_view(row, bid, project, lot) for row, bid, lot, project in rows.all()]
 
 
 async def answer_statement(
@@ -863,9 +895,7 @@ async def answer_statement(
     async with platform.sessions() as session:
         row = await _own(session, caller, clarification_id)
         ev = await evaluation(session, row.evaluation_id)
-        check("answer_clarification", EvaluationRole.BIDDER, ev.state)
-        _still_open(row, await _bid(session, ev, row.bid_id), now)
-        _check_accepted(row, data.accepted)
+        await _answerable(session, ev, row, data.accepted, now)
         text = _statement_text(row, data.answer.strip(), data.accepted)
         return statement(ANSWER_KIND, text, f"clarification:{row.id}", caller, now).to_dict()
 
@@ -880,10 +910,7 @@ async def answer(
         ev = await lock(session, row.evaluation_id)
         now = platform.clock.now()
         await session.refresh(row)
-        check("answer_clarification", EvaluationRole.BIDDER, ev.state)
-        bid = await _bid(session, ev, row.bid_id)
-        _still_open(row, bid, now)
-        _check_accepted(row, data.accepted)
+        bid = await _answerable(session, ev, row, data.accepted, now)
         obj = f"clarification:{row.id}"
         text = str(data.statement.get("text", ""))
         answer_text = text
@@ -943,25 +970,7 @@ async def answer(
             elif bid.review is not BidReview.REJECTED:
                 await _reject_for_correction(session, caller.actor, ev, bid, row, now, expired=False)
         project, lot = await project_of(session, ev)
-        return BidderClarificationView(
-            id=row.id,
-            evaluation_id=row.evaluation_id,
-            bid_id=row.bid_id,
-            project_code=project.code,
-            project_name=project.name,
-            lot_code=lot.code,
-            lot_name=lot.name,
-            order_no=bid.order_no,
-            kind=row.kind.value,
-            status=row.status.value,
-            question=row.question,
-            correction=row.correction,
-            asked_at=row.asked_at,
-            due_at=row.due_at,
-            answer=row.answer,
-            accepted=row.accepted,
-            answered_at=row.answered_at,
-        )
+        return _bidder_view(row, bid, project, lot)
 
 
 # --- the job ------------------------------------------------------------------------------------------

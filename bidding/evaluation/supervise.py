@@ -31,14 +31,13 @@ from bidding.core.errors import InvalidInput
 from bidding.core.fields import TEXT_PATTERN, Body
 from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
+from bidding.evaluation import clarifications, report_data
 from bidding.evaluation import report as report_service
-from bidding.evaluation import report_data
 from bidding.evaluation.access import EvaluationForbidden, evaluation, project_gate, project_of, supervisor_gate
 from bidding.evaluation.lifecycle import audit
 from bidding.evaluation.models import (
     Evaluation,
     EvaluationBid,
-    EvaluationClarification,
     EvaluationMember,
     EvaluationRecheck,
     EvaluationRemark,
@@ -371,13 +370,7 @@ async def supervised(platform: Platform, caller: Caller, evaluation_id: uuid.UUI
                 )
             ).all()
         )
-        questions = (
-            await session.scalars(
-                select(EvaluationClarification)
-                .where(EvaluationClarification.evaluation_id == ev.id)
-                .order_by(EvaluationClarification.asked_at, EvaluationClarification.id)
-            )
-        ).all()
+        questions = await clarifications.of_evaluation(session, ev.id)
         rechecks = (
             await session.scalars(
                 select(EvaluationRecheck)
