@@ -2,8 +2,8 @@
  * Electronic evaluation (电子评标, issue 20; `bidding/evaluation/`, `docs/evaluation.md`): the
  * committee's room (sign-in for a lot, the recusal declaration, the chair's election, the bodies, the
  * checklist of the preliminary review, the score sheets, re-checks, clarifications, corrections, low
- * prices, signals, the report and its signatures), the bidder's clarifications, the supervisor's
- * read-only view with remarks, and the project's progress counts.
+ * prices, signals, the report and its signatures), the supervisor's read-only view with remarks, and
+ * the project's progress counts (the bidder's answers to clarifications: `api/clarifications.ts`).
  *
  * Every call keeps to the URL layout of the issue's shared design; the server decides who may do
  * what in which state (`bidding/evaluation/states.py` COMMANDS, copied below for the buttons).
@@ -418,27 +418,6 @@ export interface Clarification {
   answer_signature?: Record<string, unknown> | null
 }
 
-/** `clarifications.BidderClarificationView`. */
-export interface BidderClarification {
-  id: string
-  evaluation_id: string
-  bid_id: string
-  project_code: string
-  project_name: string
-  lot_code: string
-  lot_name: string
-  order_no: number
-  kind: string
-  status: string
-  question: string
-  correction: Record<string, unknown> | null
-  asked_at: string
-  due_at: string
-  answer: string | null
-  accepted: boolean | null
-  answered_at: string | null
-}
-
 /** `clarifications.UnitLineInput`. */
 export interface UnitLine {
   unit_price_fen: number
@@ -804,23 +783,7 @@ export function fetchSigningSheet(id: string, signal?: AbortSignal): Promise<Blo
   return apiBlob(signingSheetUrl(id), { signal })
 }
 
-// ------------------------------------------------------------------------------ bidder
-
-export function bidderClarifications(signal?: AbortSignal): Promise<BidderClarification[]> {
-  return apiRequest<BidderClarification[]>('/api/bidder/clarifications', { signal })
-}
-
-export function bidderClarificationStatement(id: string, answer: string, accepted?: boolean): Promise<Statement> {
-  const body: Record<string, unknown> = { answer }
-  if (accepted !== undefined) body.accepted = accepted
-  return apiRequest<Statement>(`/api/bidder/clarifications/${enc(id)}/statement`, { method: 'POST', body })
-}
-
-export function answerBidderClarification(id: string, signed: SignedStatement, accepted?: boolean): Promise<BidderClarification> {
-  const body: Record<string, unknown> = { ...signed }
-  if (accepted !== undefined) body.accepted = accepted
-  return apiRequest<BidderClarification>(`/api/bidder/clarifications/${enc(id)}/answer`, { method: 'POST', body })
-}
+// The bidder's side of clarifications (list, statement, signed answer) is `api/clarifications.ts`.
 
 // ------------------------------------------------------------------------------ supervisor
 
