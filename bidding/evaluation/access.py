@@ -20,11 +20,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.core.auth.caller import Caller
-from bidding.core.db.locks import lock_row
 from bidding.core.errors import Conflict, Forbidden, NotFound
 from bidding.core.roles import Role
 from bidding.evaluation.models import Evaluation, EvaluationMember
@@ -119,7 +118,23 @@ async def lock(session: AsyncSession, evaluation_id: uuid.UUID) -> Evaluation:
     UPDATE``; SQLite: the database's write lock, by a no-op write, as ``tendering.locks``). Every
     write to an evaluation takes this first, so that the checks "every member has …" that move its
     state are made on data no one else is changing."""
-    found = await lock_row(session, Evaluation, evaluation_id, Evaluation.state)
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Evaluation)
+            .where(Evaluation.id == evaluation_id)
+            .values(state=Evaluation.state)
+            .execution_options(synchronize_session=False)
+        )
+        found = await session.scalar(
+            select(Evaluation).where(Evaluation.id == evaluation_id).execution_options(populate_existing=True)
+        )
+    else:
+        found = await session.scalar(
+            select(Evaluation)
+            .where(Evaluation.id == evaluation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     if found is None:
         raise EvaluationNotFound()
     return found

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
-from bidding.core.db.locks import lock_row
 from bidding.core.errors import Conflict, NotFound
 from bidding.core.transitions import move
 from bidding.experts.draw import DrawRecord, Pool, Seats, commit, new_server_seed
@@ -103,7 +102,23 @@ def open_expert(sealed: SealedList, seat: DrawSeat) -> uuid.UUID:
 async def lock_draw(session: AsyncSession, draw_id: uuid.UUID) -> ExpertDraw:
     """Take the draw's lock to the end of the transaction and read it afresh (PostgreSQL: the row,
     ``FOR UPDATE``; SQLite: the database's write lock, by a no-op write, as ``tendering.locks``)."""
-    found = await lock_row(session, ExpertDraw, draw_id, ExpertDraw.status)
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(ExpertDraw)
+            .where(ExpertDraw.id == draw_id)
+            .values(status=ExpertDraw.status)
+            .execution_options(synchronize_session=False)
+        )
+        found = await session.scalar(
+            select(ExpertDraw).where(ExpertDraw.id == draw_id).execution_options(populate_existing=True)
+        )
+    else:
+        found = await session.scalar(
+            select(ExpertDraw)
+            .where(ExpertDraw.id == draw_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     if found is None:
         raise DrawNotFound()
     return found

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
-from bidding.core.db.locks import lock_row
 from bidding.core.errors import Conflict
 from bidding.tendering.models import Lot, Project
 
@@ -33,16 +34,24 @@ async def lock_lot(session: AsyncSession, lot_id: uuid.UUID) -> Lot | None:
     interleave, in one app process or several. PostgreSQL locks the lot's row (``FOR NO KEY UPDATE``:
     rows that merely refer to the lot do not wait for it). SQLite has no row locks: a write to the
     row takes the database's write lock, which waits for the other writers (busy timeout) and is
-    held to the commit; every read after it sees the latest data (:func:`bidding.core.db.locks.lock_row`).
+    held to the commit; every read after it sees the latest data.
     """
-    return await lock_row(
-        session,
-        Lot,
-        lot_id,
-        Lot.bids_extracted_at,
-        key_share=True,
-        options=[selectinload(Lot.project).selectinload(Project.lots)],
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id)
+            .values(bids_extracted_at=Lot.bids_extracted_at)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        await session.execute(select(Lot.id).where(Lot.id == lot_id).with_for_update(key_share=True))
+    known = session.identity_map.get(identity_key(Lot, lot_id))
+    if known is not None:  # read it afresh: what was read before the lock may be stale
+        session.expire(known)
+    lot: Lot | None = await session.scalar(
+        select(Lot).where(Lot.id == lot_id).options(selectinload(Lot.project).selectinload(Project.lots))
     )
+    return lot
 
 
 async def before_extraction(session: AsyncSession, lot_ids: Iterable[uuid.UUID]) -> None:
