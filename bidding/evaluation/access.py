@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, Forbidden, NotFound
 from bidding.core.roles import Role
-from bidding.evaluation.models import Evaluation, EvaluationMember
+from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationMember
 from bidding.evaluation.states import COMMANDS, EvaluationRole, EvaluationState, MemberStatus, allowed
 from bidding.experts.pool import expert_of
 from bidding.tendering.models import Lot, Project
@@ -40,6 +40,7 @@ __all__ = [
     "EvaluationStateRefused",
     "MemberSeat",
     "NotOnCommittee",
+    "bids_of",
     "check",
     "evaluation",
     "lock",
@@ -197,6 +198,17 @@ async def project_of(session: AsyncSession, ev: Evaluation) -> tuple[Project, Lo
     project = await session.get(Project, lot.project_id)
     assert project is not None
     return project, lot
+
+
+async def bids_of(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
+    """The evaluation's bids in their opening order (``order_no``), whatever their review."""
+    return list(
+        (
+            await session.scalars(
+                select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
+            )
+        ).all()
+    )
 
 
 async def project_gate(session: AsyncSession, caller: Caller, ev: Evaluation, command: str) -> None:

@@ -43,7 +43,16 @@ from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import SAFE_INT_MAX, TEXT_PATTERN, Body
 from bidding.core.roles import Role
 from bidding.documents.money import yuan
-from bidding.evaluation.access import MemberSeat, check, evaluation, lock, member_gate, project_of, supervisor_gate
+from bidding.evaluation.access import (
+    MemberSeat,
+    bids_of,
+    check,
+    evaluation,
+    lock,
+    member_gate,
+    project_of,
+    supervisor_gate,
+)
 from bidding.evaluation.corrections import Correction, Readings, Regime, UnitLine, correct
 from bidding.evaluation.lifecycle import audit
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationClarification, EvaluationMember
@@ -767,10 +776,7 @@ async def pending_blockers(session: AsyncSession, ev: Evaluation) -> list[str]:
     ``<code> <details> | <zh-CN>``, the code one of ``clarification_open``, ``correction_unanswered``,
     ``low_price_undecided``."""
     blockers: list[str] = []
-    bids = {
-        bid.bid_id: bid
-        for bid in (await session.scalars(select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id))).all()
-    }
+    bids = {bid.bid_id: bid for bid in await bids_of(session, ev)}
     rows = await session.scalars(
         select(EvaluationClarification)
         .where(

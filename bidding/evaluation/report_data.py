@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.documents import evaluation_report as doc
 from bidding.evaluation import scoring, signal_facts
+from bidding.evaluation.access import bids_of
 from bidding.evaluation.criteria import Criteria, Method
 from bidding.evaluation.criteria_wire import criteria_from_dict
 from bidding.evaluation.models import (
@@ -169,10 +170,7 @@ _RULE_LABELS: Final[Mapping[str, str]] = {
 async def shown_signals(session: AsyncSession, platform: Platform, ev: Evaluation) -> list[dict[str, Any]]:
     """The collusion signals the committee was shown (``GET /api/evaluations/{id}/signals``), as the
     report lists them: rule with its article, the bidders, the evidence (条例 40: never a rejection)."""
-    bids = {
-        str(b.bid_id): b
-        for b in (await session.scalars(select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id))).all()
-    }
+    bids = {str(b.bid_id): b for b in await bids_of(session, ev)}
     found = signals(await signal_facts.bid_facts(session, ev), signal_facts.hall_networks(platform))
     return [
         {
@@ -325,13 +323,7 @@ async def build(
     method_zh, method_en = METHOD_LABELS[criteria.method]
     if criteria.method is Method.LOWEST_EVALUATED_PRICE and criteria.government_procurement:
         method_zh = "最低评标价法"
-    bids = list(
-        (
-            await session.scalars(
-                select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
-            )
-        ).all()
-    )
+    bids = await bids_of(session, ev)
     orders = {str(b.bid_id): (b.order_no, b.bidder_name) for b in bids}
     members, changes = await _members(session, ev)
     seats = {m["member_id"]: m["seat"] for m in members}

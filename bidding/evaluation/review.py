@@ -45,7 +45,7 @@ from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError
 from bidding.core.fields import NAME_PATTERN, TEXT_PATTERN, Body
-from bidding.evaluation.access import member_gate, sitting
+from bidding.evaluation.access import bids_of, member_gate, sitting
 from bidding.evaluation.corrections import abnormally_low
 from bidding.evaluation.criteria import ChecklistItem, Criteria, Scorer
 from bidding.evaluation.criteria_wire import criteria_from_dict
@@ -202,20 +202,10 @@ def _rejected_elsewhere(bid: EvaluationBid) -> bool:
     return bid.review is BidReview.REJECTED and (bid.rejection or {}).get("source") != PRELIMINARY_SOURCE
 
 
-async def _bids(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
-    return list(
-        (
-            await session.scalars(
-                select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
-            )
-        ).all()
-    )
-
-
 async def judged_bids(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
     """The bids the preliminary review judges: every bid under evaluation but one rejected by another
     decision (a rejection of this review is judged afresh when the review runs again)."""
-    return [bid for bid in await _bids(session, ev) if not _rejected_elsewhere(bid)]
+    return [bid for bid in await bids_of(session, ev) if not _rejected_elsewhere(bid)]
 
 
 async def _judgements(session: AsyncSession, members: Sequence[EvaluationMember]) -> list[EvaluationJudgement]:

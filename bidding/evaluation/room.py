@@ -24,7 +24,7 @@ from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, InvalidInput, NotFound
 from bidding.core.fields import Body
 from bidding.evaluation import statements, supervise
-from bidding.evaluation.access import MemberSeat, check, member_gate, project_of, seat_of, sitting
+from bidding.evaluation.access import MemberSeat, bids_of, check, member_gate, project_of, seat_of, sitting
 from bidding.evaluation.lifecycle import audit, set_state
 from bidding.evaluation.models import (
     Evaluation,
@@ -185,16 +185,6 @@ async def _members(session: AsyncSession, ev: Evaluation) -> list[EvaluationMemb
                 select(EvaluationMember)
                 .where(EvaluationMember.evaluation_id == ev.id)
                 .order_by(EvaluationMember.specialty, EvaluationMember.signed_in_at.is_(None), EvaluationMember.id)
-            )
-        ).all()
-    )
-
-
-async def bids_of(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
-    return list(
-        (
-            await session.scalars(
-                select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
             )
         ).all()
     )

@@ -40,7 +40,7 @@ from bidding.audit.trail import content_hash
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bidding.core.fields import LINE_PATTERN, NAME_PATTERN, TEXT_PATTERN, Body
-from bidding.evaluation.access import MemberSeat, member_gate, sitting
+from bidding.evaluation.access import MemberSeat, bids_of, member_gate, sitting
 from bidding.evaluation.criteria import SCORE_QUANTUM, Criteria, Method, Scorer, ScoringItem, price_scores
 from bidding.evaluation.lifecycle import audit
 from bidding.evaluation.models import Evaluation, EvaluationBid, EvaluationMember, EvaluationRecheck, EvaluationScore
@@ -376,10 +376,7 @@ async def _rechecks(session: AsyncSession, ev: Evaluation, member: EvaluationMem
         query = query.where(EvaluationRecheck.member_id == member.id)
     rows = (await session.scalars(query.order_by(EvaluationRecheck.asked_at, EvaluationRecheck.id))).all()
     members = {m.id: m for m in await sitting(session, ev.id)}
-    bids = {
-        b.bid_id: b
-        for b in (await session.scalars(select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id))).all()
-    }
+    bids = {b.bid_id: b for b in await bids_of(session, ev)}
     found: list[RecheckView] = []
     for r in rows:
         if r.member_id not in members:

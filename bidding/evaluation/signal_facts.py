@@ -37,7 +37,7 @@ from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
 from bidding.deposits.entries import Direction
 from bidding.deposits.models import BankEntry
-from bidding.evaluation.access import evaluation, member_gate, supervisor_gate
+from bidding.evaluation.access import bids_of, evaluation, member_gate, supervisor_gate
 from bidding.evaluation.models import Evaluation, EvaluationBid
 from bidding.evaluation.signals import BidFacts, signals
 from bidding.operations.audit_trail import release_due
@@ -197,20 +197,10 @@ async def _payer_accounts(
     return found
 
 
-async def _bids(session: AsyncSession, ev: Evaluation) -> list[EvaluationBid]:
-    return list(
-        (
-            await session.scalars(
-                select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
-            )
-        ).all()
-    )
-
-
 async def bid_facts(session: AsyncSession, ev: Evaluation) -> list[BidFacts]:
     """The facts of every bid under evaluation (rejected ones too: a signal concerns the lot), keyed by
     the bid's and its organisation's ids as strings."""
-    bids = await _bids(session, ev)
+    bids = await bids_of(session, ev)
     if not bids:
         return []
     rows = await session.execute(select(Bid.id, Bid.signer_fingerprint).where(Bid.id.in_([b.bid_id for b in bids])))
@@ -264,7 +254,7 @@ async def collusion_signals(platform: Platform, caller: Caller, evaluation_id: u
     await release_due(platform.sessions, platform.clock.now())
     async with platform.sessions() as session:
         ev = await evaluation(session, evaluation_id)
-        bids = await _bids(session, ev)
+        bids = await bids_of(session, ev)
         by_id = {str(b.bid_id): b for b in bids}
         names = {key: b.bidder_name for key, b in by_id.items()}
         found = signals(await bid_facts(session, ev), hall_networks(platform))

@@ -33,7 +33,14 @@ from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
 from bidding.evaluation import clarifications, report_data
 from bidding.evaluation import report as report_service
-from bidding.evaluation.access import EvaluationForbidden, evaluation, project_gate, project_of, supervisor_gate
+from bidding.evaluation.access import (
+    EvaluationForbidden,
+    bids_of,
+    evaluation,
+    project_gate,
+    project_of,
+    supervisor_gate,
+)
 from bidding.evaluation.lifecycle import audit
 from bidding.evaluation.models import (
     Evaluation,
@@ -363,13 +370,7 @@ async def supervised(platform: Platform, caller: Caller, evaluation_id: uuid.UUI
                 )
             ).all()
         )
-        bids = list(
-            (
-                await session.scalars(
-                    select(EvaluationBid).where(EvaluationBid.evaluation_id == ev.id).order_by(EvaluationBid.order_no)
-                )
-            ).all()
-        )
+        bids = await bids_of(session, ev)
         questions = await clarifications.of_evaluation(session, ev.id)
         rechecks = (
             await session.scalars(
