@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypedDict
 
 import msgspec
 from sqlalchemy import select
@@ -75,6 +75,7 @@ __all__ = [
     "BidderClarificationView",
     "ClarificationAnswered",
     "ClarificationClosed",
+    "ClarificationFields",
     "ClarificationView",
     "CorrectionInput",
     "LowPriceInput",
@@ -88,6 +89,7 @@ __all__ = [
     "list_clarifications",
     "of_evaluation",
     "pending_blockers",
+    "view_fields",
 ]
 
 #: The statement kind a bidder signs to answer (``bidding.evaluation.statements``).
@@ -296,6 +298,39 @@ class BidderClarificationView:
     answer: str | None
     accepted: bool | None
     answered_at: datetime | None
+
+
+class ClarificationFields(TypedDict):
+    """What every view of a clarification shows of it — the committee's, the bidder's and the
+    supervisor's (``supervise.ClarificationRow``): never who asked, nor the signature."""
+
+    id: uuid.UUID
+    bid_id: uuid.UUID
+    kind: str
+    status: str
+    question: str
+    correction: dict[str, Any] | None
+    asked_at: datetime
+    due_at: datetime
+    answer: str | None
+    accepted: bool | None
+    answered_at: datetime | None
+
+
+def view_fields(row: EvaluationClarification) -> ClarificationFields:
+    return ClarificationFields(
+        id=row.id,
+        bid_id=row.bid_id,
+        kind=row.kind.value,
+        status=row.status.value,
+        question=row.question,
+        correction=row.correction,
+        asked_at=row.asked_at,
+        due_at=row.due_at,
+        answer=row.answer,
+        accepted=row.accepted,
+        answered_at=row.answered_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -540,22 +575,12 @@ async def _view(session: AsyncSession, row: EvaluationClarification) -> Clarific
     member = await session.get(EvaluationMember, row.asked_by)
     assert bid is not None
     return ClarificationView(
-        id=row.id,
+        **view_fields(row),
         evaluation_id=row.evaluation_id,
-        bid_id=row.bid_id,
         order_no=bid.order_no,
         bidder_name=bid.bidder_name,
-        kind=row.kind.value,
-        status=row.status.value,
-        question=row.question,
-        correction=row.correction,
         asked_by=row.asked_by,
         asked_by_name=member.name if member is not None else "",
-        asked_at=row.asked_at,
-        due_at=row.due_at,
-        answer=row.answer,
-        accepted=row.accepted,
-        answered_at=row.answered_at,
         answer_signature=row.answer_signature,
     )
 
@@ -813,23 +838,13 @@ def _bidder_view(
     row: EvaluationClarification, bid: EvaluationBid, project: Project, lot: Lot
 ) -> BidderClarificationView:
     return BidderClarificationView(
-        id=row.id,
+        **view_fields(row),
         evaluation_id=row.evaluation_id,
-        bid_id=row.bid_id,
         project_code=project.code,
         project_name=project.name,
         lot_code=lot.code,
         lot_name=lot.name,
         order_no=bid.order_no,
-        kind=row.kind.value,
-        status=row.status.value,
-        question=row.question,
-        correction=row.correction,
-        asked_at=row.asked_at,
-        due_at=row.due_at,
-        answer=row.answer,
-        accepted=row.accepted,
-        answered_at=row.answered_at,
     )
 
 

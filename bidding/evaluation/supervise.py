@@ -427,22 +427,7 @@ async def supervised(platform: Platform, caller: Caller, evaluation_id: uuid.UUI
             sheets=await _sheets(session, ev, members),
             system_scores=ev.system_scores,
             ranking=ev.ranking,
-            clarifications=[
-                ClarificationRow(
-                    q.id,
-                    q.bid_id,
-                    q.kind.value,
-                    q.status.value,
-                    q.question,
-                    q.correction,
-                    q.asked_at,
-                    q.due_at,
-                    q.answer,
-                    q.accepted,
-                    q.answered_at,
-                )
-                for q in questions
-            ],
+            clarifications=[ClarificationRow(**clarifications.view_fields(q)) for q in questions],
             rechecks=[
                 RecheckRow(
                     r.id,
