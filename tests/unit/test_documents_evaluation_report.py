@@ -7,7 +7,6 @@ full and a 视为同意 with its note."""
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -239,9 +238,7 @@ def test_money_and_points() -> None:
 
 def test_thirty_bids_fifteen_items_seven_members_run_over_pages(tmp_path: Path) -> None:
     data = report(30, 15, 7)
-    started = time.perf_counter()
     pdf = render_evaluation_report(data)
-    assert time.perf_counter() - started < 2
     assert pages(pdf) > 10
     text = pdftotext(pdf, tmp_path)
     flat = compact(text)
