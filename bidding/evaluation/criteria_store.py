@@ -39,7 +39,7 @@ from bidding.audit.trail import record
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bidding.core.roles import Role
-from bidding.evaluation.criteria import validate_criteria
+from bidding.evaluation.criteria import Scorer, validate_criteria
 from bidding.evaluation.criteria_wire import (
     CriteriaWire,
     criteria_dict,
@@ -102,6 +102,13 @@ class CriteriaFrozen(Conflict):
     code = "criteria_frozen"
     message_zh = "投标截止时间已过，评标办法不能再修改"
     message_en = "The bid deadline has passed: the evaluation criteria can no longer change"
+
+
+class SystemItemUnsupported(DomainError):
+    code = "system_item_unsupported"
+    status = 422
+    message_zh = "系统暂不能计算该评审因素"
+    message_en = "The system cannot compute this item"
 
 
 class CriteriaCategoryMismatch(DomainError):
@@ -204,6 +211,15 @@ async def set_criteria(platform: Platform, caller: Caller, lot_id: uuid.UUID, wi
                 details=[{"field": "category", "expected": project.category.value, "given": criteria.category.value}],
             )
         validate_criteria(criteria)
+        unsourced = [i.name_zh for i in criteria.scoring_items if i.scorer is Scorer.SYSTEM and not i.is_price]
+        if unsourced:
+            # The platform computes the price score only; an objective item such as counted contracts
+            # needs data it does not hold, so the committee's members score it (docs/evaluation.md).
+            raise SystemItemUnsupported(
+                "only the price is computed by the system here: score other objective items by each expert",
+                "本平台仅由系统计算价格分，其他客观分评审因素请设为由评标专家评分",
+                details=[{"reason": "system_item_unsupported", "item": name} for name in unsourced],
+            )
         sha = criteria_sha256(criteria)
         row = await session.get(LotCriteria, lot.id)
         before = row.sha256 if row is not None else None

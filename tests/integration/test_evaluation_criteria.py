@@ -188,6 +188,14 @@ async def test_invalid_criteria_are_refused_with_every_problem(
 
     mismatch = await client.put(url(lot), json=works_criteria(category="goods"), headers=p["agent"])
     assert mismatch.status_code == 422 and error_code(mismatch) == "criteria_category_mismatch"
+    # An objective item the system would compute from data it does not hold (only the price is).
+    counted = works_criteria()
+    counted["scoring_items"][2] |= {"nature": "objective", "scorer": "system"}
+    unsupported = await client.put(url(lot), json=counted, headers=p["agent"])
+    assert unsupported.status_code == 422 and error_code(unsupported) == "system_item_unsupported"
+    assert unsupported.json()["error"]["details"] == [
+        {"reason": "system_item_unsupported", "item": counted["scoring_items"][2]["name_zh"]}
+    ]
     assert error_code(await client.get(url(lot), headers=p["agent"])) == "criteria_not_found"  # nothing kept
 
 
