@@ -53,6 +53,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
+from bidding.core.calendar import WorkingCalendar
 from bidding.core.transitions import Transitions
 from bidding.deposits.interest import (
     DEFAULT_DEMAND_RATES,
@@ -157,22 +158,6 @@ FORFEIT_ARTICLES: Final[dict[ForfeitReason, tuple[str, str, str]]] = {
         "the winner gave no performance security",
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class WorkingCalendar:
-    """Working days: Monday to Friday, less ``holidays``, plus the weekend days worked instead
-    (调休, ``working_weekends``). China's calendar is set each year by the State Council: the
-    deployment lists it (``BIDDING_DEPOSIT_HOLIDAYS``, ``BIDDING_DEPOSIT_WORKING_WEEKENDS``); with
-    neither, weekends alone are days off."""
-
-    holidays: frozenset[date] = frozenset()
-    working_weekends: frozenset[date] = frozenset()
-
-    def __call__(self, day: date) -> bool:
-        if day in self.working_weekends:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
 
 
 @dataclass(frozen=True, slots=True)
