@@ -8,9 +8,10 @@ procurement (RULES d), does not count the day of the event: a period of *n* days
 day D ends at 24:00 China time on day D + n, i.e. at 00:00 China time of day D + n + 1 (the
 instant returned below, which is already late). "At least 3 days" of publicity means 3 **full**
 calendar days after the day of publication: the publicity closes at the earliest at 00:00 China
-time of the 4th day after it was published — never less than 72 hours, and more unless it was
-published at midnight. Working days (工作日) follow :class:`~bidding.core.calendar.WorkingCalendar`
-(holidays and 调休 weekends) and are counted the same way: the day of the event not counted.
+time of the 4th day after it was published — always more than 72 hours (72 hours and one second
+when published at 23:59:59, 96 hours when published at 00:00). Working days (工作日) follow
+:class:`~bidding.core.calendar.WorkingCalendar` (holidays and 调休 weekends) and are counted the same
+way: the day of the event not counted.
 """
 
 from __future__ import annotations
