@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import CheckConstraint, Enum
 
 import opening_room.tables  # noqa: F401  (their tables on the metadata too)
+from bidding.awards.states import AWARD_TRANSITIONS, AwardState
+from bidding.awards.states import FINAL as AWARD_FINAL
 from bidding.core.db.base import Base
 from bidding.core.transitions import IllegalTransition, Transitions, edges, move
 from bidding.evaluation.states import EVALUATION_TRANSITIONS, MEMBER_TRANSITIONS, EvaluationState, MemberStatus
@@ -36,6 +38,7 @@ MACHINES: dict[str, tuple[type[StrEnum], Transitions[Any], frozenset[Any]]] = {
     "expert seat": (SeatStatus, SEAT_TRANSITIONS, SEAT_FINAL),
     "evaluation": (EvaluationState, EVALUATION_TRANSITIONS, frozenset({EvaluationState.FINAL})),
     "evaluation member": (MemberStatus, MEMBER_TRANSITIONS, frozenset({MemberStatus.RECUSED})),
+    "award": (AwardState, AWARD_TRANSITIONS, AWARD_FINAL),
 }
 
 
@@ -76,6 +79,7 @@ def test_every_state_is_reachable_from_the_start_and_can_end() -> None:
             SeatStatus.RESERVE,
             EvaluationState.CONVENING,
             MemberStatus.SEATED,
+            AwardState.REPORTED,
         ),
         MACHINES.values(),
         strict=True,
