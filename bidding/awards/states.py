@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from bidding.core.transitions import Transitions
+from bidding.core.transitions import Transitions, permitted
 
 __all__ = [
     "AWARD_TRANSITIONS",
@@ -144,5 +144,4 @@ def allowed(command: str, role: AwardRole, state: AwardState) -> bool:
     >>> allowed("choose_winner", AwardRole.AGENT, AwardState.AWAITING_CHOICE)
     False
     """
-    roles, states = COMMANDS[command]
-    return role in roles and state in states
+    return permitted(COMMANDS, command, role, state)

@@ -19,6 +19,15 @@ S = TypeVar("S", bound=StrEnum)
 Transitions = Mapping[S, frozenset[S]]
 """State → the states it may move to (a final state maps to the empty set)."""
 
+R = TypeVar("R", bound=StrEnum)
+
+
+def permitted(commands: Mapping[str, tuple[frozenset[R], frozenset[S]]], command: str, role: R, state: S) -> bool:
+    """Whether ``role`` may send ``command`` in ``state``, by a command table (command → the roles that
+    may send it, the states it is allowed in) such as ``bidding.evaluation.states.COMMANDS``."""
+    roles, states = commands[command]
+    return role in roles and state in states
+
 
 class IllegalTransition(Conflict):
     """A state change its machine does not allow: something else changed the row first."""

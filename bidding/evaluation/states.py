@@ -37,7 +37,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from bidding.core.transitions import Transitions
+from bidding.core.transitions import Transitions, permitted
 
 __all__ = [
     "COMMANDS",
@@ -183,5 +183,4 @@ def allowed(command: str, role: EvaluationRole, state: EvaluationState) -> bool:
     >>> allowed("read_body", EvaluationRole.MEMBER, EvaluationState.FINAL)
     False
     """
-    roles, states = COMMANDS[command]
-    return role in roles and state in states
+    return permitted(COMMANDS, command, role, state)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from bidding.core.transitions import Transitions
+from bidding.core.transitions import Transitions, permitted
 
 __all__ = [
     "COMMANDS",
@@ -156,5 +156,4 @@ def allowed(command: str, role: DrawRole, status: DrawStatus) -> bool:
     >>> allowed("finalise", DrawRole.REQUESTER, DrawStatus.COMPLETE)
     False
     """
-    roles, states = COMMANDS[command]
-    return role in roles and status in states
+    return permitted(COMMANDS, command, role, status)
