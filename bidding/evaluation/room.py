@@ -11,6 +11,7 @@ decrypted at the opening comes under review (the others were 视为撤销/撤回
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -195,14 +196,16 @@ async def remarks(session: AsyncSession, evaluation_id: uuid.UUID) -> list[Remar
     return [RemarkItem(r.author, r.text, r.at) for r in await supervise.remarks(session, evaluation_id)]
 
 
+def _tally(members: list[EvaluationMember]) -> dict[uuid.UUID, int]:
+    """Votes for chair per candidate, counting sitting members only (a recused member's vote is void)."""
+    return dict(Counter(m.chair_vote for m in members if m.status is MemberStatus.SITTING and m.chair_vote))
+
+
 async def _view(session: AsyncSession, seat: MemberSeat) -> RoomView:
     ev, me = seat.evaluation, seat.member
     project, lot = await project_of(session, ev)
     members = await _members(session, ev)
-    votes: dict[uuid.UUID, int] = {}
-    for m in members:
-        if m.status is MemberStatus.SITTING and m.chair_vote is not None:
-            votes[m.chair_vote] = votes.get(m.chair_vote, 0) + 1
+    votes = _tally(members)
     return RoomView(
         id=ev.id,
         state=ev.state.value,
@@ -551,10 +554,7 @@ async def vote_chair(platform: Platform, caller: Caller, evaluation_id: uuid.UUI
         audit(session, caller.actor, ev, "chair_vote", member=str(seat.member.id), for_member=str(data.member_id))
         await session.flush()
         if ev.chair_id is None and len(members) >= ev.size and all(m.chair_vote for m in members):
-            tally: dict[uuid.UUID, int] = {}
-            for m in members:
-                assert m.chair_vote is not None
-                tally[m.chair_vote] = tally.get(m.chair_vote, 0) + 1
+            tally = _tally(members)
             winner, votes = max(tally.items(), key=lambda kv: kv[1])
             if votes * 2 > len(members):
                 ev.chair_id = winner
