@@ -6,6 +6,7 @@ The composition root's, like the app factory: the core knows no capability's tab
 from __future__ import annotations
 
 import bidding.audit.models
+import bidding.awards.models
 import bidding.core.jobs.models
 import bidding.core.pki.models
 import bidding.deposits.models
@@ -16,6 +17,7 @@ import bidding.experts.draw_models
 import bidding.experts.models
 import bidding.identity.models
 import bidding.messaging.models
+import bidding.opendata.models
 import bidding.submission.models
 import bidding.tendering.models
 import opening_room.tables
@@ -26,6 +28,7 @@ __all__ = ["MODULES", "metadata"]
 #: The modules that declare tables (imported above for their side effect on the metadata).
 MODULES = (
     bidding.audit.models,
+    bidding.awards.models,
     bidding.core.jobs.models,
     bidding.core.pki.models,
     bidding.deposits.models,
@@ -36,6 +39,7 @@ MODULES = (
     bidding.experts.models,
     bidding.identity.models,
     bidding.messaging.models,
+    bidding.opendata.models,
     bidding.submission.models,
     bidding.tendering.models,
     opening_room.tables,

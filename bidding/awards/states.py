@@ -41,6 +41,8 @@ __all__ = [
     "FINAL",
     "AwardRole",
     "AwardState",
+    "ComplaintStatus",
+    "NoticeKind",
     "allowed",
 ]
 
@@ -55,6 +57,20 @@ class AwardState(enum.StrEnum):
     CLOSED = "closed"  # report filed, refunds done: the project may be archived
     FAILED = "failed"  # 流标: no winner, re-tender
     TERMINATED = "terminated"  # the tenderer ended the tender
+
+
+class ComplaintStatus(enum.StrEnum):
+    """A complaint to the supervisor (条例 60–61)."""
+
+    RECEIVED = "received"  # acceptance due within 3 working days
+    ACCEPTED = "accepted"  # decision due within 30 working days of acceptance
+    REFUSED = "refused"  # not accepted (out of time, not an interested party…), with the reason
+    DECIDED = "decided"  # the decision, with its text
+
+
+class NoticeKind(enum.StrEnum):
+    AWARD = "award"  # 中标通知书, to the winner
+    RESULT = "result"  # 中标结果通知书, to each loser
 
 
 _ENDS: Final = frozenset({AwardState.FAILED, AwardState.TERMINATED})
