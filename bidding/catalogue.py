@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from bidding.audit.integrity import VERIFY_OBJECT
+from bidding.awards.jobs import AWARD_WATCH
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
 from bidding.deposits.jobs import BALANCE_CHECK, STATEMENT_WATCH
 from bidding.deposits.refund_jobs import REFUND_WATCH
@@ -57,6 +58,9 @@ CRONS: Final = (
     EXPERT_DRAW_WATCH,
     # Every minute: the committee's clarifications past their deadline expire (a correction unconfirmed rejects).
     CLARIFICATION_WATCH,
+    # Every minute: awards opened from final reports, publicity published and closed, objections
+    # turned red, the purchaser's choice deemed, awards closed, projects archived (条例 54, 55; 87号令).
+    AWARD_WATCH,
 )
 
 #: What the app enqueues against and the workers run.

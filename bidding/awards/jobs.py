@@ -1,0 +1,36 @@
+"""The award's watch (issue 21; ``docs/awards.md`` §Clocks): every minute, at one reading of the clock,
+the steps the platform takes by itself — an award opened for each final report, the publicity
+published within 3 days of it and closed after 3 full days (条例 54), a late objection answer turned
+red, the purchaser's choice deemed after 5 working days (87号令), an award closed once its contract,
+report and refunds are done, and a closed project archived. Each step is idempotent under the award's
+lock, so a pass run twice, or beside a person's action, does each thing once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from bidding.awards.creation import open_awards
+from bidding.core.jobs.registry import CronSpec
+
+if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
+    from bidding.core.platform import Platform
+
+__all__ = ["AWARD_WATCH", "watch", "watch_awards"]
+
+
+async def watch(platform: Platform) -> dict[str, int]:
+    """One pass of every step, in the order of a project's life; the count of each."""
+    now = platform.clock.now()
+    done: dict[str, int] = {}
+    done["opened"] = len(await open_awards(platform.sessions, platform.settings, now=now))
+    return done
+
+
+async def watch_awards(ctx: dict[str, Any]) -> dict[str, int]:
+    platform: Platform = ctx["platform"]
+    return await watch(platform)
+
+
+#: Every minute at :29 (away from the draw watch at :11, clarifications at :23, statements at :37).
+AWARD_WATCH: Final = CronSpec("watch_awards", watch_awards, schedule={"second": {29}})
