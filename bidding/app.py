@@ -14,6 +14,13 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from bidding import __version__
+from bidding.archive.controllers.archive import ArchiveController
+from bidding.awards.controllers.awards import AwardController
+from bidding.awards.controllers.complaints import AwardComplaintController
+from bidding.awards.controllers.contract import AwardContractController
+from bidding.awards.controllers.notices import MyAwardNoticesController
+from bidding.awards.controllers.objections import AwardObjectionController
+from bidding.awards.controllers.publicity import PublicAwardController
 from bidding.catalogue import CATALOGUE, REPLY_HANDLERS
 from bidding.core.auth.authenticator import Authenticator
 from bidding.core.clock import Clock, clock_for
@@ -64,6 +71,7 @@ from bidding.messaging.controllers.callbacks import MessagingCallbackController
 from bidding.messaging.controllers.dependencies import provide_reply_handlers
 from bidding.messaging.controllers.inbox import InboxController
 from bidding.notifications.controllers.me import MeController
+from bidding.opendata.controllers.opendata import OpenDataController
 from bidding.operations.controllers.admin import AdminController
 from bidding.operations.controllers.health import HealthController
 from bidding.submission.controllers.bidder import BidderController
@@ -129,6 +137,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             LotEvaluationProgressController,
             LotCriteriaController,
             PublicCriteriaController,
+            PublicAwardController,
+            AwardController,
+            AwardObjectionController,
+            AwardComplaintController,
+            AwardContractController,
+            MyAwardNoticesController,
+            ArchiveController,
+            OpenDataController,
             AgentController,
             BidderController,
             BidderDepositController,
@@ -194,6 +210,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     description="Evaluation (评标): criteria, the committee's room, bodies, review, scores, "
                     "clarifications, the report",
                 ),
+                Tag(
+                    name="awards",
+                    description="From report to contract (定标): publicity, objections, complaints, the choice, "
+                    "award and result notices, the contract, failure and termination",
+                ),
+                Tag(name="archive", description="Project archives (电子档案): signed manifests, offline verification"),
+                Tag(name="opendata", description="Open data: OCDS 1.1 releases and records, no login"),
                 Tag(name="pki", description="CA certificates, CRLs, OCSP and the timestamp authority"),
                 Tag(name="health", description="Liveness and readiness"),
                 Tag(name="storage", description="Signed object links of the local store"),

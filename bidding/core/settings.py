@@ -45,6 +45,13 @@ def _str(raw: str) -> str:
     return raw.strip()
 
 
+def _ocid_prefix(raw: str) -> str:
+    value = raw.strip()
+    if not re.fullmatch(r"ocds-[a-z0-9]{6}", value):
+        raise ValueError("an OCDS prefix is ocds- followed by 6 lower-case letters or digits")
+    return value
+
+
 def _optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -656,6 +663,16 @@ class Settings:
         _float_range(1, 100),
         20,
         "The chair sees a scoring item of a bid as divergent when members' scores spread by more than this share of the item's maximum, in per cent (the platform's choice, not an article; 87号令 62 lists the reasons for a re-check).",
+    )
+    ocds_prefix: str = _setting(
+        _ocid_prefix,
+        "ocds-000000",
+        "The OCDS ocid prefix registered for the centre (ocds- and 6 letters or digits); every project's ocid is this prefix, a hyphen and the project code (docs/opendata.md).",
+    )
+    archive_retention_years: int = _setting(
+        _int_range(1, 100),
+        15,
+        "How many years a project's archive package is kept (retention on the object store) after the project closes (电子档案; 15 years by default).",
     )
 
     # ------------------------------------------------------------------ construction

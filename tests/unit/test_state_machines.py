@@ -166,6 +166,9 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
             found.append(f"{table.name}.{column.name}")
     assert sorted(found) == [
         "announcements.kind",
+        "award_complaints.status",
+        "award_notices.kind",
+        "awards.state",
         "bank_statements.kind",
         "bid_openings.outcome",
         "bid_openings.status",
