@@ -13,7 +13,8 @@ watched for lateness. The rules are :mod:`bidding.deposits.refund_rules`'; the t
   day of the termination notice;
 * the contract signed (条例 57) and, in government procurement, the award notice for the losers
   (政采条例 33): :func:`record_contract_signed` and :func:`record_award_notice`, for the project's
-  agent or tenderer (the awards capability will call them).
+  agent or tenderer; the award's contract upload (``bidding.awards.contract``) records the contract
+  through the same :func:`contract_signed`.
 
 A trigger is recorded once per (lot, trigger, scope); deciding refunds takes every payment on the
 lot's sub-accounts (or the withdrawing bidder's) that no refund or forfeit holds yet, groups them
@@ -130,6 +131,7 @@ __all__ = [
     "alert_overdue",
     "batch_file",
     "cancel_batch",
+    "contract_signed",
     "create_batch",
     "debtor_of",
     "decide_refunds",
@@ -851,36 +853,68 @@ async def _trigger_view(
     )
 
 
+async def contract_signed(
+    session: AsyncSession,
+    actor: Actor,
+    lot: Lot,
+    signed_on: date,
+    policy: RefundPolicy,
+    *,
+    now: datetime,
+    government_procurement: bool = False,
+) -> tuple[RefundTriggerEvent, bool, int]:
+    """条例 57: the contract of ``lot`` was signed on ``signed_on`` — the trigger recorded once and the
+    refunds it decides now; in government procurement, or on a lot with an award notice, the
+    winner's refund is due in 5 working days (政采条例 33). Recorded again with the same day nothing
+    new is decided; with another day, 409 ``refund_trigger_recorded``. (trigger, recorded now,
+    guarantees released). The caller holds the lot's lock and has checked the day: the one path of
+    the deposits' own route (:func:`record_contract_signed`) and the award's contract upload
+    (``bidding.awards.contract``)."""
+    award = await session.scalar(
+        select(RefundTriggerEvent.id).where(
+            RefundTriggerEvent.lot_id == lot.id, RefundTriggerEvent.trigger == RefundTrigger.AWARD_NOTICE
+        )
+    )
+    event, recorded_now = await record_trigger(
+        session,
+        actor,
+        lot,
+        RefundTrigger.CONTRACT_SIGNED,
+        signed_on,
+        now=now,
+        working_days=government_procurement or award is not None,
+    )
+    if event.occurred_on != signed_on:
+        raise TriggerAlreadyRecorded(
+            f"the contract was recorded as signed on {event.occurred_on}", f"合同已登记为 {event.occurred_on} 签订"
+        )
+    _, released = await decide_refunds(session, actor, event, lot, policy, now=now)
+    return event, recorded_now, released
+
+
 async def record_contract_signed(
     platform: Platform, caller: Caller, lot_id: uuid.UUID, signed_on: date, *, government_procurement: bool = False
 ) -> TriggerView:
     """条例 57: the contract was signed on ``signed_on``; every deposit not refunded yet is refunded
     with interest within 5 days (government procurement — or a lot with an award notice — the
     winner within 5 working days, 政采条例 33). Once: recorded again with the same day, the
-    refunds it decided are returned and nothing new is decided; with another day, 409."""
+    refunds it decided are returned and nothing new is decided; with another day, 409
+    (:func:`contract_signed`)."""
     now = platform.clock.now()
     async with platform.sessions() as db, db.begin():
         lot = await _trigger_lot(db, caller, lot_id)
         _check_day(signed_on, lot, china_day(now))
-        award = await db.scalar(
-            select(RefundTriggerEvent.id).where(
-                RefundTriggerEvent.lot_id == lot.id, RefundTriggerEvent.trigger == RefundTrigger.AWARD_NOTICE
-            )
-        )
-        event, recorded_now = await record_trigger(
+        event, recorded_now, released = await contract_signed(
             db,
             caller.actor,
             lot,
-            RefundTrigger.CONTRACT_SIGNED,
             signed_on,
+            policy_of(platform.settings),
             now=now,
-            working_days=government_procurement or award is not None,
+            government_procurement=government_procurement,
         )
-        if event.occurred_on != signed_on:
-            raise TriggerAlreadyRecorded(
-                f"the contract was recorded as signed on {event.occurred_on}", f"合同已登记为 {event.occurred_on} 签订"
-            )
-        return await _decided(db, caller.actor, event, lot, platform, now, recorded_now=recorded_now)
+        refunds = await _refunds_of(db, event)
+        return await _trigger_view(db, event, lot, refunds, released, now, recorded_now=recorded_now)
 
 
 async def record_award_notice(
@@ -915,12 +949,15 @@ async def _decided(
     recorded_now: bool,
 ) -> TriggerView:
     _, released = await decide_refunds(db, actor, event, lot, policy_of(platform.settings), now=now)
-    refunds = (
-        await db.scalars(
-            select(DepositRefund).where(DepositRefund.trigger_id == event.id).order_by(DepositRefund.created_at)
-        )
-    ).all()
-    return await _trigger_view(db, event, lot, list(refunds), released, now, recorded_now=recorded_now)
+    return await _trigger_view(db, event, lot, await _refunds_of(db, event), released, now, recorded_now=recorded_now)
+
+
+async def _refunds_of(db: AsyncSession, event: RefundTriggerEvent) -> list[DepositRefund]:
+    """Every refund ``event`` has decided, oldest first."""
+    refunds = await db.scalars(
+        select(DepositRefund).where(DepositRefund.trigger_id == event.id).order_by(DepositRefund.created_at)
+    )
+    return list(refunds.all())
 
 
 async def sweep_triggers(sessions: async_sessionmaker[AsyncSession], policy: RefundPolicy, *, now: datetime) -> int:
