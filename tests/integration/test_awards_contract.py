@@ -1,0 +1,193 @@
+"""The signed contract, the report to the supervisor and the award's close (issue 21; 法 46–47; 条例 57),
+on both profiles: a real evaluation's award with every bidder's deposit paid through the bank's
+statement, carried to ``awarded`` (by hand until the choice and the notices land), then everything
+through the API — the contract's refusals by code, who may upload and read it, the contract that
+names the winner and its price accepted with the deposits' refunds decided in its transaction, the
+report, and the watch step that closes the award only once all three are done. A second test signs
+late: accepted, flagged and audited."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bidding.audit.models import AuditEvent
+from bidding.awards.closing import close_due
+from bidding.core.clock import ManualClock, china_day
+from bidding.deposits.refund_rules import RefundTrigger
+from tests.fixtures.award_contract import (
+    award_row,
+    awarded_by_hand,
+    contract_pdf,
+    deposits_paid,
+    price_lines,
+    refunds_of,
+    triggers_of,
+)
+from tests.fixtures.awards import award_in, log_in_again
+from tests.fixtures.errors import assert_error
+from tests.fixtures.parties import logged_in
+
+
+def _put(client: httpx.AsyncClient, award_id: str, pdf: bytes, headers: dict[str, str], signed_on: Any) -> Any:
+    return client.put(
+        f"/api/awards/{award_id}/contract",
+        params={"signed_on": str(signed_on), "filename": "施工合同.pdf"},
+        content=pdf,
+        headers={**headers, "Content-Type": "application/pdf"},
+    )
+
+
+async def _actions(platform: Any, award_id: str) -> list[str]:
+    async with platform.sessions() as s:
+        return list(
+            (
+                await s.scalars(
+                    select(AuditEvent.action).where(AuditEvent.object_id == award_id).order_by(AuditEvent.id)
+                )
+            ).all()
+        )
+
+
+async def test_the_contract_is_checked_then_refunds_follow_and_the_award_closes(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    w = await award_in(
+        client, admin_headers, clock, live, platform, before_opening=deposits_paid(client, platform, clock)
+    )
+    lot_id = w.c.lot["id"]
+    winner = await awarded_by_hand(platform, w.award_id, clock.now())
+    loser = next(i for i, b in enumerate(w.c.bid_ids) if b != winner["bid_id"])
+    today = china_day(clock.now())
+    price = winner["price_fen"]
+    names = [f"发包人：{w.c.p['users']['tenderer'].org_name}", f"承包人：{winner['bidder']}"]
+    good = contract_pdf(*names, *price_lines(price), "本合同自双方签字盖章之日起生效。")
+
+    # Refusals, each by its code; nothing moves.
+    cases = [
+        (contract_pdf(*names, "签约合同价：详见附件。"), today, "contract_price_missing"),
+        (
+            contract_pdf(f"承包人：{w.c.bidders[loser][0].org_name}", *price_lines(price)),
+            today,
+            "contract_winner_missing",
+        ),
+        (contract_pdf(*names, *price_lines(price + 1)), today, "contract_price_missing"),
+        (b"not a pdf at all", today, "contract_not_pdf"),
+        (good, today + timedelta(days=1), "contract_date_invalid"),
+        (good, today - timedelta(days=1), "contract_date_invalid"),
+    ]
+    for pdf, day, code in cases:
+        refused = await _put(client, w.award_id, pdf, w.p["agent"], day)
+        assert_error(refused, 422, code)
+    assert (await award_row(platform, w.award_id)).state == "awarded"
+    assert await triggers_of(platform, lot_id) == []
+
+    # Who may upload: not a bidder (the loser, the winner itself), not another project's agent, not anonymous.
+    _, stranger = await logged_in(client, admin_headers, "agent")
+    for headers in (w.bidder(loser), stranger.headers):
+        assert (await _put(client, w.award_id, good, headers, today)).status_code == 403
+    winner_index = w.c.bid_ids.index(winner["bid_id"])
+    assert (await _put(client, w.award_id, good, w.bidder(winner_index), today)).status_code == 403
+    assert (await _put(client, w.award_id, good, {}, today)).status_code == 401
+
+    # Before the contract, nothing to close and no contract to read.
+    assert await close_due(platform, clock.now()) == 0
+    assert (await client.get(f"/api/awards/{w.award_id}/contract", headers=w.p["tenderer"])).status_code == 404
+
+    # The contract naming the winner and its price (in 大写 and in figures): contracted, and every
+    # bidder's deposit refunded in the same transaction, due 5 days after the signing (条例 57).
+    accepted = await _put(client, w.award_id, good, w.p["agent"], today)
+    assert accepted.status_code == 200, accepted.text
+    view = accepted.json()
+    assert view["state"] == "contracted" and view["late"] is False and view["price_fen"] == price
+    assert view["checks"]["winner"] == {"name": True, "credit_code": False}
+    assert set(view["checks"]["price"]) >= {f"{price // 100}.{price % 100:02d}"}
+    assert view["checks"]["signatures"]["signatures"] == []
+    assert view["checks"]["refunds"]["refunds"] == 3
+    a = await award_row(platform, w.award_id)
+    assert a.state == "contracted" and a.contracted_at == clock.now()
+    (trigger,) = await triggers_of(platform, lot_id)
+    assert (trigger.trigger, trigger.occurred_on, trigger.working_days) == (RefundTrigger.CONTRACT_SIGNED, today, False)
+    refunds = await refunds_of(platform, lot_id)
+    assert sorted(str(r.organization_id) for r in refunds) == sorted(u.org_id for u, _ in w.c.bidders)
+    assert all(r.trigger_id == trigger.id and r.due_on == today + timedelta(days=5) for r in refunds)
+    assert all(r.principal_fen == w.c.lot["deposit_fen"] for r in refunds)
+    assert "award.contract_uploaded" in await _actions(platform, w.award_id)
+    assert "award.contract_late" not in await _actions(platform, w.award_id)
+
+    # Uploaded once: a second upload is refused by the state.
+    again = await _put(client, w.award_id, good, w.p["tenderer"], today)
+    assert_error(again, 409, "award_state")
+
+    # Readers: the project, the supervisor and the winner; not a loser.
+    for headers in (w.p["tenderer"], w.p["supervisor"], w.bidder(winner_index)):
+        got = await client.get(f"/api/awards/{w.award_id}/contract", headers=headers)
+        assert got.status_code == 200, got.text
+        assert got.json()["sha256"] == view["sha256"]
+        pdf = await client.get(f"/api/awards/{w.award_id}/contract.pdf", headers=headers)
+        assert pdf.status_code == 200 and pdf.content == good
+    assert (await client.get(f"/api/awards/{w.award_id}/contract", headers=w.bidder(loser))).status_code == 403
+    assert (await client.get(f"/api/awards/{w.award_id}/contract.pdf", headers=stranger.headers)).status_code == 403
+
+    # The refunds are decided but the report is missing: not closed yet.
+    assert await close_due(platform, clock.now()) == 0
+
+    # The report to the supervisor (法 47): by the project, once, read by the supervisor.
+    assert (
+        await client.post(f"/api/awards/{w.award_id}/report", json={"text": "x"}, headers=w.bidder(loser))
+    ).status_code == 403
+    filed = await client.post(
+        f"/api/awards/{w.award_id}/report",
+        json={"text": "招标投标情况书面报告：依法公开招标，三家投标，评标委员会推荐三名候选人，已签订合同。"},
+        headers=w.p["tenderer"],
+    )
+    assert filed.status_code == 200, filed.text
+    assert filed.json()["late"] is False and filed.json()["due_on"] == (today + timedelta(days=15)).isoformat()
+    twice = await client.post(f"/api/awards/{w.award_id}/report", json={"text": "再报"}, headers=w.p["agent"])
+    assert_error(twice, 409, "award_report_filed")
+    seen = await client.get(f"/api/awards/{w.award_id}/report", headers=w.p["supervisor"])
+    assert seen.status_code == 200 and seen.json()["text"].startswith("招标投标情况书面报告")
+    assert (await client.get(f"/api/awards/{w.award_id}/report", headers=w.bidder(winner_index))).status_code == 403
+
+    # Contract, report and refunds done: the watch step closes it, once.
+    assert await close_due(platform, clock.now()) == 1
+    assert await close_due(platform, clock.now()) == 0
+    a = await award_row(platform, w.award_id)
+    assert a.state == "closed" and a.closed_at == clock.now()
+    assert "award.closed" in await _actions(platform, w.award_id)
+
+
+async def test_a_late_contract_and_report_are_taken_and_flagged(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    """Signed on day 31 after the notice (法 46: 30 days) and reported on day 31 (法 47: 15 days): both
+    accepted — the limits bind the parties — and flagged late and audited. The winner is named by its
+    credit code alone and the price in 万元."""
+    w = await award_in(client, admin_headers, clock, live, platform)
+    notice = clock.now()
+    winner = await awarded_by_hand(platform, w.award_id, notice)
+    clock.set(notice + timedelta(days=31))
+    await log_in_again(client, w.c)
+    signed = china_day(notice) + timedelta(days=31)
+    wan = format((Decimal(winner["price_fen"]) / 1_000_000).normalize(), "f")
+    pdf = contract_pdf(f"承包人统一社会信用代码：{winner['credit_code']}", f"合同总价：{wan} 万元")
+    accepted = await _put(client, w.award_id, pdf, w.p["tenderer"], signed)
+    assert accepted.status_code == 200, accepted.text
+    checks = accepted.json()["checks"]
+    assert accepted.json()["late"] is True and checks["days_late"] == 1
+    assert checks["winner"] == {"name": False, "credit_code": True} and checks["price"] == [f"{wan}万"]
+    filed = await client.post(f"/api/awards/{w.award_id}/report", json={"text": "书面报告"}, headers=w.p["agent"])
+    assert filed.status_code == 200, filed.text
+    assert filed.json()["late"] is True and filed.json()["days_late"] == 16
+    actions = await _actions(platform, w.award_id)
+    assert {"award.contract_late", "award.report_late"} <= set(actions)
+    # No deposit was paid: the trigger is recorded and nothing is held, so the award closes.
+    (trigger,) = await triggers_of(platform, w.c.lot["id"])
+    assert trigger.trigger == RefundTrigger.CONTRACT_SIGNED and trigger.occurred_on == signed
+    assert await close_due(platform, clock.now()) == 1
+    assert uuid.UUID(w.award_id) == (await award_row(platform, w.award_id)).id
