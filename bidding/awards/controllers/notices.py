@@ -1,10 +1,40 @@
-"""A bidder's own award and result notices (stub: being built)."""
+"""A bidder's own award and result notices across awards (``/api/me/award-notices``); reading a PDF
+marks it read. The use cases are :mod:`bidding.awards.notices`."""
 
 from __future__ import annotations
 
-from litestar import Controller
+from litestar import Controller, Response, get
+from litestar.params import FromPath
+
+from bidding.awards import notices
+from bidding.awards.notices import MyNoticeView
+from bidding.core.http.dependencies import CallerDep, PlatformDep
+from bidding.core.http.guards import requires
+from bidding.core.http.openapi import wire
+from bidding.core.roles import Role
+from storage.signing import content_disposition
+
+NoticeFile = FromPath[str]
 
 
 class MyAwardNoticesController(Controller):
+    """The bidder's workspace of notices (中标通知书, 中标结果通知书)."""
+
     path = "/api/me/award-notices"
     tags = ["awards"]
+    guards = [requires(Role.BIDDER)]
+
+    @get("", opt=wire(errors=[403]), summary="The bidder's notices across awards, newest first")
+    async def list_mine(self, platform: PlatformDep, caller: CallerDep) -> list[MyNoticeView]:
+        return await notices.my_notices(platform, caller)
+
+    @get(
+        "/{notice_file:str}",
+        opt=wire(response=["application/pdf"], errors=[403, 404]),
+        summary="One of the bidder's notices, signed by the platform; marked read",
+    )
+    async def pdf(self, notice_file: NoticeFile, platform: PlatformDep, caller: CallerDep) -> Response[bytes]:
+        data, filename = await notices.my_notice_pdf(platform, caller, notices.pdf_name(notice_file))
+        return Response(
+            data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(filename)}
+        )
