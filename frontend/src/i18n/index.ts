@@ -23,6 +23,8 @@ import clarificationsZh, { type ClarificationMessages } from './clarifications.z
 import clarificationsEn from './clarifications.en'
 import evaluationZh, { type EvaluationMessages } from './evaluation.zh-CN'
 import evaluationEn from './evaluation.en'
+import awardsZh, { type AwardMessages } from './awards.zh-CN'
+import awardsEn from './awards.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -30,7 +32,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`).
+ * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   ClarificationMessages &
@@ -43,7 +45,8 @@ export type MessageSchema = BaseSchema &
   FinanceMessages &
   ExpertMessages &
   DrawMessages &
-  EvaluationMessages
+  EvaluationMessages &
+  AwardMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -51,8 +54,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh },
-  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn },
+  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh },
+  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

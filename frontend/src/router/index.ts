@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { MessageSchema } from '@/i18n'
 import HomeView from '@/views/HomeView.vue'
 import { agentRoutes } from './agent'
+import { awardRoutes } from './awards'
 import { auditRoutes } from './audit'
 import { drawRoutes } from './draws'
 import { evaluationRoutes } from './evaluation'
@@ -24,6 +25,7 @@ type TitleKey =
   | `experts.${keyof MessageSchema['experts']}`
   | `draws.${keyof MessageSchema['draws']}`
   | `evaluation.${keyof MessageSchema['evaluation']}`
+  | `awards.${keyof MessageSchema['awards']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -111,6 +113,7 @@ export const routes: RouteRecordRaw[] = [
   ...expertRoutes,
   ...drawRoutes,
   ...evaluationRoutes,
+  ...awardRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
