@@ -24,23 +24,30 @@ from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.choice import deem_due
+from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award, AwardNotice
 from bidding.awards.publicity import close_due, publish_due
+from bidding.awards.rules import purchaser_choice_due
 from bidding.core.clock import ManualClock
 from bidding.deposits.refund_models import RefundTriggerEvent
 from bidding.deposits.refund_rules import RefundTrigger
 from bidding.identity.models import Organization
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
-from tests.fixtures.evaluation import CRITERIA
 from tests.fixtures.smtp import SmtpServer
 
-#: 综合评分法 for goods: government procurement (87号令), price weight 40 % (≥ 30 %).
-GP_CRITERIA: dict[str, Any] = CRITERIA | {
-    "method": "comprehensive_scoring",
-    "category": "goods",
-    "government_procurement": True,
-}
+
+async def _as_government_procurement_for_this_test(platform: Any, w: Awarding) -> None:
+    """TEST STAND-IN (the lead replaces it): ``award_in`` builds a works project, and government
+    procurement excludes works (criteria ``works_not_government_procurement``), so no fixture yet gives
+    a government procurement award. While the award is ``reported`` this flags it as one, with the
+    purchaser's due day as :func:`bidding.awards.creation.open_award` computes it; every step after
+    this is the real one."""
+    async with platform.sessions() as s, s.begin():
+        a = await s.get(Award, uuid.UUID(w.award_id))
+        assert a is not None and a.state.value == "reported"
+        a.government_procurement = True
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
 
 
 async def _verified(client: httpx.AsyncClient, pdf: bytes) -> None:
@@ -213,7 +220,8 @@ async def test_government_procurement_rank_one_deemed_after_five_working_days(
     live: str,
     platform: Any,
 ) -> None:
-    w = await award_in(client, admin_headers, clock, live, platform, criteria=GP_CRITERIA)
+    w = await award_in(client, admin_headers, clock, live, platform)
+    await _as_government_procurement_for_this_test(platform, w)
     base = f"/api/awards/{w.award_id}"
     assert await publish_due(platform, clock.now()) == 1  # no publicity: straight to the choice
     view = (await client.get(base, headers=w.p["tenderer"])).json()
