@@ -267,6 +267,7 @@ def show_settings(markdown: bool) -> None:
 
 
 def _register() -> None:
+    from bidding.archive.cli import COMMANDS as ARCHIVE
     from bidding.deposits.cli import COMMANDS as DEPOSITS
     from bidding.experts.cli import COMMANDS as EXPERTS
     from bidding.identity.cli import COMMANDS as IDENTITY
@@ -274,7 +275,7 @@ def _register() -> None:
     from bidding.submission.cli import COMMANDS as SEALING
     from bidding.verification.cli import verify_pdf
 
-    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, verify_pdf):
+    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, *ARCHIVE, verify_pdf):
         main.add_command(command)
 
 
