@@ -186,7 +186,7 @@ async def _org_names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uu
     if not wanted:
         return {}
     rows = await session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(wanted)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 # ----------------------------------------------------------------------------- telling
