@@ -1,0 +1,178 @@
+"""Open data (issue 21; RULES §(g)): a real project, published, clarified and opened, is published
+as OCDS 1.1 releases by the minute sync; every package validates against the schema with the
+declared extensions, the record's compiled release is the merge of its releases, nothing secret
+shows, the ocid is stable, and a new change adds a release without touching the old ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bidding.core.actor import Actor
+from bidding.core.clock import ManualClock
+from bidding.experts.models import Expert
+from bidding.opendata.merge import compile_release
+from bidding.opendata.models import OcdsRelease
+from bidding.opendata.publish import sync, sync_project
+from bidding.opendata.release import yuan
+from bidding.opendata.schemas import release_schema
+from bidding.opendata.snapshot import load_project
+from bidding.opendata.validate import scan_secrets, validate_package
+from bidding.tendering import service as tendering
+from bidding.tendering.models import Announcement
+from bidding.tendering.rules.announcements import AnnouncementKind
+from tests.fixtures.errors import error_code
+from tests.fixtures.evaluation import PRICES, evaluation_in
+
+
+async def _stored(platform: Any, ocid: str) -> list[OcdsRelease]:
+    async with platform.sessions() as s:
+        return list(
+            (await s.scalars(select(OcdsRelease).where(OcdsRelease.ocid == ocid).order_by(OcdsRelease.id))).all()
+        )
+
+
+async def _pages(client: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
+    """Every page from ``url`` on, following ``links.next``; each page validated."""
+    pages = []
+    while url:
+        got = await client.get(url)
+        assert got.status_code == 200, got.text
+        page = got.json()
+        assert validate_package(page) == [], page
+        pages.append(page)
+        url = page.get("links", {}).get("next", "")
+        url = url[url.index("/api/") :] if url else ""
+    return pages
+
+
+async def test_a_project_through_its_opening_is_published_as_ocds(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    async def clarify(project: dict[str, Any], lot: dict[str, Any], bidders: Any) -> None:
+        # A clarification (条例 21) an hour later, before the deadline: its own release (tenderAmendment).
+        clock.set(clock.now() + timedelta(hours=1))
+        async with platform.sessions() as s, s.begin():
+            proj = await load_project(s, uuid.UUID(project["id"]))
+            assert proj is not None
+            await tendering.clarify(
+                s,
+                Actor.system("test"),
+                proj,
+                platform.settings,
+                kind=AnnouncementKind.CLARIFICATION,
+                title="关于招标文件的澄清",
+                body="第三章技术参数表第5项更正为不低于 10 台。",
+                new_deadlines={},
+                now=clock.now(),
+            )
+
+    c = await evaluation_in(client, admin_headers, clock, live, platform, state="entered", before_opening=clarify)
+    ocid = f"{platform.settings.ocds_prefix}-{c.project['code']}"
+    lot_code = c.lot["code"]
+    async with platform.sessions() as s:
+        published = {
+            a.kind: a.published_at
+            for a in (
+                await s.scalars(select(Announcement).where(Announcement.project_id == uuid.UUID(c.project["id"])))
+            ).all()
+        }
+        pool = [uuid.UUID(m.login.expert_id) for m in c.members] + [uuid.UUID(o.expert_id) for o in c.others]
+        experts = (await s.scalars(select(Expert.name).where(Expert.id.in_(pool)))).all()
+    opened = published[AnnouncementKind.OPENING_RECORD]
+    assert published[AnnouncementKind.TENDER] < published[AnnouncementKind.CLARIFICATION] < opened
+    assert experts
+
+    # Before the opening closed: the tender and the clarification, no bid.
+    assert await sync(platform, opened - timedelta(seconds=1)) >= 2
+    before = await _stored(platform, ocid)
+    assert [r.tags for r in before] == [["tender"], ["tenderAmendment"]]
+    assert all("bids" not in r.release for r in before)
+    assert await sync_project(platform, before[0].project_id, opened - timedelta(seconds=1)) == 0  # idempotent
+
+    # The opening record is a new change: a new release, the old ones unchanged.
+    assert await sync(platform, clock.now()) >= 1
+    after = await _stored(platform, ocid)
+    assert [r.tags for r in after] == [["tender"], ["tenderAmendment"], ["tenderUpdate"]]
+    assert [(r.release_id, r.sha256, r.release) for r in after[:2]] == [
+        (r.release_id, r.sha256, r.release) for r in before
+    ]
+    assert await sync_project(platform, after[0].project_id, clock.now()) == 0
+    assert after[2].date == opened and after[2].release["date"].startswith(opened.strftime("%Y-%m-%dT%H:%M:%S"))
+    details = after[2].release["bids"]["details"]
+    assert sorted(d["value"]["amount"] for d in details) == sorted(yuan(p) for p in PRICES)
+    assert {d["status"] for d in details} == {"pending"}
+    assert all(d["relatedLots"] == [lot_code] for d in details)
+    assert {b for b in c.bid_ids} == {d["id"] for d in details}
+
+    # The release package, paged (limit 2) and followed to the end: ours in order, each page valid.
+    pages = await _pages(client, "/api/opendata/releases?limit=2")
+    assert all(len(p["releases"]) <= 2 for p in pages) and "next" not in pages[-1].get("links", {})
+    mine = [r for p in pages for r in p["releases"] if r["ocid"] == ocid]
+    assert [r["id"] for r in mine] == [r.release_id for r in after]
+    assert {r["ocid"] for r in mine} == {ocid}  # stable across stages
+    head = pages[0]
+    assert head["version"] == "1.1" and head["publisher"]["name"] and len(head["extensions"]) == 5
+
+    # Filtered by the release date: since ≤ date < until.
+    since = (await client.get("/api/opendata/releases", params={"since": opened.isoformat()})).json()
+    assert [r["id"] for r in since["releases"] if r["ocid"] == ocid] == [after[2].release_id]
+    until = (await client.get("/api/opendata/releases", params={"until": opened.isoformat()})).json()
+    assert [r["id"] for r in until["releases"] if r["ocid"] == ocid] == [r.release_id for r in before]
+
+    # The record: every release, and the compiled release is their merge.
+    got = await client.get(f"/api/opendata/records/{ocid}")
+    assert got.status_code == 200, got.text
+    package = got.json()
+    assert validate_package(package, "record") == []
+    (record,) = package["records"]
+    assert record["ocid"] == ocid and record["releases"] == [r.release for r in after]
+    assert record["compiledRelease"] == compile_release(record["releases"])
+    assert record["compiledRelease"]["tender"]["amendments"][0]["rationale"] == "关于招标文件的澄清"
+    assert len(record["compiledRelease"]["bids"]["details"]) == len(PRICES)
+    try:
+        import ocdsmerge  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        merged = ocdsmerge.Merger(release_schema()).create_compiled_release(record["releases"])
+        assert record["compiledRelease"] == merged
+    records = (await client.get("/api/opendata/records", params={"limit": 100})).json()
+    assert validate_package(records, "record") == []
+    assert ocid in {r["ocid"] for r in records["records"]}
+
+    # Nothing secret: no bid before its opening, no expert, no bank data.
+    for release in record["releases"]:
+        assert scan_secrets(release, openings={lot_code: opened}, forbidden=list(experts)) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"limit": 0}, "validation_failed"),
+        ({"limit": 101}, "validation_failed"),
+        ({"cursor": "abc"}, "validation_failed"),
+        ({"cursor": -1}, "validation_failed"),
+        ({"since": "2026-03-01T00:00:00"}, "invalid_input"),  # no time zone
+        ({"since": "2026-03-02T00:00:00Z", "until": "2026-03-01T00:00:00Z"}, "ocds_bad_range"),
+    ],
+)
+async def test_bad_parameters_are_refused(client: httpx.AsyncClient, params: dict[str, Any], code: str) -> None:
+    got = await client.get("/api/opendata/releases", params=params)
+    assert got.status_code == 400, got.text
+    assert error_code(got) == code
+
+
+async def test_unknown_record_is_not_found_and_an_empty_range_empty(client: httpx.AsyncClient) -> None:
+    got = await client.get("/api/opendata/records/ocds-000000-NO-SUCH-PROJECT")
+    assert got.status_code == 404 and error_code(got) == "ocds_record_not_found"
+    # An empty page (nothing in the range) says so; OCDS wants ≥ 1 release in a package, so it is
+    # the one answer that does not validate.
+    empty = await client.get("/api/opendata/releases", params={"since": "2099-01-01T00:00:00Z"})
+    assert empty.status_code == 200 and empty.json()["releases"] == []
+    assert "links" not in empty.json()
