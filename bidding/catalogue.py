@@ -22,6 +22,7 @@ from bidding.experts.invitations import PURPOSE as EXPERT_INVITATION
 from bidding.experts.invitations import on_answer as expert_answer
 from bidding.messaging.delivery import DELIVER_MESSAGE, SWEEP_MESSAGES
 from bidding.messaging.replies import ReplyHandlers
+from bidding.opendata.jobs import OPENDATA_SYNC
 from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.sweep import sweep_upload_staging
@@ -61,6 +62,8 @@ CRONS: Final = (
     # Every minute: awards opened from final reports, publicity published and closed, objections
     # turned red, the purchaser's choice deemed, awards closed, projects archived (条例 54, 55; 87号令).
     AWARD_WATCH,
+    # Every minute at :47: each project's new changes published as OCDS 1.1 releases (docs/opendata.md).
+    OPENDATA_SYNC,
 )
 
 #: What the app enqueues against and the workers run.
