@@ -11,6 +11,8 @@ from bidding.core.errors import Conflict, InvalidInput
 from bidding.identity.credit_code import CreditCodeError, normalise_credit_code
 from bidding.identity.kinds import OrgKind, OrgStatus
 from bidding.identity.models import Organization
+from bidding.messaging.addresses import AddressError, normalise
+from bidding.messaging.channels import ChannelKind
 
 
 async def register_organisation(
@@ -23,6 +25,7 @@ async def register_organisation(
     status: OrgStatus = OrgStatus.PENDING,
     contact_name: str | None = None,
     contact_phone: str | None = None,
+    contact_email: str | None = None,
 ) -> Organization:
     try:
         code = normalise_credit_code(credit_code)
@@ -32,6 +35,11 @@ async def register_organisation(
         ) from exc
     if not name.strip():
         raise InvalidInput("the organisation name is empty", "单位名称为空")
+    if contact_email is not None:  # where its award and result notices are e-mailed (issue 21)
+        try:
+            contact_email = normalise(ChannelKind.EMAIL, contact_email)
+        except AddressError as exc:
+            raise InvalidInput(f"contact_email: {exc}", f"联系邮箱无效：{exc}") from None
     if await session.scalar(select(Organization.id).where(Organization.credit_code == code)) is not None:
         raise Conflict(
             f"an organisation with credit code {code} is already registered", f"统一社会信用代码 {code} 已登记"
@@ -43,6 +51,7 @@ async def register_organisation(
         status=status,
         contact_name=contact_name,
         contact_phone=contact_phone,
+        contact_email=contact_email,
     )
     session.add(org)
     await session.flush()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import msgspec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from bidding.audit.trail import record
 from bidding.core.auth.caller import Caller
 from bidding.core.auth.sessions import SessionInfo
 from bidding.core.errors import InvalidInput
-from bidding.core.fields import Body, CreditCode, OrgName, PersonName, Phone
+from bidding.core.fields import LINE_PATTERN, Body, CreditCode, OrgName, PersonName, Phone
 from bidding.core.pki.keystore import PlatformKeys
 from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
@@ -62,12 +63,18 @@ __all__ = [
 ]
 
 
+#: An e-mail address (RFC 5321 length); checked by ``bidding.messaging.addresses`` when registered.
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=LINE_PATTERN)]
+
+
 class RegistrationRequest(Body, frozen=True):
     name: OrgName
     credit_code: CreditCode
     kind: OrgKind
     contact_name: PersonName
     contact_phone: Phone
+    #: Where the platform e-mails the organisation's notices (award and result notices), optional.
+    contact_email: Email | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class OrganisationView:
     contact_name: str | None
     contact_phone: str | None
     created_at: datetime
+    contact_email: str | None = None
 
     @classmethod
     def of(cls, org: Organization) -> OrganisationView:
@@ -92,6 +100,7 @@ class OrganisationView:
             org.contact_name,
             org.contact_phone,
             org.created_at,
+            org.contact_email,
         )
 
 
@@ -198,6 +207,7 @@ async def register(platform: Platform, caller: Caller, data: RegistrationRequest
             kind=data.kind,
             contact_name=contact_name,
             contact_phone=contact_phone,
+            contact_email=data.contact_email.strip() if data.contact_email else None,
         )
         return OrganisationView.of(org)
 

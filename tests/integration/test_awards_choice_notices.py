@@ -34,6 +34,7 @@ from bidding.deposits.refund_rules import RefundTrigger
 from bidding.identity.models import Organization
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
+from tests.fixtures.parties import new_code
 from tests.fixtures.smtp import SmtpServer
 
 
@@ -265,3 +266,22 @@ async def test_government_procurement_rank_one_deemed_after_five_working_days(
         assert deemed is not None and deemed.actor == "system:awards"
         count = await s.scalar(select(AwardNotice.id).where(AwardNotice.award_id == a.id).limit(1))
         assert count is not None
+
+
+async def test_an_organisation_registers_with_the_address_its_notices_are_emailed_to(client: httpx.AsyncClient) -> None:
+    body = {
+        "name": "某某建设有限公司",
+        "credit_code": new_code(),
+        "kind": "bidder",
+        "contact_name": "李四",
+        "contact_phone": "025-80000000",
+        "contact_email": " Li.Si@Example.CN ",
+    }
+    made = await client.post("/api/enrolment/organisations", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["contact_email"] == "Li.Si@example.cn"  # the domain in lower case (RFC 5321)
+    bad = body | {"credit_code": new_code(), "contact_email": "not an address"}
+    assert_error(await client.post("/api/enrolment/organisations", json=bad), 400, "invalid_input")
+    without = {k: v for k, v in body.items() if k != "contact_email"} | {"credit_code": new_code()}
+    none = await client.post("/api/enrolment/organisations", json=without)
+    assert none.status_code == 201 and none.json()["contact_email"] is None
