@@ -60,6 +60,7 @@ __all__ = [
     "build_for_code",
     "download",
     "list_archives",
+    "lot_ended",
 ]
 
 _log = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ async def build_for_code(platform: Platform, code: str, actor: Actor) -> Archive
     return await build_archive(platform, project_id, actor)
 
 
-def _lot_ended(
+def lot_ended(
     award: AwardState | None, opening: State | None, deadline: datetime | None, bids: int, now: datetime
 ) -> bool:
     """A lot is over when its award is final; a lot without an award, when its opening failed or
@@ -244,7 +245,7 @@ async def _pairs(session: AsyncSession, query: Select[Any, Any]) -> dict[Any, An
 
 async def _due_projects(platform: Platform, now: datetime) -> list[uuid.UUID]:
     """Projects without an archive with at least one award in a final state and every lot over
-    (:func:`_lot_ended`). A project none of whose lots reached an award is left to the operator
+    (:func:`lot_ended`). A project none of whose lots reached an award is left to the operator
     (``bidding archive build``)."""
     due: list[uuid.UUID] = []
     async with platform.sessions() as s:
@@ -265,7 +266,7 @@ async def _due_projects(platform: Platform, now: datetime) -> list[uuid.UUID]:
                 s, select(Bid.lot_id, func.count(Bid.id)).where(Bid.lot_id.in_(ids)).group_by(Bid.lot_id)
             )
             if all(
-                _lot_ended(awards.get(lot.id), openings.get(lot.id), lot.bid_deadline, bids.get(lot.id, 0), now)
+                lot_ended(awards.get(lot.id), openings.get(lot.id), lot.bid_deadline, bids.get(lot.id, 0), now)
                 for lot in lots
             ):
                 due.append(project_id)
