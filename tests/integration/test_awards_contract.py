@@ -167,7 +167,7 @@ async def test_a_late_contract_and_report_are_taken_and_flagged(
 ) -> None:
     """Signed on day 31 after the notice (法 46: 30 days) and reported on day 31 (法 47: 15 days): both
     accepted — the limits bind the parties — and flagged late and audited. The winner is named by its
-    credit code alone and the price in 万元."""
+    credit code alone and the price in 万元; the PDF carries a signature, which is listed."""
     w = await award_in(client, admin_headers, clock, live, platform)
     notice = clock.now()
     winner = await awarded_by_hand(platform, w.award_id, notice)
@@ -176,11 +176,16 @@ async def test_a_late_contract_and_report_are_taken_and_flagged(
     signed = china_day(notice) + timedelta(days=31)
     wan = format((Decimal(winner["price_fen"]) / 1_000_000).normalize(), "f")
     pdf = contract_pdf(f"承包人统一社会信用代码：{winner['credit_code']}", f"合同总价：{wan} 万元")
+    pdf = await platform.documents.sign(pdf, reason="合同 / contract")  # a signed PDF: its signature listed
     accepted = await _put(client, w.award_id, pdf, w.p["tenderer"], signed)
     assert accepted.status_code == 200, accepted.text
     checks = accepted.json()["checks"]
     assert accepted.json()["late"] is True and checks["days_late"] == 1
     assert checks["winner"] == {"name": False, "credit_code": True} and checks["price"] == [f"{wan}万"]
+    signatures = checks["signatures"]
+    assert signatures["verdict"] != "NO_SIGNATURES"
+    assert [s["kind"] for s in signatures["signatures"]].count("signature") == 1
+    assert not any(s["by_winner"] for s in signatures["signatures"])  # the platform signed it, not the winner
     filed = await client.post(f"/api/awards/{w.award_id}/report", json={"text": "书面报告"}, headers=w.p["agent"])
     assert filed.status_code == 200, filed.text
     assert filed.json()["late"] is True and filed.json()["days_late"] == 16
