@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ocdsmerge import Merger  # type: ignore[import-untyped]  # the OCDS reference merge (dev only)
 
 from bidding.opendata.merge import compile_release
 from bidding.opendata.release import ocds_date, yuan
@@ -264,9 +267,8 @@ def test_merge_rules_by_identifier_whole_list_and_null() -> None:
 
 
 def test_merge_equals_ocdsmerge() -> None:
-    ocdsmerge = pytest.importorskip("ocdsmerge")
     releases = [*all_releases(), ended("award-A-1", "failed")]
-    merger = ocdsmerge.Merger(release_schema())
+    merger = Merger(release_schema())
     assert compile_release(releases) == merger.create_compiled_release(releases)
 
 
@@ -298,3 +300,54 @@ def test_secrets_scan_catches_bids_before_the_opening() -> None:
     early = scan_secrets(release, openings={"A": AT["publicity-A"]})
     assert len(early) == 4 and all("before its opening closed" in f for f in early)
     assert scan_secrets(release, openings={}) != []  # a lot whose opening is unknown: no bid may show
+
+
+def _random_release(rng: random.Random, n: int) -> dict[str, Any]:
+    """A release of random fields from a small vocabulary: identified arrays, whole lists, nulls."""
+
+    def maybe(value: Any) -> Any:
+        return rng.choice([value, value, None])
+
+    release: dict[str, Any] = {"ocid": "o", "id": f"r{n}", "date": f"2026-01-{rng.randint(1, 9):02d}T00:00:00Z"}
+    release["tag"] = ["tenderUpdate"]
+    if rng.random() < 0.8:
+        release["tender"] = {
+            "id": "t",
+            "title": maybe(rng.choice(["a", "b", "c"])),
+            "submissionMethod": rng.choice([["electronicSubmission"], ["written", "inPerson"], None]),
+            "documents": [
+                {"id": rng.choice(["d1", "d2", "d3"]), "title": maybe(rng.choice(["x", "y"]))}
+                for _ in range(rng.randint(0, 3))
+            ],
+        }
+    if rng.random() < 0.7:
+        release["awards"] = [
+            {
+                "id": rng.choice(["a1", "a2"]),
+                "status": maybe(rng.choice(["pending", "active", "unsuccessful"])),
+                "suppliers": [{"id": rng.choice(["s1", "s2"]), "name": rng.choice(["N", "M"])}],
+                "relatedLots": rng.choice([["A"], ["A", "B"], None]),
+                "documents": [{"id": "ad", "url": rng.choice(["u1", "u2"])}] if rng.random() < 0.5 else [],
+            }
+            for _ in range(rng.randint(0, 2))
+        ]
+    if rng.random() < 0.6:
+        release["parties"] = [
+            {
+                "id": rng.choice(["p1", "p2"]),
+                "roles": rng.choice([["buyer"], ["tenderer", "supplier"], None]),
+                "additionalIdentifiers": rng.choice([[{"scheme": "X", "id": "1"}], [{"scheme": "Y", "id": "2"}], None]),
+            }
+        ]
+    return release
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_merge_equals_ocdsmerge_on_random_releases(seed: int) -> None:
+    rng = random.Random(seed)
+    releases = [_random_release(rng, n) for n in range(rng.randint(1, 5))]
+    merger = Merger(release_schema())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ocdsmerge warns of repeated ids within one array
+        expected = merger.create_compiled_release(releases)
+    assert compile_release(releases) == expected
