@@ -84,6 +84,13 @@ async def test_the_contract_is_checked_then_refunds_follow_and_the_award_closes(
     for pdf, day, code in cases:
         refused = await _put(client, w.award_id, pdf, w.p["agent"], day)
         assert_error(refused, 422, code)
+    as_form = await client.put(
+        f"/api/awards/{w.award_id}/contract",
+        params={"signed_on": str(today)},
+        content=good,
+        headers={**w.p["agent"], "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert_error(as_form, 415, "unsupported_media_type")
     assert (await award_row(platform, w.award_id)).state == "awarded"
     assert await triggers_of(platform, lot_id) == []
 

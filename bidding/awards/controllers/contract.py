@@ -17,6 +17,7 @@ from bidding.awards import contract, endings, report_filing
 from bidding.awards.contract import MAX_CONTRACT_BYTES, ContractView
 from bidding.awards.endings import EndingView, FailureInput, TerminationInput
 from bidding.awards.report_filing import ReportInput, SupervisorReportView
+from bidding.core.errors import UnsupportedMediaType
 from bidding.core.fields import NAME_PATTERN
 from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import requires
@@ -27,6 +28,8 @@ from storage.signing import content_disposition
 AwardId = FromPath[uuid.UUID]
 PROJECT = (Role.TENDERER, Role.AGENT)
 READERS = (Role.TENDERER, Role.AGENT, Role.BIDDER, Role.SUPERVISOR, Role.AUDITOR)
+#: The body is the PDF itself (its content is checked, whatever the client called it).
+ACCEPTED = frozenset({"application/pdf", "application/octet-stream", ""})
 
 
 class AwardContractController(Controller):
@@ -38,7 +41,7 @@ class AwardContractController(Controller):
         status_code=HTTP_200_OK,
         guards=[requires(*PROJECT)],
         request_max_body_size=MAX_CONTRACT_BYTES,
-        opt=wire(request=["application/pdf"], errors=[403, 404, 409, 413, 422]),
+        opt=wire(request=["application/pdf"], errors=[403, 404, 409, 413, 415, 422]),
         summary="Upload the signed contract (raw PDF ≤ 50 MiB): checked for the winner and the awarded price, "
         "signed_on not before the award notice; the deposits' refunds follow (法 46; 条例 57)",
     )
@@ -52,13 +55,18 @@ class AwardContractController(Controller):
         filename: Annotated[str, QueryParameter(min_length=1, max_length=200, pattern=NAME_PATTERN)] = "合同.pdf",
     ) -> ContractView:
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type not in ACCEPTED:
+            raise UnsupportedMediaType(
+                f"send the contract as the raw PDF (application/pdf), not {content_type}",
+                f"请以 application/pdf 原始文件上传合同（收到 {content_type}）",
+            )
         return await contract.upload_contract(
             platform,
             caller,
             award_id,
             signed_on=signed_on,
             filename=filename,
-            content_type=content_type or "application/pdf",
+            content_type="application/pdf",
             data=await request.body(),
         )
 
