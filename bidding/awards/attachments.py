@@ -27,7 +27,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 from urllib.parse import quote, unquote
 
 import msgspec
@@ -58,6 +58,7 @@ __all__ = [
     "resolve",
     "retain",
     "upload",
+    "views",
 ]
 
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
@@ -120,6 +121,11 @@ _MAGIC: Final = (
     (b"PK\x03\x04", "application/zip"),
     (b"PK\x05\x06", "application/zip"),
 )
+
+
+def views(rows: Sequence[dict[str, Any]]) -> list[AttachmentView]:
+    """The descriptors as an objection, answer or complaint keeps them (its JSON column)."""
+    return [AttachmentView(r["sha256"], r["filename"], r["content_type"], int(r["size"])) for r in rows]
 
 
 def kind_of(head: bytes, filename: str) -> str | None:

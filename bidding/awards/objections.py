@@ -158,10 +158,6 @@ class ObjectionView:
     signed_by: str
 
 
-def _files(rows: Iterable[dict[str, Any]]) -> list[AttachmentView]:
-    return [AttachmentView(r["sha256"], r["filename"], r["content_type"], int(r["size"])) for r in rows]
-
-
 def _view(o: AwardObjection, bidder: str, now: datetime) -> ObjectionView:
     return ObjectionView(
         id=o.id,
@@ -169,13 +165,13 @@ def _view(o: AwardObjection, bidder: str, now: datetime) -> ObjectionView:
         organization_id=o.organization_id,
         bidder=bidder,
         text=o.text,
-        attachments=_files(o.attachments),
+        attachments=attachments.views(o.attachments),
         received_at=o.received_at,
         answer_due_at=o.answer_due_at,
         overdue=objection_overdue(Objection(o.received_at, o.answered_at), now),
         overdue_at=o.overdue_at,
         answer=o.answer,
-        answer_attachments=_files(o.answer_attachments),
+        answer_attachments=attachments.views(o.answer_attachments),
         answered_at=o.answered_at,
         signed_by=str(o.statement.get("fingerprint", "")),
     )
