@@ -34,7 +34,7 @@ from bidding.deposits.refund_rules import RefundTrigger
 from bidding.identity.models import Organization
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
-from tests.fixtures.parties import new_code
+from tests.fixtures.parties import logged_in, new_code
 from tests.fixtures.smtp import SmtpServer
 
 
@@ -161,6 +161,20 @@ async def test_choice_batch_withdrawal_and_second_batch(
         attached = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
         assert len(attached) == 1
         assert hashlib.sha256(attached[0].get_content()).hexdigest() == by_org[org]["sha256"]
+
+    # Another project's tenderer and a bidder that did not bid in the lot: not theirs.
+    _, stranger = await logged_in(client, admin_headers, "tenderer")
+    _, outsider = await logged_in(client, admin_headers, "bidder")
+    for headers in (stranger.headers, outsider.headers):
+        assert_error(await client.get(base, headers=headers), 403, "award_forbidden")
+        assert_error(await client.get(f"{base}/notices", headers=headers), 403, "award_forbidden")
+        assert (await client.get("/api/awards", headers=headers)).json() == []
+    assert_error(await client.get(by_org[orgs[1]]["pdf_url"], headers=outsider.headers), 403, "award_forbidden")
+    assert_error(
+        await client.post(f"{base}/winner-withdrawal", json={"reason": "declined"}, headers=stranger.headers),
+        403,
+        "award_forbidden",
+    )
 
     # The result on the portal.
     portal = (await client.get("/api/public/announcements", params={"kind": "award"})).json()
