@@ -6,7 +6,7 @@ shows, the ocid is stable, and a new change adds a release without touching the 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,8 +14,10 @@ import pytest
 from ocdsmerge import Merger  # type: ignore[import-untyped]  # the OCDS reference merge (dev only)
 from sqlalchemy import select
 
+from bidding.awards.publicity import close_due, publish_due
 from bidding.core.actor import Actor
-from bidding.core.clock import ManualClock
+from bidding.core.clock import ManualClock, china_day
+from bidding.deposits.models import BankEntry
 from bidding.experts.models import Expert
 from bidding.opendata.merge import compile_release
 from bidding.opendata.models import OcdsRelease
@@ -27,6 +29,8 @@ from bidding.opendata.validate import scan_secrets, validate_package
 from bidding.tendering import service as tendering
 from bidding.tendering.models import Announcement
 from bidding.tendering.rules.announcements import AnnouncementKind
+from tests.fixtures.award_contract import award_row, contract_pdf, deposits_paid, price_lines
+from tests.fixtures.awards import award_in, log_in_again
 from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import PRICES, evaluation_in
 
@@ -171,3 +175,85 @@ async def test_unknown_record_is_not_found_and_an_empty_range_empty(client: http
     empty = await client.get("/api/opendata/releases", params={"since": "2099-01-01T00:00:00Z"})
     assert empty.status_code == 200 and empty.json()["releases"] == []
     assert "links" not in empty.json()
+
+
+async def test_publicity_award_and_contract_are_published_in_later_releases(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    """RULES §(g) check 5 on the real services: the publicity appears as pending awards, the award
+    notice turns the chosen one active in a later release, the contract follows; deposits paid by
+    bank transfer (bank data in the database) and nothing of it published."""
+    w = await award_in(
+        client, admin_headers, clock, live, platform, before_opening=deposits_paid(client, platform, clock)
+    )
+    ocid = f"{platform.settings.ocds_prefix}-{w.c.project['code']}"
+    lot_code = w.c.lot["code"]
+    base = f"/api/awards/{w.award_id}"
+    await sync(platform, clock.now())
+    assert [r.tags for r in await _stored(platform, ocid)] == [["tender"], ["tenderUpdate"]]
+
+    # The publicity (条例 54) by the watch: the candidates as pending awards; the review's verdict on the bids.
+    assert await publish_due(platform, clock.now()) == 1
+    await sync(platform, clock.now())
+    publicity = (await _stored(platform, ocid))[-1].release
+    assert publicity["tag"] == ["award"]
+    assert [(a["id"], a["status"]) for a in publicity["awards"]] == [(f"{lot_code}-{r}", "pending") for r in (1, 2, 3)]
+    assert [a["relatedBid"] for a in publicity["awards"]] == list(w.c.bid_ids)  # ranked in PRICES' order
+    assert {d["status"] for d in publicity["bids"]["details"]} == {"valid"}
+    assert publicity["awards"][0]["documents"][0]["documentType"] == "evaluationReports"
+
+    # The close, the tenderer's choice and the batch of notices: the winner active, the others unsuccessful.
+    clock.advance(timedelta(days=5))
+    assert await close_due(platform, clock.now()) == 1
+    await log_in_again(client, w.c)
+    chosen = await client.post(f"{base}/choice", json={"rank": 1}, headers=w.p["tenderer"])
+    assert chosen.status_code == 200, chosen.text
+    sent = await client.post(f"{base}/notices", headers=w.p["agent"])
+    assert sent.status_code == 200, sent.text
+    await sync(platform, clock.now())
+    awarded = (await _stored(platform, ocid))[-1].release
+    assert awarded["tag"] == ["awardUpdate"] and awarded["date"] > publicity["date"]
+    statuses = {a["id"]: a["status"] for a in awarded["awards"]}
+    assert statuses == {f"{lot_code}-1": "active", f"{lot_code}-2": "unsuccessful", f"{lot_code}-3": "unsuccessful"}
+    winner = awarded["awards"][0]
+    assert any(d["documentType"] == "awardNotice" for d in winner["documents"])
+    supplier = next(p for p in awarded["parties"] if p["id"] == winner["suppliers"][0]["id"])
+    assert "supplier" in supplier["roles"]
+
+    # The signed contract (法 46): active, dated.
+    a = await award_row(platform, w.award_id)
+    chosen_one = next(c for c in a.candidates if c["rank"] == 1)
+    today = china_day(clock.now())
+    names = [f"发包人：{w.c.p['users']['tenderer'].org_name}", f"承包人：{chosen_one['bidder']}"]
+    pdf = contract_pdf(*names, *price_lines(chosen_one["price_fen"]), "本合同自双方签字盖章之日起生效。")
+    put = await client.put(
+        f"{base}/contract",
+        params={"signed_on": str(today), "filename": "施工合同.pdf"},
+        content=pdf,
+        headers={**w.p["agent"], "Content-Type": "application/pdf"},
+    )
+    assert put.status_code == 200, put.text
+    assert await sync(platform, clock.now()) >= 1
+    stored = await _stored(platform, ocid)
+    assert [r.tags for r in stored] == [["tender"], ["tenderUpdate"], ["award"], ["awardUpdate"], ["contract"]]
+    (contract,) = stored[-1].release["contracts"]
+    assert contract["awardID"] == winner["id"] and contract["status"] == "active" and contract["dateSigned"]
+    assert contract["value"]["amount"] == yuan(chosen_one["price_fen"])
+
+    # The record: valid, the merge of its releases, the ocid stable; no bank data, no expert.
+    package = (await client.get(f"/api/opendata/records/{ocid}")).json()
+    assert validate_package(package, "record") == []
+    (record,) = package["records"]
+    assert {r["ocid"] for r in record["releases"]} == {ocid}
+    assert record["compiledRelease"] == Merger(release_schema()).create_compiled_release(record["releases"])
+    assert record["compiledRelease"]["awards"][0]["status"] == "active"
+    async with platform.sessions() as s:
+        accounts = [x for x in (await s.scalars(select(BankEntry.counterparty_account))).all() if x] + [
+            x for x in (await s.scalars(select(BankEntry.account))).all() if x
+        ]
+        pool = [uuid.UUID(m.login.expert_id) for m in w.c.members] + [uuid.UUID(o.expert_id) for o in w.c.others]
+        experts = (await s.scalars(select(Expert.name).where(Expert.id.in_(pool)))).all()
+    assert accounts and experts
+    opened = datetime.fromisoformat(record["releases"][1]["date"].replace("Z", "+00:00"))
+    for release in record["releases"]:
+        assert scan_secrets(release, openings={lot_code: opened}, forbidden=[*accounts, *experts]) == []
