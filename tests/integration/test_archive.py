@@ -3,7 +3,8 @@ evaluation and final report, once its award has ended; stored under retention; d
 supervisor and the auditor only (audited); verified offline by ``bidding archive verify`` — and
 refused by it once tampered with.
 
-The award services are being built beside this, so the award is ended here by
+The candidates are published by the award services' own step; those services are still being built
+beside this, so the award is then ended here by
 :func:`end_award_directly` (the lifecycle's own ``set_state``, to 流标), which is all the archive's
 watch step reads."""
 
@@ -27,6 +28,7 @@ from bidding.archive.service import ArchiveExists, archive_due, build_for_code
 from bidding.audit.models import AuditEvent
 from bidding.awards.lifecycle import set_state
 from bidding.awards.models import Award, ProjectArchive
+from bidding.awards.publicity import publish_due
 from bidding.awards.states import AwardState
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
@@ -67,6 +69,8 @@ async def test_a_closed_project_is_archived_and_verified_offline(
     project_id = w.c.project["id"]
     code = w.c.project["code"]
 
+    # the candidates are published (the award services' own step), then the award fails
+    assert await publish_due(platform, clock.now()) == 1
     # not while the award is open; once it has ended, exactly once
     assert await archive_due(platform, clock.now()) == 0
     await end_award_directly(platform, w.award_id, clock.now())
@@ -140,8 +144,10 @@ async def test_a_closed_project_is_archived_and_verified_offline(
         "evaluation_report_pdf",
         "evaluation_signing_sheet",
         "award",
+        "award_publicity_pdf",
         "audit_events",
     } <= kinds, kinds
+    assert any("-candidate_publicity-" in f["path"] for f in manifest["files"] if f["kind"] == "announcement")
     receipts = [f for f in manifest["files"] if f["kind"] == "bid_receipt"]
     assert len(receipts) >= len(w.c.bid_ids)
     assert not [n for n in names if "body" in n or n.endswith((".tar", ".bid", ".sealed"))]
