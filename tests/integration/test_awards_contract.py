@@ -1,7 +1,7 @@
 """The signed contract, the report to the supervisor and the award's close (issue 21; 法 46–47; 条例 57),
 on both profiles: a real evaluation's award with every bidder's deposit paid through the bank's
-statement, carried to ``awarded`` (by hand until the choice and the notices land), then everything
-through the API — the contract's refusals by code, who may upload and read it, the contract that
+statement, carried to ``awarded`` by the real publicity, choice and notices, then everything through
+the API — the contract's refusals by code, who may upload and read it, the contract that
 names the winner and its price accepted with the deposits' refunds decided in its transaction, the
 report, and the watch step that closes the award only once all three are done. A second test signs
 late: accepted, flagged and audited."""
@@ -22,7 +22,7 @@ from bidding.core.clock import ManualClock, china_day
 from bidding.deposits.refund_rules import RefundTrigger
 from tests.fixtures.award_contract import (
     award_row,
-    awarded_by_hand,
+    awarded,
     contract_pdf,
     deposits_paid,
     price_lines,
@@ -61,7 +61,7 @@ async def test_the_contract_is_checked_then_refunds_follow_and_the_award_closes(
         client, admin_headers, clock, live, platform, before_opening=deposits_paid(client, platform, clock)
     )
     lot_id = w.c.lot["id"]
-    winner = await awarded_by_hand(platform, w.award_id, clock.now())
+    winner = await awarded(client, platform, clock, w)
     loser = next(i for i, b in enumerate(w.c.bid_ids) if b != winner["bid_id"])
     today = china_day(clock.now())
     price = winner["price_fen"]
@@ -176,8 +176,8 @@ async def test_a_late_contract_and_report_are_taken_and_flagged(
     accepted — the limits bind the parties — and flagged late and audited. The winner is named by its
     credit code alone and the price in 万元; the PDF carries a signature, which is listed."""
     w = await award_in(client, admin_headers, clock, live, platform)
+    winner = await awarded(client, platform, clock, w)
     notice = clock.now()
-    winner = await awarded_by_hand(platform, w.award_id, notice)
     clock.set(notice + timedelta(days=31))
     await log_in_again(client, w.c)
     signed = china_day(notice) + timedelta(days=31)

@@ -21,7 +21,7 @@ from bidding.deposits.refund_rules import RefundTrigger
 from bidding.tendering.models import Project
 from tests.fixtures.award_contract import (
     award_row,
-    awarded_by_hand,
+    awarded,
     contract_pdf,
     deposits_paid,
     refunds_of,
@@ -122,7 +122,7 @@ async def test_the_tenderer_terminates_after_the_notices(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
     w = await award_in(client, admin_headers, clock, live, platform)
-    await awarded_by_hand(platform, w.award_id, clock.now())
+    await awarded(client, platform, clock, w)
     url = f"/api/awards/{w.award_id}"
     assert_error(
         await client.post(f"{url}/termination", json={"reason": "项目取消"}, headers=w.p["agent"]),
