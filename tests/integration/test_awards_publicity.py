@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.models import Award
@@ -147,3 +147,29 @@ async def test_the_agent_publishes_before_the_clock_and_a_late_publicity_is_audi
     a2 = await _award(platform, w2.award_id)
     assert a2.state is AwardState.PUBLICITY
     assert a2.publicity_closes_at == end_of_days(late, 3)
+
+
+async def test_government_procurement_has_no_publicity(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    w = await award_in(client, admin_headers, clock, live, platform)
+    # A government procurement evaluation needs a goods project and a committee of seven; the award's
+    # flag, copied from the report, is what the publicity reads: set it on this works award.
+    async with platform.sessions() as s, s.begin():
+        await s.execute(update(Award).where(Award.id == uuid.UUID(w.award_id)).values(government_procurement=True))
+    refused = await client.post(f"/api/awards/{w.award_id}/publicity", headers=w.p["agent"])
+    assert_error(refused, 409, "publicity_not_applicable")
+    assert await publish_due(platform, clock.now()) == 1
+    a = await _award(platform, w.award_id)
+    assert a.state is AwardState.AWAITING_CHOICE
+    assert a.publicity_published_at is None
+    assert a.publicity_announcement_id is None
+    async with platform.sessions() as s:
+        moves = (
+            await s.scalars(
+                select(AuditEvent.details).where(AuditEvent.object_id == w.award_id, AuditEvent.action == "award.state")
+            )
+        ).all()
+    assert [m["reason"] for m in moves] == ["government_procurement_no_publicity"]
+    # nothing public until the result is sent
+    assert_error(await client.get(f"/api/public/awards/lots/{w.c.lot['id']}"), 404, "award_not_found")
