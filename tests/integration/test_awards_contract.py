@@ -18,8 +18,13 @@ from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.closing import close_due
+from bidding.awards.creation import calendar_of
+from bidding.awards.models import Award
+from bidding.awards.publicity import publish_due
+from bidding.awards.rules import purchaser_choice_due
 from bidding.core.clock import ManualClock, china_day
-from bidding.deposits.refund_rules import RefundTrigger
+from bidding.deposits.refund_rules import RefundTrigger, due_on
+from bidding.deposits.refunds import policy_of
 from tests.fixtures.award_contract import (
     award_row,
     awarded,
@@ -203,3 +208,49 @@ async def test_a_late_contract_and_report_are_taken_and_flagged(
     assert trigger.trigger == RefundTrigger.CONTRACT_SIGNED and trigger.occurred_on == signed
     assert await close_due(platform, clock.now()) == 1
     assert uuid.UUID(w.award_id) == (await award_row(platform, w.award_id)).id
+
+
+async def _as_government_procurement_for_this_test(platform: Any, award_id: str) -> None:
+    """TEST STAND-IN (as in test_awards_choice_notices.py, until a fixture gives a government
+    procurement award): ``award_in`` builds a works project, which government procurement excludes;
+    while the award is ``reported`` this flags it as one with the purchaser's due day as
+    :func:`bidding.awards.creation.open_award` computes it. Every step after this is the real one."""
+    async with platform.sessions() as s, s.begin():
+        a = await s.get(Award, uuid.UUID(award_id))
+        assert a is not None and a.state.value == "reported"
+        a.government_procurement = True
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
+
+
+async def test_government_procurement_refunds_the_winner_in_working_days(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    """政采条例 33: the losers' deposits went back at the award notice; the contract refunds the
+    winner's, due in 5 working days rather than 5 days."""
+    w = await award_in(
+        client, admin_headers, clock, live, platform, before_opening=deposits_paid(client, platform, clock)
+    )
+    await _as_government_procurement_for_this_test(platform, w.award_id)
+    assert await publish_due(platform, clock.now()) == 1  # no publicity: straight to the purchaser's choice
+    base = f"/api/awards/{w.award_id}"
+    assert (await client.post(f"{base}/choice", json={"rank": 1}, headers=w.p["tenderer"])).status_code == 200
+    assert (await client.post(f"{base}/notices", headers=w.p["agent"])).status_code == 200
+    a = await award_row(platform, w.award_id)
+    winner = next(c for c in a.candidates if c["bid_id"] == str(a.winner_bid_id))
+    at_notice = await refunds_of(platform, w.c.lot["id"])
+    assert winner["organization_id"] not in {str(r.organization_id) for r in at_notice} and len(at_notice) == 2
+
+    today = china_day(clock.now())
+    pdf = contract_pdf(f"供应商：{winner['bidder']}", *price_lines(winner["price_fen"]))
+    accepted = await _put(client, w.award_id, pdf, w.p["tenderer"], today)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["checks"]["refunds"] == {
+        "trigger": accepted.json()["checks"]["refunds"]["trigger"],
+        "working_days": True,
+        "refunds": 1,
+        "guarantees_released": 0,
+    }
+    (mine,) = [r for r in await refunds_of(platform, w.c.lot["id"]) if r.trigger == RefundTrigger.CONTRACT_SIGNED]
+    assert str(mine.organization_id) == winner["organization_id"] and mine.working_days
+    calendar = policy_of(platform.settings).calendar
+    assert mine.due_on == due_on(today, working_days=True, calendar=calendar) > today + timedelta(days=5)
