@@ -15,8 +15,12 @@ watch's steps ``publish_due`` and ``close_due`` with the clock moved past the 3 
 from __future__ import annotations
 
 import hashlib
+import re
+import shutil
+import tempfile
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,9 +35,11 @@ from bidding.awards.rules import purchaser_choice_due
 from bidding.core.clock import ManualClock
 from bidding.deposits.refund_models import RefundTriggerEvent
 from bidding.deposits.refund_rules import RefundTrigger
+from bidding.evaluation.models import Evaluation
 from bidding.identity.models import Organization
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
+from tests.fixtures.outside_validators import run
 from tests.fixtures.parties import logged_in, new_code
 from tests.fixtures.smtp import SmtpServer
 
@@ -261,6 +267,21 @@ async def test_government_procurement_rank_one_deemed_after_five_working_days(
     assert sorted(n["rank"] for n in losers) == [2, 3] and all(n["score"] for n in losers)  # 87号令 69
     for n in notices:
         await _verified(client, (await client.get(n["pdf_url"], headers=w.p["tenderer"])).content)
+    # The committee's names go out with the award in government procurement (87号令 69).
+    async with platform.sessions() as s:
+        ev = await s.get(Evaluation, uuid.UUID(w.c.evaluation_id))
+        assert ev is not None and ev.report is not None
+        names = [m["name"] for m in ev.report["members"] if m["status"] == "sat"]
+    portal = (await client.get("/api/public/announcements", params={"kind": "award"})).json()
+    result = next(a for a in portal["items"] if a["details"].get("award_id") == w.award_id)
+    assert all(name in result["body"] for name in names)
+    if shutil.which("pdftotext"):
+        loser_pdf = (await client.get(losers[0]["pdf_url"], headers=w.p["agent"])).content
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "notice.pdf"
+            path.write_bytes(loser_pdf)
+            code, out, _ = await run("pdftotext", str(path), "-")
+        assert code == 0 and "评审专家" in out and names[0] in re.sub(r"\s+", "", out)
     # A loser sees its own score and rank in its view.
     loser = (await client.get(base, headers=w.bidder(2))).json()
     assert loser["my_rank"] == 3 and loser["my_score"]
