@@ -2,6 +2,7 @@
  * checked as `rules.check_choice` does (条例 55), who sees which button (`states.COMMANDS`), the clocks,
  * the forms' checks, the signed objection (a real key, the canonical JSON verified), and both
  * languages' texts. */
+import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   AWARD_ROLES,
@@ -30,7 +31,6 @@ import {
   uploadContract,
   answerObjection,
   winnerWithdrawal,
-  type AwardView,
   type Statement,
 } from '@/api/awards'
 import { configureApiClient } from '@/api/client'
@@ -41,9 +41,14 @@ import zh from '@/i18n/awards.zh-CN'
 import {
   COMMANDS,
   choiceBody,
+  choiceIsStrict,
   choiceProblems,
   clocksOf,
   dayEnds,
+  earliestAnswerDue,
+  endedReasonKey,
+  failureBody,
+  failureProblem,
   isLate,
   may,
   nextClock,
@@ -52,6 +57,7 @@ import {
   signedOnProblem,
   skippedRanks,
   textProblem,
+  withdrawnRanks,
 } from '@/views/awards/awards'
 import { signComplaint, signObjection } from '@/views/awards/signing'
 import { canonicalJson } from '@/views/evaluation/evaluation'
@@ -87,6 +93,32 @@ describe('the choice of the winner (条例 55)', () => {
 
   it('lets another project choose any candidate without reasons', () => {
     expect(choiceProblems(3, {}, three, false)).toEqual([])
+  })
+
+  it('is strict for state-controlled funds, government procurement, or once a winner withdrew (choice.choose)', () => {
+    const none = { state_controlled: false, government_procurement: false, choice: null }
+    expect(choiceIsStrict(none)).toBe(false)
+    expect(choiceIsStrict({ ...none, state_controlled: true })).toBe(true)
+    expect(choiceIsStrict({ ...none, government_procurement: true })).toBe(true)
+    const withdrew = {
+      ...none,
+      choice: {
+        rank: null,
+        winner: null,
+        reasons: null,
+        note: null,
+        deemed: false,
+        at: null,
+        withdrawn: [{ rank: 1, bidder: '甲公司', reason: 'no_performance_security', note: null, at: '2026-03-20T02:00:00Z', batch: 1 }],
+      },
+    }
+    expect(choiceIsStrict(withdrew)).toBe(true)
+    const out = withdrawnRanks(withdrew)
+    expect(out).toEqual({ 1: 'no_performance_security' })
+    // the withdrawn winner cannot be chosen again; the next one carries its reason
+    expect(choiceProblems(1, out, three, true, out)).toEqual([{ code: 'candidate_withdrawn' }])
+    expect(choiceProblems(2, out, three, true, out)).toEqual([])
+    expect(choiceBody(2, out)).toEqual({ rank: 2, reasons: { '1': 'no_performance_security' } })
   })
 
   it('sends a reason only for the skipped ranks (the server refuses others: skip_reason_unexpected)', () => {
@@ -152,16 +184,25 @@ describe('who sees which button (states.COMMANDS)', () => {
 })
 
 describe('the clocks', () => {
-  const base = { id: 'a', project_id: 'p', project_code: 'P', project_name: 'N', lot_id: 'l', lot_code: '1', lot_name: 'L', candidates: [] }
+  const base = { state: 'reported' as const }
 
-  it('shows the publicity close and, while suspended, the objection answer', () => {
-    const view: AwardView = {
-      ...base,
-      state: 'suspended',
-      publicity_closes_at: '2026-03-08T16:00:00Z',
-      objection_answer_due_at: '2026-03-09T16:00:00Z',
+  it('shows the publicity close and, while suspended, the earliest unanswered objection answer', () => {
+    const objections = [
+      { answered_at: null, answer_due_at: '2026-03-10T16:00:00Z' },
+      { answered_at: '2026-03-07T01:00:00Z', answer_due_at: '2026-03-08T16:00:00Z' },
+      { answered_at: null, answer_due_at: '2026-03-09T16:00:00Z' },
+    ]
+    expect(earliestAnswerDue(objections)).toBe('2026-03-09T16:00:00Z')
+    expect(earliestAnswerDue([])).toBe(null)
+    const view = {
+      state: 'suspended' as const,
+      publicity: { number: 'GS-1', published_at: '2026-03-05T02:00:00Z', closes_at: '2026-03-08T16:00:00Z' },
+      objection_answer_due_at: earliestAnswerDue(objections),
     }
-    expect(clocksOf(view).map((c) => c.key)).toEqual(['publicityCloses', 'objectionAnswer'])
+    expect(clocksOf(view).map((c) => [c.key, c.at])).toEqual([
+      ['publicityCloses', '2026-03-08T16:00:00Z'],
+      ['objectionAnswer', '2026-03-09T16:00:00Z'],
+    ])
     expect(clocksOf({ ...view, state: 'publicity' }).map((c) => c.key)).toEqual(['publicityCloses'])
   })
 
@@ -190,6 +231,17 @@ describe('the forms', () => {
     expect(textProblem('无合格投标人')).toBe(null)
   })
 
+  it('checks a 流标: a reason of the list; another reason with its article and a note', () => {
+    expect(failureProblem({ reason: '', article: '', note: '' })).toBe('reason_missing')
+    expect(failureProblem({ reason: 'too_few_bids', article: '', note: '' })).toBe(null)
+    expect(failureProblem({ reason: 'other', article: '', note: '资金' })).toBe('article_missing')
+    expect(failureProblem({ reason: 'other', article: '条例31', note: ' ' })).toBe('note_missing')
+    expect(failureProblem({ reason: 'other', article: '条例31', note: 'x'.repeat(2001) })).toBe('too_long')
+    expect(failureBody({ reason: 'all_rejected', article: ' ', note: '' })).toEqual({ reason: 'all_rejected' })
+    expect(endedReasonKey({ reason: 'no_candidates' })).toBe('awards.failureReason.no_candidates')
+    expect(endedReasonKey({ reason: '项目取消' })).toBe(null)
+  })
+
   it('checks the signing day of the contract', () => {
     expect(signedOnProblem('', '2026-03-20')).toBe('empty')
     expect(signedOnProblem('2026-02-30', '2026-03-20')).toBe('invalid')
@@ -199,7 +251,7 @@ describe('the forms', () => {
 })
 
 describe('the award API', () => {
-  it('reads the list (a list or a page), one award, its objections, notices, complaints and contract', async () => {
+  it('reads the list, one award, its objections, notices, complaints and contract', async () => {
     const seen = recordFetch(() => new Response('[]'))
     expect(await listAwards('awarded')).toEqual([])
     await getAward('a 1')
@@ -217,8 +269,6 @@ describe('the award API', () => {
       ['GET', '/api/awards/a1/contract'],
       ['GET', '/api/me/award-notices'],
     ])
-    recordFetch(() => new Response(JSON.stringify({ items: [{ id: 'x' }] })))
-    expect(await listAwards()).toEqual([{ id: 'x' }])
   })
 
   it('posts the project’s commands with their bodies', async () => {
@@ -229,7 +279,8 @@ describe('the award API', () => {
     await winnerWithdrawal('a1', 'no_performance_security')
     await answerObjection('a1', 'o1', '经核查，异议不成立。')
     await fileReport('a1', '招标投标情况')
-    await declareFailure('a1', '候选人均放弃中标')
+    await declareFailure('a1', { reason: 'no_candidate_left' })
+    await declareFailure('a1', failureBody({ reason: 'other', article: ' 条例31 ', note: ' 项目资金未落实 ' }))
     await terminateAward('a1', '项目取消')
     expect(seen.map((s) => [s.init.method, s.url, s.init.body ? JSON.parse(String(s.init.body)) : undefined])).toEqual([
       ['POST', '/api/awards/a1/publicity', undefined],
@@ -238,7 +289,8 @@ describe('the award API', () => {
       ['POST', '/api/awards/a1/winner-withdrawal', { reason: 'no_performance_security' }],
       ['POST', '/api/awards/a1/objections/o1/answer', { answer: '经核查，异议不成立。', attachments: [] }],
       ['POST', '/api/awards/a1/report', { text: '招标投标情况' }],
-      ['POST', '/api/awards/a1/failure', { reason: '候选人均放弃中标' }],
+      ['POST', '/api/awards/a1/failure', { reason: 'no_candidate_left' }],
+      ['POST', '/api/awards/a1/failure', { reason: 'other', article: '条例31', note: '项目资金未落实' }],
       ['POST', '/api/awards/a1/termination', { reason: '项目取消' }],
     ])
   })
@@ -281,7 +333,7 @@ describe('the signed objection and complaint', () => {
     signer: 'fp',
     at: '2026-03-06T07:00:00+00:00',
   }
-  const attachments = [{ filename: '证书.pdf', size: 3, sha256: 'ab'.repeat(32) }]
+  const attachments = [{ filename: '证书.pdf', content_type: 'application/pdf', size: 3, sha256: 'ab'.repeat(32) }]
 
   it('asks for the statement, signs its canonical JSON with the login key and posts it with the attachments', async () => {
     const keys = await generateKeyPair('ecdsa-p256')
@@ -291,11 +343,14 @@ describe('the signed objection and complaint', () => {
       ['POST', '/api/awards/a1/objections/statement'],
       ['POST', '/api/awards/a1/objections'],
     ])
-    expect(JSON.parse(String(seen[0]?.init.body))).toEqual({ text: statement.text, attachments })
-    const posted = JSON.parse(String(seen[1]?.init.body)) as { statement: Statement; signature: string; algorithm: string; attachments: unknown }
+    // the attachments are named by their digests (objections.ObjectionStatementInput, ObjectionInput)
+    expect(JSON.parse(String(seen[0]?.init.body))).toEqual({ text: statement.text, attachments: ['ab'.repeat(32)] })
+    const posted = JSON.parse(String(seen[1]?.init.body)) as Record<string, unknown> & { statement: Statement; signature: string }
+    expect(Object.keys(posted).sort()).toEqual(['algorithm', 'attachments', 'signature', 'statement', 'text'])
+    expect(posted.text).toBe(statement.text)
     expect(posted.statement).toEqual(statement)
     expect(posted.algorithm).toBe('ecdsa-p256-sha256')
-    expect(posted.attachments).toEqual(attachments)
+    expect(posted.attachments).toEqual(['ab'.repeat(32)])
     const message = new TextEncoder().encode(canonicalJson(statement))
     const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, keys.publicKey, toArrayBuffer(base64Decode(posted.signature)), toArrayBuffer(message))
     expect(ok).toBe(true)
@@ -307,9 +362,15 @@ describe('the signed objection and complaint', () => {
   it('files a complaint the same way, with the day known and the objection it follows', async () => {
     const keys = await generateKeyPair('ecdsa-p256')
     const seen = recordFetch(() => new Response(JSON.stringify(seen.length === 1 ? { ...statement, kind: 'award.complaint' } : { id: 'c1' })))
-    await signComplaint('a1', '异议答复不成立', '2026-03-10', 'o1', [], async () => ({ privateKey: keys.privateKey }))
+    const fields = { text: '异议答复不成立', known_on: '2026-03-10', objection_id: 'o1', attachments }
+    await signComplaint('a1', fields, async () => ({ privateKey: keys.privateKey }))
     expect(seen.map((s) => s.url)).toEqual(['/api/awards/a1/complaints/statement', '/api/awards/a1/complaints'])
-    expect(JSON.parse(String(seen[0]?.init.body))).toEqual({ text: '异议答复不成立', known_on: '2026-03-10', objection_id: 'o1', attachments: [] })
+    expect(JSON.parse(String(seen[0]?.init.body))).toEqual({
+      text: '异议答复不成立',
+      known_on: '2026-03-10',
+      objection_id: 'o1',
+      attachments: ['ab'.repeat(32)],
+    })
     const posted = JSON.parse(String(seen[1]?.init.body)) as Record<string, unknown>
     expect(posted.known_on).toBe('2026-03-10')
     expect(posted.objection_id).toBe('o1')
@@ -337,5 +398,17 @@ describe('award messages', () => {
       for (const k of NOTICE_KINDS) expect(m.notices.kindName[k], k).toBeTruthy()
       for (const k of ['publicityCloses', 'objectionAnswer', 'choice', 'contract', 'report'] as const) expect(m.clock[k], k).toBeTruthy()
     }
+  })
+
+  it('have every literal awards.* key the pages use', () => {
+    const known = new Set(leaves(zh as unknown as Tree).keys())
+    const dir = new URL('../src/views/awards/', import.meta.url)
+    const used = new Set<string>()
+    for (const name of readdirSync(dir)) {
+      const text = readFileSync(new URL(name, dir), 'utf8')
+      for (const m of text.matchAll(/['`](awards\.[A-Za-z_.]+[A-Za-z_])['`]/g)) used.add(m[1] ?? '')
+    }
+    expect(used.size).toBeGreaterThan(50)
+    expect([...used].filter((k) => !known.has(k))).toEqual([])
   })
 })

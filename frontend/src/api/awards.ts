@@ -7,7 +7,9 @@
  *
  * Every call keeps to the URL layout of the issue's shared design; the server decides who may do what
  * in which state (`bidding/awards/states.py` COMMANDS, copied in `views/awards/awards.ts` for the
- * buttons). Fields marked "assumed" were written before the route landed: see the report of issue 21.
+ * buttons). The shapes are the landed views' (`bidding/awards/views.py`, `objections.py`, `notices.py`,
+ * `contract.py`, `endings.py`, `report_filing.py`, `publicity.py`); the complaints' are assumed from the
+ * model and the objections' form until their route lands.
  */
 import { apiBlob, apiRequest } from './client'
 
@@ -41,40 +43,65 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number]
 export const SKIP_REASONS = ['declined', 'cannot_perform', 'no_performance_security', 'broke_the_law'] as const
 export type SkipReason = (typeof SKIP_REASONS)[number]
 
-/** One ranked candidate as published (`Award.candidates`, RULES c12). */
+/** A ranked candidate as the publicity shows it (`views.CandidateView`, RULES c12). */
 export interface AwardCandidate {
   rank: number
   bid_id: string
   organization_id: string
   bidder: string
   credit_code: string | null
-  price_fen: number
+  price_fen: number | null
   /** The committee's total score (a decimal string), null for the lowest evaluated price method. */
-  total: string | number | null
-  duration_days: number | null
+  total: string | null
+  duration_days: string | number | null
   quality: string | null
   project_manager: string | null
   project_manager_certificate: string | null
 }
 
-/** `Award.choice`: the reasons for each skipped rank, a note, whether rank 1 was deemed chosen. */
-export interface AwardChoice {
-  reasons?: Record<string, SkipReason | string>
-  note?: string | null
-  deemed?: boolean
-  withdrawn?: unknown[]
+/** `views.PublicityView`: the candidate publicity (条例 54); all null before it is published. */
+export interface PublicityFacts {
+  number: string | null
+  published_at: string | null
+  closes_at: string | null
 }
 
-/** `Award.ended`: 流标 or the termination. */
+/** `views.WithdrawnView`: a winner who withdrew after its award notice (条例 55). */
+export interface WithdrawnView {
+  rank: number
+  bidder: string
+  reason: SkipReason | string
+  note: string | null
+  at: string
+  batch: number
+}
+
+/** `views.ChoiceView`: the tenderer's choice (条例 55), or rank 1 deemed chosen (视同排名第一, 87号令). */
+export interface ChoiceView {
+  rank: number | null
+  winner: AwardCandidate | null
+  /** rank → SkipReason; the project and the supervisor only (null for a bidder). */
+  reasons: Record<string, SkipReason | string> | null
+  note: string | null
+  deemed: boolean
+  at: string | null
+  withdrawn: WithdrawnView[]
+}
+
+/** `Award.ended`: 流标 (`reason` one of FAILURE_REASONS) or the termination (`reason` the tenderer's text). */
 export interface AwardEnded {
+  kind?: 'failed' | 'terminated' | string
   reason: string
   article?: string | null
+  note?: string | null
+  at?: string | null
   announcement_id?: string | null
 }
 
-/** One row of `GET /api/awards` (assumed: the award's own fields and the project's names). */
-export interface AwardRow {
+/** `views.AwardView`: `GET /api/awards/{id}` and each item of `GET /api/awards`, as the caller's role sees it. */
+export interface AwardView {
   id: string
+  role: AwardRole | string
   project_id: string
   project_code: string
   project_name: string
@@ -82,43 +109,44 @@ export interface AwardRow {
   lot_code: string
   lot_name: string
   state: AwardState
-  /** The caller's role in this award (assumed). */
-  role?: AwardRole
-  government_procurement?: boolean
-  publicity_closes_at?: string | null
-  choice_due_on?: string | null
-  contract_due_on?: string | null
-  report_due_on?: string | null
-  state_at?: string | null
-}
-
-/** `GET /api/awards/{id}`: the award as the caller's role may see it (assumed field names: the model's). */
-export interface AwardView extends AwardRow {
-  state_controlled?: boolean
+  state_at: string
+  government_procurement: boolean
+  state_controlled: boolean
+  /** A bidder sees them once published (the publicity, or the result in government procurement). */
   candidates: AwardCandidate[]
-  publicity_number?: string | null
-  publicity_published_at?: string | null
-  /** Earliest unanswered objection's answer due time (条例 54: 3 days), if any (assumed). */
-  objection_answer_due_at?: string | null
-  chosen_rank?: number | null
-  winner_bid_id?: string | null
-  choice?: AwardChoice | null
-  chosen_at?: string | null
-  notice_batch?: number
-  notices_sent_at?: string | null
-  contracted_at?: string | null
-  report_filed_at?: string | null
-  closed_at?: string | null
-  ended?: AwardEnded | null
+  publicity: PublicityFacts
+  choice: ChoiceView | null
+  /** Government procurement: the purchaser's last day to choose (87号令 68), then rank 1 is deemed. */
+  choice_due_on: string | null
+  notice_batch: number
+  notices_sent_at: string | null
+  contract_due_on: string | null
+  report_due_on: string | null
+  contracted_at: string | null
+  report_filed_at: string | null
+  closed_at: string | null
+  ended: AwardEnded | null
+  /** Every candidate is out for a reason of 条例 55: no winner can be chosen, re-tender (流标). */
+  retender_required: boolean
+  /** Unanswered objections and undecided complaints (project and supervisor; null for a bidder). */
+  objections_open: number | null
+  complaints_open: number | null
+  /** A bidder's own rank (null: not ranked) and, in government procurement, its score (87号令 69). */
+  my_rank?: number | null
+  my_score?: string | null
+  /** A bidder's own notices, newest batch first. */
+  my_notices?: NoticeView[]
 }
 
-/** A file sent with an objection, a complaint or an answer (`PUT /{id}/attachments`). */
+/** The list is the same view per award. */
+export type AwardRow = AwardView
+
+/** `attachments.AttachmentView`: a stored file, named by its SHA-256 in what is sent with it. */
 export interface AttachmentDescriptor {
-  filename: string
-  content_type?: string
-  size: number
   sha256: string
-  object_key?: string
+  filename: string
+  content_type: string
+  size: number
 }
 
 /** `statements.Statement.to_dict()`: what the client signs (as canonical JSON) and posts back. */
@@ -136,24 +164,27 @@ export interface SignedStatement {
   algorithm: string
 }
 
-/** An objection (异议, 条例 54), to the objector, the project and the supervisor only. */
+/** `objections.ObjectionView`: to the objector, the project and the supervisor only. */
 export interface ObjectionView {
   id: string
   award_id: string
-  organization_id?: string
-  /** The objector's name (the project's and the supervisor's view; assumed). */
-  bidder?: string | null
+  organization_id: string
+  bidder: string
   text: string
   attachments: AttachmentDescriptor[]
   received_at: string
   answer_due_at: string
+  /** The red clock: unanswered at the due time, or answered after it. */
+  overdue: boolean
+  overdue_at: string | null
   answer: string | null
-  answer_attachments?: AttachmentDescriptor[]
+  answer_attachments: AttachmentDescriptor[]
   answered_at: string | null
-  overdue_at?: string | null
+  /** The fingerprint of the certificate that signed it. */
+  signed_by: string
 }
 
-/** A complaint (投诉) to the supervisor (条例 60–61). */
+/** A complaint (投诉) to the supervisor (条例 60–61); assumed from the model (its route had not landed). */
 export interface ComplaintView {
   id: string
   award_id: string
@@ -173,13 +204,16 @@ export interface ComplaintView {
   decided_at: string | null
 }
 
-/** One notice of a batch (the project's view, `GET /{id}/notices`). */
+/** `views.NoticeView`: one notice of a batch. */
 export interface NoticeView {
   id: string
   award_id: string
   batch: number
-  organization_id?: string
-  bidder?: string | null
+  /** Of an earlier batch whose winner withdrew (条例 55): kept, no longer current. */
+  superseded: boolean
+  organization_id: string
+  bidder: string
+  bid_id: string
   kind: NoticeKind
   number: string
   rank: number | null
@@ -187,46 +221,144 @@ export interface NoticeView {
   sha256: string
   sent_at: string
   read_at: string | null
+  emailed: boolean
+  pdf_url: string
 }
 
-/** One of the bidder's own notices (`GET /api/me/award-notices`; the project's names assumed). */
-export interface MyNoticeView extends NoticeView {
-  project_code?: string
-  project_name?: string
-  lot_code?: string
-  lot_name?: string
+/** `notices.NoticeBatchView`: the batch just sent and the award after it. */
+export interface NoticeBatchView {
+  batch: number
+  notices: NoticeView[]
+  announcement_id: string
+  award: AwardView
 }
 
-/** `GET /{id}/contract`: the uploaded contract and what was checked in it. */
+/** `notices.MyNoticeView`: a bidder's notice in its workspace. */
+export interface MyNoticeView {
+  notice: NoticeView
+  project_id: string
+  project_code: string
+  project_name: string
+  lot_id: string
+  lot_code: string
+  lot_name: string
+  pdf_url: string
+}
+
+/** `contract.ContractView`: the uploaded contract and what was checked in it. */
 export interface ContractView {
+  award_id: string
+  state: string
   filename: string
-  content_type?: string
+  content_type: string
   size: number
   sha256: string
   signed_on: string
   price_fen: number
-  checks?: Record<string, unknown>
+  winner: string
+  winner_organization_id: string
+  contract_due_on: string
+  /** Uploaded after the 30 days (法 46): taken and flagged. */
+  late: boolean
+  checks: Record<string, unknown>
   uploaded_at: string
+  uploaded_by: string
+  pdf_url: string
 }
 
-/** The public's view of a lot's award once published (`GET /api/public/awards/lots/{lot_id}`, assumed). */
+/** `report_filing.SupervisorReportView`: the written report (法 47) as filed. */
+export interface SupervisorReportView {
+  award_id: string
+  state: string
+  text: string
+  filed_at: string
+  filed_by: string
+  due_on: string
+  late: boolean
+  days_late: number
+}
+
+/** `endings.FailureReason` a person may give (`no_candidates` is the platform's own step). */
+export const FAILURE_REASONS = ['too_few_bids', 'all_rejected', 'no_candidate_left', 'other'] as const
+export type FailureReason = (typeof FAILURE_REASONS)[number] | 'no_candidates'
+
+/** `POST /{id}/failure`: the reason, its article (required with `other`, with a note) and a note. */
+export interface FailureBody {
+  reason: FailureReason
+  article?: string
+  note?: string
+}
+
+/** `endings.EndingView`: 流标 or the termination, done. */
+export interface EndingView {
+  award_id: string
+  state: string
+  kind: string
+  reason: string
+  article: string
+  note: string | null
+  announcement_id: string
+  refund_trigger: number
+  refunds: number
+  guarantees_released: number
+  project_status: string
+  ended_at: string
+}
+
+/** `publicity.PublicCandidate`: a candidate as published; a field the opening form did not declare is null. */
+export interface PublicCandidate {
+  rank: number
+  bidder: string
+  credit_code: string
+  price_fen: number
+  price_uppercase: string
+  total: string | null
+  duration_days: number | null
+  quality: string | null
+  project_manager: string | null
+  project_manager_certificate: string | null
+}
+
+/** `publicity.PublicityInfo`. */
+export interface PublicityInfo {
+  number: string
+  published_at: string
+  closes_at: string
+  /** Objections are still received. */
+  open: boolean
+  /** An objection is unanswered: the tender is suspended (暂停, 条例 54). */
+  suspended: boolean
+  announcement_id: string | null
+  pdf_url: string
+  pdf_sha256: string
+  how_to_object_zh: string
+  how_to_object_en: string
+}
+
+/** `publicity.ResultInfo`: the winner once the notices are sent. */
+export interface ResultInfo {
+  rank: number | null
+  bidder: string | null
+  credit_code: string | null
+  price_fen: number | null
+  notices_sent_at: string | null
+  announcement_id: string | null
+}
+
+/** `publicity.PublicAwardView`: `GET /api/public/awards/lots/{lot_id}` (404 until something is published). */
 export interface PublicAwardView {
   award_id: string
+  project_id: string
+  project_code: string
+  project_name: string
   lot_id: string
+  lot_code: string
+  lot_name: string
   state: AwardState
-  project_code?: string
-  project_name?: string
-  lot_code?: string
-  lot_name?: string
-  publicity_number?: string | null
-  published_at?: string | null
-  closes_at?: string | null
-  candidates: Partial<AwardCandidate>[]
-  /** How to object (where, until when), in Chinese as published. */
-  how_to_object?: string | null
-  /** The result once the notices are sent. */
-  result?: { winner: string; price_fen: number; notices_sent_at?: string | null } | null
-  ended?: AwardEnded | null
+  government_procurement: boolean
+  candidates: PublicCandidate[]
+  publicity: PublicityInfo | null
+  result: ResultInfo | null
 }
 
 /** The winner's choice (`POST /{id}/choice`): the rank and, per skipped rank, a reason of 条例 55. */
@@ -234,6 +366,11 @@ export interface ChoiceBody {
   rank: number
   reasons: Record<string, SkipReason>
   note?: string
+}
+
+/** The attachments are named by their SHA-256 in what is sent with them. */
+export function digestsOf(attachments: readonly Pick<AttachmentDescriptor, 'sha256'>[]): string[] {
+  return attachments.map((a) => a.sha256)
 }
 
 const enc = encodeURIComponent
@@ -248,16 +385,11 @@ function send<T>(id: string, path: string, body?: unknown): Promise<T> {
   return apiRequest<T>(`${one(id)}${path}`, { method: 'POST', body })
 }
 
-/** A JSON list, or a `{items}` page (the list's shape is checked when the route lands). */
-function itemsOf<T>(answer: T[] | { items: T[] }): T[] {
-  return Array.isArray(answer) ? answer : answer.items
-}
-
 // ------------------------------------------------------------------------------ the award
 
-/** The caller's awards: the tenderer's and agent's projects', a bidder's lots, every one for the supervisor. */
-export async function listAwards(state?: AwardState | null, signal?: AbortSignal): Promise<AwardRow[]> {
-  return itemsOf(await apiRequest<AwardRow[] | { items: AwardRow[] }>(base, { query: { state }, signal }))
+/** The caller's awards, newest first: the tenderer's and agent's projects', a bidder's lots, every one for the supervisor. */
+export function listAwards(state?: AwardState | null, signal?: AbortSignal): Promise<AwardView[]> {
+  return apiRequest<AwardView[]>(base, { query: { state }, signal })
 }
 
 export function getAward(id: string, signal?: AbortSignal): Promise<AwardView> {
@@ -265,22 +397,23 @@ export function getAward(id: string, signal?: AbortSignal): Promise<AwardView> {
 }
 
 /** The agent publishes the candidates before the platform's clock does (条例 54: within 3 days). */
-export function publishPublicity(id: string): Promise<AwardView> {
-  return send<AwardView>(id, '/publicity')
+export function publishPublicity(id: string): Promise<PublicAwardView> {
+  return send<PublicAwardView>(id, '/publicity')
 }
 
-/** The tenderer chooses the winner (条例 55). */
+/** The tenderer chooses the winner (条例 55); again while the notices are not sent. */
 export function chooseWinner(id: string, body: ChoiceBody): Promise<AwardView> {
   return send<AwardView>(id, '/choice', body)
 }
 
-/** Sends the award notice and every result notice in one batch. */
-export function sendNotices(id: string): Promise<NoticeView[]> {
-  return send<NoticeView[]>(id, '/notices')
+/** Sends the award notice and every result notice in one batch, with the result announcement. */
+export function sendNotices(id: string): Promise<NoticeBatchView> {
+  return send<NoticeBatchView>(id, '/notices')
 }
 
-export async function listNotices(id: string, signal?: AbortSignal): Promise<NoticeView[]> {
-  return itemsOf(await read<NoticeView[] | { items: NoticeView[] }>(id, '/notices', signal))
+/** Every batch's notices (the project, the supervisor); a bidder its own. */
+export function listNotices(id: string, signal?: AbortSignal): Promise<NoticeView[]> {
+  return read<NoticeView[]>(id, '/notices', signal)
 }
 
 export function noticePdfUrl(id: string, noticeId: string): string {
@@ -291,14 +424,14 @@ export function fetchNoticePdf(id: string, noticeId: string, signal?: AbortSigna
   return apiBlob(noticePdfUrl(id, noticeId), { signal })
 }
 
-/** The winner refused or gave no performance security (条例 55): back to the choice. */
+/** The winner declined, cannot perform, gave no security or broke the law (条例 55): back to the choice. */
 export function winnerWithdrawal(id: string, reason: SkipReason, note?: string): Promise<AwardView> {
   return send<AwardView>(id, '/winner-withdrawal', note ? { reason, note } : { reason })
 }
 
 // ------------------------------------------------------------------------------ objections and complaints
 
-/** Stores one file for a later objection, complaint or answer; the descriptor is sent with it. */
+/** Stores one file (PDF, JPEG, PNG, OFD or ZIP, ≤ 20 MiB) for a later objection, complaint or answer. */
 export function uploadAttachment(id: string, file: Blob, filename: string): Promise<AttachmentDescriptor> {
   return apiRequest<AttachmentDescriptor>(`${one(id)}/attachments`, {
     method: 'PUT',
@@ -309,59 +442,69 @@ export function uploadAttachment(id: string, file: Blob, filename: string): Prom
 }
 
 /** The objection's statement to sign (its text and the attachments' digests). */
-export function objectionStatement(id: string, text: string, attachments: AttachmentDescriptor[]): Promise<Statement> {
-  return send<Statement>(id, '/objections/statement', { text, attachments })
+export function objectionStatement(id: string, text: string, attachments: readonly AttachmentDescriptor[]): Promise<Statement> {
+  return send<Statement>(id, '/objections/statement', { text, attachments: digestsOf(attachments) })
 }
 
-export function raiseObjection(id: string, signed: SignedStatement, attachments: AttachmentDescriptor[]): Promise<ObjectionView> {
-  return send<ObjectionView>(id, '/objections', { ...signed, attachments })
+/** The signed objection: the same text and digests as the statement, with the statement as received. */
+export function raiseObjection(
+  id: string,
+  text: string,
+  attachments: readonly AttachmentDescriptor[],
+  signed: SignedStatement,
+): Promise<ObjectionView> {
+  return send<ObjectionView>(id, '/objections', { text, attachments: digestsOf(attachments), ...signed })
 }
 
-export async function listObjections(id: string, signal?: AbortSignal): Promise<ObjectionView[]> {
-  return itemsOf(await read<ObjectionView[] | { items: ObjectionView[] }>(id, '/objections', signal))
+/** All of an award's objections for the project and the supervisor; a bidder's own. */
+export function listObjections(id: string, signal?: AbortSignal): Promise<ObjectionView[]> {
+  return read<ObjectionView[]>(id, '/objections', signal)
 }
 
-/** The tenderer's or agent's answer (条例 54: within 3 days of receipt). */
+/** The tenderer's or agent's answer (条例 54: within 3 days); the last answer resumes the award. */
 export function answerObjection(
   id: string,
   objectionId: string,
   answer: string,
-  attachments: AttachmentDescriptor[] = [],
+  attachments: readonly AttachmentDescriptor[] = [],
 ): Promise<ObjectionView> {
-  return send<ObjectionView>(id, `/objections/${enc(objectionId)}/answer`, { answer, attachments })
+  return send<ObjectionView>(id, `/objections/${enc(objectionId)}/answer`, { answer, attachments: digestsOf(attachments) })
 }
 
-/** The complaint's statement to sign; `objectionId` when it follows an objection (条例 60). */
-export function complaintStatement(
-  id: string,
-  text: string,
-  knownOn: string,
-  objectionId: string | null,
-  attachments: AttachmentDescriptor[],
-): Promise<Statement> {
-  return send<Statement>(id, '/complaints/statement', { text, known_on: knownOn, objection_id: objectionId, attachments })
+/** What a complaint sends besides its signature (assumed like the objection's: its route had not landed). */
+export interface ComplaintFields {
+  text: string
+  known_on: string
+  objection_id: string | null
+  attachments: readonly AttachmentDescriptor[]
 }
 
-export function fileComplaint(
-  id: string,
-  signed: SignedStatement,
-  knownOn: string,
-  objectionId: string | null,
-  attachments: AttachmentDescriptor[],
-): Promise<ComplaintView> {
-  return send<ComplaintView>(id, '/complaints', { ...signed, known_on: knownOn, objection_id: objectionId, attachments })
+function complaintBody(fields: ComplaintFields): Record<string, unknown> {
+  const body: Record<string, unknown> = { text: fields.text, known_on: fields.known_on, attachments: digestsOf(fields.attachments) }
+  if (fields.objection_id) body.objection_id = fields.objection_id
+  return body
 }
 
-export async function listComplaints(id: string, signal?: AbortSignal): Promise<ComplaintView[]> {
-  return itemsOf(await read<ComplaintView[] | { items: ComplaintView[] }>(id, '/complaints', signal))
+/** The complaint's statement to sign; `objection_id` when it follows an objection (条例 60). */
+export function complaintStatement(id: string, fields: ComplaintFields): Promise<Statement> {
+  return send<Statement>(id, '/complaints/statement', complaintBody(fields))
+}
+
+export function fileComplaint(id: string, fields: ComplaintFields, signed: SignedStatement): Promise<ComplaintView> {
+  return send<ComplaintView>(id, '/complaints', { ...complaintBody(fields), ...signed })
+}
+
+export function listComplaints(id: string, signal?: AbortSignal): Promise<ComplaintView[]> {
+  return read<ComplaintView[]>(id, '/complaints', signal)
 }
 
 // ------------------------------------------------------------------------------ the bidder's notices
 
 const mine = '/api/me/award-notices'
 
-export async function listMyNotices(signal?: AbortSignal): Promise<MyNoticeView[]> {
-  return itemsOf(await apiRequest<MyNoticeView[] | { items: MyNoticeView[] }>(mine, { signal }))
+/** The bidder's notices across awards, newest first. */
+export function listMyNotices(signal?: AbortSignal): Promise<MyNoticeView[]> {
+  return apiRequest<MyNoticeView[]>(mine, { signal })
 }
 
 export function myNoticePdfUrl(noticeId: string): string {
@@ -375,13 +518,13 @@ export function fetchMyNoticePdf(noticeId: string, signal?: AbortSignal): Promis
 
 // ------------------------------------------------------------------------------ contract, report, the end
 
-/** The signed contract (法 46: within 30 days of the notice), its raw bytes with the signing day. */
+/** The signed contract (法 46: within 30 days of the award notice), its raw PDF with the signing day. */
 export function uploadContract(id: string, file: Blob, filename: string, signedOn: string): Promise<ContractView> {
   return apiRequest<ContractView>(`${one(id)}/contract`, {
     method: 'PUT',
     query: { signed_on: signedOn, filename },
     raw: file,
-    contentType: file.type || 'application/pdf',
+    contentType: 'application/pdf',
   })
 }
 
@@ -397,19 +540,23 @@ export function fetchContractPdf(id: string, signal?: AbortSignal): Promise<Blob
   return apiBlob(contractPdfUrl(id), { signal })
 }
 
-/** The written report to the supervisor (法 47: within 15 days of the notice). */
-export function fileReport(id: string, text: string): Promise<AwardView> {
-  return send<AwardView>(id, '/report', { text })
+/** The written report to the supervisor (法 47: within 15 days of the notice), once. */
+export function fileReport(id: string, text: string): Promise<SupervisorReportView> {
+  return send<SupervisorReportView>(id, '/report', { text })
 }
 
-/** 流标: no winner, the lot is tendered again. */
-export function declareFailure(id: string, reason: string): Promise<AwardView> {
-  return send<AwardView>(id, '/failure', { reason })
+export function getReport(id: string, signal?: AbortSignal): Promise<SupervisorReportView> {
+  return read<SupervisorReportView>(id, '/report', signal)
 }
 
-/** The tenderer ends the tender (条例 31). */
-export function terminateAward(id: string, reason: string): Promise<AwardView> {
-  return send<AwardView>(id, '/termination', { reason })
+/** 流标: no winner, the lot is tendered again; every deposit refunded. */
+export function declareFailure(id: string, body: FailureBody): Promise<EndingView> {
+  return send<EndingView>(id, '/failure', body)
+}
+
+/** The tenderer ends the tender (条例 31), with its reason. */
+export function terminateAward(id: string, reason: string): Promise<EndingView> {
+  return send<EndingView>(id, '/termination', { reason })
 }
 
 // ------------------------------------------------------------------------------ public

@@ -4,12 +4,17 @@
  * `rules.check_choice` does (条例 55), the clocks to show, the forms' limits.
  */
 import {
+  AWARD_ROLES,
+  FAILURE_REASONS,
   SKIP_REASONS,
   type AwardCandidate,
+  type AwardEnded,
   type AwardRole,
   type AwardState,
   type AwardView,
   type ChoiceBody,
+  type FailureBody,
+  type FailureReason,
   type SkipReason,
 } from '@/api/awards'
 
@@ -57,8 +62,8 @@ export function may(command: AwardCommand, role: AwardRole | null | undefined, s
  * The caller's role in an award: the view's own `role` when the server sends it, else from the
  * session's platform role (a tenderer or agent sees only its own projects' awards in the list).
  */
-export function roleIn(view: { role?: AwardRole | null }, sessionRole: string | null | undefined): AwardRole | null {
-  if (view.role) return view.role
+export function roleIn(view: { role?: AwardRole | string | null }, sessionRole: string | null | undefined): AwardRole | null {
+  if (view.role && (AWARD_ROLES as readonly string[]).includes(view.role)) return view.role as AwardRole
   switch (sessionRole) {
     case 'tenderer':
     case 'agent':
@@ -111,25 +116,43 @@ export function isSkipReason(value: unknown): value is SkipReason {
   return typeof value === 'string' && (SKIP_REASONS as readonly string[]).includes(value)
 }
 
-/** What keeps a choice from being sent; the same refusals as `rules.check_choice`. */
+/** What keeps a choice from being sent; the same refusals as `rules.check_choice` and `choice.choose`. */
 export type ChoiceProblem =
   | { code: 'rank_out_of_range' }
+  | { code: 'candidate_withdrawn' }
   | { code: 'skip_reason_missing'; ranks: number[] }
 
 /**
- * The problems of a choice before it is sent: a rank among the (at most 3) candidates, and, for a
- * state-controlled project (国有资金控股或主导, the default), a reason of 条例 55 for every better
- * rank passed over. Reasons given for ranks not skipped are dropped by `choiceBody`.
+ * Whether every better rank passed over needs its reason (`choice.choose`): a state-controlled project
+ * (国有资金控股或主导, the default), government procurement, or once a winner has withdrawn.
+ */
+export function choiceIsStrict(view: Pick<AwardView, 'state_controlled' | 'government_procurement' | 'choice'>): boolean {
+  return view.state_controlled !== false || view.government_procurement === true || (view.choice?.withdrawn.length ?? 0) > 0
+}
+
+/** The ranks whose winner withdrew after its notice (条例 55), with the reason: they cannot be chosen again. */
+export function withdrawnRanks(view: Pick<AwardView, 'choice'>): Record<number, SkipReason> {
+  const out: Record<number, SkipReason> = {}
+  for (const w of view.choice?.withdrawn ?? []) if (isSkipReason(w.reason)) out[w.rank] = w.reason
+  return out
+}
+
+/**
+ * The problems of a choice before it is sent: a rank among the (at most 3) candidates that has not
+ * withdrawn, and, when the choice is strict, a reason of 条例 55 for every better rank passed over.
+ * Reasons given for ranks not skipped are dropped by `choiceBody`.
  */
 export function choiceProblems(
   rank: number | null,
   reasons: Partial<Record<number, SkipReason | '' | null>>,
   candidates: readonly Pick<AwardCandidate, 'rank'>[],
-  stateControlled: boolean,
+  strict: boolean,
+  withdrawn: Partial<Record<number, SkipReason>> = {},
 ): ChoiceProblem[] {
   const count = Math.min(candidates.length, 3)
   if (rank === null || !Number.isInteger(rank) || rank < 1 || rank > count) return [{ code: 'rank_out_of_range' }]
-  if (!stateControlled) return []
+  if (withdrawn[rank]) return [{ code: 'candidate_withdrawn' }]
+  if (!strict) return []
   const missing = skippedRanks(rank).filter((r) => !isSkipReason(reasons[r]))
   return missing.length ? [{ code: 'skip_reason_missing', ranks: missing }] : []
 }
@@ -167,12 +190,11 @@ export function dayEnds(day: string): Date {
 
 /** What the clocks are read from: a row of the list or the full view. */
 export type ClockFields = Pick<AwardView, 'state'> &
-  Partial<
-    Pick<
-      AwardView,
-      'publicity_closes_at' | 'objection_answer_due_at' | 'choice_due_on' | 'contract_due_on' | 'report_due_on' | 'report_filed_at'
-    >
-  >
+  Partial<Pick<AwardView, 'choice_due_on' | 'contract_due_on' | 'report_due_on' | 'report_filed_at'>> & {
+    publicity?: { closes_at: string | null } | null
+    /** The earliest unanswered objection's due time (from the objections' list). */
+    objection_answer_due_at?: string | null
+  }
 
 /** The clocks still running for an award in its state (the ones that matter now, in order). */
 export function clocksOf(view: ClockFields): Clock[] {
@@ -185,10 +207,10 @@ export function clocksOf(view: ClockFields): Clock[] {
   }
   switch (view.state) {
     case 'publicity':
-      instant('publicityCloses', view.publicity_closes_at)
+      instant('publicityCloses', view.publicity?.closes_at)
       break
     case 'suspended':
-      instant('publicityCloses', view.publicity_closes_at)
+      instant('publicityCloses', view.publicity?.closes_at)
       instant('objectionAnswer', view.objection_answer_due_at)
       break
     case 'awaiting_choice':
@@ -219,19 +241,21 @@ export function isLate(clock: Pick<Clock, 'lateFrom'>, now: Date): boolean {
 
 /** The longest objection, complaint, answer, report or reason the pages send. */
 export const MAX_TEXT = 5000
-/** The shortest reason for 流标 or a termination: a few words, not a click. */
+/** The shortest reason for a termination: a few words, not a click. */
 export const MIN_REASON = 4
+/** The longest note (the choice's, 流标's, a termination's reason: `Note` of the server, 2000). */
+export const MAX_NOTE = 2000
 /** The largest attachment (the server's limit is its own; this stops an obvious mistake early). */
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 export type TextProblem = 'empty' | 'too_short' | 'too_long'
 
 /** The problem of a text to send, or null; `min` characters after trimming. */
-export function textProblem(text: string, min = 1): TextProblem | null {
+export function textProblem(text: string, min = 1, max = MAX_TEXT): TextProblem | null {
   const s = text.trim()
   if (!s) return 'empty'
   if (s.length < min) return 'too_short'
-  if (s.length > MAX_TEXT) return 'too_long'
+  if (s.length > max) return 'too_long'
   return null
 }
 
@@ -244,8 +268,14 @@ export function signedOnProblem(day: string, today: string): 'empty' | 'invalid'
   return day > today ? 'future' : null
 }
 
-/** A candidate's rank label: the candidate itself for the choice form's select. */
-export function candidateOf(candidates: readonly AwardCandidate[], rank: number | null | undefined): AwardCandidate | null {
+/** The earliest answer due time of the unanswered objections (the award's objection clock), or null. */
+export function earliestAnswerDue(objections: readonly { answered_at: string | null; answer_due_at: string }[]): string | null {
+  const due = objections.filter((o) => !o.answered_at).map((o) => o.answer_due_at)
+  return due.sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null
+}
+
+/** The candidate of a rank (for the choice form's labels). */
+export function candidateOf<T extends Pick<AwardCandidate, 'rank'>>(candidates: readonly T[], rank: number | null | undefined): T | null {
   return candidates.find((c) => c.rank === rank) ?? null
 }
 
@@ -258,4 +288,40 @@ export function ranked<T extends Pick<AwardCandidate, 'rank'>>(candidates: reado
 export function formatTotal(total: string | number | null | undefined): string | null {
   if (total === null || total === undefined || total === '') return null
   return typeof total === 'number' ? total.toFixed(2) : total
+}
+
+/** The i18n key of an ended award's reason (流标's closed list), or null for a termination's own words. */
+export function endedReasonKey(ended: Pick<AwardEnded, 'reason'>): string | null {
+  return (FAILURE_REASON_KEYS as readonly string[]).includes(ended.reason) ? `awards.failureReason.${ended.reason}` : null
+}
+
+/** Every `endings.FailureReason`, the platform's own `no_candidates` included (for showing one). */
+export const FAILURE_REASON_KEYS = [...FAILURE_REASONS, 'no_candidates'] as const
+
+/** The reasons for 流标 a person may give, and what `other` needs (`endings.ReasonNeedsArticle`). */
+export interface FailureDraft {
+  reason: FailureReason | ''
+  article: string
+  note: string
+}
+
+export type FailureProblem = 'reason_missing' | 'article_missing' | 'note_missing' | 'too_long'
+
+/** The problem of a 流标 before it is sent: a reason; `other` needs its article and a note. */
+export function failureProblem(draft: FailureDraft): FailureProblem | null {
+  if (!draft.reason) return 'reason_missing'
+  if (draft.note.trim().length > MAX_NOTE || draft.article.trim().length > 100) return 'too_long'
+  if (draft.reason === 'other') {
+    if (!draft.article.trim()) return 'article_missing'
+    if (!draft.note.trim()) return 'note_missing'
+  }
+  return null
+}
+
+/** The body of `POST /{id}/failure`: empty article and note left out. */
+export function failureBody(draft: FailureDraft & { reason: FailureReason }): FailureBody {
+  const body: FailureBody = { reason: draft.reason }
+  if (draft.article.trim()) body.article = draft.article.trim()
+  if (draft.note.trim()) body.note = draft.note.trim()
+  return body
 }

@@ -11,6 +11,7 @@ import {
   objectionStatement,
   raiseObjection,
   type AttachmentDescriptor,
+  type ComplaintFields,
   type ComplaintView,
   type ObjectionView,
   type SignedStatement,
@@ -39,17 +40,10 @@ export async function signObjection(
   keys: KeySource = sessionIdentity,
 ): Promise<ObjectionView> {
   const statement = await objectionStatement(awardId, text, attachments)
-  return raiseObjection(awardId, await signStatement(statement, keys), attachments)
+  return raiseObjection(awardId, text, attachments, await signStatement(statement, keys))
 }
 
-export async function signComplaint(
-  awardId: string,
-  text: string,
-  knownOn: string,
-  objectionId: string | null,
-  attachments: AttachmentDescriptor[],
-  keys: KeySource = sessionIdentity,
-): Promise<ComplaintView> {
-  const statement = await complaintStatement(awardId, text, knownOn, objectionId, attachments)
-  return fileComplaint(awardId, await signStatement(statement, keys), knownOn, objectionId, attachments)
+export async function signComplaint(awardId: string, fields: ComplaintFields, keys: KeySource = sessionIdentity): Promise<ComplaintView> {
+  const statement = await complaintStatement(awardId, fields)
+  return fileComplaint(awardId, fields, await signStatement(statement, keys))
 }
