@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.awards.models import Award, AwardNotice
 from bidding.opendata.models import OcdsRelease
 from bidding.opendata.release import build_release, ocid_of
-from bidding.opendata.snapshot import end_of, load_project, snapshot
+from bidding.opendata.snapshot import end_of, is_tender_termination, load_project, snapshot
 from bidding.tendering.models import Announcement, Project
 from bidding.tendering.rules.announcements import AnnouncementKind
 from opening_room.tables import OpeningEvent
@@ -66,7 +66,7 @@ async def changes(session: AsyncSession, project: Project) -> list[Change]:
             found.append(Change(a.published_at, "tender", ("tender",)))
         elif a.kind in (AnnouncementKind.CLARIFICATION, AnnouncementKind.AMENDMENT):
             found.append(Change(a.published_at, f"amendment-{a.id.hex[:12]}", ("tenderAmendment",)))
-        elif a.kind is AnnouncementKind.TERMINATION:
+        elif is_tender_termination(a):
             found.append(Change(a.published_at, "terminated", ("tenderCancellation",)))
         elif a.kind is AnnouncementKind.OPENING_RECORD and a.details.get("lot"):
             lot = lots.get(uuid.UUID(str(a.details["lot"])))

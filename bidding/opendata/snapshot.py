@@ -41,7 +41,7 @@ from bidding.tendering.rules.announcements import AnnouncementKind
 from opening_room.states import BidOpeningStatus
 from opening_room.tables import BidOpening, OpeningEvent
 
-__all__ = ["announcement_url", "end_of", "load_project", "snapshot"]
+__all__ = ["announcement_url", "end_of", "is_tender_termination", "load_project", "snapshot"]
 
 _ANNOUNCEMENT_TYPES = {
     AnnouncementKind.TENDER: "tenderNotice",
@@ -65,6 +65,12 @@ def _doc(base: str, a: Announcement, doc_type: str, lot_code: str | None = None)
         format="application/json",
         lot_code=lot_code,
     )
+
+
+def is_tender_termination(a: Announcement) -> bool:
+    """The tender's own termination (终止招标, before the opening), not one lot's end: a lot's 流标 or
+    termination after the opening is announced with the same kind, naming its award."""
+    return a.kind is AnnouncementKind.TERMINATION and not a.details.get("award")
 
 
 async def load_project(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
@@ -272,7 +278,8 @@ async def snapshot(session: AsyncSession, project: Project, *, prefix: str, base
     for a in announcements:
         doc_type = _ANNOUNCEMENT_TYPES.get(a.kind)
         if doc_type:
-            documents.append(_doc(base, a, doc_type))
+            lot_code = a.details.get("lot_code") if a.kind is AnnouncementKind.TERMINATION else None
+            documents.append(_doc(base, a, doc_type, str(lot_code) if lot_code else None))
         if a.kind is AnnouncementKind.TENDER and description is None:
             description = a.title
         elif a.kind in (AnnouncementKind.CLARIFICATION, AnnouncementKind.AMENDMENT):
@@ -285,7 +292,7 @@ async def snapshot(session: AsyncSession, project: Project, *, prefix: str, base
                     moved_deadlines=dict(a.details.get("moved_deadlines") or {}),
                 )
             )
-        elif a.kind is AnnouncementKind.TERMINATION and terminated_at is None:
+        elif is_tender_termination(a) and terminated_at is None:
             terminated_at = a.published_at
         elif a.kind is AnnouncementKind.OPENING_RECORD and a.details.get("lot"):
             records.setdefault(str(a.details["lot"]), a)

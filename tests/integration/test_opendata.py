@@ -257,3 +257,40 @@ async def test_publicity_award_and_contract_are_published_in_later_releases(
     opened = datetime.fromisoformat(record["releases"][1]["date"].replace("Z", "+00:00"))
     for release in record["releases"]:
         assert scan_secrets(release, openings={lot_code: opened}, forbidden=[*accounts, *experts]) == []
+
+
+async def test_a_failed_award_makes_its_lot_unsuccessful_not_the_tender_cancelled(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    """流标 (法 28) of lot 01 after the publicity: the lot's end is announced with the termination
+    notice's kind, yet it is the lot that failed — unsuccessful, its candidates unsuccessful — not the
+    tender cancelled by its tenderer: lot 02 (never opened here) keeps the tender active."""
+    w = await award_in(client, admin_headers, clock, live, platform)
+    ocid = f"{platform.settings.ocds_prefix}-{w.c.project['code']}"
+    lot_code = w.c.lot["code"]
+    assert await publish_due(platform, clock.now()) == 1
+    clock.advance(timedelta(hours=2))
+    await log_in_again(client, w.c)
+    failed = await client.post(
+        f"/api/awards/{w.award_id}/failure",
+        json={"reason": "too_few_bids", "note": "两家投标人的投标被否决"},
+        headers=w.p["agent"],
+    )
+    assert failed.status_code == 200, failed.text
+    await sync(platform, clock.now())
+    stored = await _stored(platform, ocid)
+    assert [r.tags for r in stored] == [["tender"], ["tenderUpdate"], ["award"], ["tenderUpdate"]]
+    end = stored[-1].release
+    assert end["id"] == f"{ocid}-end-{lot_code}"
+    assert end["tender"]["status"] == "active"
+    assert [(lot["id"], lot["status"]) for lot in end["tender"]["lots"]] == [
+        (lot_code, "unsuccessful"),
+        ("02", "active"),
+    ]
+    assert {a["status"] for a in end["awards"]} == {"unsuccessful"}
+    notice = [d for d in end["tender"]["documents"] if d["documentType"] == "cancellationDetails"]
+    assert len(notice) == 1 and notice[0]["relatedLots"] == [lot_code]
+    assert "两家投标人的投标被否决" not in str(end)  # the note is the notice's, linked not copied
+    package = (await client.get(f"/api/opendata/records/{ocid}")).json()
+    assert validate_package(package, "record") == []
+    assert package["records"][0]["compiledRelease"]["tender"]["lots"][0]["status"] == "unsuccessful"
