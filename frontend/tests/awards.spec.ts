@@ -10,7 +10,11 @@ import {
   COMPLAINT_STATUSES,
   NOTICE_KINDS,
   SKIP_REASONS,
+  acceptComplaint,
   chooseWinner,
+  decideComplaint,
+  getReport,
+  refuseComplaint,
   declareFailure,
   fetchMyNoticePdf,
   fetchNoticePdf,
@@ -295,6 +299,20 @@ describe('the award API', () => {
     ])
   })
 
+  it('posts the supervisor’s handling of a complaint and reads the filed report', async () => {
+    const seen = recordFetch()
+    await acceptComplaint('a1', 'c1')
+    await refuseComplaint('a1', 'c2', '超过投诉期限')
+    await decideComplaint('a1', 'c1', '投诉不成立，驳回。')
+    await getReport('a1')
+    expect(seen.map((s) => [s.init.method, s.url, s.init.body ? JSON.parse(String(s.init.body)) : undefined])).toEqual([
+      ['POST', '/api/awards/a1/complaints/c1/accept', undefined],
+      ['POST', '/api/awards/a1/complaints/c2/refuse', { reason: '超过投诉期限' }],
+      ['POST', '/api/awards/a1/complaints/c1/decide', { decision: '投诉不成立，驳回。' }],
+      ['GET', '/api/awards/a1/report', undefined],
+    ])
+  })
+
   it('puts the contract and attachments as raw bodies with their query', async () => {
     const seen = recordFetch()
     const pdf = new Blob([new Uint8Array([0x25, 0x50, 0x44, 0x46])], { type: 'application/pdf' })
@@ -359,20 +377,19 @@ describe('the signed objection and complaint', () => {
     expect(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, keys.publicKey, toArrayBuffer(base64Decode(posted.signature)), toArrayBuffer(other))).toBe(false)
   })
 
-  it('files a complaint the same way, with the day known and the objection it follows', async () => {
+  it('files a complaint the same way, with the objection it follows', async () => {
     const keys = await generateKeyPair('ecdsa-p256')
     const seen = recordFetch(() => new Response(JSON.stringify(seen.length === 1 ? { ...statement, kind: 'award.complaint' } : { id: 'c1' })))
-    const fields = { text: '异议答复不成立', known_on: '2026-03-10', objection_id: 'o1', attachments }
+    const fields = { text: '异议答复不成立', objection_id: 'o1', attachments }
     await signComplaint('a1', fields, async () => ({ privateKey: keys.privateKey }))
     expect(seen.map((s) => s.url)).toEqual(['/api/awards/a1/complaints/statement', '/api/awards/a1/complaints'])
     expect(JSON.parse(String(seen[0]?.init.body))).toEqual({
       text: '异议答复不成立',
-      known_on: '2026-03-10',
       objection_id: 'o1',
       attachments: ['ab'.repeat(32)],
     })
     const posted = JSON.parse(String(seen[1]?.init.body)) as Record<string, unknown>
-    expect(posted.known_on).toBe('2026-03-10')
+    expect(Object.keys(posted).sort()).toEqual(['algorithm', 'attachments', 'objection_id', 'signature', 'statement', 'text'])
     expect(posted.objection_id).toBe('o1')
     expect(typeof posted.signature).toBe('string')
   })

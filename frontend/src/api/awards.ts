@@ -8,8 +8,7 @@
  * Every call keeps to the URL layout of the issue's shared design; the server decides who may do what
  * in which state (`bidding/awards/states.py` COMMANDS, copied in `views/awards/awards.ts` for the
  * buttons). The shapes are the landed views' (`bidding/awards/views.py`, `objections.py`, `notices.py`,
- * `contract.py`, `endings.py`, `report_filing.py`, `publicity.py`); the complaints' are assumed from the
- * model and the objections' form until their route lands.
+ * `contract.py`, `endings.py`, `report_filing.py`, `publicity.py`, `complaints.py`).
  */
 import { apiBlob, apiRequest } from './client'
 
@@ -184,24 +183,30 @@ export interface ObjectionView {
   signed_by: string
 }
 
-/** A complaint (投诉) to the supervisor (条例 60–61); assumed from the model (its route had not landed). */
+/** `complaints.ComplaintView`: a complaint (投诉) to the supervisor (条例 60–61). */
 export interface ComplaintView {
   id: string
   award_id: string
-  organization_id?: string
-  bidder?: string | null
+  organization_id: string
+  bidder: string
   objection_id: string | null
   text: string
   attachments: AttachmentDescriptor[]
+  /** The day the complainant knew (the server's: the publicity, or its objection's answer). */
   known_on: string
   last_day: string
   received_at: string
   status: ComplaintStatus
   acceptance_due_on: string
+  /** Neither accepted nor refused past its due day (the red clock), or handled after it. */
+  acceptance_overdue: boolean
   accepted_at: string | null
   decision_due_on: string | null
+  decision_overdue: boolean
+  /** The decision, or the reason of a refusal. */
   decision: string | null
   decided_at: string | null
+  signed_by: string
 }
 
 /** `views.NoticeView`: one notice of a batch. */
@@ -471,16 +476,16 @@ export function answerObjection(
   return send<ObjectionView>(id, `/objections/${enc(objectionId)}/answer`, { answer, attachments: digestsOf(attachments) })
 }
 
-/** What a complaint sends besides its signature (assumed like the objection's: its route had not landed). */
+/** What a complaint sends besides its signature (`complaints.ComplaintStatementInput`, `ComplaintInput`). */
 export interface ComplaintFields {
   text: string
-  known_on: string
+  /** The complainant's own objection it follows (its waiting days are not counted, 条例 60). */
   objection_id: string | null
   attachments: readonly AttachmentDescriptor[]
 }
 
 function complaintBody(fields: ComplaintFields): Record<string, unknown> {
-  const body: Record<string, unknown> = { text: fields.text, known_on: fields.known_on, attachments: digestsOf(fields.attachments) }
+  const body: Record<string, unknown> = { text: fields.text, attachments: digestsOf(fields.attachments) }
   if (fields.objection_id) body.objection_id = fields.objection_id
   return body
 }
@@ -494,8 +499,24 @@ export function fileComplaint(id: string, fields: ComplaintFields, signed: Signe
   return send<ComplaintView>(id, '/complaints', { ...complaintBody(fields), ...signed })
 }
 
+/** All of an award's complaints for the supervisor and the project; a bidder's own. */
 export function listComplaints(id: string, signal?: AbortSignal): Promise<ComplaintView[]> {
   return read<ComplaintView[]>(id, '/complaints', signal)
+}
+
+/** The supervisor accepts a complaint (条例 61: within 3 working days); the decision is due in 30. */
+export function acceptComplaint(id: string, complaintId: string): Promise<ComplaintView> {
+  return send<ComplaintView>(id, `/complaints/${enc(complaintId)}/accept`)
+}
+
+/** The supervisor does not accept a complaint, with the reason. */
+export function refuseComplaint(id: string, complaintId: string, reason: string): Promise<ComplaintView> {
+  return send<ComplaintView>(id, `/complaints/${enc(complaintId)}/refuse`, { reason })
+}
+
+/** The supervisor's written decision on an accepted complaint (条例 61). */
+export function decideComplaint(id: string, complaintId: string, decision: string): Promise<ComplaintView> {
+  return send<ComplaintView>(id, `/complaints/${enc(complaintId)}/decide`, { decision })
 }
 
 // ------------------------------------------------------------------------------ the bidder's notices
