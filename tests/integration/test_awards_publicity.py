@@ -12,12 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
+from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award
 from bidding.awards.publicity import close_due, publish_due
-from bidding.awards.rules import end_of_days
+from bidding.awards.rules import end_of_days, purchaser_choice_due
 from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
 from tests.fixtures.awards import RANKED, award_in, log_in_again
@@ -41,7 +42,8 @@ async def test_publicity_published_by_the_step_shown_publicly_and_closed_after_3
 
     # the watch's step publishes it (within the 3 days by construction), once
     published_at = clock.now()
-    assert await publish_due(platform, published_at) == 1
+    # (the steps are global: awards other tests left on this database are moved too, hence no counts)
+    assert await publish_due(platform, published_at) >= 1
     assert await publish_due(platform, published_at) == 0
     a = await _award(platform, w.award_id)
     assert a.state is AwardState.PUBLICITY
@@ -96,12 +98,13 @@ async def test_publicity_published_by_the_step_shown_publicly_and_closed_after_3
 
     # cannot close early: at 72 h, and one second before the close, still open; at the close, closed
     closes_at = a.publicity_closes_at
-    assert await close_due(platform, published_at + timedelta(hours=72)) == 0
+    await close_due(platform, published_at + timedelta(hours=72))
+    assert (await _award(platform, w.award_id)).state is AwardState.PUBLICITY
     clock.set(closes_at - timedelta(seconds=1))
-    assert await close_due(platform, clock.now()) == 0
+    await close_due(platform, clock.now())
     assert (await _award(platform, w.award_id)).state is AwardState.PUBLICITY
     clock.set(closes_at)
-    assert await close_due(platform, clock.now()) == 1
+    assert await close_due(platform, clock.now()) >= 1
     assert await close_due(platform, clock.now()) == 0
     assert (await _award(platform, w.award_id)).state is AwardState.AWAITING_CHOICE
     await log_in_again(client, w.c)
@@ -128,12 +131,19 @@ async def test_the_agent_publishes_before_the_clock_and_a_late_publicity_is_audi
     done = await client.post(f"/api/awards/{w.award_id}/publicity", headers=w.p["agent"])
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "publicity"
-    assert await publish_due(platform, clock.now()) == 0  # already published
+    await publish_due(platform, clock.now())  # already published: not again
+    async with platform.sessions() as s:
+        published = await s.scalar(
+            select(func.count()).where(
+                AuditEvent.object_id == w.award_id, AuditEvent.action == "award.publicity_published"
+            )
+        )
+    assert published == 1
 
     # a second award whose report the watch missed for 4 days: published anyway, audited as late
     w2 = await award_in(client, admin_headers, clock, live, platform)
     late = clock.now() + timedelta(days=4)
-    assert await publish_due(platform, late) == 1
+    assert await publish_due(platform, late) >= 1
     async with platform.sessions() as s:
         details = (
             await s.scalars(
@@ -156,10 +166,13 @@ async def test_government_procurement_has_no_publicity(
     # A government procurement evaluation needs a goods project and a committee of seven; the award's
     # flag, copied from the report, is what the publicity reads: set it on this works award.
     async with platform.sessions() as s, s.begin():
-        await s.execute(update(Award).where(Award.id == uuid.UUID(w.award_id)).values(government_procurement=True))
+        a = await s.get(Award, uuid.UUID(w.award_id))
+        assert a is not None
+        a.government_procurement = True
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
     refused = await client.post(f"/api/awards/{w.award_id}/publicity", headers=w.p["agent"])
     assert_error(refused, 409, "publicity_not_applicable")
-    assert await publish_due(platform, clock.now()) == 1
+    assert await publish_due(platform, clock.now()) >= 1
     a = await _award(platform, w.award_id)
     assert a.state is AwardState.AWAITING_CHOICE
     assert a.publicity_published_at is None
