@@ -264,11 +264,11 @@ async def _end(
 async def declare_failed(platform: Platform, caller: Caller, award_id: uuid.UUID, data: FailureInput) -> EndingView:
     """流标, declared by the tenderer or its agent before the contract (module doc)."""
     article = data.article or ARTICLES[data.reason]
-    if article is None or (data.reason is FailureReason.OTHER and not data.note):
-        raise ReasonNeedsArticle()
     now = platform.clock.now()
     async with platform.sessions() as s, s.begin():
         seat = await gate(s, caller, award_id, "declare_failed", for_update=True)
+        if article is None or (data.reason is FailureReason.OTHER and not data.note):
+            raise ReasonNeedsArticle()  # after the gate: who may not, or no such award, hears that first
         return await _end(
             s,
             platform.settings,
