@@ -264,12 +264,12 @@ async def file_complaint(
     """``POST /api/awards/{id}/complaints``: the signed complaint, within its 10 days (条例 60)."""
     if not data.text.strip():
         raise InvalidInput("the complaint's text is empty", "投诉内容不能为空")
-    files = await attachments.resolve(platform.store, award_id, data.attachments)
     async with platform.sessions() as session, session.begin():
         seat = await gate(session, caller, award_id, "file_complaint", for_update=True)
         a, now, org = seat.award, platform.clock.now(), caller.organisation()
         known_on, last_day = await _clock(session, a, org, data.objection_id, now)
         _check_in_time(last_day, now)
+        files = await attachments.resolve(platform.store, award_id, data.attachments)
         try:
             signed = await verify_statement(
                 session,

@@ -295,12 +295,12 @@ async def raise_objection(
     """``POST /api/awards/{id}/objections``: the signed objection; the award is suspended (条例 54)."""
     if not data.text.strip():
         raise InvalidInput("the objection's text is empty", "异议内容不能为空")
-    files = await attachments.resolve(platform.store, award_id, data.attachments)
     queued: list[QueuedMessage] = []
     async with platform.sessions() as session, session.begin():
         seat = await gate(session, caller, award_id, "raise_objection", for_update=True)
         a, now = seat.award, platform.clock.now()
         _check_time(a, now)
+        files = await attachments.resolve(platform.store, award_id, data.attachments)
         try:
             signed = await verify_statement(
                 session,
@@ -403,11 +403,11 @@ async def answer_objection(
     objection left unanswered the award resumes: the publicity if still open, else the choice."""
     if not data.answer.strip():
         raise InvalidInput("the answer is empty", "答复内容不能为空")
-    files = await attachments.resolve(platform.store, award_id, data.attachments)
     queued: list[QueuedMessage] = []
     async with platform.sessions() as session, session.begin():
         seat = await gate(session, caller, award_id, "answer_objection", for_update=True)
         a, now = seat.award, platform.clock.now()
+        files = await attachments.resolve(platform.store, award_id, data.attachments)
         objection = await session.get(AwardObjection, objection_id, populate_existing=True)
         if objection is None or objection.award_id != a.id:
             raise ObjectionNotFound()
