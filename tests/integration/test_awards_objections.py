@@ -22,6 +22,9 @@ from bidding.awards.objections import mark_overdue
 from bidding.awards.publicity import close_due, publish_due
 from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
+from bidding.identity.models import Organization
+from bidding.messaging.channels import ChannelKind
+from bidding.messaging.models import Message
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.evaluation import sign_statement
@@ -115,6 +118,11 @@ async def test_an_objection_suspends_the_answer_resumes_and_a_late_answer_turns_
         404,
         "objection_not_found",
     )
+    # the objector gave an e-mail address: the answer goes there too
+    async with platform.sessions() as s, s.begin():
+        org = await s.get(Organization, uuid.UUID(objection["organization_id"]))
+        assert org is not None
+        org.contact_email = "objector@example.cn"
     answered = await client.post(answer_url, json={"answer": "经核实，业绩真实有效。"}, headers=w.p["agent"])
     assert answered.status_code == 200, answered.text
     assert answered.json()["answer"] == "经核实，业绩真实有效。"
@@ -125,6 +133,16 @@ async def test_an_objection_suspends_the_answer_resumes_and_a_late_answer_turns_
     told = [m for m in inbox if m["purpose"] == "award.objection"]
     assert len(told) == 1
     assert "经核实，业绩真实有效。" in told[0]["body_zh"]
+    async with platform.sessions() as s:
+        mailed = (
+            await s.scalars(
+                select(Message).where(
+                    Message.channel == ChannelKind.EMAIL, Message.reference == f"award-objection:{objection['id']}"
+                )
+            )
+        ).all()
+    assert [m.recipient for m in mailed] == ["objector@example.cn"]
+    assert "经核实，业绩真实有效。" in mailed[0].body_zh
     assert not [
         m
         for m in (await client.get("/api/me/messages", headers=w.bidder(2))).json()
