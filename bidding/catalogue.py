@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from bidding.archive.jobs import ARCHIVE_WATCH
 from bidding.audit.integrity import VERIFY_OBJECT
 from bidding.awards.jobs import AWARD_WATCH
 from bidding.core.jobs.registry import CronSpec, JobRegistry, Queue
@@ -60,10 +61,12 @@ CRONS: Final = (
     # Every minute: the committee's clarifications past their deadline expire (a correction unconfirmed rejects).
     CLARIFICATION_WATCH,
     # Every minute: awards opened from final reports, publicity published and closed, objections
-    # turned red, the purchaser's choice deemed, awards closed, projects archived (条例 54, 55; 87号令).
+    # turned red, the purchaser's choice deemed, awards closed (条例 54, 55; 87号令).
     AWARD_WATCH,
     # Every minute at :47: each project's new changes published as OCDS 1.1 releases (docs/opendata.md).
     OPENDATA_SYNC,
+    # Every minute at :53: a project whose lots are all over is archived once (电子档案, docs/archive.md).
+    ARCHIVE_WATCH,
 )
 
 #: What the app enqueues against and the workers run.

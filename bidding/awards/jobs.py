@@ -2,7 +2,8 @@
 the steps the platform takes by itself — an award opened for each final report, the publicity
 published within 3 days of it and closed after 3 full days (条例 54), a late objection answer turned
 red, the purchaser's choice deemed after 5 working days (87号令), an award closed once its contract,
-report and refunds are done, and a closed project archived. Each step is idempotent under the award's
+report and refunds are done (the archive of a closed project is the archive's own watch,
+:mod:`bidding.archive.jobs`). Each step is idempotent under the award's
 lock, so a pass run twice, or beside a person's action, does each thing once.
 """
 
@@ -10,7 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from bidding.awards import closing, publicity
+from bidding.awards.choice import deem_due
 from bidding.awards.creation import open_awards
+from bidding.awards.endings import fail_empty
+from bidding.awards.objections import mark_overdue
 from bidding.core.jobs.registry import CronSpec
 
 if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
@@ -24,6 +29,13 @@ async def watch(platform: Platform) -> dict[str, int]:
     now = platform.clock.now()
     done: dict[str, int] = {}
     done["opened"] = len(await open_awards(platform.sessions, platform.settings, now=now))
+    # An award with no candidate (every bid rejected) fails before anything is published (法 42).
+    done["failed_empty"] = await fail_empty(platform, now)
+    done["published"] = await publicity.publish_due(platform, now)
+    done["objections_overdue"] = await mark_overdue(platform, now)
+    done["publicity_closed"] = await publicity.close_due(platform, now)
+    done["deemed"] = await deem_due(platform, now)  # sends the notices too
+    done["closed"] = await closing.close_due(platform, now)
     return done
 
 
