@@ -93,7 +93,7 @@ async def release_package(
     async with platform.sessions() as session:
         rows = list((await session.scalars(query)).all())
     page, more = rows[:limit], len(rows) > limit
-    params: dict[str, Any] = {"since": since, "until": until, "cursor": cursor, "limit": limit}
+    params: dict[str, Any] = {"since": since, "until": until, "cursor": cursor or None, "limit": limit}
     package = _package_head(platform, _url(platform, "/releases", params))
     package["releases"] = [row.release for row in page]
     if more:
@@ -136,7 +136,7 @@ async def record_packages(
     by_ocid: dict[str, list[dict[str, Any]]] = {ocid: [] for ocid in ocids}
     for row in rows:
         by_ocid[row.ocid].append(row.release)
-    params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+    params: dict[str, Any] = {"cursor": cursor or None, "limit": limit}
     package = _package_head(platform, _url(platform, "/records", params))
     package["records"] = [_record(ocid, releases) for ocid, releases in by_ocid.items()]
     if more:

@@ -17,7 +17,7 @@ from bidding.opendata.service import MAX_LIMIT, RECORDS_LIMIT
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (1–100)")]
 Cursor = Annotated[
-    int | None, QueryParameter(ge=0, le=2**62, description="From `links.next`: the page after this cursor")
+    int, QueryParameter(ge=0, le=2**53, description="From `links.next`: the page after this cursor (0: the first)")
 ]
 Moment = Annotated[datetime | None, QueryParameter(description="A moment with its time zone")]
 
@@ -37,7 +37,7 @@ class OpenDataController(Controller):
         platform: PlatformDep,
         since: Moment = None,
         until: Moment = None,
-        cursor: Cursor = None,
+        cursor: Cursor = 0,
         limit: Limit = MAX_LIMIT,
     ) -> dict[str, Any]:
         return await service.release_package(
@@ -52,7 +52,7 @@ class OpenDataController(Controller):
     async def records(
         self,
         platform: PlatformDep,
-        cursor: Cursor = None,
+        cursor: Cursor = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = RECORDS_LIMIT,
     ) -> dict[str, Any]:
         return await service.record_packages(platform, cursor=cursor, limit=limit)
