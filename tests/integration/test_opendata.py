@@ -21,7 +21,7 @@ from bidding.deposits.models import BankEntry
 from bidding.experts.models import Expert
 from bidding.opendata.merge import compile_release
 from bidding.opendata.models import OcdsRelease
-from bidding.opendata.publish import sync, sync_project
+from bidding.opendata.publish import due_projects, sync, sync_project
 from bidding.opendata.release import yuan
 from bidding.opendata.schemas import release_schema
 from bidding.opendata.snapshot import load_project
@@ -108,6 +108,9 @@ async def test_a_project_through_its_opening_is_published_as_ocds(
         (r.release_id, r.sha256, r.release) for r in before
     ]
     assert await sync_project(platform, after[0].project_id, clock.now()) == 0
+    assert await sync(platform, clock.now()) == 0  # nothing due: no project opened (due_projects)
+    async with platform.sessions() as s:
+        assert await due_projects(s, platform.settings.ocds_prefix, clock.now()) == []
     assert after[2].date == opened and after[2].release["date"].startswith(opened.strftime("%Y-%m-%dT%H:%M:%S"))
     details = after[2].release["bids"]["details"]
     assert sorted(d["value"]["amount"] for d in details) == sorted(yuan(p) for p in PRICES)
