@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
-from bidding.awards.jobs import watch
+from bidding.awards.creation import open_awards
 from bidding.awards.models import Award
 from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
@@ -22,7 +22,7 @@ async def test_the_watch_opens_one_award_from_the_final_report(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
     w = await award_in(client, admin_headers, clock, live, platform)
-    assert (await watch(platform))["opened"] == 0  # once
+    assert await open_awards(platform.sessions, platform.settings, now=clock.now()) == []  # once
     async with platform.sessions() as s:
         a = await s.get(Award, uuid.UUID(w.award_id))
         ev = await s.get(Evaluation, uuid.UUID(w.c.evaluation_id))
