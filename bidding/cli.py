@@ -271,11 +271,12 @@ def _register() -> None:
     from bidding.deposits.cli import COMMANDS as DEPOSITS
     from bidding.experts.cli import COMMANDS as EXPERTS
     from bidding.identity.cli import COMMANDS as IDENTITY
+    from bidding.opendata.cli import COMMANDS as OPENDATA
     from bidding.room_cli import COMMANDS as ROOM
     from bidding.submission.cli import COMMANDS as SEALING
     from bidding.verification.cli import verify_pdf
 
-    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, *ARCHIVE, verify_pdf):
+    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, *ARCHIVE, *OPENDATA, verify_pdf):
         main.add_command(command)
 
 

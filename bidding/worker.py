@@ -42,6 +42,7 @@ def build_worker(platform: Platform, registry: JobRegistry, queue: Queue, *, bur
     crons = [
         cron(cast(Any, spec.func), name=spec.name, run_at_startup=spec.run_at_startup, unique=True, **spec.schedule)
         for spec in registry.crons_on(queue)
+        if spec.name not in settings.paused_crons
     ]
     return Worker(
         functions,

@@ -212,6 +212,15 @@ def _account_list(raw: str) -> tuple[str, ...]:
     return accounts
 
 
+def _name_list(raw: str) -> tuple[str, ...]:
+    """``watch_awards, sync_opendata`` → the names (lower-case letters, digits and _)."""
+    names = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for name in names:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"expected job names such as watch_awards, got {name!r}")
+    return names
+
+
 def _network_list(raw: str) -> tuple[str, ...]:
     """``10.8.0.0/16, 192.0.2.0/24`` → the networks in their canonical form (host bits allowed)."""
     found = []
@@ -663,6 +672,11 @@ class Settings:
         _float_range(1, 100),
         20,
         "The chair sees a scoring item of a bid as divergent when members' scores spread by more than this share of the item's maximum, in per cent (the platform's choice, not an article; 87号令 62 lists the reasons for a re-check).",
+    )
+    paused_crons: tuple[str, ...] = _setting(
+        _name_list,
+        (),
+        "Periodic jobs this process's workers do not schedule (comma-separated names, e.g. watch_awards): an operator pauses a watch during an incident; the tests drive the award, archive and open-data watches by hand.",
     )
     ocds_prefix: str = _setting(
         _ocid_prefix,

@@ -44,7 +44,9 @@ async def test_complaints_with_their_clocks_filed_by_bidders_handled_by_the_supe
     calendar = calendar_of(platform.settings)
     # nothing published yet: no complaint
     assert_error(await client.post(f"{url}/statement", json={"text": "投诉"}, headers=w.bidder(1)), 409, "award_state")
-    assert await publish_due(platform, clock.now()) >= 1  # the steps are global: others' awards too
+    await publish_due(
+        platform, clock.now()
+    )  # the steps are global and the in-process cron runs them too: the state is checked
     async with platform.sessions() as s:
         a = await s.get(Award, uuid.UUID(w.award_id))
         assert a is not None

@@ -93,7 +93,7 @@ async def test_a_project_from_publication_to_the_verified_archive_and_its_open_d
     lot_id = c.lot["id"]
 
     # The watch publishes the candidates from the final report (条例 54): rank order, on the portal.
-    assert (await watch(platform))["published"] >= 1
+    await watch(platform)  # the in-process cron may have run it first: the state is checked
     a = await _award(platform, w.award_id)
     assert a.state is AwardState.PUBLICITY and a.publicity_closes_at is not None
     public = await client.get(f"/api/public/awards/lots/{lot_id}")
@@ -183,9 +183,9 @@ async def test_a_project_from_publication_to_the_verified_archive_and_its_open_d
         f"{base}/report", json={"text": "本项目已依法完成招标，中标人已签订合同，特此报告。"}, headers=c.p["agent"]
     )
     assert filed.status_code in (200, 201), filed.text
-    assert (await watch(platform))["closed"] >= 1
+    await watch(platform)
     assert (await _award(platform, w.award_id)).state is AwardState.CLOSED
-    assert (await watch_archives({"platform": platform}))["archived"] >= 1
+    await watch_archives({"platform": platform})
 
     # The supervisor downloads the archive; it verifies offline, and a flipped byte does not.
     project_id = c.project["id"]

@@ -108,3 +108,23 @@ def test_a_name_defined_twice_is_refused_even_across_jobs_and_crons() -> None:
 def test_the_registry_is_read_only() -> None:
     with pytest.raises(TypeError):
         CATALOGUE.jobs["extra"] = JobSpec("extra", _noop)  # type: ignore[index]
+
+
+def test_a_paused_cron_is_not_scheduled_by_the_worker() -> None:
+    """``BIDDING_PAUSED_CRONS``: the worker leaves the named periodic jobs out, and only those."""
+    from types import SimpleNamespace
+
+    from bidding.core.settings import Settings
+    from bidding.worker import build_worker
+
+    def scheduled(**env: str) -> set[str]:
+        platform = SimpleNamespace(settings=Settings.from_env(env), redis_url="redis://127.0.0.1:6379/0")
+        worker = build_worker(platform, CATALOGUE, Queue.DEFAULT)  # type: ignore[arg-type]
+        return {c.name for c in worker.cron_jobs}
+
+    every = scheduled()
+    assert {"watch_awards", "sync_opendata"} <= every
+    paused = scheduled(BIDDING_PAUSED_CRONS="watch_awards, sync_opendata")
+    assert paused == every - {"watch_awards", "sync_opendata"}
+    with pytest.raises(Exception, match="watch_awards"):
+        Settings.from_env({"BIDDING_PAUSED_CRONS": "Watch-Awards"})
