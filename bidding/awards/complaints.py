@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 import msgspec
 from sqlalchemy import select
 
-from bidding.awards import attachments
+from bidding.awards import filings
 from bidding.awards.access import gate
 from bidding.awards.attachments import AttachmentView, Digests
 from bidding.awards.creation import calendar_of
@@ -49,7 +49,6 @@ from bidding.awards.states import AwardRole, ComplaintStatus
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import Body
-from bidding.evaluation.statements import SignatureInvalid, statement, verify_statement
 from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
 from bidding.messaging.service import QueuedMessage, dispatch
@@ -239,10 +238,6 @@ def _check_in_time(last_day: date, now: datetime) -> None:
         )
 
 
-def _statement_text(text: str, files: list[AttachmentView]) -> str:
-    return text.strip() + attachments.listing(files)
-
-
 async def complaint_statement(
     platform: Platform, caller: Caller, award_id: uuid.UUID, data: ComplaintStatementInput
 ) -> dict[str, Any]:
@@ -254,8 +249,7 @@ async def complaint_statement(
         seat = await gate(session, caller, award_id, "file_complaint")
         _, last_day = await _clock(session, seat.award, caller.organisation(), data.objection_id, now)
         _check_in_time(last_day, now)
-    files = await attachments.resolve(platform.store, award_id, data.attachments)
-    return statement(KIND, _statement_text(data.text, files), f"award:{award_id}", caller, now).to_dict()
+    return await filings.hand_out(platform, caller, award_id, KIND, data.text, data.attachments, now)
 
 
 async def file_complaint(
@@ -269,24 +263,18 @@ async def file_complaint(
         a, now, org = seat.award, platform.clock.now(), caller.organisation()
         known_on, last_day = await _clock(session, a, org, data.objection_id, now)
         _check_in_time(last_day, now)
-        files = await attachments.resolve(platform.store, award_id, data.attachments)
-        try:
-            signed = await verify_statement(
-                session,
-                caller,
-                data.statement,
-                data.signature,
-                data.algorithm,
-                kind=KIND,
-                obj=f"award:{a.id}",
-                now=now,
-                text=_statement_text(data.text, files),
-            )
-        except SignatureInvalid as exc:
-            raise ComplaintSignatureInvalid(exc.detail_en, exc.detail_zh) from None
-        except InvalidInput as exc:
-            raise ComplaintStatementInvalid(exc.detail_en, exc.detail_zh) from None
-        await attachments.retain(platform.store, a.id, files, now)
+        filing = await filings.verify(
+            session,
+            platform,
+            caller,
+            a.id,
+            KIND,
+            data,
+            now,
+            signature_error=ComplaintSignatureInvalid,
+            statement_error=ComplaintStatementInvalid,
+        )
+        signed, files = filing.signed, filing.files
         complaint = AwardComplaint(
             id=uuid.uuid4(),
             award_id=a.id,

@@ -32,7 +32,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.awards import attachments
+from bidding.awards import attachments, filings
 from bidding.awards.access import AwardForbidden, AwardSeat, award, gate, lock, project_lot, role_of
 from bidding.awards.attachments import AttachmentView, Digests
 from bidding.awards.lifecycle import audit, set_state
@@ -43,7 +43,6 @@ from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import TEXT_PATTERN, Body
-from bidding.evaluation.statements import SignatureInvalid, statement, verify_statement
 from bidding.identity.models import Organization
 from bidding.messaging.channels import ChannelKind, Notice, Text
 from bidding.messaging.config import available_channels
@@ -265,10 +264,6 @@ async def list_objections(platform: Platform, caller: Caller, award_id: uuid.UUI
 # ----------------------------------------------------------------------------- raising
 
 
-def _statement_text(text: str, files: list[AttachmentView]) -> str:
-    return text.strip() + attachments.listing(files)
-
-
 def _check_time(a: Award, now: datetime) -> None:
     assert a.publicity_published_at is not None
     assert a.publicity_closes_at is not None
@@ -285,8 +280,7 @@ async def objection_statement(
     async with platform.sessions() as session:
         seat = await gate(session, caller, award_id, "raise_objection")
         _check_time(seat.award, now)
-    files = await attachments.resolve(platform.store, award_id, data.attachments)
-    return statement(KIND, _statement_text(data.text, files), f"award:{award_id}", caller, now).to_dict()
+    return await filings.hand_out(platform, caller, award_id, KIND, data.text, data.attachments, now)
 
 
 async def raise_objection(
@@ -300,24 +294,18 @@ async def raise_objection(
         seat = await gate(session, caller, award_id, "raise_objection", for_update=True)
         a, now = seat.award, platform.clock.now()
         _check_time(a, now)
-        files = await attachments.resolve(platform.store, award_id, data.attachments)
-        try:
-            signed = await verify_statement(
-                session,
-                caller,
-                data.statement,
-                data.signature,
-                data.algorithm,
-                kind=KIND,
-                obj=f"award:{a.id}",
-                now=now,
-                text=_statement_text(data.text, files),
-            )
-        except SignatureInvalid as exc:
-            raise ObjectionSignatureInvalid(exc.detail_en, exc.detail_zh) from None
-        except InvalidInput as exc:
-            raise ObjectionStatementInvalid(exc.detail_en, exc.detail_zh) from None
-        await attachments.retain(platform.store, a.id, files, now)
+        filing = await filings.verify(
+            session,
+            platform,
+            caller,
+            a.id,
+            KIND,
+            data,
+            now,
+            signature_error=ObjectionSignatureInvalid,
+            statement_error=ObjectionStatementInvalid,
+        )
+        signed, files = filing.signed, filing.files
         objection = AwardObjection(
             id=uuid.uuid4(),
             award_id=a.id,
