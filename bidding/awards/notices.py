@@ -278,17 +278,21 @@ async def send_batch(
         is_winner = str(row["bid_id"]) == str(a.winner_bid_id)
         kind = NoticeKind.AWARD if is_winner else NoticeKind.RESULT
         number = f"{'ZB' if is_winner else 'JG'}-{short}-{batch}-{seq:02d}"
+        # what both notices say of the tender (法 45)
+        heading = {
+            "number": number,
+            "project_code": project.code,
+            "project_name": project.name,
+            "lot_code": lot.code,
+            "lot_name": lot.name,
+            "tenderer": tenderer,
+            "agent": agent,
+        }
         if is_winner:
             pdf = await asyncio.to_thread(
                 render_award_notice,
                 AwardNoticeData(
-                    number=number,
-                    project_code=project.code,
-                    project_name=project.name,
-                    lot_code=lot.code,
-                    lot_name=lot.name,
-                    tenderer=tenderer,
-                    agent=agent,
+                    **heading,
                     winner_name=party.name,
                     winner_credit_code=party.credit_code,
                     price_fen=price,
@@ -307,13 +311,7 @@ async def send_batch(
             pdf = await asyncio.to_thread(
                 render_result_notice,
                 ResultNoticeData(
-                    number=number,
-                    project_code=project.code,
-                    project_name=project.name,
-                    lot_code=lot.code,
-                    lot_name=lot.name,
-                    tenderer=tenderer,
-                    agent=agent,
+                    **heading,
                     bidder_name=party.name,
                     bidder_credit_code=party.credit_code,
                     winner_name=str(winner.get("bidder") or ""),
