@@ -7,7 +7,7 @@ opens the lot's award and publishes the candidate publicity (条例 54). Then, i
 
 * anyone, not logged in, reads the publicity on the project page (candidates in rank order with the
   price in words, the period, how to object), at desktop and phone width;
-* a bidder of the lot logs in with its certificate and raises an objection in its workspace, with
+* the second candidate logs in with its certificate and raises an objection in its workspace, with
   a PDF attached, signed with its login key in the browser: the award is suspended;
 * the agent answers it on the project's award page: the publicity runs on;
 * the clock passes the publicity's close; the watch closes it (awaiting_choice); the tenderer
@@ -21,6 +21,7 @@ Screenshots of the steps: tests/browser/artifacts/test_award_pages_in_the_browse
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,6 @@ from tests.browser.steps.identity import demo_user, log_in
 pytestmark = pytest.mark.slow
 
 ACT_MS = 30_000  # an action's answer on a loaded machine (signing a PDF, a statement)
-OBJECTOR = "bidder1"  # decrypted its bid at the demo's opening
 
 
 def accepting(page: Page) -> Page:
@@ -99,9 +99,18 @@ def test_award_pages_in_the_browser(
         if size == "phone":
             assert_no_horizontal_scroll(public)
 
-    # A bidder of the lot objects in its workspace: text, a PDF attached, signed with its login key.
-    objector = demo_user(srv, OBJECTOR)
-    assert objector["organisation"] in done["bids"], done["bids"]
+    # The publicity PDF the page links to, signed by the platform.
+    href = lot_award.get_by_test_id("public-publicity-pdf").get_attribute("href")
+    assert href, "no link to the publicity PDF"
+    publicity_pdf = httpx.get(httpx.URL(srv.base).join(href), timeout=60)
+    assert publicity_pdf.status_code == 200 and publicity_pdf.content.startswith(b"%PDF-"), publicity_pdf.text[:200]
+    assert verify_pdf(srv, publicity_pdf.content)["verdict"] == "TOTAL_PASSED"
+
+    # The second candidate (a demo bidder that decrypted its bid) objects in its workspace: text, a
+    # PDF attached, signed with its login key in the browser.
+    objector = next(
+        u for u in srv.demo_identities() if u["role"] == "bidder" and u["organisation"] == candidates[1]["bidder"]
+    )
     bidder = accepting(open_page(browser, srv, contexts, errors))
     log_in(bidder, objector)
     bidder.goto("/workspace/awards")
@@ -178,11 +187,12 @@ def test_award_pages_in_the_browser(
     bidder.goto("/workspace/awards")
     notice = bidder.get_by_test_id("my-notice")
     expect(notice).to_have_count(1, timeout=ACT_MS)
-    kind = "award" if objector["organisation"] == candidates[0]["bidder"] else "result"
-    expect(notice).to_have_attribute("data-kind", kind)
+    expect(notice).to_have_attribute("data-kind", "result")  # not the winner: the result notice
+    expect(notice).to_have_class(re.compile(r"\bunread\b"))
     shots.take(bidder, "bidder-notice")
     with bidder.expect_download() as downloading:
         notice.get_by_test_id("my-notice-pdf").click()
+    expect(notice).not_to_have_class(re.compile(r"\bunread\b"), timeout=ACT_MS)  # downloading marks it read
     pdf = Path(downloading.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF-"), pdf[:20]
     verdict = verify_pdf(srv, pdf)
