@@ -32,7 +32,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from tests.browser.conftest import PHONE, ClockedServer, StepShots, assert_no_horizontal_scroll, open_page
+from tests.browser.conftest import DESKTOP, PHONE, ClockedServer, StepShots, assert_no_horizontal_scroll, open_page
 from tests.browser.steps.awards import final_report, public_award, wait_public
 from tests.browser.steps.identity import demo_user, log_in
 
@@ -133,6 +133,7 @@ def test_award_pages_in_the_browser(
     expect(mine.get_by_test_id("objection-text")).to_have_text(objection_text)
     expect(mine.get_by_test_id("attachment-list")).to_contain_text("证书查询截图.pdf")
     shots.take(bidder, "bidder-objection-signed")
+    at_phone_width(bidder, shots, "bidder-objection-signed-phone")
     assert public_award(srv, lot["id"])["state"] == "suspended"  # type: ignore[index]
 
     # The agent answers it on the project's award page; the publicity runs on.
@@ -181,6 +182,7 @@ def test_award_pages_in_the_browser(
     expect(notices).to_have_count(len(done["bids"]), timeout=ACT_MS)
     expect(agent.locator("[data-testid=notice][data-kind=award]")).to_have_count(1)
     shots.take(agent, "agent-notices-sent")
+    at_phone_width(agent, shots, "agent-notices-sent-phone")
 
     # The bidder sees its notice in its workspace and downloads the platform-signed PDF.
     log_in(bidder, objector, import_p12=False)
@@ -205,6 +207,16 @@ def test_award_pages_in_the_browser(
     public.get_by_test_id("public-lot-award").scroll_into_view_if_needed()
     shots.take(public, "public-result")
     assert not errors, errors
+
+
+def at_phone_width(page: Page, shots: StepShots, step: str) -> None:
+    """The same page at a phone's width: a screenshot, and nothing scrolls sideways."""
+    page.set_viewport_size(PHONE)
+    try:
+        shots.take(page, step)
+        assert_no_horizontal_scroll(page)
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def verify_pdf(srv: ClockedServer, pdf: bytes) -> dict[str, Any]:
