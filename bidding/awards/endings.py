@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.awards.access import AwardSeat, gate, lock, project_lot
 from bidding.awards.lifecycle import audit, set_state
 from bidding.awards.models import Award
+from bidding.awards.project_status import settle_project_status
 from bidding.awards.states import AwardRole, AwardState
 from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
@@ -54,7 +55,6 @@ from bidding.tendering.announcements import announce
 from bidding.tendering.locks import lock_lot
 from bidding.tendering.models import Lot
 from bidding.tendering.rules.announcements import AnnouncementKind
-from bidding.tendering.rules.projects import ProjectStatus
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
@@ -169,19 +169,6 @@ def _body(kind: AwardState, project: Any, lot: Lot, reason_zh: str, reason_en: s
     return title, body
 
 
-async def _project_status(session: AsyncSession, a: Award, project: Any) -> ProjectStatus:
-    """The project's status once every lot's award has ended without a contract (module doc)."""
-    lots = (await session.scalars(select(Lot.id).where(Lot.project_id == a.project_id))).all()
-    states = dict((await session.execute(select(Award.lot_id, Award.state).where(Award.lot_id.in_(lots)))).all())
-    states[a.lot_id] = a.state
-    ended = {AwardState.FAILED, AwardState.TERMINATED}
-    if len(states) == len(lots) and all(state in ended for state in states.values()):
-        terminated = all(state is AwardState.TERMINATED for state in states.values())
-        project.status = ProjectStatus.CANCELLED if terminated else ProjectStatus.FAILED
-    status: ProjectStatus = project.status
-    return status
-
-
 async def _end(
     session: AsyncSession,
     settings: Settings,
@@ -231,7 +218,7 @@ async def _end(
         "announcement_id": str(notice.id),
         "refund_trigger": event.id,
     }
-    status = await _project_status(session, a, project)
+    status = await settle_project_status(session, a, project)
     audit(
         session,
         actor,

@@ -47,6 +47,7 @@ from bidding.awards import access
 from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit, set_state
 from bidding.awards.models import Award, AwardNotice
+from bidding.awards.project_status import settle_project_status
 from bidding.awards.rules import CHINA, china_day, contract_due, supervisor_report_due
 from bidding.awards.service import reader, view_of
 from bidding.awards.states import AwardRole, AwardState, NoticeKind
@@ -417,6 +418,7 @@ async def send_batch(
     a.contract_due_on = contract_due(day)
     a.report_due_on = supervisor_report_due(day)
     set_state(session, actor, a, AwardState.AWARDED, now, reason=reason, batch=batch)
+    await settle_project_status(session, a, project)  # 已定标 once no lot is still open
     audit(
         session,
         actor,

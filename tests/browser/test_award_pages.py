@@ -34,6 +34,7 @@ from reportlab.pdfgen import canvas
 
 from tests.browser.conftest import DESKTOP, PHONE, ClockedServer, StepShots, assert_no_horizontal_scroll, open_page
 from tests.browser.steps.awards import final_report, public_award, wait_public
+from tests.browser.steps.experts import demo_project
 from tests.browser.steps.identity import demo_user, log_in
 
 pytestmark = pytest.mark.slow
@@ -200,7 +201,8 @@ def test_award_pages_in_the_browser(
     verdict = verify_pdf(srv, pdf)
     assert verdict["verdict"] == "TOTAL_PASSED", verdict
 
-    # The project page shows the result.
+    # The project page shows the result; the project (one lot, awarded) is 已定标.
+    assert demo_project(srv, project["code"])["phase"] == "awarded"
     public = open_page(browser, srv, contexts, errors)
     public.goto(f"/projects/{project['id']}")
     expect(public.get_by_test_id("public-winner")).to_contain_text(candidates[0]["bidder"], timeout=ACT_MS)
