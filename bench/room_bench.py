@@ -399,6 +399,8 @@ class Figures:
     errors: int
     client_cpu: list[float]
     client_lag_max: float
+    client_lag_p99: float
+    slowest: list[tuple[str, float]] = field(default_factory=list)  # (event name, p99 s), worst first
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -419,11 +421,13 @@ def analyse(
     rss: tuple[int, int],
     cpus: list[float],
     lags: list[list[tuple[float, float]]],
+    names: dict[int, str],
 ) -> Figures:
     """``live_from``: events with a higher seq count for delivery; ``join``: (start, last welcome, server CPU)."""
     start, last_welcome, server_cpu = join
     parsed: dict[str, float] = {}
     latencies: list[float] = []
+    per_event: dict[int, list[float]] = {}
     receipts: dict[int, list[float]] = {}
     lost = duplicated = closed = errors = 0
     for v in viewers:
@@ -440,12 +444,18 @@ def analyse(
             if at not in parsed:
                 parsed[at] = _ts(at)
             latencies.append(received - parsed[at])
+            per_event.setdefault(seq, []).append(received - parsed[at])
             receipts.setdefault(seq, []).append(received)
     latencies.sort()
     spreads = sorted(max(r) - min(r) for r in receipts.values()) or [0.0]
     first_live = min((t for r in receipts.values() for t in r), default=math.inf)
-    lag_max = max((lag for proc in lags for when, lag in proc if when >= first_live), default=0.0)
+    live_lags = sorted(lag for proc in lags for when, lag in proc if when >= first_live)
+    slowest = sorted(
+        ((f"#{seq} {names.get(seq, '?')}", _pct(sorted(values), 99)) for seq, values in per_event.items()),
+        key=lambda item: -item[1],
+    )[:3]
     return Figures(
+        slowest=slowest,
         n=n,
         join_s=last_welcome - start,
         cpu_per_join=server_cpu / n,
@@ -460,7 +470,8 @@ def analyse(
         closed_early=closed,
         errors=errors,
         client_cpu=cpus,
-        client_lag_max=lag_max,
+        client_lag_max=live_lags[-1] if live_lags else 0.0,
+        client_lag_p99=_pct(live_lags, 99),
     )
 
 
@@ -472,8 +483,8 @@ def _pct(values: list[float], p: float) -> float:
 
 def run_app(n: int, procs: int, tmp: Path) -> tuple[Figures, list[dict[str, Any]], list[dict[str, Any]]]:
     """The platform's run; returns its figures, the history before the joins and the live events."""
-    # Enough time for the server to start and N viewers to join before the deadline (a join cost ~10-15 ms).
-    minutes = max(1, math.ceil((45 + n * 0.03) / 60))
+    # Time for N viewers to join before the deadline (a join took 8-14 ms of server CPU before issue 22).
+    minutes = max(1, math.ceil((30 + n * 0.02) / 60))
     server = AppServer(tmp, minutes)
     crowd: Crowd | None = None
     try:
@@ -502,7 +513,15 @@ def run_app(n: int, procs: int, tmp: Path) -> tuple[Figures, list[dict[str, Any]
     expected = {int(e["seq"]) for e in public}
     live_from = max((v["welcome_seq"] for v in viewers if v["welcomed"]), default=0)
     figures = analyse(
-        n, viewers, expected, live_from, (crowd.start_at, last_welcome, cpu_join), (rss0, rss1), cpus, lags
+        n,
+        viewers,
+        expected,
+        live_from,
+        (crowd.start_at, last_welcome, cpu_join),
+        (rss0, rss1),
+        cpus,
+        lags,
+        {int(e["seq"]): e["name"] for e in public},
     )
     if not any(e["name"] in TERMINAL for e in public):
         figures.notes.append("the opening did not end within the time allowed")
@@ -539,7 +558,10 @@ def run_baseline(n: int, procs: int, tmp: Path, history: list[dict[str, Any]], l
         server.stop()
     expected = {e["seq"] for e in history + live}
     live_from = history[-1]["seq"] if history else 0
-    return analyse(n, viewers, expected, live_from, (crowd.start_at, last_welcome, cpu_join), (rss0, rss1), cpus, lags)
+    names = {e["seq"]: e["name"] for e in history + live}
+    return analyse(
+        n, viewers, expected, live_from, (crowd.start_at, last_welcome, cpu_join), (rss0, rss1), cpus, lags, names
+    )
 
 
 # ----------------------------------------------------------------------------- report
@@ -582,11 +604,15 @@ def report(app: Figures, base: Figures) -> None:
             " ".join(f"{c:.1f}" for c in base.client_cpu),
             "",
         ),
+        ("client loop lag p99 s", f"{app.client_lag_p99:.3f}", f"{base.client_lag_p99:.3f}", ""),
         ("client loop lag max s", f"{app.client_lag_max:.3f}", f"{base.client_lag_max:.3f}", ""),
     ]
     print(f"{'':28}{'app':>12}{'baseline':>12}{'app/base':>10}")
     for name, a, b, r in rows:
         print(f"{name:28}{a:>12}{b:>12}{r:>10}")
+    for label, figures in (("app", app), ("baseline", base)):
+        worst = ", ".join(f"{name} {p99:.3f} s" for name, p99 in figures.slowest)
+        print(f"slowest events by p99, {label}: {worst}")
     for note in app.notes + base.notes:
         print(f"note: {note}")
 
