@@ -144,7 +144,11 @@ async def open_awards(sessions: Any, settings: Settings, *, now: datetime) -> li
             await session.scalars(
                 select(Evaluation.id)
                 .outerjoin(Award, Award.evaluation_id == Evaluation.id)
-                .where(Evaluation.state == EvaluationState.FINAL, Award.id.is_(None))
+                .where(
+                    Evaluation.state == EvaluationState.FINAL,
+                    Evaluation.report_sha256.is_not(None),
+                    Award.id.is_(None),
+                )
             )
         ).all()
     opened: list[uuid.UUID] = []
@@ -156,4 +160,6 @@ async def open_awards(sessions: Any, settings: Settings, *, now: datetime) -> li
                 opened.append((await open_award(session, ev, settings, actor, now)).id)
         except IntegrityError:
             log.info("evaluation %s: its award was opened by another watch", evaluation_id)
+        except Exception:  # one report the award cannot be read from must not stop the others
+            log.exception("evaluation %s: no award could be opened from its report", evaluation_id)
     return opened

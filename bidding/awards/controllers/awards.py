@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK
 from bidding.awards import choice, notices, service
 from bidding.awards.choice import ChoiceInput, WithdrawalInput
 from bidding.awards.notices import NoticeBatchView
+from bidding.awards.states import AwardState
 from bidding.awards.views import AwardView, NoticeView
 from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import requires
@@ -48,7 +49,7 @@ class AwardController(Controller):
         self,
         platform: PlatformDep,
         caller: CallerDep,
-        award_state: Annotated[str | None, QueryParameter(name="state", max_length=32)] = None,
+        award_state: Annotated[AwardState | None, QueryParameter(name="state")] = None,
     ) -> list[AwardView]:
         return await service.list_awards(platform, caller, award_state)
 
