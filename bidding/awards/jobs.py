@@ -9,6 +9,9 @@ lock, so a pass run twice, or beside a person's action, does each thing once.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from bidding.awards import closing, publicity
@@ -21,21 +24,39 @@ from bidding.core.jobs.registry import CronSpec
 if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.core.platform import Platform
 
-__all__ = ["AWARD_WATCH", "watch", "watch_awards"]
+__all__ = ["AWARD_WATCH", "STEPS", "watch", "watch_awards"]
+
+log = logging.getLogger(__name__)
+
+
+async def _opened(platform: Platform, now: datetime) -> int:
+    return len(await open_awards(platform.sessions, platform.settings, now=now))
+
+
+#: The steps in the order of a project's life (each: platform, now → how many things it did).
+STEPS: Final[tuple[tuple[str, Callable[[Platform, datetime], Awaitable[int]]], ...]] = (
+    ("opened", _opened),
+    # An award with no candidate (every bid rejected) fails before anything is published (法 42).
+    ("failed_empty", fail_empty),
+    ("published", publicity.publish_due),
+    ("objections_overdue", mark_overdue),
+    ("publicity_closed", publicity.close_due),
+    ("deemed", deem_due),  # sends the notices too
+    ("closed", closing.close_due),
+)
 
 
 async def watch(platform: Platform) -> dict[str, int]:
-    """One pass of every step, in the order of a project's life; the count of each."""
+    """One pass of every step at one reading of the clock; the count of each (-1: the step failed,
+    logged; the other steps still run and the next pass tries it again)."""
     now = platform.clock.now()
     done: dict[str, int] = {}
-    done["opened"] = len(await open_awards(platform.sessions, platform.settings, now=now))
-    # An award with no candidate (every bid rejected) fails before anything is published (法 42).
-    done["failed_empty"] = await fail_empty(platform, now)
-    done["published"] = await publicity.publish_due(platform, now)
-    done["objections_overdue"] = await mark_overdue(platform, now)
-    done["publicity_closed"] = await publicity.close_due(platform, now)
-    done["deemed"] = await deem_due(platform, now)  # sends the notices too
-    done["closed"] = await closing.close_due(platform, now)
+    for name, step in STEPS:
+        try:
+            done[name] = await step(platform, now)
+        except Exception:  # one step's failure must not hold up the others' clocks
+            log.exception("award watch: step %s failed", name)
+            done[name] = -1
     return done
 
 
