@@ -229,7 +229,7 @@ async def test_choice_batch_withdrawal_and_second_batch(
     ] == [w.award_id]
     assert w.award_id in [a["id"] for a in (await client.get("/api/awards", headers=w.p["supervisor"])).json()]
     assert [a["id"] for a in (await client.get("/api/awards", headers=w.bidder(2))).json()] == [w.award_id]
-    assert_error(await client.get("/api/awards", params={"state": "nope"}, headers=w.p["agent"]), 400, "invalid_input")
+    assert_error(await client.get("/api/awards", params={"state": "nope"}, headers=w.p["agent"]), 400, "validation_failed")
     async with platform.sessions() as s:
         actions = (
             await s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == w.award_id).order_by(AuditEvent.id))
