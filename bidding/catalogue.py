@@ -26,6 +26,7 @@ from bidding.messaging.replies import ReplyHandlers
 from bidding.opendata.jobs import OPENDATA_SYNC
 from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
+from bidding.submission.receipt_jobs import RECEIPT_PDF
 from bidding.submission.sweep import sweep_upload_staging
 
 __all__ = ["CATALOGUE", "CRONS", "JOBS", "REPLY_HANDLERS"]
@@ -33,6 +34,7 @@ __all__ = ["CATALOGUE", "CRONS", "JOBS", "REPLY_HANDLERS"]
 JOBS: Final = (
     VERIFY_OBJECT,  # re-hash a stored object against the SHA-256 on record (auditors)
     OPEN_BID_BODY,  # decrypt an opened bid's body and check it against its receipt
+    RECEIPT_PDF,  # a bid's PDF receipt, made after the upload's answer (the signed JSON receipt is in it)
     DELIVER_MESSAGE,  # one delivery attempt of a notice (e-mail, SMS, voice, in-app), retried with backoff
 )
 

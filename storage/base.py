@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -354,6 +354,43 @@ class ObjectStore(ABC):
         the source raises, the SHA-256 differs from ``expected_sha256`` (IntegrityError), or
         the key is taken (ObjectExists with overwrite=False) or retained (ObjectRetained).
         """
+
+    async def compose(
+        self,
+        key: str,
+        parts: Sequence[tuple[str, str]],
+        *,
+        sha256: str,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+        retain_until: datetime | None = None,
+        overwrite: bool = True,
+    ) -> ObjectInfo:
+        """Store the concatenation of ``parts`` — ``(key, etag)`` pairs, in order — under ``key``.
+
+        Each part is read only if it is still the object whose ``ObjectInfo.etag`` is given
+        (ObjectChanged otherwise, and nothing is stored). ``sha256`` is the concatenation's digest,
+        which the caller knows already because it hashed the parts' bytes as they were stored (a
+        chunked upload): a backend that can concatenate without reading the bytes (the local store:
+        ``copy_file_range`` in the kernel) records it as is, without hashing again — so it must be
+        right. This default streams the parts through :meth:`put` with ``expected_sha256``, which
+        checks it (IntegrityError, nothing stored).
+        """
+
+        async def joined() -> AsyncIterator[bytes]:
+            for part, etag in parts:
+                async for chunk in self.open(part, if_match=etag):
+                    yield chunk
+
+        return await self.put(
+            key,
+            joined(),
+            content_type=content_type,
+            metadata=metadata,
+            retain_until=retain_until,
+            overwrite=overwrite,
+            expected_sha256=sha256,
+        )
 
     @abstractmethod
     def open(

@@ -22,19 +22,22 @@ from bidding.core.auth.caller import Caller
 from bidding.core.errors import NotFound
 from bidding.deposits.refunds import refund_withdrawal
 from bidding.submission.models import Bid, BidUpload
-from bidding.submission.receipts import sign_receipt, store_receipt_pdf
+from bidding.submission.receipt_jobs import enqueue_receipt_pdf
+from bidding.submission.receipts import sign_receipt
 from bidding.submission.service import (
+    CHUNK_KEY,
     DIRECT_URL_LIFETIME,
-    ChunkTooLarge,
+    ChunkDuplicate,
     PackageRejected,
     Uploader,
+    accept_chunk,
     arrive,
+    check_next_chunk,
     cleanup_staging,
     open_lot,
     own_bid,
     own_bids,
     own_upload,
-    receive_chunk,
     record_bid,
     refuse_upload,
     staged_keys,
@@ -44,10 +47,11 @@ from bidding.submission.service import (
     withdraw,
 )
 from bidding.submission.states import UploadMode, UploadStatus
+from bidding.submission.streaming import PROGRESS, ChunkBody
 from bidding.tendering.documents import Download
 from bidding.tendering.models import Lot
 from crypto import jws
-from storage import ObjectNotFound, UploadForm
+from storage import ObjectNotFound, StorageError, UploadForm
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
@@ -204,21 +208,49 @@ async def upload_state(platform: Platform, caller: Caller, upload_id: uuid.UUID)
 async def send_chunk(
     platform: Platform, caller: Caller, upload_id: uuid.UUID, index: int, source: AsyncIterator[bytes]
 ) -> UploadView:
-    """Receive chunk ``index`` from ``source`` (at most the upload's chunk size: :class:`ChunkTooLarge`
-    past it); the time its last byte is read is what the deadline judges. The last chunk completes
-    the upload (:func:`finish_upload`)."""
+    """Receive chunk ``index`` from ``source`` straight into the store, verifying it on the way
+    (:mod:`bidding.submission.streaming`): at most the upload's chunk size (:class:`ChunkTooLarge`
+    past it, and nothing of it is kept), never held whole in memory. The time its last byte is read
+    is what the deadline judges. The last chunk completes the upload (:func:`finish_upload`).
+
+    What cannot be the upload's next chunk is refused before its body is read; once the body is in,
+    the chunk is recorded in a short transaction, or its staged bytes are removed: a refused chunk
+    never counts."""
     uploader = Uploader.of(caller)
     async with platform.sessions() as db:  # no transaction held while the bytes come in
-        limit = (await own_upload(db, uploader, upload_id, lock=False)).chunk_size
-    data = await _read_limited(source, limit)
-    arrived = platform.clock.now()  # the last byte of this chunk is in: this is the time that counts
-    async with platform.sessions() as db, db.begin():
-        upload = await receive_chunk(db, platform.store, uploader, upload_id, index, data, arrived)
-        complete = upload.received == upload.size
-        view = UploadView.of(upload)
+        upload = await own_upload(db, uploader, upload_id, lock=False)
+    check_next_chunk(upload, index)
+    key = CHUNK_KEY.format(upload=upload_id, index=index)
+    body = ChunkBody(source, limit=upload.chunk_size, clock=platform.clock, progress=PROGRESS.take(upload_id, index))
+    staged = await platform.store.put(key, body)
+    assert body.arrived is not None  # the store read the body to its end
+    try:
+        async with platform.sessions() as db, db.begin():
+            upload = await accept_chunk(
+                db, uploader, upload_id, index, size=body.size, head=body.head, arrived=body.arrived
+            )
+            complete = upload.received == upload.size
+            view = UploadView.of(upload)
+    except ChunkDuplicate:
+        raise  # another request recorded this chunk meanwhile: the staged object is its
+    except BaseException:
+        await _unstage(platform, key)
+        raise
+    if body.progress is not None and staged.etag is not None:
+        body.progress.recorded(body.size, staged.sha256 or "", staged.etag)
+        PROGRESS.keep(upload_id, body.progress)
     if not complete:
         return view
     return await finish_upload(platform, caller, upload_id)
+
+
+async def _unstage(platform: Platform, key: str) -> None:
+    """Remove a refused chunk's staged bytes (best effort: the staging sweep removes leftovers, and
+    only recorded chunks are ever read)."""
+    try:
+        await platform.store.delete(key)
+    except (ObjectNotFound, StorageError):
+        log.warning("could not remove a refused chunk", extra={"key": key})
 
 
 async def complete_direct_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
@@ -243,21 +275,26 @@ async def complete_direct_upload(platform: Platform, caller: Caller, upload_id: 
 
 async def finish_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
     """Verify and store an upload whose arrival was decided (``completing``), record the bid with its
-    signed receipt, then the PDF receipt, and clean the staging area up.
+    signed receipt, queue its PDF receipt, and clean the staging area up.
 
-    Each database step is a short transaction of its own: the copy and verification of a large
-    package, and the PDF receipt, hold no connection (and on SQLite no write lock), so many bidders
-    finishing at once in the last minute do not queue behind each other. Until the bid is recorded
-    the upload stays ``completing`` and the opening's extraction waits for it (办法 27, 29). A
-    package refused, or a failure of the platform, marks the upload refused at once, so the opening
-    need not wait. Safe to call again for an upload a dead process left ``completing``.
+    If this process verified every chunk as it came in, the verification is finished from that and
+    the package is not read again (:func:`~bidding.submission.service.verify_and_store`); otherwise
+    (chunks received by other processes, a restart, a direct upload) the whole package is read.
+    Each database step is a short transaction of its own: the verification and storing of a large
+    package hold no connection (and on SQLite no write lock), so many bidders finishing at once in
+    the last minute do not queue behind each other. Until the bid is recorded the upload stays
+    ``completing`` and the opening's extraction waits for it (办法 27, 29). A package refused, or a
+    failure of the platform, marks the upload refused at once, so the opening need not wait. The
+    PDF receipt is made by a worker after the answer (:mod:`bidding.submission.receipt_jobs`).
+    Safe to call again for an upload a dead process left ``completing``.
     """
     uploader = Uploader.of(caller)
+    progress = PROGRESS.pop(upload_id)
     async with platform.sessions() as db:
         upload = await own_upload(db, uploader, upload_id, lock=False)
         lot, project, org = await upload_context(db, upload)
     try:
-        stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org)
+        stored = await verify_and_store(platform.store, platform.verifier, upload, lot, project, org, progress=progress)
     except PackageRejected as exc:
         if await _refuse(platform, uploader, upload_id, exc.code):
             await cleanup_staging(platform.store, upload)
@@ -267,25 +304,14 @@ async def finish_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID
         if await _refuse(platform, uploader, upload_id, "platform_error"):
             await cleanup_staging(platform.store, upload)
         raise
-    async with platform.sessions() as db:
-        async with db.begin():
-            submitted = await record_bid(db, uploader, upload_id, stored)
-            # Signed before the commit: a version is a bid only with its receipt (办法 27).
-            token, payload = sign_receipt(submitted, keys=platform.keys, clock=platform.clock)
-            submitted.bid.receipt_jws = token
-            finished = await own_upload(db, uploader, upload_id, lock=False)
-            view = UploadView.of(finished, bid=BidView.of(submitted.bid), receipt=payload)
-        try:
-            pdf_key = await store_receipt_pdf(
-                submitted, payload, clock=platform.clock, signer=platform.documents, store=platform.store
-            )
-        except Exception:  # the bid and its signed receipt stand; the PDF is for people
-            log.exception("the PDF receipt could not be made", extra={"bid": str(submitted.bid.id)})
-        else:
-            async with db.begin():
-                bid = await db.get(Bid, submitted.bid.id)
-                assert bid is not None
-                bid.receipt_pdf_key = pdf_key
+    async with platform.sessions() as db, db.begin():
+        submitted = await record_bid(db, uploader, upload_id, stored)
+        # Signed before the commit: a version is a bid only with its receipt (办法 27).
+        token, payload = sign_receipt(submitted, keys=platform.keys, clock=platform.clock)
+        submitted.bid.receipt_jws = token
+        finished = await own_upload(db, uploader, upload_id, lock=False)
+        view = UploadView.of(finished, bid=BidView.of(submitted.bid), receipt=payload)
+    await enqueue_receipt_pdf(platform, submitted.bid.id)  # the PDF for people, by a worker
     await cleanup_staging(platform.store, upload)
     return view
 
@@ -319,23 +345,13 @@ async def receipt_pdf(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> 
     async with platform.sessions() as db:
         bid = await own_bid(db, caller.organisation(), bid_id)
     if bid.receipt_pdf_key is None:
-        raise NotFound("this receipt has no PDF", "该回执没有 PDF")
+        # Made by a worker right after the bid (receipt_jobs): asked for too early, or not made.
+        raise NotFound("this receipt has no PDF yet", "该回执的 PDF 尚未生成")
     return Download(
         filename=f"投标回执-{bid.receipt_number}.pdf",
         content_type="application/pdf",
         chunks=platform.store.open(bid.receipt_pdf_key),
     )
-
-
-async def _read_limited(source: AsyncIterator[bytes], limit: int) -> bytes:
-    parts: list[bytes] = []
-    total = 0
-    async for chunk in source:
-        total += len(chunk)
-        if total > limit:
-            raise ChunkTooLarge(f"chunks are at most {limit} bytes", f"分片不得超过 {limit} 字节")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 async def _refuse(platform: Platform, uploader: Uploader, upload_id: uuid.UUID, reason: str) -> bool:

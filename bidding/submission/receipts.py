@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from bidding.submission.service import PACKAGE_RETENTION as RECEIPT_RETENTION
 from bidding.submission.service import Submitted
 from bidding.tendering.models import Lot, Project
 from crypto import jws
-from storage import ObjectStore
+from storage import ObjectExists, ObjectStore
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -78,21 +79,34 @@ def sign_receipt(submitted: Submitted, *, keys: PlatformKeys, clock: Clock) -> t
 
 
 async def store_receipt_pdf(
-    submitted: Submitted, payload: dict[str, Any], *, clock: Clock, signer: DocumentSigner, store: ObjectStore
+    bid: Bid,
+    lot: Lot,
+    project: Project,
+    bidder: Organization,
+    payload: dict[str, Any],
+    *,
+    clock: Clock,
+    signer: DocumentSigner,
+    store: ObjectStore,
 ) -> str:
-    """Render, sign and store the PDF receipt for people (no database work: the caller records the
-    key on the bid in a short transaction); returns its key."""
-    bid = submitted.bid
+    """Render, sign and store the PDF receipt for people from the signed receipt's ``payload`` (no
+    database work: the caller records the key on the bid in a short transaction); returns its key.
+
+    The key is the bid's own: a PDF found there already (a run that stored it but died before
+    recording it) is the bid's receipt, and its key is returned as is."""
+    key = receipt_pdf_key(bid)
+    if await store.exists(key):
+        return key
     pdf = await asyncio.to_thread(
         render_receipt,
         ReceiptData(
             receipt_number=bid.receipt_number,
-            project_code=submitted.project.code,
-            project_name=submitted.project.name,
-            lot_code=submitted.lot.code,
-            lot_name=submitted.lot.name,
-            bidder_name=submitted.organization.name,
-            bidder_credit_code=submitted.organization.credit_code,
+            project_code=project.code,
+            project_name=project.name,
+            lot_code=lot.code,
+            lot_name=lot.name,
+            bidder_name=bidder.name,
+            bidder_credit_code=bidder.credit_code,
             version=bid.version,
             submitted_at=bid.submitted_at,
             ciphertext_sha256=bid.sha256,
@@ -105,12 +119,21 @@ async def store_receipt_pdf(
         ),
     )
     signed = await signer.sign(pdf, reason="投标文件接收回执 / tender receipt")
-    key = f"receipts/{bid.lot_id}/{bid.id}.pdf"
 
     async def body() -> AsyncIterator[bytes]:
         yield signed
 
-    await store.put(
-        key, body(), content_type="application/pdf", retain_until=bid.submitted_at + RECEIPT_RETENTION, overwrite=False
-    )
+    with contextlib.suppress(ObjectExists):  # another run of the job stored it meanwhile: that one is the receipt
+        await store.put(
+            key,
+            body(),
+            content_type="application/pdf",
+            retain_until=bid.submitted_at + RECEIPT_RETENTION,
+            overwrite=False,
+        )
     return key
+
+
+def receipt_pdf_key(bid: Bid) -> str:
+    """Where a bid's PDF receipt is stored (one per bid)."""
+    return f"receipts/{bid.lot_id}/{bid.id}.pdf"

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +55,10 @@ from crypto.errors import CryptoError
 from crypto.login import certificate_fingerprint
 from crypto.sealed import MAGIC, PackageInfo, PackageVerifier, SealedError
 from crypto.subject import parse_subject
-from storage import ObjectChanged, ObjectStore, StorageError
+from storage import ObjectChanged, ObjectNotFound, ObjectStore, StorageError
+
+if TYPE_CHECKING:
+    from bidding.submission.streaming import Progress
 
 log = logging.getLogger("bidding.submission")
 
@@ -68,6 +71,7 @@ CHUNK_KEY: Final = "bid-uploads/{upload}/{index:06d}"
 #: must not wait (extraction at the deadline, a withdrawal) refuses it as the platform's fault.
 COMPLETION_WAIT: Final = timedelta(minutes=2)
 DIRECT_KEY: Final = "bid-uploads/{upload}/direct"
+PACKAGE_CONTENT_TYPE: Final = "application/vnd.bidding.sealed-bid"
 
 
 class DeadlinePassed(Conflict):
@@ -340,21 +344,21 @@ async def arrive(session: AsyncSession, upload: BidUpload, arrived: datetime) ->
     upload.last_byte_at = arrived
 
 
-async def receive_chunk(
-    session: AsyncSession,
-    store: ObjectStore,
-    uploader: Uploader,
-    upload_id: uuid.UUID,
-    index: int,
-    data: bytes,
-    arrived: datetime,
-) -> BidUpload:
-    """Store chunk ``index``; ``arrived`` is when its last byte was read, which is what the deadline judges."""
-    upload = await own_upload(session, uploader, upload_id)
+def check_next_chunk(upload: BidUpload, index: int) -> None:
+    """Chunk ``index`` can be the upload's next one: the upload is open, chunked, and ``index`` is
+    the next chunk. Checked before a body is read (nothing of a chunk refused here is written) and
+    again under the upload's lock once it is in (:func:`accept_chunk`)."""
+    _check_chunked(upload)
+    _check_index(upload, index)
+
+
+def _check_chunked(upload: BidUpload) -> None:
     _check_open(upload)
     if upload.mode is not UploadMode.CHUNKED:
         raise InvalidInput("this upload goes straight to the store; complete it instead", "该上传为直传模式")
-    await open_lot(session, upload.lot_id, arrived)
+
+
+def _check_index(upload: BidUpload, index: int) -> None:
     if index < upload.next_chunk:
         raise ChunkDuplicate(
             f"chunk {index} was already received; the next is {upload.next_chunk}",
@@ -364,32 +368,72 @@ async def receive_chunk(
         raise ChunkOutOfOrder(
             f"expected chunk {upload.next_chunk}, got {index}", f"应上传分片 {upload.next_chunk}，收到 {index}"
         )
-    if len(data) > upload.chunk_size:
+
+
+async def accept_chunk(
+    session: AsyncSession,
+    uploader: Uploader,
+    upload_id: uuid.UUID,
+    index: int,
+    *,
+    size: int,
+    head: bytes,
+    arrived: datetime,
+) -> BidUpload:
+    """Record chunk ``index`` of ``size`` bytes (starting with ``head``), whose bytes are staged
+    under :data:`CHUNK_KEY` and whose last byte was read at ``arrived`` — what the deadline judges.
+
+    Under the upload's lock: the lot must take bids at ``arrived``, the chunk must be the next one
+    and of the size the upload expects, chunk 0 must start with the sealed package's magic. The
+    last chunk decides the upload's arrival (:func:`arrive`). On any refusal the transaction is
+    rolled back and the caller removes the staged bytes: a refused chunk never counts.
+    """
+    upload = await own_upload(session, uploader, upload_id)
+    _check_chunked(upload)
+    await open_lot(session, upload.lot_id, arrived)
+    _check_index(upload, index)
+    if size > upload.chunk_size:
         raise ChunkTooLarge(f"chunks are at most {upload.chunk_size} bytes", f"分片不得超过 {upload.chunk_size} 字节")
     remaining = upload.size - upload.received
-    if len(data) == 0 or len(data) > remaining or (len(data) < upload.chunk_size and len(data) != remaining):
+    if size == 0 or size > remaining or (size < upload.chunk_size and size != remaining):
         raise ChunkSizeMismatch(
-            f"chunk {index} must be {min(upload.chunk_size, remaining)} bytes, got {len(data)}",
-            f"分片 {index} 应为 {min(upload.chunk_size, remaining)} 字节，收到 {len(data)}",
+            f"chunk {index} must be {min(upload.chunk_size, remaining)} bytes, got {size}",
+            f"分片 {index} 应为 {min(upload.chunk_size, remaining)} 字节，收到 {size}",
         )
-    if index == 0 and not data.startswith(MAGIC[:4]):
+    if index == 0 and not head.startswith(MAGIC[:4]):
         move_upload(upload, UploadStatus.REJECTED, error="not_a_package")
         raise PackageFormatError(
             "not_a_package: this is not a sealed bid package (unencrypted files are refused, 办法第二十六条)",
             "not_a_package：不是加密的投标文件（未加密的投标文件将被拒收，电子招标投标办法第二十六条）",
             details=[{"reason": "not_a_package"}],
         )
-
-    async def one() -> AsyncIterator[bytes]:
-        yield data
-
-    await store.put(CHUNK_KEY.format(upload=upload.id, index=index), one())
-    received, next_chunk = upload.received + len(data), upload.next_chunk + 1
+    received, next_chunk = upload.received + size, upload.next_chunk + 1
     if received == upload.size:
         await arrive(session, upload, arrived)
         if upload.next_chunk != index:  # SQLite only (no row lock): another request took this chunk meanwhile
             raise ChunkDuplicate(f"chunk {index} was already received", f"分片 {index} 已接收")
     upload.received, upload.next_chunk, upload.last_byte_at = received, next_chunk, arrived
+    return upload
+
+
+async def receive_chunk(
+    session: AsyncSession,
+    store: ObjectStore,
+    uploader: Uploader,
+    upload_id: uuid.UUID,
+    index: int,
+    data: bytes,
+    arrived: datetime,
+) -> BidUpload:
+    """Store and record chunk ``index`` held whole in memory (the demo's and the tests' own bids;
+    the API streams its chunks instead: ``bidding.submission.bidder.send_chunk``); ``arrived`` is
+    when its last byte was read, which is what the deadline judges."""
+    upload = await accept_chunk(session, uploader, upload_id, index, size=len(data), head=data[:8], arrived=arrived)
+
+    async def one() -> AsyncIterator[bytes]:
+        yield data
+
+    await store.put(CHUNK_KEY.format(upload=upload.id, index=index), one())
     return upload
 
 
@@ -419,15 +463,84 @@ async def verify_and_store(
     lot: Lot,
     project: Project,
     org: Organization,
+    *,
+    progress: Progress | None = None,
 ) -> Stored:
-    """Verify the whole package while copying it to its final, retained place.
+    """Verify the whole package and store it in its final, retained place.
+
+    With ``progress`` — this process verified every chunk as it arrived
+    (:mod:`bidding.submission.streaming`) — the package is not read again: the verification is
+    finished from it and the store concatenates the staged chunks, each only if it is still the
+    object that was verified (the local store in the kernel, without hashing again). Otherwise, or
+    if a staged chunk changed since, the full pass: every staged byte is read, verified and copied.
+    Both reach the same verdict on the same bytes (the same verifier, fed in the same order).
 
     A direct upload's staged object is read only if it is still the one its arrival found
     (``staged_etag``), else :class:`UploadChanged`. Holds no database connection (it can take a
     while for a large package): the caller reads what it needs before, and records the bid in a
-    short transaction after. Nothing is stored if any check fails: the verification runs inside the
-    source stream, so the store discards the object.
+    short transaction after. Nothing is stored if any check fails.
     """
+    assert lot.bid_deadline is not None
+    final_key = f"bids/{lot.id}/{org.id}/{upload.id}.bid"
+    if progress is not None and _covers(progress, upload):
+        try:
+            return await _store_verified(store, verifier, upload, lot, project, org, progress, final_key)
+        except (ObjectChanged, ObjectNotFound) as exc:
+            log.warning(
+                "a staged chunk changed after it was verified: verifying the whole package",
+                extra={"upload": str(upload.id), "error": str(exc)},
+            )
+    return await _verify_full_pass(store, verifier, upload, lot, project, org, final_key)
+
+
+def _covers(progress: Progress, upload: BidUpload) -> bool:
+    """``progress`` saw every chunk the upload recorded (a chunked upload, complete)."""
+    return (
+        upload.mode is UploadMode.CHUNKED
+        and progress.next_index == upload.next_chunk == len(progress.parts)
+        and progress.received == upload.size == upload.received
+    )
+
+
+async def _store_verified(
+    store: ObjectStore,
+    verifier: CertificateVerifier,
+    upload: BidUpload,
+    lot: Lot,
+    project: Project,
+    org: Organization,
+    progress: Progress,
+    final_key: str,
+) -> Stored:
+    assert lot.bid_deadline is not None
+    try:
+        info = progress.finish()
+    except SealedError as exc:
+        raise _sealed_error(exc) from None
+    await _check_package(info, project, lot, org, upload.fingerprint, verifier)
+    parts = [(key, etag) for key, (_, etag) in zip(staged_keys(upload), progress.parts, strict=True)]
+    stored = await store.compose(
+        final_key,
+        parts,
+        sha256=info.file_sha256.hex(),
+        content_type=PACKAGE_CONTENT_TYPE,
+        retain_until=lot.bid_deadline + PACKAGE_RETENTION,
+        overwrite=False,
+    )
+    return Stored(key=final_key, size=stored.size, sha256=stored.sha256 or info.file_sha256.hex(), info=info)
+
+
+async def _verify_full_pass(
+    store: ObjectStore,
+    verifier: CertificateVerifier,
+    upload: BidUpload,
+    lot: Lot,
+    project: Project,
+    org: Organization,
+    final_key: str,
+) -> Stored:
+    """Read every staged byte, verifying the package while copying it to ``final_key``: the
+    verification runs inside the source stream, so the store discards the object if a check fails."""
     assert lot.bid_deadline is not None
     package = PackageVerifier()
     checked: dict[str, PackageInfo] = {}
@@ -451,21 +564,14 @@ async def verify_and_store(
                 f"received {total} bytes, announced {upload.size}", f"收到 {total} 字节，声明 {upload.size}"
             )
         info = package.finish()
-        _check_binding(info, project, lot, org, upload.fingerprint)
-        validation = await verifier.verify_user_certificate(info.signer_cert)
-        if not validation.ok:
-            raise PackageSignerInvalid(
-                f"the bidder's signing certificate is not valid: {validation.message_en}",
-                f"投标人签名证书无效：{validation.message_zh}",
-            )
+        await _check_package(info, project, lot, org, upload.fingerprint, verifier)
         checked["info"] = info
 
-    final_key = f"bids/{lot.id}/{org.id}/{upload.id}.bid"
     try:
         stored = await store.put(
             final_key,
             verified_stream(),
-            content_type="application/vnd.bidding.sealed-bid",
+            content_type=PACKAGE_CONTENT_TYPE,
             retain_until=lot.bid_deadline + PACKAGE_RETENTION,
             overwrite=False,
         )
@@ -473,6 +579,19 @@ async def verify_and_store(
         raise _sealed_error(exc) from None
     info = checked["info"]
     return Stored(key=final_key, size=stored.size, sha256=stored.sha256 or info.file_sha256.hex(), info=info)
+
+
+async def _check_package(
+    info: PackageInfo, project: Project, lot: Lot, org: Organization, fingerprint: str, verifier: CertificateVerifier
+) -> None:
+    """A verified package is this bidder's for this lot, signed with a certificate valid now."""
+    _check_binding(info, project, lot, org, fingerprint)
+    validation = await verifier.verify_user_certificate(info.signer_cert)
+    if not validation.ok:
+        raise PackageSignerInvalid(
+            f"the bidder's signing certificate is not valid: {validation.message_en}",
+            f"投标人签名证书无效：{validation.message_zh}",
+        )
 
 
 async def upload_context(session: AsyncSession, upload: BidUpload) -> tuple[Lot, Project, Organization]:

@@ -28,7 +28,7 @@ from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
 from tests.fixtures.projects import create_published, relogin
 from tests.fixtures.room import Peer
 from tests.fixtures.sealed import BID_FORM, sealed
-from tests.fixtures.uploads import CHUNK, put_chunk, send_direct, start, upload_all
+from tests.fixtures.uploads import CHUNK, put_chunk, receipt_pdf, send_direct, start, upload_all
 
 
 async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
@@ -105,7 +105,7 @@ async def test_whole_path_cli_seal_chunked_resume_receipt_replace_withdraw(
     imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]["hashed_message"].native
     canonical = json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert imprint == hashlib.sha256(canonical).digest()
-    pdf = await client.get(f"/api/bidder/bids/{bid_id}/receipt.pdf", headers=headers)
+    pdf = await receipt_pdf(client, headers, bid_id)  # made by a worker right after the answer
     assert pdf.status_code == 200
     report = (
         await client.post("/api/verify/pdf", content=pdf.content, headers={"Content-Type": "application/pdf"})
