@@ -8,9 +8,11 @@ the session's lock (:func:`emit`). Its ``audience`` says who may see it: ``publi
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +44,12 @@ class EventView:
     def message(self) -> dict[str, Any]:
         """The ``event`` message of the protocol (the audience stays on the server)."""
         return {"type": "event", "seq": self.seq, "name": self.name, "at": self.at.isoformat(), "data": self.data}
+
+    @cached_property
+    def frame(self) -> str:
+        """:meth:`message` as the text of a WebSocket frame, serialised once for every client that gets it
+        (an event's message is the same for everyone allowed to see it)."""
+        return json.dumps(self.message(), ensure_ascii=False, separators=(",", ":"))
 
 
 def view(event: OpeningEvent) -> EventView:

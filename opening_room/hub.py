@@ -16,25 +16,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.core.settings import Settings
-from opening_room import reads
 from opening_room.events import EventView
+from opening_room.live import LiveLot, LotInfo, Tick
 from opening_room.participants import Participant
 
-__all__ = ["QUEUE_SIZE", "Client", "Hub", "channel_prefix", "publish"]
+if TYPE_CHECKING:
+    from bidding.tendering.models import Lot, Project
+
+__all__ = ["COUNTS_SECONDS", "IDLE_SECONDS", "QUEUE_SIZE", "Client", "Counters", "Hub", "channel_prefix", "publish"]
 
 log = logging.getLogger("opening_room.hub")
 
 QUEUE_SIZE: Final = 256
+#: How often the hub logs its connections' counts (when they changed), instead of a line per connection.
+COUNTS_SECONDS: Final = 60.0
+#: How long a lot nobody watches here stays in memory (a viewer reconnecting finds it loaded).
+IDLE_SECONDS: Final = 300.0
 
 
 def channel_prefix(settings: Settings) -> str:
@@ -56,7 +64,7 @@ class Client:
     """One connected client: who it is and the events waiting to be sent to it."""
 
     who: Participant
-    queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[EventView | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     last_seq: int = 0
     dropped: bool = False
 
@@ -64,7 +72,7 @@ class Client:
         if self.dropped or event.seq <= self.last_seq or not self.who.sees(event.audience):
             return
         try:
-            self.queue.put_nowait(event.message())
+            self.queue.put_nowait(event)
         except asyncio.QueueFull:
             # A slow viewer is let go rather than allowed to hold the others back; it resumes on reconnect.
             self.dropped = True
@@ -73,56 +81,143 @@ class Client:
                 self.queue.put_nowait(None)
 
 
+@dataclass
+class Counters:
+    """Connections of this process since it started, logged as counts rather than a line each."""
+
+    joined: int = 0
+    left: int = 0
+    dropped: int = 0
+
+
 class Hub:
-    """This process's clients of every lot, fed from the database when Redis says a lot has news."""
+    """This process's clients of every lot, fed from the database when Redis says a lot has news.
+
+    Each lot with clients is a :class:`~opening_room.live.LiveLot` held in memory: joining reads no
+    database once it is loaded, and each batch of news is read once for all of the lot's clients.
+    A lot nobody has watched for :data:`IDLE_SECONDS` is let go."""
 
     def __init__(self, redis: Redis, channel_prefix: str, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._redis = redis
         self._prefix = channel_prefix
         self._sessions = sessions
-        self._clients: dict[uuid.UUID, set[Client]] = defaultdict(set)
-        self._seen: dict[uuid.UUID, int] = {}
-        self._locks: dict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._lots: dict[uuid.UUID, LiveLot] = {}
+        self.counters = Counters()
 
     def lots(self) -> list[uuid.UUID]:
-        """The lots with clients here."""
-        return list(self._clients)
+        """The lots with clients here (the room ticks them); lots idle too long are let go."""
+        now = time.monotonic()
+        for lot_id, live in list(self._lots.items()):
+            idle = live.idle_since is not None and now - live.idle_since > IDLE_SECONDS
+            if idle and not live.lock.locked():
+                del self._lots[lot_id]
+        return [lot_id for lot_id, live in self._lots.items() if live.clients]
 
-    def join(self, lot_id: uuid.UUID, client: Client) -> None:
-        self._clients[lot_id].add(client)
+    async def live(self, lot_id: uuid.UUID, tick: Tick, now: datetime) -> LiveLot:
+        """The lot as this process knows it, loaded the first time (the room's ``tick`` creates its
+        session) and ticked first when the clock has decided something (e.g. the deadline passed).
+        Join it (:meth:`join`) without awaiting anything in between."""
+        while True:
+            live = self._lots.get(lot_id)
+            if live is None:
+                live = self._lots[lot_id] = LiveLot(lot_id)
+            try:
+                await self._settle(live, tick, now)
+            except BaseException:
+                if not live.loaded and not live.clients and self._lots.get(lot_id) is live:
+                    del self._lots[lot_id]  # no opening there (or it failed): hold nothing
+                raise
+            if self._lots.get(lot_id) is live:  # not let go as idle while this join waited
+                return live
+
+    async def _settle(self, live: LiveLot, tick: Tick, now: datetime) -> None:
+        # A lot nobody watches here is not kept current (its deadline may have moved): read it again.
+        if live.clients and not live.due(now):
+            return
+
+        async def settle() -> None:
+            lot, project = await tick(live.lot_id)
+            async with live.lock:
+                first = not live.loaded
+                news = await live.catch_up(self._sessions)
+                live.info = LotInfo.of(lot, project)  # loaded only now, with its events
+                if not first:
+                    self._offer(live, news)
+
+        await live.settle(settle)
+
+    def saw(self, lot: Lot, project: Project) -> None:
+        """The lot as the room's tick just read it (its deadline may have moved)."""
+        live = self._lots.get(lot.id)
+        if live is not None and live.loaded:
+            live.info = LotInfo.of(lot, project)
+
+    def join(self, live: LiveLot, client: Client, since: int) -> list[EventView]:
+        """Add ``client`` to a loaded lot and return its backlog: the events after ``since`` it may see.
+        Synchronous, so every later event reaches its queue and every earlier one is in the backlog."""
+        live.clients.add(client)
+        live.idle_since = None
+        self.counters.joined += 1
+        return live.backlog(since, client.who)
 
     def leave(self, lot_id: uuid.UUID, client: Client) -> None:
-        clients = self._clients.get(lot_id)
-        if clients is not None:
-            clients.discard(client)
-            if not clients:
-                self._clients.pop(lot_id, None)
-                self._seen.pop(lot_id, None)
+        live = self._lots.get(lot_id)
+        if live is None or client not in live.clients:
+            return
+        live.clients.discard(client)
+        self.counters.left += 1
+        self.counters.dropped += client.dropped
+        if not live.clients:
+            live.idle_since = time.monotonic()
 
     async def deliver(self, lot_id: uuid.UUID) -> None:
         """Read the lot's new events once and offer them to its local clients."""
-        clients = self._clients.get(lot_id)
-        if not clients:
-            return
-        async with self._locks[lot_id]:
-            since = self._seen.get(lot_id, min(c.last_seq for c in clients))
-            # Read every event of the lot (all audiences) once; each client gets what it may see.
-            events = await reads.events_since(self._sessions, lot_id, since, None)
-            for event in events:
-                for client in list(self._clients.get(lot_id, ())):
-                    client.offer(event)
-                self._seen[lot_id] = event.seq
+        live = self._lots.get(lot_id)
+        if live is not None:
+            await self._catch_up(live)
+
+    async def _catch_up(self, live: LiveLot) -> None:
+        async with live.lock:
+            if live.loaded:  # else its first fill (:meth:`live`) reads everything
+                self._offer(live, await live.catch_up(self._sessions))
+
+    @staticmethod
+    def _offer(live: LiveLot, events: list[EventView]) -> None:
+        for event in events:
+            for client in live.clients:
+                client.offer(event)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Hub]:
-        """Listen on Redis while the context lasts."""
-        task = asyncio.create_task(self._listen())
+        """Listen on Redis, and log the connections' counts every :data:`COUNTS_SECONDS` when they
+        changed, while the context lasts."""
+        tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._log_counts())]
         try:
             yield self
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _log_counts(self) -> None:
+        last = Counters()
+        while True:
+            await asyncio.sleep(COUNTS_SECONDS)
+            now = Counters(self.counters.joined, self.counters.left, self.counters.dropped)
+            if now != last:
+                clients = {str(lot_id): len(live.clients) for lot_id, live in self._lots.items() if live.clients}
+                log.info(
+                    "opening room: %d clients on %d lots (+%d joined, -%d left, %d dropped as slow)",
+                    sum(clients.values()),
+                    len(clients),
+                    now.joined - last.joined,
+                    now.left - last.left,
+                    now.dropped - last.dropped,
+                    extra={"clients": clients, "joined": now.joined, "left": now.left, "dropped": now.dropped},
+                )
+                last = now
 
     async def _listen(self) -> None:
         while True:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from opening_room.participants import Participant
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
 
 __all__ = [
+    "Progress",
     "answered",
     "bidders_in_order",
     "deposit_labels",
@@ -33,6 +35,7 @@ __all__ = [
     "events_since",
     "find_lot",
     "own_sign_in",
+    "progress",
     "record",
     "snapshot",
 ]
@@ -63,6 +66,31 @@ async def events_since(
             .limit(limit)
         )
         return [view(e) for e in rows.all() if who is None or who.sees(e.audience)]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a session stands and its events after some number, read together: every event up to
+    ``last_seq`` and none after, so the state and the events agree (both are written in one transaction)."""
+
+    state: str
+    last_seq: int
+    decrypt_ends_at: datetime | None
+    events: list[EventView]
+
+
+async def progress(sessions: Sessions, lot_id: uuid.UUID, seq: int) -> Progress | None:
+    """The session's state and its events (every audience) after ``seq``; None if it has no session yet."""
+    async with sessions() as db:
+        session = await db.get(OpeningSession, lot_id)
+        if session is None:
+            return None
+        rows = await db.scalars(
+            select(OpeningEvent)
+            .where(OpeningEvent.lot_id == lot_id, OpeningEvent.seq > seq, OpeningEvent.seq <= session.last_seq)
+            .order_by(OpeningEvent.seq)
+        )
+        return Progress(str(session.state), session.last_seq, session.decrypt_ends_at, [view(e) for e in rows])
 
 
 async def snapshot(sessions: Sessions, lot: Lot, project: Project, now: datetime) -> dict[str, Any]:

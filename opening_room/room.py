@@ -184,16 +184,21 @@ class OpeningRoom:
         return lot, project
 
     @contextlib.asynccontextmanager
-    async def ticking(self, lots: Callable[[], Iterable[uuid.UUID]]) -> AsyncIterator[None]:
+    async def ticking(
+        self, lots: Callable[[], Iterable[uuid.UUID]], seen: Callable[[Lot, Project], None] | None = None
+    ) -> AsyncIterator[None]:
         """Tick every second the lots ``lots()`` names (those with clients here), so that extraction
-        and the end of the window happen on time even when nobody sends anything."""
+        and the end of the window happen on time even when nobody sends anything; ``seen`` is told
+        each lot as the tick read it (the hub keeps what a ``welcome`` shows of it current)."""
 
         async def loop() -> None:
             while True:
                 await asyncio.sleep(TICK_SECONDS)
                 for lot_id in list(lots()):
                     try:
-                        await self.tick(lot_id)
+                        lot, project = await self.tick(lot_id)
+                        if seen is not None:
+                            seen(lot, project)
                     except asyncio.CancelledError:
                         raise
                     except Exception:

@@ -100,7 +100,8 @@ def _error(socket: Socket, exc: DomainError) -> dict[str, Any]:
 
 
 async def _who(socket: Socket, room: OpeningRoom, lot_id: uuid.UUID, token: object) -> Participant:
-    """The participant holding ``token`` (none: the public); a token that is no longer valid is refused."""
+    """The participant holding ``token`` (none: the public, without touching the database); a token
+    that is no longer valid is refused."""
     address = client_address(socket)
     if not token:
         return participant(None, agent_id=None, address=address)
@@ -118,20 +119,25 @@ async def _still_valid(socket: Socket, token: str) -> bool:
 
 
 async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
+    """Send the client's queued events, each as the frame serialised once for everyone; events that
+    arrived together go back to back."""
+    queue = client.queue
     while True:
         try:
-            message = await asyncio.wait_for(client.queue.get(), timeout=PING_SECONDS)
+            event = await asyncio.wait_for(queue.get(), timeout=PING_SECONDS)
         except TimeoutError:
             await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
             continue
-        if message is None:  # dropped as too slow
-            await socket.close(code=4008, reason="too slow: reconnect and resume")
-            return
-        if message.get("type") == "event":
-            if message["seq"] <= client.last_seq:
-                continue
-            client.last_seq = message["seq"]
-        await socket.send_json(message)
+        while True:
+            if event is None:  # dropped as too slow
+                await socket.close(code=4008, reason="too slow: reconnect and resume")
+                return
+            if event.seq > client.last_seq:
+                client.last_seq = event.seq
+                await socket.send_text(event.frame)
+            if queue.empty():
+                break
+            event = queue.get_nowait()
 
 
 @websocket("/ws/openings/{lot_id:uuid}")
@@ -148,11 +154,12 @@ async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: 
             raise InvalidSince()
         token = hello.get("token")
         who = await _who(socket, room, lot_id, token)
-        snapshot = await room.snapshot(lot_id)
+        signed_in: dict[str, Any] = {}
         if who.role is Role.BIDDER:
             # Its own sign-in before the deadline: private, so not an event (办法 21); only its welcome says it.
             signed_in_at = await room.own_sign_in(lot_id, who)
-            snapshot["signed_in_at"] = signed_in_at.isoformat() if signed_in_at else None
+            signed_in["signed_in_at"] = signed_in_at.isoformat() if signed_in_at else None
+        live = await hub.live(lot_id, room.tick, room.now())
     except DomainError as exc:
         await socket.send_json({"type": "error", "error": _error(socket, exc)})
         await socket.close(code=4001 if isinstance(exc, _REFUSED_HELLO) else 4004)
@@ -162,14 +169,17 @@ async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: 
             await socket.close(code=4000)
         return
 
+    # No await from hub.live() to here: the welcome, the backlog and the queue meet without a gap.
     client = Client(who=who, last_seq=since)
-    hub.join(lot_id, client)
+    backlog = hub.join(live, client, since)
+    welcome = {"type": "welcome", "role": who.role.value, **live.snapshot(room.now()), **signed_in}
+    if backlog:
+        client.last_seq = backlog[-1].seq
     sender: asyncio.Task[None] | None = None
     try:
-        await socket.send_json({"type": "welcome", "role": who.role.value, **snapshot})
-        for event in await room.events_since(lot_id, since, who):
-            await socket.send_json(event.message())
-            client.last_seq = event.seq
+        await socket.send_json(welcome)
+        for event in backlog:
+            await socket.send_text(event.frame)
         sender = asyncio.create_task(_sender(socket, room, client))
         while True:
             raw = await socket.receive_text()

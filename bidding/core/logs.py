@@ -41,6 +41,17 @@ class TextFormatter(logging.Formatter):
         return f"{line} [rid={rid}]" if rid else line
 
 
+class PerConnectionAtDebug(logging.Filter):
+    """uvicorn says one line per WebSocket accepted: at 10,000 viewers that is 10,000 lines (and their
+    cost) in a minute. Those lines become debug; the opening room logs its connections as counts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket %s"'):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
@@ -53,3 +64,6 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     for name in ("uvicorn", "uvicorn.error", "arq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, PerConnectionAtDebug) for f in uvicorn_error.filters):
+        uvicorn_error.addFilter(PerConnectionAtDebug())

@@ -19,6 +19,7 @@ import pytest
 import websockets
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
 from bidding.client.session import login
@@ -368,3 +369,40 @@ async def test_host_pauses_extends_resumes_and_the_window_closes_by_the_clock(
     assert (await host.command("close_objections"))["error"]["code"] == "command_refused"
     await host.close()
     await public.close()
+
+
+async def test_viewers_join_without_reading_the_database_and_news_is_read_once_for_all(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    lot_uuid = uuid.UUID(lot["id"])
+    first = await Peer.connect(live, lot["id"])  # this process loads the lot once
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        mine = str(lot_uuid) in str(parameters) or lot_uuid.hex in str(parameters)
+        # The events: what a join used to read (the room's ticker reads the session every second).
+        if mine and statement.lstrip().upper().startswith("SELECT") and "FROM opening_events" in statement:
+            reads.append(statement)
+
+    engine = platform.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        viewers = [await Peer.connect(live, lot["id"]) for _ in range(20)]
+        assert reads == [], "a public viewer's join read the opening from the database"
+        assert {v.welcome["last_seq"] for v in viewers} == {first.welcome["last_seq"]}
+
+        # The deadline passes: the ticker extracts, and the news is read once for all 21 viewers.
+        clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+        decided = [await v.until("decision.required") for v in [first, *viewers]]
+        assert len({d["seq"] for d in decided}) == 1
+        assert 1 <= len(reads) <= 3, reads
+        late = await Peer.connect(live, lot["id"])  # joins after the news: its backlog has it all, in order
+        assert [e["seq"] for e in late.events] == list(range(1, late.welcome["last_seq"] + 1))
+        assert late.events == first.events
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    for peer in [first, *viewers, late]:
+        await peer.close()

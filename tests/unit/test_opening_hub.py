@@ -1,15 +1,19 @@
-"""The hub's per-client queues: a slow viewer is let go (and resumes later), never holding back others."""
+"""The hub's per-client queues: a slow viewer is let go (and resumes later), never holding back others;
+the lot it holds in memory: backlogs, when the clock needs a tick, one tick for a crowd of joins."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bidding.core.actor import Actor
 from opening_room.events import EventView
 from opening_room.hub import QUEUE_SIZE, Client
+from opening_room.live import LiveLot, LotInfo
 from opening_room.participants import Participant
-from opening_room.states import Role
+from opening_room.states import Role, State
 
 
 def event(seq: int, audience: str = "public") -> EventView:
@@ -51,5 +55,59 @@ def queued(client: Client) -> list[int]:
     while not client.queue.empty():
         message = client.queue.get_nowait()
         assert message is not None
-        seqs.append(message["seq"])
+        seqs.append(message.seq)
     return seqs
+
+
+# ---------------------------------------------------------------- the lot held in memory (opening_room.live)
+
+
+def live_lot(*events: EventView, deadline: datetime | None = None) -> LiveLot:
+    live = LiveLot(uuid.uuid4(), events=list(events))
+    live.info = LotInfo({"id": str(live.lot_id)}, deadline, None)
+    return live
+
+
+def test_backlog_is_what_comes_after_since_and_what_the_viewer_may_see() -> None:
+    org = uuid.uuid4()
+    live = live_lot(event(1), event(2, f"org:{org}"), event(3, "host"), event(4))
+    public = Participant(role=Role.PUBLIC, actor=Actor(id="public"))
+    bidder = Participant(role=Role.BIDDER, actor=Actor(id="b"), organization_id=org)
+    assert [e.seq for e in live.backlog(0, public)] == [1, 4]
+    assert [e.seq for e in live.backlog(1, bidder)] == [2, 4]
+    assert [e.seq for e in live.backlog(3, public)] == [4]
+    assert live.backlog(4, public) == [] and live.backlog(99, public) == []
+    assert live.snapshot(datetime.now(UTC))["last_seq"] == 4
+
+
+def test_a_lot_is_due_a_tick_when_the_clock_is_ahead_of_what_it_holds() -> None:
+    deadline = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    live = live_lot(event(1), deadline=deadline)
+    assert not live.due(deadline - timedelta(seconds=1))
+    assert live.due(deadline)
+    live.state, live.decrypt_ends_at = State.DECRYPTING.value, deadline + timedelta(minutes=30)
+    assert not live.due(deadline + timedelta(minutes=29))
+    assert live.due(deadline + timedelta(minutes=30))
+    live.state = State.ANNOUNCED.value
+    assert not live.due(deadline + timedelta(days=1))
+    assert LiveLot(uuid.uuid4()).due(deadline)  # never loaded
+
+
+async def test_joins_at_the_same_moment_share_one_tick_and_none_follows_within_a_second() -> None:
+    live = LiveLot(uuid.uuid4())
+    calls = 0
+
+    async def step() -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(live.settle(step) for _ in range(50)))
+    await live.settle(step)
+    assert calls == 1
+
+
+def test_an_event_is_serialised_once_as_its_message() -> None:
+    e = EventView(seq=7, name="announcement", at=datetime.now(UTC), data={"报价": "1.00"}, audience="public")
+    assert json.loads(e.frame) == e.message()
+    assert e.frame is e.frame

@@ -46,7 +46,9 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, send_with_id)
+            # A WebSocket's frames go straight out: nothing here touches them, and a wrapper would cost
+            # a call per frame per viewer (10,000 viewers of an opening).
+            await app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             raw = cast(dict[str, Any], scope)
             if raw["type"] == "http":
