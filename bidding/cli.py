@@ -68,6 +68,9 @@ def serve(host: str | None, port: int | None, workers: int | None, demo: bool, d
         port=settings.port,
         workers=settings.web_workers,
         ws="websockets-sansio",
+        # The opening room's frames are small JSON: per-message deflate would cost each viewer its own
+        # zlib contexts (tens of KiB) and a compression per frame per viewer (issue 22, bench/README.md).
+        ws_per_message_deflate=False,
         proxy_headers=True,
         log_config=None,
         timeout_graceful_shutdown=10,

@@ -34,11 +34,24 @@ from opening_room.participants import Participant
 if TYPE_CHECKING:
     from bidding.tendering.models import Lot, Project
 
-__all__ = ["COUNTS_SECONDS", "IDLE_SECONDS", "QUEUE_SIZE", "Client", "Counters", "Hub", "channel_prefix", "publish"]
+__all__ = [
+    "COUNTS_SECONDS",
+    "IDLE_SECONDS",
+    "PING",
+    "PING_SECONDS",
+    "QUEUE_SIZE",
+    "Client",
+    "Counters",
+    "Hub",
+    "channel_prefix",
+    "publish",
+]
 
 log = logging.getLogger("opening_room.hub")
 
 QUEUE_SIZE: Final = 256
+#: How often a quiet client gets a ``ping`` (keeps proxies from closing it, carries the server's time).
+PING_SECONDS: Final = 15.0
 #: How often the hub logs its connections' counts (when they changed), instead of a line per connection.
 COUNTS_SECONDS: Final = 60.0
 #: How long a lot nobody watches here stays in memory (a viewer reconnecting finds it loaded).
@@ -59,20 +72,36 @@ async def publish(redis: Redis, prefix: str, lot_id: uuid.UUID, seq: int) -> Non
     await redis.publish(_channel(prefix, lot_id), str(seq))
 
 
+class _Ping:
+    """Queued for a quiet client: its sender says ``ping`` (with the server's time)."""
+
+
+#: The one ping marker (a client's queue holds events, this, or None: let go as too slow).
+PING: Final = _Ping()
+
+
 @dataclass(eq=False)
 class Client:
-    """One connected client: who it is and the events waiting to be sent to it."""
+    """One connected client: who it is and what waits to be sent to it."""
 
     who: Participant
-    queue: asyncio.Queue[EventView | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[EventView | _Ping | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     last_seq: int = 0
     dropped: bool = False
 
     def offer(self, event: EventView) -> None:
         if self.dropped or event.seq <= self.last_seq or not self.who.sees(event.audience):
             return
+        self._put(event)
+
+    def ping(self) -> None:
+        """Ask for a ``ping`` if nothing else is waiting to be sent (a busy client needs none)."""
+        if not self.dropped and self.queue.empty():
+            self._put(PING)
+
+    def _put(self, item: EventView | _Ping) -> None:
         try:
-            self.queue.put_nowait(event)
+            self.queue.put_nowait(item)
         except asyncio.QueueFull:
             # A slow viewer is let go rather than allowed to hold the others back; it resumes on reconnect.
             self.dropped = True
@@ -189,9 +218,9 @@ class Hub:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Hub]:
-        """Listen on Redis, and log the connections' counts every :data:`COUNTS_SECONDS` when they
-        changed, while the context lasts."""
-        tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._log_counts())]
+        """Listen on Redis, ping quiet clients, and log the connections' counts every
+        :data:`COUNTS_SECONDS` when they changed, while the context lasts."""
+        tasks = [asyncio.create_task(c) for c in (self._listen(), self._log_counts(), self._ping())]
         try:
             yield self
         finally:
@@ -200,6 +229,15 @@ class Hub:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+
+    async def _ping(self) -> None:
+        """Every :data:`PING_SECONDS`, a ``ping`` for each quiet client: one timer for all of them,
+        not one per client and per message."""
+        while True:
+            await asyncio.sleep(PING_SECONDS)
+            for live in list(self._lots.values()):
+                for client in list(live.clients):
+                    client.ping()
 
     async def _log_counts(self) -> None:
         last = Counters()

@@ -30,7 +30,8 @@ from bidding.core.fields import INT32_MAX
 from bidding.core.http.context import client_address
 from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.errors import error_fields
-from opening_room.hub import Client, Hub
+from opening_room.events import EventView
+from opening_room.hub import PING, Client, Hub
 from opening_room.participants import Participant, participant
 from opening_room.room import OpeningRoom, room_of
 from opening_room.states import Role
@@ -40,7 +41,6 @@ __all__ = ["opening_socket"]
 log = logging.getLogger("opening_room.ws")
 
 HELLO_TIMEOUT: Final = 10.0
-PING_SECONDS: Final = 15.0
 MAX_MESSAGE: Final = 64 * 1024
 
 Socket = WebSocket[Any, Any, Any]
@@ -119,25 +119,23 @@ async def _still_valid(socket: Socket, token: str) -> bool:
 
 
 async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
-    """Send the client's queued events, each as the frame serialised once for everyone; events that
-    arrived together go back to back."""
+    """Send what the hub queued for the client: each event as the frame serialised once for everyone
+    (events that arrived together go back to back), and a ``ping`` when the hub asks for one."""
     queue = client.queue
     while True:
-        try:
-            event = await asyncio.wait_for(queue.get(), timeout=PING_SECONDS)
-        except TimeoutError:
-            await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
-            continue
+        item = await queue.get()
         while True:
-            if event is None:  # dropped as too slow
+            if item is None:  # dropped as too slow
                 await socket.close(code=4008, reason="too slow: reconnect and resume")
                 return
-            if event.seq > client.last_seq:
-                client.last_seq = event.seq
-                await socket.send_text(event.frame)
+            if item is PING:
+                await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
+            elif isinstance(item, EventView) and item.seq > client.last_seq:
+                client.last_seq = item.seq
+                await socket.send_text(item.frame)
             if queue.empty():
                 break
-            event = queue.get_nowait()
+            item = queue.get_nowait()
 
 
 @websocket("/ws/openings/{lot_id:uuid}")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bidding.core.actor import Actor
 from opening_room.events import EventView
-from opening_room.hub import QUEUE_SIZE, Client
+from opening_room.hub import PING, QUEUE_SIZE, Client
 from opening_room.live import LiveLot, LotInfo
 from opening_room.participants import Participant
 from opening_room.states import Role, State
@@ -54,7 +54,7 @@ def queued(client: Client) -> list[int]:
     seqs = []
     while not client.queue.empty():
         message = client.queue.get_nowait()
-        assert message is not None
+        assert isinstance(message, EventView)
         seqs.append(message.seq)
     return seqs
 
@@ -111,3 +111,13 @@ def test_an_event_is_serialised_once_as_its_message() -> None:
     e = EventView(seq=7, name="announcement", at=datetime.now(UTC), data={"报价": "1.00"}, audience="public")
     assert json.loads(e.frame) == e.message()
     assert e.frame is e.frame
+
+
+def test_only_a_quiet_client_is_pinged() -> None:
+    public = Participant(role=Role.PUBLIC, actor=Actor(id="public"))
+    quiet, busy = Client(who=public), Client(who=public)
+    busy.offer(event(1))
+    quiet.ping()
+    busy.ping()
+    assert quiet.queue.get_nowait() is PING and quiet.queue.empty()
+    assert busy.queue.get_nowait().seq == 1 and busy.queue.empty()  # type: ignore[union-attr]
