@@ -341,7 +341,8 @@ async def _baseline_server(port: int, history_file: str) -> None:
             clients.discard(ws)
 
     loop = asyncio.get_running_loop()
-    async with websockets.serve(handler, "127.0.0.1", port, ping_interval=None, backlog=4096):
+    # No per-message deflate, like the app (`bidding serve` does not negotiate it): the same frames on the wire.
+    async with websockets.serve(handler, "127.0.0.1", port, ping_interval=None, backlog=4096, compression=None):
         print("listening", flush=True)
         await loop.run_in_executor(None, sys.stdin.readline)
         t0 = loop.time()
