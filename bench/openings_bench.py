@@ -96,7 +96,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from bidding.client.identity import Identity
-from bidding.client.room import RoomClient
+from bidding.client.room import CommandFailed, RoomClient
 from bidding.client.session import login
 from bidding.identity.credit_code import make_credit_code
 from crypto.ca import PrivateKey, make_csr, make_key
@@ -111,8 +111,11 @@ PDF = b"%PDF-1.7\n" + b"tender documents " * 2000 + b"\n%%EOF\n"
 SETUP_CONCURRENCY = 16  # enrolments and uploads in flight at once
 JOIN_CONCURRENCY = 64  # connections being opened at once per client process
 VIEWERS_PER_PROCESS = 1250
+VIEWER_GRACE = 30.0  # seconds viewers may take to see the end once every host is done
+LAG_TICK = 0.05  # the viewer processes' event-loop ticker
 TERMINAL = frozenset({"session.closed", "session.failed", "session.adjourned"})
-JOINS_PER_S = 60.0  # assumed when planning the deadline (two app processes on a loaded 2-core machine)
+JOINS_PER_S = 100.0  # assumed when planning the deadline (two app processes on a loaded 2-core machine)
+BID_SECONDS = 0.15  # seal + upload per bid, likewise (16 in flight)
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -486,7 +489,7 @@ async def set_up(args: argparse.Namespace, stack: Stack) -> Setup:
 
         bids = args.lots * args.bidders
         joins = args.lots * (args.viewers + args.bidders + 1)
-        lead = args.lead or math.ceil(30 + bids * 0.06 + joins / JOINS_PER_S + args.spread * (args.lots - 1))
+        lead = args.lead or math.ceil(30 + bids * BID_SECONDS + joins / JOINS_PER_S + args.spread * (args.lots - 1))
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
         t = time.perf_counter()
         lots = [
@@ -517,7 +520,15 @@ async def set_up(args: argparse.Namespace, stack: Stack) -> Setup:
 
 async def _drive_lot(base: str, lot: Lot, agent: Party, bidders: list[Party], joined: asyncio.Event) -> dict[str, Any]:
     """One lot's host and bidders: join, sign in, then the opening up to ``session.closed``."""
-    out: dict[str, Any] = {"lot": lot.index, "state": "", "decrypted": 0, "failed": [], "error": ""}
+    out: dict[str, Any] = {
+        "lot": lot.index,
+        "state": "",
+        "decrypted": 0,
+        "failed": [],
+        "error": "",
+        "retried": 0,
+        "retry_errors": [],
+    }
     rooms: list[RoomClient] = []
     gate = asyncio.Semaphore(JOIN_CONCURRENCY)
     step = 600.0
@@ -548,7 +559,15 @@ async def _drive_lot(base: str, lot: Lot, agent: Party, bidders: list[Party], jo
         await host.command("start_decryption", timeout=step)
 
         async def decrypt(room: RoomClient, bidder: Party) -> str:
-            answer = await room.decrypt(bidder.identity, timeout=step)
+            try:
+                answer = await room.decrypt(bidder.identity, timeout=step)
+            except CommandFailed as exc:
+                if exc.code != "internal_error":
+                    raise
+                # As a bidder's client would: try again (a new command id; a decrypted bid says so).
+                out["retried"] += 1
+                out["retry_errors"].append(str(exc)[:200])
+                answer = await room.decrypt(bidder.identity, timeout=step)
             return str(answer.get("status"))
 
         statuses = await asyncio.gather(*(decrypt(r, b) for r, b in zip(clients, bidders, strict=True)))
@@ -568,6 +587,7 @@ async def _drive_lot(base: str, lot: Lot, agent: Party, bidders: list[Party], jo
         out["error"] = f"{type(exc).__name__}: {exc}"[:300]
     finally:
         joined.set()
+        out["reconnects"] = sum(max(0, room.connections - 1) for room in rooms)
         for room in rooms:
             with contextlib.suppress(Exception):
                 await room.close()
@@ -666,7 +686,9 @@ def _check(viewer: Viewer, expected: list[int]) -> dict[str, Any]:
     }
 
 
-async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, conn: Connection) -> None:
+async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, stop: Any, conn: Connection) -> None:
+    """``share``'s viewers until each sees its session end, ``end_at`` passes or ``stop`` is set;
+    then each viewer's events checked against its lot's public list."""
     cpu0 = time.process_time()
     ws_base = base.replace("http://", "ws://")
     gate = asyncio.Semaphore(JOIN_CONCURRENCY)
@@ -674,17 +696,19 @@ async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, conn:
     viewers = [Viewer(lot.index) for lot, count in share for _ in range(count)]
     urls = {lot.index: f"{ws_base}/ws/openings/{lot.id}" for lot, _ in share}
     tasks = [asyncio.create_task(_view(urls[v.lot], v, gate, parsed)) for v in viewers]
+    lags: list[float] = []  # the loop's lag from the first deadline on: is this client keeping up?
+    ticker = [asyncio.create_task(_ticker(min(lot.deadline for lot, _ in share), lags))]
     reported = False
-    while time.time() < end_at and not all(t.done() for t in tasks):
+    while time.time() < end_at and not stop.is_set() and not all(t.done() for t in tasks):
         if not reported and all(v.welcomed or v.error for v in viewers):
             conn.send(("joined", max((v.welcomed for v in viewers), default=0.0)))
             reported = True
         await asyncio.sleep(0.2)
     if not reported:
         conn.send(("joined", max((v.welcomed for v in viewers), default=0.0)))
-    for task in tasks:
+    for task in (*tasks, *ticker):
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*tasks, *ticker, return_exceptions=True)
     checked: list[dict[str, Any]] = []
     latencies: dict[int, list[float]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
@@ -695,12 +719,21 @@ async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, conn:
                 if v.lot == lot.index:
                     checked.append(_check(v, expected))
                     latencies.setdefault(lot.index, []).extend(v.latencies)
-    conn.send(("viewers", checked, latencies, time.process_time() - cpu0))
+    conn.send(("viewers", checked, latencies, lags, time.process_time() - cpu0))
 
 
-def _viewer_process(base: str, share: list[tuple[Lot, int]], end_at: float, conn: Connection) -> None:
+async def _ticker(start: float, lags: list[float]) -> None:
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(max(0.0, start - time.time()))
+    while True:
+        before = loop.time()
+        await asyncio.sleep(LAG_TICK)
+        lags.append(loop.time() - before - LAG_TICK)
+
+
+def _viewer_process(base: str, share: list[tuple[Lot, int]], end_at: float, stop: Any, conn: Connection) -> None:
     raise_fd_limit()
-    asyncio.run(_viewers(base, share, end_at, conn))
+    asyncio.run(_viewers(base, share, end_at, stop, conn))
     conn.close()
 
 
@@ -750,10 +783,20 @@ class Samples:
 # ----------------------------------------------------------------------------- the run
 
 
-def recv_until(conns: list[Connection], kind: str, deadline: float, samples: Samples) -> list[tuple[Any, ...]]:
-    """One message of ``kind`` from each connection, sampling the servers while waiting."""
+def recv_until(
+    conns: list[Connection],
+    kind: str,
+    deadline: float,
+    samples: Samples,
+    *,
+    stop: tuple[Any, float] | None = None,
+) -> list[tuple[Any, ...]]:
+    """One message of ``kind`` from each connection, sampling the servers while waiting; ``stop``:
+    an event to set at a time, if the messages have not all come by then."""
     got: dict[int, tuple[Any, ...]] = {}
     while len(got) < len(conns) and time.time() < deadline:
+        if stop is not None and time.time() > stop[1]:
+            stop[0].set()
         for i, conn in enumerate(conns):
             if i not in got and conn.poll(0):
                 message = conn.recv()
@@ -775,6 +818,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         samples = Samples(stack.server_processes())
         samples.mark("start")
         ctx = mp.get_context("fork")
+        stop = ctx.Event()
         end_at = lots[-1].deadline + args.timeout
         driver_groups = [lots[i :: args.driver_procs] for i in range(min(args.driver_procs, len(lots)))]
         viewer_procs = args.procs or max(1, math.ceil(len(lots) * args.viewers / VIEWERS_PER_PROCESS))
@@ -790,7 +834,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             driver_conns.append(parent)
         for share in viewer_shares(lots, args.viewers, viewer_procs) if args.viewers else []:
             parent, child = ctx.Pipe(duplex=False)
-            handle = ctx.Process(target=_viewer_process, args=(stack.base, share, end_at, child))
+            handle = ctx.Process(target=_viewer_process, args=(stack.base, share, end_at, stop, child))
             handle.start()
             child.close()
             handles.append(handle)
@@ -818,7 +862,8 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         samples.mark("deadline")
         drivers = recv_until(driver_conns, "drivers", end_at + 60, samples)
         samples.mark("closed")
-        viewers = recv_until(viewer_conns, "viewers", end_at + 300, samples)
+        # Viewers of a lot whose opening did not finish would wait for its end: stop them after a grace.
+        viewers = recv_until(viewer_conns, "viewers", end_at + 300, samples, stop=(stop, time.time() + VIEWER_GRACE))
         for handle in handles:
             handle.join(30)
         load_after = os.getloadavg()
@@ -858,9 +903,10 @@ def report(
     errors: Counter[str],
 ) -> int:
     lot_runs = {r["lot"]: r for _, results, _ in drivers for r in results}
-    checked = [c for _, rows, _, _ in viewers for c in rows]
+    checked = [c for _, rows, _, _, _ in viewers for c in rows]
+    lags = [lag for _, _, _, samples_, _ in viewers for lag in samples_]
     latencies: dict[int, list[float]] = {}
-    for _, _, per_lot, _ in viewers:
+    for _, _, per_lot, _, _ in viewers:
         for index, values in per_lot.items():
             latencies.setdefault(index, []).extend(values)
     client_cpu = [m[-1] for m in drivers] + [m[-1] for m in viewers]
@@ -901,6 +947,11 @@ def report(
             failures.append(
                 f"lot {lot.index + 1}: {args.bidders - run_['decrypted']} decryption(s) failed: {run_['failed']}"
             )
+        if run_.get("retried"):
+            failures.append(
+                f"lot {lot.index + 1}: {run_['retried']} decrypt(s) answered internal_error, then retried: "
+                f"{run_['retry_errors'][0]}"
+            )
         if lost or dup or order:
             failures.append(f"lot {lot.index + 1}: {lost} lost, {dup} duplicated, {order} out of order")
         if done < len(rows):
@@ -930,7 +981,12 @@ def report(
             "lost / duplicated / out of order",
             " / ".join(str(sum(c[k] for c in checked)) for k in ("lost", "dup", "order")),
         ),
-        ("resumed after a close", str(sum(c["resumed"] for c in checked))),
+        ("viewers resumed after a close", str(sum(c["resumed"] for c in checked))),
+        (
+            "hosts' and bidders' reconnects",
+            f"{sum(r.get('reconnects', 0) for r in lot_runs.values())} (RoomClient resumed; commands resent)",
+        ),
+        ("decrypts retried", f"{sum(r.get('retried', 0) for r in lot_runs.values())} (after internal_error)"),
         (
             "last key → 唱标 at viewers",
             f"p50 {fmt(pct(announce, 50))}, p99 {fmt(pct(announce, 99))}, max {fmt(announce_max)}",
@@ -948,6 +1004,7 @@ def report(
         )
     rows_out += [
         ("client CPU", f"busiest process {max(client_cpu, default=0):.1f} s of {len(client_cpu)} processes"),
+        ("viewer loop lag p99 / max", f"{fmt(pct(lags, 99))} / {fmt(max(lags, default=math.nan))} (from the deadline)"),
         (
             "load average",
             f"before {' '.join(f'{x:.2f}' for x in load_before)}; peak 1-min {peak:.2f}; "
