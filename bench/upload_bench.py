@@ -2,11 +2,16 @@
 
     python bench/upload_bench.py [--bidders 200] [--size 20] [--window 60] [--late 5] [--keep]
     python bench/upload_bench.py --quick        # 20 bidders, 2 MiB, 20 s window
+    python bench/upload_bench.py --profile production   # PostgreSQL, Redis, 2 app processes, a worker
 
 What it does, all against 127.0.0.1 only:
 
 1. starts a real server (``python -m bidding serve``) on the embedded default (SQLite file, local
-   object store, embedded Redis, in-process worker) with its data dir in a temp dir;
+   object store, embedded Redis, in-process worker) with its data dir in a temp dir; or, with
+   ``--profile production``, on a fresh PostgreSQL database (``--database``, created and dropped),
+   the local Redis with queues of its own, two app processes (``BIDDING_WEB_WORKERS=2``) and one
+   ``bidding worker`` — with the local object store (a real S3 would be the deployment's; the tests'
+   moto is a Python mock that caps near 60 MiB/s);
 2. through the public API, as real parties would: registers and approves an agent, a tenderer and
    ``--bidders`` + ``--late`` bidder organisations, enrols a certificate for each (EC P-256 key
    and CSR made here) and logs each in; creates and publishes a project whose lot's bid deadline
@@ -32,9 +37,12 @@ Reading the table:
   status, or the client exception, e.g. a timeout);
 * ``wall time``: from the common start to the last answer of a main bidder; ``throughput``:
   accepted package bytes / wall time; ``upload time``: per accepted upload, start → final answer;
+  ``answer − last byte``: per accepted upload, its final answer − the time this client handed the
+  package's last byte over (what completion costs the bidder: verification, storing, receipt);
 * ``server peak RSS``: VmHWM of the ``bidding serve`` process (the embedded redis-server child
-  is given separately); ``server CPU``: user + system seconds the server process used during the
-  upload phase (it shares the machine's cores with this client);
+  is given separately; on the production profile, of the largest app process, and their sum);
+  ``server CPU``: user + system seconds the app processes used during the upload phase (they share
+  the machine's cores with this client);
 * ``baseline``: reading the same package files (page cache) and SHA-256 over every byte, in this
   process: the least work any upload path must do once. ``platform / baseline`` is the ratio of
   the platform's throughput to it;
@@ -98,6 +106,9 @@ PIECE = MIB  # chunks are streamed to the server in pieces of this size
 SETUP_CONCURRENCY = 8
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SEAL_RATE_FLOOR = 50 * MIB  # bytes/s assumed at worst when planning the deadline
+REDIS_URL = os.environ.get("UPLOAD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+ANSWER_WITHIN = 5.0  # seconds between the last byte handed over and the answer (issue 22's target)
 
 
 # ----------------------------------------------------------------------------- the server
@@ -110,9 +121,10 @@ def free_port() -> int:
 
 
 class Server:
-    """``python -m bidding serve`` on the embedded default, data under ``tmp/var``."""
+    """``python -m bidding serve`` on the embedded default, data under ``tmp/var``; or the production
+    profile: PostgreSQL ``database_url``, the local Redis, two app processes and a worker."""
 
-    def __init__(self, tmp: Path, session_minutes: int) -> None:
+    def __init__(self, tmp: Path, session_minutes: int, *, database_url: str | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "server.log"
@@ -129,6 +141,23 @@ class Server:
             "BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0",
             "BIDDING_SESSION_MINUTES": str(session_minutes),
         }
+        self.worker: subprocess.Popen[bytes] | None = None
+        if database_url is not None:
+            env |= {
+                "BIDDING_DATABASE_URL": database_url,
+                "BIDDING_REDIS_URL": REDIS_URL,
+                "BIDDING_QUEUE_PREFIX": f"upload-bench-{secrets.token_hex(4)}",
+                "BIDDING_WEB_WORKERS": "2",
+                "BIDDING_JOB_POLL_DELAY": "0.2",
+            }
+            for step in (["migrate"], ["ca", "init"]):
+                done = subprocess.run([sys.executable, "-m", "bidding", *step], env=env, capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise SystemExit(f"bidding {' '.join(step)} failed:\n{done.stdout}{done.stderr}")
+            with (tmp / "worker.log").open("wb") as out:
+                self.worker = subprocess.Popen(
+                    [sys.executable, "-m", "bidding", "worker"], env=env, stdout=out, stderr=subprocess.STDOUT
+                )
         with self.log.open("wb") as out:
             self.handle = subprocess.Popen(
                 [sys.executable, "-m", "bidding", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
@@ -151,25 +180,43 @@ class Server:
         raise SystemExit(f"the server is not ready after {timeout:.0f} s: {last}\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> int | None:
-        if self.handle.poll() is None:
-            self.handle.send_signal(signal.SIGTERM)
-            try:
-                self.handle.wait(30)
-            except subprocess.TimeoutExpired:
-                self.handle.kill()
-                self.handle.wait()
+        for handle in (self.handle, self.worker):
+            if handle is not None and handle.poll() is None:
+                handle.send_signal(signal.SIGTERM)
+                try:
+                    handle.wait(30)
+                except subprocess.TimeoutExpired:
+                    handle.kill()
+                    handle.wait()
         return self.handle.returncode
 
-    def children(self) -> list[int]:
+    def children(self, pid: int | None = None) -> list[int]:
+        pid = self.handle.pid if pid is None else pid
         try:
-            text = Path(f"/proc/{self.handle.pid}/task/{self.handle.pid}/children").read_text()
+            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
         except OSError:
             return []
         return [int(p) for p in text.split()]
 
+    def app_pids(self) -> list[int]:
+        """The processes serving requests: ``bidding serve`` itself, or uvicorn's app processes."""
+        apps = [p for p in self.children() if process_name(p).startswith("python")]
+        return apps or [self.handle.pid]
+
+    def helpers(self) -> list[int]:
+        """Other children of the server (the embedded redis-server)."""
+        return [p for p in self.children() if not process_name(p).startswith("python")]
+
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.handle.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system seconds of ``bidding serve`` and every app process under it."""
+        total = 0.0
+        for pid in {self.handle.pid, *self.app_pids()}:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def log_summary(self) -> tuple[int, int, Counter[str]]:
         """Error lines, warning lines, and the error messages in the server's log (by kind, with counts)."""
@@ -617,6 +664,8 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
     accepted_bytes = sum(package_size for _ in accepted)
     throughput = accepted_bytes / MIB / wall if wall > 0 else float("nan")
     answered_after = [o for o in accepted if o.finished >= deadline_ts]
+    lags = [o.finished - o.last_byte_sent for o in accepted if o.last_byte_sent is not None]
+    within = [lag for lag in lags if lag <= ANSWER_WITHIN]
 
     unreadable = sum(1 for got in read_back if got is None)
     bids = [b for got in read_back if got for b in got]
@@ -638,8 +687,10 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
             unseen.append(o)
     late_ok = [o for o in late if o.status == "deadline_passed"]
     late_bad = [o for o in late if o.status != "deadline_passed"]
-    server_hwm = vm_hwm_mib(server.handle.pid)
-    child_hwm = [(process_name(pid), vm_hwm_mib(pid)) for pid in server.children()]
+    apps = server.app_pids()
+    app_hwm = [vm_hwm_mib(pid) for pid in apps]
+    server_hwm = max(app_hwm)
+    child_hwm = [(process_name(pid), vm_hwm_mib(pid)) for pid in server.helpers()]
     log_errors, log_warnings, error_kinds = server.log_summary()
     status_5xx = sum(1 for o in (*main, *late) if o.http_status is not None and o.http_status >= 500)
 
@@ -665,7 +716,16 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
         ("upload time p90", fmt_s(percentile(times, 90))),
         ("upload time p99", fmt_s(percentile(times, 99))),
         ("upload time max", fmt_s(max(times) if times else float("nan"))),
-        ("server peak RSS", f"{server_hwm:.0f} MiB (VmHWM of bidding serve)"),
+        ("answer − last byte p50", fmt_s(statistics.median(lags) if lags else float("nan"))),
+        ("answer − last byte p99", fmt_s(percentile(lags, 99))),
+        ("answer − last byte max", fmt_s(max(lags) if lags else float("nan"))),
+        (f"answers within {ANSWER_WITHIN:.0f} s of last byte", f"{len(within)} / {len(accepted)}"),
+        (
+            "server peak RSS",
+            f"{server_hwm:.0f} MiB (VmHWM of bidding serve)"
+            if len(apps) == 1
+            else f"{server_hwm:.0f} MiB (VmHWM, largest of {len(apps)} app processes; sum {sum(app_hwm):.0f} MiB)",
+        ),
         *((f"  child {name}", f"{hwm:.0f} MiB (VmHWM)") for name, hwm in child_hwm),
         (
             "server CPU",
@@ -700,6 +760,30 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
     return 1 if failed else 0
 
 
+async def create_database(server_url: str) -> str:
+    """A fresh database on ``server_url``'s PostgreSQL server: its SQLAlchemy URL."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"upload_bench_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_database(server_url: str, database_url: str) -> None:
+    import asyncpg
+
+    name = database_url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--bidders", type=int, default=200, help="bidders uploading in the window (default 200)")
@@ -709,6 +793,15 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None, help="where the temp dir goes (default: system temp)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (packages, server data and log)")
     parser.add_argument("--quick", action="store_true", help="preset: 20 bidders, 2 MiB, 20 s window")
+    parser.add_argument(
+        "--profile",
+        choices=("embedded", "production"),
+        default="embedded",
+        help="embedded default, or PostgreSQL + Redis + 2 app processes + a worker (local object store)",
+    )
+    parser.add_argument(
+        "--database", default=POSTGRES, help="PostgreSQL server for --profile production (a fresh database is made)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.bidders, args.size, args.window = 20, 2, 20
@@ -729,16 +822,21 @@ def main() -> int:
         return 2
     print(
         f"upload bench: {args.bidders} bidders × {args.size} MiB, window {args.window} s, "
-        f"{args.late} held back; temp dir {tmp}; python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"{args.late} held back, {args.profile} profile; temp dir {tmp}; python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    server = Server(tmp, session_minutes=120)
+    database_url = asyncio.run(create_database(args.database)) if args.profile == "production" else None
+    server: Server | None = None
     code = 1
     try:
+        server = Server(tmp, session_minutes=120, database_url=database_url)
         server.wait_ready()
         code = asyncio.run(run(args, tmp, server))
     finally:
-        returncode = server.stop()
-        if returncode not in (0, -signal.SIGTERM):
+        returncode = server.stop() if server is not None else 0
+        if database_url is not None:
+            asyncio.run(drop_database(args.database, database_url))
+        if returncode not in (0, -signal.SIGTERM) and server is not None:
             print(f"server exit code {returncode}; log: {server.log}")
         if args.keep:
             print(f"kept {tmp}")
