@@ -200,7 +200,7 @@ class Server:
 
     def app_pids(self) -> list[int]:
         """The processes serving requests: ``bidding serve`` itself, or uvicorn's app processes."""
-        apps = [p for p in self.children() if process_name(p).startswith("python")]
+        apps = [p for p in self.children() if b"spawn_main" in command_line(p)]
         return apps or [self.handle.pid]
 
     def helpers(self) -> list[int]:
@@ -247,6 +247,13 @@ def vm_hwm_mib(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def process_name(pid: int) -> str:
