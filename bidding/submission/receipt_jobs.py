@@ -16,6 +16,7 @@ enqueues them again).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import datetime
@@ -38,6 +39,12 @@ __all__ = ["RECEIPT_PDF", "enqueue_receipt_pdf", "make_receipt_pdf", "missing_re
 
 log = logging.getLogger("bidding.submission")
 
+#: One PDF rendered at a time per process. A worker runs several jobs at once, and on the embedded
+#: default it is the app process: a burst of receipts after a deadline rush must not take every
+#: thread of the default executor (where the store writes and the uploads' verification run) nor
+#: more than one core's worth of the GIL while uploads are still coming in.
+_RENDERING: Final = asyncio.Semaphore(1)
+
 
 async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
     """Render, sign and store the bid's PDF receipt from its signed JSON receipt; record its key."""
@@ -55,9 +62,10 @@ async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
         assert project is not None
         assert org is not None
     payload = jws.verify(bid.receipt_jws).json()
-    key = await store_receipt_pdf(
-        bid, lot, project, org, payload, clock=platform.clock, signer=platform.documents, store=platform.store
-    )
+    async with _RENDERING:
+        key = await store_receipt_pdf(
+            bid, lot, project, org, payload, clock=platform.clock, signer=platform.documents, store=platform.store
+        )
     async with platform.sessions() as db, db.begin():
         await db.execute(
             update(Bid)
