@@ -51,7 +51,7 @@ from bidding.submission.streaming import PROGRESS, ChunkBody
 from bidding.tendering.documents import Download
 from bidding.tendering.models import Lot
 from crypto import jws
-from storage import ObjectNotFound, StorageError, UploadForm
+from storage import ObjectNotFound, UploadForm
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
@@ -234,7 +234,7 @@ async def send_chunk(
     except ChunkDuplicate:
         raise  # another request recorded this chunk meanwhile: the staged object is its
     except BaseException:
-        await _unstage(platform, key)
+        await _unstage(platform, uploader, upload_id, index, key, staged.etag)
         raise
     if body.progress is not None and staged.etag is not None:
         body.progress.recorded(body.size, staged.sha256 or "", staged.etag)
@@ -244,13 +244,22 @@ async def send_chunk(
     return await finish_upload(platform, caller, upload_id)
 
 
-async def _unstage(platform: Platform, key: str) -> None:
-    """Remove a refused chunk's staged bytes (best effort: the staging sweep removes leftovers, and
-    only recorded chunks are ever read)."""
+async def _unstage(
+    platform: Platform, uploader: Uploader, upload_id: uuid.UUID, index: int, key: str, etag: str | None
+) -> None:
+    """Remove a refused chunk's staged bytes — unless the upload recorded chunk ``index`` meanwhile
+    (a duplicate request refused for another reason) or the key holds another write since. Best
+    effort: only recorded chunks are ever read, and the staging sweep removes leftovers."""
     try:
-        await platform.store.delete(key)
-    except (ObjectNotFound, StorageError):
-        log.warning("could not remove a refused chunk", extra={"key": key})
+        async with platform.sessions() as db:
+            if (await own_upload(db, uploader, upload_id, lock=False)).next_chunk > index:
+                return
+        if (await platform.store.stat(key)).etag == etag:
+            await platform.store.delete(key)
+    except ObjectNotFound:
+        return
+    except Exception:  # the refusal stands; a leftover is harmless
+        log.warning("could not remove a refused chunk", extra={"key": key}, exc_info=True)
 
 
 async def complete_direct_upload(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> UploadView:
