@@ -195,7 +195,6 @@ def _start_demo_opening(settings: Settings, minutes: int) -> None:
     from bidding.demo.opening import (
         DemoOpening,
         ensure_live_lot,
-        load_cast,
         local_url,
         opening_state,
         start_in_background,
@@ -222,7 +221,7 @@ def _start_demo_opening(settings: Settings, minutes: int) -> None:
             err=True,
         )
         return
-    start_in_background(local_url(settings.host, settings.port), opening, load_cast(identities), audience=base)
+    start_in_background(local_url(settings.host, settings.port), opening, identities, audience=base)
     click.echo(
         f"demo opening: project {opening.code}, lot {opening.lot_id}, opens at {beijing(opening.deadline)}; "
         f"watch it at {base}/openings/{opening.lot_id}/live or: bidding room join --watch "

@@ -29,12 +29,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import multiprocessing
+import multiprocessing.process
 import os
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 import httpx
@@ -414,20 +416,30 @@ def local_url(host: str, port: int) -> str:
 
 
 def start_in_background(
-    base_url: str, opening: DemoOpening, cast: Cast, *, audience: str | None = None, timing: Timing = Timing()
-) -> threading.Thread:
-    """Run the demo opening in a daemon thread with its own event loop, once the server is up."""
+    base_url: str, opening: DemoOpening, identities: Path, *, audience: str | None = None, timing: Timing = Timing()
+) -> multiprocessing.process.BaseProcess:
+    """Run the demo opening in a daemon process of its own, once the server is up.
+
+    The participants are clients from elsewhere: in a thread of the server they would share its
+    interpreter lock, and their crypto and their sockets would slow the room they are playing in
+    (and every viewer's delivery with it). They load their identities from ``identities`` there."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=_play, args=(base_url, opening, identities, audience, timing), name="demo-opening", daemon=True
+    )
+    process.start()
+    return process
+
+
+def _play(base_url: str, opening: DemoOpening, identities: Path, audience: str | None, timing: Timing) -> None:
+    from bidding.core.logs import configure_logging
+
+    configure_logging()
 
     async def go() -> None:
         await wait_until_ready(base_url)
-        await run_demo_opening(base_url, opening, cast, audience=audience, timing=timing)
+        await run_demo_opening(base_url, opening, load_cast(identities), audience=audience, timing=timing)
 
-    def target() -> None:
-        try:
-            asyncio.run(go())
-        except Exception:  # the demo must never take the server down
-            log.exception("demo opening failed")
-
-    thread = threading.Thread(target=target, name="demo-opening", daemon=True)
-    thread.start()
-    return thread
+    try:
+        asyncio.run(go())
+    except Exception:  # the demo must never take the server down
+        log.exception("demo opening failed")
