@@ -619,7 +619,7 @@ class Viewer:
     welcomed: float = 0.0
     live_from: int = 0  # the welcome's last_seq: later events count for delivery
     seqs: list[int] = field(default_factory=list)  # in receipt order, duplicates included
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[tuple[str, float]] = field(default_factory=list)  # (event name, receipt − at)
     announced: float = 0.0
     resumed: int = 0
     done: bool = False
@@ -654,7 +654,7 @@ async def _view(url: str, viewer: Viewer, gate: asyncio.Semaphore, parsed: dict[
                         at = message["at"]
                         if at not in parsed:
                             parsed[at] = parse_time(at)
-                        viewer.latencies.append(now - parsed[at])
+                        viewer.latencies.append((message["name"], now - parsed[at]))
                     if message["name"] == "announcement":
                         viewer.announced = now
                     if message["name"] in TERMINAL:
@@ -711,6 +711,7 @@ async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, stop:
     await asyncio.gather(*tasks, *ticker, return_exceptions=True)
     checked: list[dict[str, Any]] = []
     latencies: dict[int, list[float]] = {}
+    by_name: dict[str, list[float]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
         for lot, _ in share:
             response = await http.get(f"/api/public/openings/{lot.id}/events", params={"since": 0})
@@ -718,8 +719,10 @@ async def _viewers(base: str, share: list[tuple[Lot, int]], end_at: float, stop:
             for v in viewers:
                 if v.lot == lot.index:
                     checked.append(_check(v, expected))
-                    latencies.setdefault(lot.index, []).extend(v.latencies)
-    conn.send(("viewers", checked, latencies, lags, time.process_time() - cpu0))
+                    latencies.setdefault(lot.index, []).extend(x for _, x in v.latencies)
+                    for name, x in v.latencies:
+                        by_name.setdefault(name, []).append(x)
+    conn.send(("viewers", checked, latencies, by_name, lags, time.process_time() - cpu0))
 
 
 async def _ticker(start: float, lags: list[float]) -> None:
@@ -903,12 +906,16 @@ def report(
     errors: Counter[str],
 ) -> int:
     lot_runs = {r["lot"]: r for _, results, _ in drivers for r in results}
-    checked = [c for _, rows, _, _, _ in viewers for c in rows]
-    lags = [lag for _, _, _, samples_, _ in viewers for lag in samples_]
+    checked = [c for _, rows, _, _, _, _ in viewers for c in rows]
+    lags = [lag for _, _, _, _, samples_, _ in viewers for lag in samples_]
     latencies: dict[int, list[float]] = {}
-    for _, _, per_lot, _, _ in viewers:
+    by_name: dict[str, list[float]] = {}
+    for _, _, per_lot, per_name, _, _ in viewers:
         for index, values in per_lot.items():
             latencies.setdefault(index, []).extend(values)
+        for name, values in per_name.items():
+            by_name.setdefault(name, []).extend(values)
+    slowest = sorted(((pct(v, 99), n, len(v)) for n, v in by_name.items()), reverse=True)[:5]
     client_cpu = [m[-1] for m in drivers] + [m[-1] for m in viewers]
 
     print(
@@ -1016,6 +1023,10 @@ def report(
     print()
     for name, value in rows_out:
         print(f"{name.ljust(width)}  {value}")
+    print(
+        "slowest events by delivery p99: "
+        + ", ".join(f"{name} {p99_:.3f} s (×{count:,})" for p99_, name, count in slowest)
+    )
     for message, count in errors.most_common(6):
         print(f"server error ×{count}: {message}")
     print()
