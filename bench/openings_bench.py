@@ -1010,7 +1010,11 @@ def report(
             )
         )
     rows_out += [
-        ("client CPU", f"busiest process {max(client_cpu, default=0):.1f} s of {len(client_cpu)} processes"),
+        (
+            "client CPU",
+            f"{sum(client_cpu):.1f} s in {len(client_cpu)} processes (busiest {max(client_cpu, default=0):.1f} s)"
+            " on the same cores",
+        ),
         ("viewer loop lag p99 / max", f"{fmt(pct(lags, 99))} / {fmt(max(lags, default=math.nan))} (from the deadline)"),
         (
             "load average",
