@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             hub = Hub(platform.redis, channel_prefix(settings), platform.sessions)
             app.state.opening_hub = hub
             await stack.enter_async_context(hub.running())
+            room_of(platform).tell_committed(hub.committed)
             await stack.enter_async_context(room_of(platform).ticking(hub.lots, hub.saw))
             if settings.run_worker_in_process:
                 async with running_workers(platform, CATALOGUE):

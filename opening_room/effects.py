@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bidding.core.jobs.registry import JobSpec
+from opening_room.events import Progress
 
 __all__ = ["NOTHING", "AfterCommit", "Job", "RecordToSign"]
 
@@ -42,6 +43,8 @@ class AfterCommit:
     publish: tuple[uuid.UUID, int] | None = None
     jobs: tuple[Job, ...] = ()
     records: tuple[RecordToSign, ...] = ()
+    #: The events committed and the state they leave: this process's hub has them without reading them back.
+    progress: Progress | None = None
 
     def __or__(self, other: AfterCommit) -> AfterCommit:
         """Both; of two announcements, the later number (it covers the earlier)."""
@@ -50,6 +53,9 @@ class AfterCommit:
             publish=max(announced, key=lambda p: p[1]) if announced else None,
             jobs=self.jobs + other.jobs,
             records=self.records + other.records,
+            progress=self.progress | other.progress
+            if self.progress and other.progress
+            else self.progress or other.progress,
         )
 
 

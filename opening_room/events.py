@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opening_room.states import State
 from opening_room.tables import OpeningEvent, OpeningSession
 
-__all__ = ["HOST", "PUBLIC", "EventView", "bidder_audience", "emit", "view"]
+__all__ = ["HOST", "PUBLIC", "EventView", "Progress", "bidder_audience", "emit", "emitted", "view"]
 
 PUBLIC: Final = "public"
 HOST: Final = "host"
@@ -52,8 +53,37 @@ class EventView:
         return json.dumps(self.message(), ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a session stands and its events after some number, as of one moment: every event up
+    to ``last_seq`` and none after, so the state and the events agree (both are written in one
+    transaction)."""
+
+    state: str
+    last_seq: int
+    decrypt_ends_at: datetime | None
+    events: tuple[EventView, ...]
+
+    def __or__(self, later: Progress) -> Progress:
+        """Both changes' events, and the state after the later one."""
+        first, last = sorted((self, later), key=lambda p: p.last_seq)
+        merged = {e.seq: e for e in (*first.events, *last.events)}
+        return Progress(last.state, last.last_seq, last.decrypt_ends_at, tuple(merged[s] for s in sorted(merged)))
+
+
 def view(event: OpeningEvent) -> EventView:
     return EventView(event.seq, event.name, event.at, event.data, event.audience)
+
+
+#: The events each locked session row numbered in its transaction, for :func:`emitted`.
+_EMITTED: Final[weakref.WeakKeyDictionary[OpeningSession, list[EventView]]] = weakref.WeakKeyDictionary()
+
+
+def emitted(session: OpeningSession) -> Progress:
+    """The state of ``session`` (this transaction's locked row) and the events :func:`emit` numbered
+    on it, in order, taken once: after the commit this process's hub hands them to its viewers
+    without reading them back."""
+    return Progress(str(session.state), session.last_seq, session.decrypt_ends_at, tuple(_EMITTED.pop(session, ())))
 
 
 def emit(
@@ -75,6 +105,8 @@ def emit(
         raise RuntimeError(f"{name}: a private event before the deadline would be counted by everyone")
     session.last_seq += 1
     session.updated_at = now
-    db.add(
-        OpeningEvent(lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=at or now)
+    event = OpeningEvent(
+        lot_id=session.lot_id, seq=session.last_seq, name=name, audience=audience, data=data, at=at or now
     )
+    db.add(event)
+    _EMITTED.setdefault(session, []).append(view(event))

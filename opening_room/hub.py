@@ -18,16 +18,16 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.core.settings import Settings
-from opening_room.events import EventView
+from opening_room.events import EventView, Progress
 from opening_room.live import LiveLot, LotInfo, Tick
 from opening_room.participants import Participant
 
@@ -88,6 +88,8 @@ class Client:
     queue: asyncio.Queue[EventView | _Ping | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     last_seq: int = 0
     dropped: bool = False
+    #: Set while a command of this client runs: its events wait until its result is sent.
+    held: asyncio.Future[None] | None = None
 
     def offer(self, event: EventView) -> None:
         if self.dropped or event.seq <= self.last_seq or not self.who.sees(event.audience):
@@ -131,7 +133,13 @@ class Hub:
         self._prefix = channel_prefix
         self._sessions = sessions
         self._lots: dict[uuid.UUID, LiveLot] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self.counters = Counters()
+
+    def _spawn(self, step: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(step)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def lots(self) -> list[uuid.UUID]:
         """The lots with clients here (the room ticks them); lots idle too long are let go."""
@@ -199,11 +207,23 @@ class Hub:
         if not live.clients:
             live.idle_since = time.monotonic()
 
-    async def deliver(self, lot_id: uuid.UUID) -> None:
-        """Read the lot's new events once and offer them to its local clients."""
+    async def deliver(self, lot_id: uuid.UUID, seq: int | None = None) -> None:
+        """Read the lot's new events once and offer them to its local clients (unless it already holds
+        event ``seq``: committed here, it had them at once)."""
         live = self._lots.get(lot_id)
-        if live is not None:
+        if live is not None and (seq is None or seq > live.seen):
             await self._catch_up(live)
+
+    def committed(self, lot_id: uuid.UUID, progress: Progress) -> None:
+        """A change of this process committed ``progress``: its viewers get the events now, with no read
+        back; a gap before them (another process's change not read yet) is read from the database."""
+        live = self._lots.get(lot_id)
+        if live is None or not live.loaded or live.lock.locked():
+            return  # not watched here, or being read: Redis's announcement brings it
+        added, complete = live.add(progress)
+        self._offer(live, added)
+        if not complete:
+            self._spawn(self.deliver(lot_id))
 
     async def _catch_up(self, live: LiveLot) -> None:
         async with live.lock:
@@ -268,7 +288,7 @@ class Hub:
                         channel = message["channel"]
                         channel = channel.decode() if isinstance(channel, bytes) else str(channel)
                         with contextlib.suppress(ValueError):
-                            await self.deliver(uuid.UUID(channel.rsplit(":", 1)[1]))
+                            await self.deliver(uuid.UUID(channel.rsplit(":", 1)[1]), int(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis went away: retry, clients resume from the database anyway

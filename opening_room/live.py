@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opening_room import reads
-from opening_room.events import EventView
+from opening_room.events import EventView, Progress
 from opening_room.participants import Participant
 from opening_room.states import State
 
@@ -92,11 +92,22 @@ class LiveLot:
     async def catch_up(self, sessions: async_sessionmaker[AsyncSession]) -> list[EventView]:
         """Read the session's state and its events after :attr:`seen` (call under :attr:`lock`)."""
         progress = await reads.progress(sessions, self.lot_id, self.seen)
-        if progress is None:
-            return []
-        self.state, self.decrypt_ends_at = progress.state, progress.decrypt_ends_at
-        self.events.extend(progress.events)
-        return progress.events
+        return [] if progress is None else self.add(progress)[0]
+
+    def add(self, progress: Progress) -> tuple[list[EventView], bool]:
+        """Take the state and the events that follow the last one held (those already held are
+        skipped): the events appended, and False if a gap stopped it (read the database then)."""
+        added: list[EventView] = []
+        for event in progress.events:
+            if event.seq <= self.seen:
+                continue
+            if event.seq != self.seen + 1:
+                return added, False
+            self.events.append(event)
+            added.append(event)
+        if progress.last_seq == self.seen:  # the state is as of the last event held
+            self.state, self.decrypt_ends_at = progress.state, progress.decrypt_ends_at
+        return added, True
 
     def settle(self, step: Callable[[], Awaitable[None]]) -> Awaitable[None]:
         """Run ``step`` (tick the room, then catch up) once however many joins ask at the same moment,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ from bidding.deposits.status import statuses_at_opening
 from bidding.identity.models import Organization
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.projects import ProjectStatus
-from opening_room.events import EventView, view
+from opening_room.events import EventView, Progress, view
 from opening_room.participants import Participant
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
 
@@ -68,17 +67,6 @@ async def events_since(
         return [view(e) for e in rows.all() if who is None or who.sees(e.audience)]
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Where a session stands and its events after some number, read together: every event up to
-    ``last_seq`` and none after, so the state and the events agree (both are written in one transaction)."""
-
-    state: str
-    last_seq: int
-    decrypt_ends_at: datetime | None
-    events: list[EventView]
-
-
 async def progress(sessions: Sessions, lot_id: uuid.UUID, seq: int) -> Progress | None:
     """The session's state and its events (every audience) after ``seq``; None if it has no session yet."""
     async with sessions() as db:
@@ -90,7 +78,7 @@ async def progress(sessions: Sessions, lot_id: uuid.UUID, seq: int) -> Progress 
             .where(OpeningEvent.lot_id == lot_id, OpeningEvent.seq > seq, OpeningEvent.seq <= session.last_seq)
             .order_by(OpeningEvent.seq)
         )
-        return Progress(str(session.state), session.last_seq, session.decrypt_ends_at, [view(e) for e in rows])
+        return Progress(str(session.state), session.last_seq, session.decrypt_ends_at, tuple(view(e) for e in rows))
 
 
 async def snapshot(sessions: Sessions, lot: Lot, project: Project, now: datetime) -> dict[str, Any]:

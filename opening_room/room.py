@@ -41,7 +41,7 @@ from opening_room.commands.decryption import close_window
 from opening_room.commands.hosting import extract
 from opening_room.commands.record_signing import ready
 from opening_room.effects import NOTHING, AfterCommit, RecordToSign
-from opening_room.events import EventView, emit
+from opening_room.events import EventView, Progress, emit, emitted
 from opening_room.hub import channel_prefix, publish
 from opening_room.participants import Participant
 from opening_room.states import Role, State
@@ -55,6 +55,8 @@ TICK_SECONDS: Final = 1.0
 
 #: Announces a lot's newest event number to every process (:func:`opening_room.hub.publish`).
 Publish = Callable[[uuid.UUID, int], Awaitable[None]]
+#: Told a lot's events right after their commit, in this process (:meth:`opening_room.hub.Hub.committed`).
+Committed = Callable[[uuid.UUID, Progress], None]
 
 
 class OpeningRoom:
@@ -75,10 +77,16 @@ class OpeningRoom:
         self._resources = resources
         self._publish = publish
         self._jobs = jobs
+        self._committed: Committed | None = None
         # The session row lock serialises processes on PostgreSQL; SQLite has no row locks, so
         # commands of one process also queue on a per-lot lock before their transaction.
         self._lot_locks: dict[uuid.UUID, asyncio.Lock] = {}
         self._background: set[asyncio.Task[None]] = set()  # kept, so that no task is collected unfinished
+
+    def tell_committed(self, committed: Committed) -> None:
+        """Hand each change's committed events to ``committed`` (this process's hub) before they are
+        announced on Redis: its viewers get them without a read back from the database."""
+        self._committed = committed
 
     def _lot_lock(self, lot_id: uuid.UUID) -> asyncio.Lock:
         return self._lot_locks.setdefault(lot_id, asyncio.Lock())
@@ -215,6 +223,8 @@ class OpeningRoom:
     async def after(self, after: AfterCommit) -> None:
         """What a committed change left: announce its events now; enqueue its jobs and sign its record
         on tasks of their own (the caller may still hold the lot's lock, which signing takes again)."""
+        if after.publish is not None and after.progress is not None and self._committed is not None:
+            self._committed(after.publish[0], after.progress)
         if after.publish is not None and self._publish is not None:
             await self._publish(*after.publish)
         if self._jobs is not None:
@@ -276,8 +286,11 @@ class OpeningRoom:
 
 
 def _new_events(session: OpeningSession, seen: int) -> AfterCommit:
-    """Announce the session's newest number, if this change numbered any event."""
-    return AfterCommit(publish=(session.lot_id, session.last_seq)) if session.last_seq > seen else NOTHING
+    """Announce the session's newest number, and hand this process's hub the events, if this change
+    numbered any."""
+    if session.last_seq <= seen:
+        return NOTHING
+    return AfterCommit(publish=(session.lot_id, session.last_seq), progress=emitted(session))
 
 
 async def _guarded(step: Awaitable[object]) -> None:

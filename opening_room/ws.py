@@ -128,6 +128,8 @@ async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
             if item is None:  # dropped as too slow
                 await socket.close(code=4008, reason="too slow: reconnect and resume")
                 return
+            if client.held is not None:  # its own command's result goes first
+                await client.held
             if item is PING:
                 await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
             elif isinstance(item, EventView) and item.seq > client.last_seq:
@@ -186,7 +188,7 @@ async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: 
                 await socket.send_json({"type": "error", "error": _error(socket, SessionEnded())})
                 await socket.close(code=4001)
                 return
-            await _handle(socket, room, who, lot_id, raw)
+            await _handle(socket, room, client, lot_id, raw)
     except WebSocketDisconnect:
         pass
     finally:
@@ -197,7 +199,7 @@ async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: 
                 await sender
 
 
-async def _handle(socket: Socket, room: OpeningRoom, who: Participant, lot_id: uuid.UUID, raw: str) -> None:
+async def _handle(socket: Socket, room: OpeningRoom, client: Client, lot_id: uuid.UUID, raw: str) -> None:
     if len(raw) > MAX_MESSAGE:
         await socket.send_json({"type": "error", "error": _error(socket, MessageTooLarge())})
         return
@@ -216,6 +218,23 @@ async def _handle(socket: Socket, room: OpeningRoom, who: Participant, lot_id: u
     args = message.get("args") or {}
     if not isinstance(args, dict):
         args = {}
+    held = client.held = asyncio.get_running_loop().create_future()
+    try:
+        await _command(socket, room, client.who, lot_id, command_id, message, args)
+    finally:
+        client.held = None
+        held.set_result(None)
+
+
+async def _command(
+    socket: Socket,
+    room: OpeningRoom,
+    who: Participant,
+    lot_id: uuid.UUID,
+    command_id: str,
+    message: dict[str, Any],
+    args: dict[str, Any],
+) -> None:
     try:
         data = await room.command(who, lot_id, command_id, str(message.get("name", "")), args)
         await socket.send_json({"type": "result", "id": command_id, "ok": True, "data": data})

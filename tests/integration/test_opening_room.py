@@ -406,3 +406,31 @@ async def test_viewers_join_without_reading_the_database_and_news_is_read_once_f
         sa_event.remove(engine, "before_cursor_execute", count)
     for peer in [first, *viewers, late]:
         await peer.close()
+
+
+async def test_a_command_s_result_reaches_its_sender_before_the_events_it_caused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
+    project = await create_published(client, p, clock.now())
+    lot = project["lots"][0]
+    await new_bidder_with_bid(client, admin_headers, project, lot, b"only one")
+    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
+    token = (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    viewer = await Peer.connect(live, lot["id"])
+    async with websockets.connect(f"{live}/ws/openings/{lot['id']}") as ws:
+        await ws.send(json.dumps({"type": "hello", "token": token}))
+        seen: list[str] = []
+        while "decision.required" not in seen:
+            message = json.loads(await ws.recv())
+            seen.append(message.get("name") or message["type"])
+        await ws.send(
+            json.dumps({"type": "command", "id": "stop-1", "name": "stop", "args": {"reason": "投标人少于3个"}})
+        )
+        after: list[str] = []
+        while "session.failed" not in after:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            after.append(message.get("name") or message["type"])
+    assert after.index("result") < after.index("session.failed"), after
+    await viewer.until("session.failed")
+    await viewer.close()

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from bidding.core.actor import Actor
-from opening_room.events import EventView
+from opening_room.events import EventView, Progress
 from opening_room.hub import PING, QUEUE_SIZE, Client
 from opening_room.live import LiveLot, LotInfo
 from opening_room.participants import Participant
@@ -121,3 +121,21 @@ def test_only_a_quiet_client_is_pinged() -> None:
     busy.ping()
     assert quiet.queue.get_nowait() is PING and quiet.queue.empty()
     assert busy.queue.get_nowait().seq == 1 and busy.queue.empty()  # type: ignore[union-attr]
+
+
+def progress(*seqs: int, state: str = "waiting") -> Progress:
+    return Progress(state, max(seqs, default=0), None, tuple(event(s) for s in seqs))
+
+
+def test_a_lot_takes_what_follows_skips_what_it_holds_and_stops_at_a_gap() -> None:
+    live = live_lot(event(1), event(2))
+    added, complete = live.add(progress(2, 3, 4, state="decrypting"))
+    assert ([e.seq for e in added], complete) == ([3, 4], True)
+    assert (live.seen, live.state) == (4, "decrypting")
+    added, complete = live.add(progress(6, 7, state="announced"))  # 5 was committed elsewhere, not read yet
+    assert (added, complete, live.seen, live.state) == ([], False, 4, "decrypting")
+
+
+def test_changes_merged_keep_every_event_once_and_the_later_state() -> None:
+    merged = progress(3, 4, state="announced") | progress(2, 3, state="decrypting")
+    assert [e.seq for e in merged.events] == [2, 3, 4] and (merged.state, merged.last_seq) == ("announced", 4)

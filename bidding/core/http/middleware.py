@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from bidding.core.http.context import request_id_of
@@ -48,7 +49,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         try:
             # A WebSocket's frames go straight out: nothing here touches them, and a wrapper would cost
             # a call per frame per viewer (10,000 viewers of an opening).
-            await app(scope, receive, send_with_id if scope["type"] == "http" else send)
+            await app(scope, receive, send_with_id if scope["type"] == ScopeType.HTTP else send)
         finally:
             raw = cast(dict[str, Any], scope)
             if raw["type"] == "http":
