@@ -1,14 +1,17 @@
 """Fan-out of opening events across app processes.
 
 The database holds the events; Redis pub/sub only says "lot L now has events up to N". Each process
-runs one :class:`Hub`: it listens on Redis, reads the new events of a lot **once** from the
-database, and puts each into the bounded queue of every local client allowed to see it. A client
-whose queue is full (a slow viewer) is disconnected — it reconnects and resumes from its last
-sequence number — so it never slows the others. The lots it has clients for (:meth:`Hub.lots`) are
-the ones whose clock the room ticks in this process (:meth:`opening_room.room.OpeningRoom.ticking`).
+runs one :class:`Hub`: it keeps each lot it has clients for in memory (:mod:`opening_room.live`),
+listens on Redis, reads the new events of a lot **once** from the database (none when it holds them
+already: the changes committed in this process hand their events over at once, :meth:`Hub.committed`),
+and puts each into the bounded queue of every local client allowed to see it. A client whose queue
+is full (a slow viewer) is disconnected — it reconnects and resumes from its last sequence number —
+so it never slows the others. The lots it has clients for (:meth:`Hub.lots`) are the ones whose
+clock the room ticks in this process (:meth:`opening_room.room.OpeningRoom.ticking`).
 
-The hub knows the room only by the database it reads and the Redis channel the room publishes on
-(:func:`publish`): neither holds the other.
+The hub knows the room only by the database it reads, the Redis channel the room publishes on
+(:func:`publish`) and the callables the app wires between them (the room's tick, its committed
+changes): neither holds the other.
 """
 
 from __future__ import annotations
