@@ -38,7 +38,10 @@ Reading the table:
 * ``wall time``: from the common start to the last answer of a main bidder; ``throughput``:
   accepted package bytes / wall time; ``upload time``: per accepted upload, start → final answer;
   ``answer − last byte``: per accepted upload, its final answer − the time this client handed the
-  package's last byte over (what completion costs the bidder: verification, storing, receipt);
+  package's last byte over — on loopback a connection's socket buffers hold megabytes, so this
+  includes the time the last chunk waited unread; ``answer − last byte read``: its answer − the
+  bid's ``submitted_at`` (the server's clock when it read the last byte; same machine): completion
+  alone (recording the chunk, verification, storing, the signed receipt);
 * ``server peak RSS``: VmHWM of the ``bidding serve`` process (the embedded redis-server child
   is given separately; on the production profile, of the largest app process, and their sum);
   ``server CPU``: user + system seconds the app processes used during the upload phase (they share
@@ -675,6 +678,9 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
     within = [lag for lag in lags if lag <= ANSWER_WITHIN]
 
     unreadable = sum(1 for got in read_back if got is None)
+    # The server's own side of the lag: answer − the time it read the last byte (the bid's submitted_at).
+    read_at = {b["id"]: parse_time(b["submitted_at"]).timestamp() for got in read_back if got for b in got}
+    server_lags = [o.finished - read_at[o.bid["id"]] for o in accepted if o.bid and o.bid["id"] in read_at]
     bids = [b for got in read_back if got for b in got]
     after_deadline = [b for b in bids if parse_time(b["submitted_at"]) >= deadline]
     # Each bidder's bids must be what it was told: one for an accepted upload, none for a refused one.
@@ -727,6 +733,11 @@ async def run(args: argparse.Namespace, tmp: Path, server: Server) -> int:
         ("answer − last byte p99", fmt_s(percentile(lags, 99))),
         ("answer − last byte max", fmt_s(max(lags) if lags else float("nan"))),
         (f"answers within {ANSWER_WITHIN:.0f} s of last byte", f"{len(within)} / {len(accepted)}"),
+        (
+            "answer − last byte read p50/p99",
+            f"{fmt_s(statistics.median(server_lags) if server_lags else float('nan'))} / "
+            f"{fmt_s(percentile(server_lags, 99))} (the server's submitted_at: completion alone)",
+        ),
         (
             "server peak RSS",
             f"{server_hwm:.0f} MiB (VmHWM of bidding serve)"
