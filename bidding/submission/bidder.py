@@ -47,7 +47,7 @@ from bidding.submission.service import (
     withdraw,
 )
 from bidding.submission.states import UploadMode, UploadStatus
-from bidding.submission.streaming import PROGRESS, ChunkBody
+from bidding.submission.streaming import PROGRESS, RECEIVING, ChunkBody
 from bidding.tendering.documents import Download
 from bidding.tendering.models import Lot
 from crypto import jws
@@ -222,7 +222,8 @@ async def send_chunk(
     check_next_chunk(upload, index)
     key = CHUNK_KEY.format(upload=upload_id, index=index)
     body = ChunkBody(source, limit=upload.chunk_size, clock=platform.clock, progress=PROGRESS.take(upload_id, index))
-    staged = await platform.store.put(key, body)
+    with RECEIVING:
+        staged = await platform.store.put(key, body)
     assert body.arrived is not None  # the store read the body to its end
     try:
         async with platform.sessions() as db, db.begin():

@@ -5,7 +5,9 @@ records it; the PDF says the same for people and takes a fifth of a second of CP
 signature), which the upload's answer need not wait for — in the last minute before a deadline,
 hundreds of answers would queue behind it. So the upload enqueues :data:`RECEIPT_PDF` right after
 the commit and answers with the JSON receipt; a worker (the in-process one on the embedded default)
-renders the PDF from the recorded bid and its signed receipt, and sets ``receipt_pdf_key``. Until
+renders the PDF from the recorded bid and its signed receipt, and sets ``receipt_pdf_key`` — one at
+a time per process, and in the app process only once it reads no chunk (or after 30 s): bidders
+still sending in the last minute come before receipts nobody waits for. Until
 then the bidder's ``receipt.pdf`` answers 404 (the JSON receipt is there from the start).
 
 Idempotent: a bid whose ``receipt_pdf_key`` is set is skipped, a PDF already stored under the bid's
@@ -29,6 +31,7 @@ from bidding.core.jobs.registry import JobSpec
 from bidding.identity.models import Organization
 from bidding.submission.models import Bid
 from bidding.submission.receipts import store_receipt_pdf
+from bidding.submission.streaming import RECEIVING
 from bidding.tendering.models import Lot, Project
 from crypto import jws
 
@@ -44,6 +47,9 @@ log = logging.getLogger("bidding.submission")
 #: thread of the default executor (where the store writes and the uploads' verification run) nor
 #: more than one core's worth of the GIL while uploads are still coming in.
 _RENDERING: Final = asyncio.Semaphore(1)
+#: How long a PDF waits at most for this process to stop reading chunks (a deadline rush on the
+#: embedded default, whose worker is the app process; a separate worker process never waits).
+LULL_WAIT: Final = 30.0
 
 
 async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
@@ -62,6 +68,7 @@ async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
         assert project is not None
         assert org is not None
     payload = jws.verify(bid.receipt_jws).json()
+    await RECEIVING.lull(at_most=LULL_WAIT)  # bidders still sending here come first
     async with _RENDERING:
         key = await store_receipt_pdf(
             bid, lot, project, org, payload, clock=platform.clock, signer=platform.documents, store=platform.store

@@ -32,7 +32,7 @@ from bidding.core.clock import Clock
 from bidding.submission.service import ChunkTooLarge
 from crypto.sealed import PackageInfo, PackageVerifier
 
-__all__ = ["PIECE", "PROGRESS", "ChunkBody", "Progress", "Progresses"]
+__all__ = ["PIECE", "PROGRESS", "RECEIVING", "ChunkBody", "Progress", "Progresses", "Receiving"]
 
 #: What the body is gathered into before it is hashed and written: the object store's own write
 #: size (``storage.base.DEFAULT_CHUNK_SIZE``), so it passes the piece on without copying it again.
@@ -114,6 +114,32 @@ class Progresses:
 
 #: This process's uploads in progress.
 PROGRESS: Final = Progresses()
+
+
+class Receiving:
+    """How many chunk bodies this process is reading right now, so that work nobody waits for
+    (the PDF receipts, made by the in-process worker on the embedded default) can wait for a
+    lull instead of taking CPU from bidders still sending in the last minute."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.count -= 1
+
+    async def lull(self, *, at_most: float, every: float = 0.25) -> None:
+        """Return once no chunk is being read, or after ``at_most`` seconds (polled: no loop-bound state)."""
+        waited = 0.0
+        while self.count and waited < at_most:
+            await asyncio.sleep(every)
+            waited += every
+
+
+#: The chunk bodies this process is reading.
+RECEIVING: Final = Receiving()
 
 
 class ChunkBody:

@@ -6,6 +6,7 @@ refuses a part that changed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -18,7 +19,7 @@ import pytest
 
 from bidding.core.clock import ManualClock
 from bidding.submission.service import ChunkTooLarge
-from bidding.submission.streaming import PIECE, ChunkBody, Progress, Progresses
+from bidding.submission.streaming import PIECE, ChunkBody, Progress, Progresses, Receiving
 from crypto.errors import CryptoError
 from crypto.sealed import inspect
 from storage import IntegrityError, ObjectChanged, ObjectStore
@@ -175,3 +176,26 @@ async def test_the_default_composition_checks_the_digest(store: LocalObjectStore
         store, "final/y", [("staged/b", etag)], sha256=hashlib.sha256(b"b" * 1000).hexdigest()
     )
     assert info.size == 1000
+
+
+async def test_receipts_wait_for_a_lull_in_uploads_but_not_forever() -> None:
+    receiving = Receiving()
+    started = asyncio.get_running_loop().time()
+    await receiving.lull(at_most=5)  # nothing being read: at once
+    assert asyncio.get_running_loop().time() - started < 0.1
+    with receiving:
+        started = asyncio.get_running_loop().time()
+        await receiving.lull(at_most=0.2, every=0.05)  # a chunk keeps coming: not forever
+        assert 0.2 <= asyncio.get_running_loop().time() - started < 1
+
+        async def finish_reading() -> None:
+            await asyncio.sleep(0.1)
+            receiving.count -= 1
+
+        task = asyncio.create_task(finish_reading())
+        started = asyncio.get_running_loop().time()
+        await receiving.lull(at_most=5, every=0.05)
+        assert asyncio.get_running_loop().time() - started < 1
+        await task
+        receiving.count += 1  # as the context manager expects on the way out
+    assert receiving.count == 0
