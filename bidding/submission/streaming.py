@@ -21,9 +21,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -41,6 +43,10 @@ PIECE: Final = 1 << 20
 MAX_UPLOADS: Final = 2048
 #: Bytes of the chunk's start kept aside (chunk 0 must start with the sealed package's magic).
 HEAD: Final = 8
+#: The verification's own threads (SHA-256 releases the GIL: CPU work, one a core or so), apart from
+#: the default executor where the store writes and fsyncs: a piece's hashing never waits behind
+#: another upload's fsync, nor the other way round.
+_VERIFIERS: Final = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="upload-verify")
 
 
 @dataclass
@@ -145,9 +151,9 @@ RECEIVING: Final = Receiving()
 class ChunkBody:
     """One chunk's request body on its way to the store (iterate it once, as ``put``'s source).
 
-    Gathered into pieces of :data:`PIECE` bytes; each piece is verified (``progress``) in a worker
-    thread while the store writes it in another (SHA-256 releases the GIL), the next piece waiting
-    for both. ``arrived`` is stamped right after the last byte is read.
+    Gathered into pieces of :data:`PIECE` bytes; each piece is verified (``progress``) in one of
+    the verification's threads while the store writes it in another (SHA-256 releases the GIL), the
+    next piece waiting for both. ``arrived`` is stamped right after the last byte is read.
     """
 
     def __init__(self, source: AsyncIterator[bytes], *, limit: int, clock: Clock, progress: Progress | None) -> None:
@@ -194,4 +200,4 @@ class ChunkBody:
             return None
         if previous is not None:
             await previous
-        return asyncio.ensure_future(asyncio.to_thread(self.progress.feed, piece))
+        return asyncio.get_running_loop().run_in_executor(_VERIFIERS, self.progress.feed, piece)
