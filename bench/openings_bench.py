@@ -518,73 +518,116 @@ async def set_up(args: argparse.Namespace, stack: Stack) -> Setup:
 # ----------------------------------------------------------------------------- the hosts and bidders
 
 
-async def _drive_lot(base: str, lot: Lot, agent: Party, bidders: list[Party], joined: asyncio.Event) -> dict[str, Any]:
-    """One lot's host and bidders: join, sign in, then the opening up to ``session.closed``."""
-    out: dict[str, Any] = {
-        "lot": lot.index,
-        "state": "",
-        "decrypted": 0,
-        "failed": [],
-        "error": "",
-        "retried": 0,
-        "retry_errors": [],
-    }
+@dataclass
+class Shared:
+    """What a lot's host and its bidders (in other processes) tell each other: keys in, the last
+    key's time, the host done. Made before the fork; ``multiprocessing`` values and events."""
+
+    keys: Any  # Value('i'): bidders whose decrypt was answered
+    decrypted: Any  # Value('i'): of which decrypted
+    last_key: Any  # Value('d'): epoch s of the latest answer
+    retried: Any  # Value('i'): decrypts answered internal_error, then tried again
+    host_done: Any  # Event
+
+    @classmethod
+    def make(cls, ctx: Any) -> Shared:
+        return cls(ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("d", 0.0), ctx.Value("i", 0), ctx.Event())
+
+
+STEP = 600.0  # seconds any one step may take
+
+
+async def _join(base: str, lot: Lot, token: str, gate: asyncio.Semaphore, rooms: list[RoomClient]) -> RoomClient:
+    async with gate:
+        room = await RoomClient.connect(base, lot.id, token, timeout=300)
+        rooms.append(room)
+        return room
+
+
+async def _host(base: str, lot: Lot, agent: Party, n: int, shared: Shared, joined: asyncio.Event) -> dict[str, Any]:
+    """One lot's host: start decryption once the bidders are published, close it as soon as all
+    ``n`` bidders' answers are in (唱标), close the objections, wait for the record, close."""
+    out: dict[str, Any] = {"lot": lot.index, "state": "", "error": "", "reconnects": 0}
     rooms: list[RoomClient] = []
-    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
-    step = 600.0
-
-    async def join(token: str) -> RoomClient:
-        async with gate:
-            room = await RoomClient.connect(base, lot.id, token, timeout=300)
-            rooms.append(room)
-            return room
-
     try:
-        host = await join(agent.token)
-        clients = list(await asyncio.gather(*(join(b.token) for b in bidders)))
-
-        async def sign_in(room: RoomClient) -> None:
-            async with gate:
-                await room.command("sign_in", timeout=step)
-
-        await asyncio.gather(*(sign_in(r) for r in clients))
+        host = await _join(base, lot, agent.token, asyncio.Semaphore(1), rooms)
         joined.set()
         first = await host.wait_for(
-            {"bidders.published", "decision.required", *TERMINAL}, timeout=lot.deadline - time.time() + step
+            {"bidders.published", "decision.required", *TERMINAL}, timeout=lot.deadline - time.time() + STEP
         )
         out["published_at"] = time.time()
         if first.name != "bidders.published":
             out["state"] = first.name
             return out
-        await host.command("start_decryption", timeout=step)
-
-        async def decrypt(room: RoomClient, bidder: Party) -> str:
-            try:
-                answer = await room.decrypt(bidder.identity, timeout=step)
-            except CommandFailed as exc:
-                if exc.code != "internal_error":
-                    raise
-                # As a bidder's client would: try again (a new command id; a decrypted bid says so).
-                out["retried"] += 1
-                out["retry_errors"].append(str(exc)[:200])
-                answer = await room.decrypt(bidder.identity, timeout=step)
-            return str(answer.get("status"))
-
-        statuses = await asyncio.gather(*(decrypt(r, b) for r, b in zip(clients, bidders, strict=True)))
-        out["last_key"] = time.time()
-        out["decrypted"] = statuses.count("decrypted")
-        out["failed"] = [s for s in statuses if s != "decrypted"]
-        await host.command("close_decryption", timeout=step)
+        await host.command("start_decryption", timeout=STEP)
+        end = time.time() + STEP
+        while shared.keys.value < n and time.time() < end:
+            await asyncio.sleep(0.005)  # the bidders are in other processes
+        out["last_key"] = shared.last_key.value
+        await host.command("close_decryption", timeout=STEP)
         out["close_answered"] = time.time()
-        await host.command("close_objections", timeout=step)
-        await host.wait_for("record.ready", timeout=step)
+        await host.command("close_objections", timeout=STEP)
+        await host.wait_for("record.ready", timeout=STEP)
         out["record_ready"] = time.time()
-        await host.command("close", timeout=step)
-        await host.wait_for("session.closed", timeout=step)
+        await host.command("close", timeout=STEP)
+        await host.wait_for("session.closed", timeout=STEP)
         out["closed_at"] = time.time()
         out["state"] = "closed"
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        joined.set()
+        shared.host_done.set()
+        out["reconnects"] = sum(max(0, room.connections - 1) for room in rooms)
+        for room in rooms:
+            with contextlib.suppress(Exception):
+                await room.close()
+    return out
+
+
+async def _bidders(base: str, lot: Lot, bidders: list[Party], shared: Shared, joined: asyncio.Event) -> dict[str, Any]:
+    """Some of a lot's bidders: join, sign in, decrypt once the window opens, stay until the host is done."""
+    out: dict[str, Any] = {"lot": lot.index, "reconnects": 0, "errors": []}
+    rooms: list[RoomClient] = []
+    gate = asyncio.Semaphore(JOIN_CONCURRENCY)
+
+    async def sign_in(room: RoomClient) -> None:
+        async with gate:
+            await room.command("sign_in", timeout=STEP)
+
+    async def decrypt(room: RoomClient, bidder: Party) -> None:
+        status = "error"
+        try:
+            await room.wait_for("decryption.started", timeout=lot.deadline - time.time() + STEP)
+            try:
+                answer = await room.decrypt(bidder.identity, timeout=STEP)
+            except CommandFailed as exc:
+                if exc.code != "internal_error":
+                    raise
+                # As a bidder's client would: try again (a new command id; a decrypted bid says so).
+                with shared.retried.get_lock():
+                    shared.retried.value += 1
+                out["errors"].append(f"retried after {str(exc)[:200]}")
+                answer = await room.decrypt(bidder.identity, timeout=STEP)
+            status = str(answer.get("status"))
+        except Exception as exc:
+            out["errors"].append(f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            now = time.time()
+            with shared.keys.get_lock():
+                shared.keys.value += 1
+                shared.decrypted.value += status == "decrypted"
+                shared.last_key.value = max(shared.last_key.value, now)
+
+    try:
+        clients = list(await asyncio.gather(*(_join(base, lot, b.token, gate, rooms) for b in bidders)))
+        await asyncio.gather(*(sign_in(r) for r in clients))
+        joined.set()
+        await asyncio.gather(*(decrypt(r, b) for r, b in zip(clients, bidders, strict=True)))
+        while not shared.host_done.is_set():
+            await asyncio.sleep(0.2)
+    except Exception as exc:
+        out["errors"].append(f"{type(exc).__name__}: {exc}"[:300])
     finally:
         joined.set()
         out["reconnects"] = sum(max(0, room.connections - 1) for room in rooms)
@@ -594,20 +637,46 @@ async def _drive_lot(base: str, lot: Lot, agent: Party, bidders: list[Party], jo
     return out
 
 
-async def _drivers(base: str, lots: list[Lot], agent: Party, bidders: list[Party], conn: Connection) -> None:
+@dataclass
+class Roles:
+    """What one driver process plays: the host of some lots, some bidders of every lot."""
+
+    hosts: list[Lot]
+    bidders: list[tuple[Lot, list[Party]]]
+
+
+async def _drivers(base: str, roles: Roles, agent: Party, n: int, shared: list[Shared], conn: Connection) -> None:
     cpu0 = time.process_time()
-    events = [asyncio.Event() for _ in lots]
-    tasks = [asyncio.create_task(_drive_lot(base, lot, agent, bidders, e)) for lot, e in zip(lots, events, strict=True)]
-    await asyncio.gather(*(e.wait() for e in events))
+    jobs: list[tuple[asyncio.Event, Any]] = []
+    for lot in roles.hosts:
+        e = asyncio.Event()
+        jobs.append((e, _host(base, lot, agent, n, shared[lot.index], e)))
+    for lot, mine in roles.bidders:
+        e = asyncio.Event()
+        jobs.append((e, _bidders(base, lot, mine, shared[lot.index], e)))
+    tasks = [asyncio.create_task(job) for _, job in jobs]
+    await asyncio.gather(*(e.wait() for e, _ in jobs))
     conn.send(("joined", time.time()))
     results = await asyncio.gather(*tasks)
     conn.send(("drivers", results, time.process_time() - cpu0))
 
 
-def _driver_process(base: str, lots: list[Lot], agent: Party, bidders: list[Party], conn: Connection) -> None:
+def _driver_process(base: str, roles: Roles, agent: Party, n: int, shared: list[Shared], conn: Connection) -> None:
     raise_fd_limit()
-    asyncio.run(_drivers(base, lots, agent, bidders, conn))
+    asyncio.run(_drivers(base, roles, agent, n, shared, conn))
     conn.close()
+
+
+def driver_roles(lots: list[Lot], bidders: list[Party], procs: int) -> list[Roles]:
+    """Hosts dealt over the processes by lot, each lot's bidders dealt over all of them."""
+    roles = [Roles([], []) for _ in range(procs)]
+    for lot in lots:
+        roles[lot.index % procs].hosts.append(lot)
+        for p in range(procs):
+            mine = bidders[p::procs]
+            if mine:
+                roles[p].bidders.append((lot, mine))
+    return [r for r in roles if r.hosts or r.bidders]
 
 
 # ----------------------------------------------------------------------------- the viewers
@@ -823,14 +892,17 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         ctx = mp.get_context("fork")
         stop = ctx.Event()
         end_at = lots[-1].deadline + args.timeout
-        driver_groups = [lots[i :: args.driver_procs] for i in range(min(args.driver_procs, len(lots)))]
+        shared = [Shared.make(ctx) for _ in lots]
+        roles = driver_roles(lots, setup.bidders, args.driver_procs)
         viewer_procs = args.procs or max(1, math.ceil(len(lots) * args.viewers / VIEWERS_PER_PROCESS))
         driver_conns: list[Connection] = []
         viewer_conns: list[Connection] = []
         started = time.time()
-        for group in driver_groups:
+        for role in roles:
             parent, child = ctx.Pipe(duplex=False)
-            handle = ctx.Process(target=_driver_process, args=(stack.base, group, setup.agent, setup.bidders, child))
+            handle = ctx.Process(
+                target=_driver_process, args=(stack.base, role, setup.agent, args.bidders, shared, child)
+            )
             handle.start()
             child.close()
             handles.append(handle)
@@ -843,7 +915,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             handles.append(handle)
             viewer_conns.append(parent)
         print(
-            f"joining: {len(lots)} hosts, {len(lots) * args.bidders} bidder clients in {len(driver_groups)} "
+            f"joining: {len(lots)} hosts, {len(lots) * args.bidders} bidder clients in {len(roles)} "
             f"process(es), {len(lots) * args.viewers} viewers in {len(viewer_conns)} process(es) …",
             flush=True,
         )
@@ -865,6 +937,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         samples.mark("deadline")
         drivers = recv_until(driver_conns, "drivers", end_at + 60, samples)
         samples.mark("closed")
+        keys = {lot.index: (shared[lot.index].decrypted.value, shared[lot.index].retried.value) for lot in lots}
         # Viewers of a lot whose opening did not finish would wait for its end: stop them after a grace.
         viewers = recv_until(viewer_conns, "viewers", end_at + 300, samples, stop=(stop, time.time() + VIEWER_GRACE))
         for handle in handles:
@@ -883,6 +956,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         args,
         lots,
         drivers,
+        keys,
         viewers,
         samples,
         rss_end,
@@ -897,6 +971,7 @@ def report(
     args: argparse.Namespace,
     lots: list[Lot],
     drivers: list[tuple[Any, ...]],
+    keys: dict[int, tuple[int, int]],
     viewers: list[tuple[Any, ...]],
     samples: Samples,
     rss_end: dict[int, float],
@@ -905,7 +980,15 @@ def report(
     join: tuple[float, int],
     errors: Counter[str],
 ) -> int:
-    lot_runs = {r["lot"]: r for _, results, _ in drivers for r in results}
+    results = [r for _, rs, _ in drivers for r in rs]
+    lot_runs = {r["lot"]: r for r in results if "state" in r}  # the hosts'
+    for index, (decrypted, retried) in keys.items():
+        lot_runs.setdefault(index, {"lot": index, "state": "", "error": "no result from its host"})
+        lot_runs[index] |= {"decrypted": decrypted, "retried": retried}
+    bidder_errors: dict[int, list[str]] = {}
+    for r in results:
+        bidder_errors.setdefault(r["lot"], []).extend(r.get("errors", []))
+    reconnects = sum(r.get("reconnects", 0) for r in results)
     checked = [c for _, rows, _, _, _, _ in viewers for c in rows]
     lags = [lag for _, _, _, _, samples_, _ in viewers for lag in samples_]
     latencies: dict[int, list[float]] = {}
@@ -931,7 +1014,8 @@ def report(
     announce: list[float] = []
     failures: list[str] = []
     for lot in lots:
-        run_ = lot_runs.get(lot.index, {"state": "", "decrypted": 0, "error": "no result from its driver"})
+        run_ = lot_runs[lot.index]
+        problems = bidder_errors.get(lot.index, [])
         rows = [c for c in checked if c["lot"] == lot.index]
         values = latencies.get(lot.index, [])
         all_latency += values
@@ -952,12 +1036,12 @@ def report(
             )
         elif run_["decrypted"] != args.bidders:
             failures.append(
-                f"lot {lot.index + 1}: {args.bidders - run_['decrypted']} decryption(s) failed: {run_['failed']}"
+                f"lot {lot.index + 1}: {args.bidders - run_['decrypted']} decryption(s) failed: {problems[:2]}"
             )
         if run_.get("retried"):
             failures.append(
                 f"lot {lot.index + 1}: {run_['retried']} decrypt(s) answered internal_error, then retried: "
-                f"{run_['retry_errors'][0]}"
+                f"{next((e for e in problems if e.startswith('retried')), '')}"
             )
         if lost or dup or order:
             failures.append(f"lot {lot.index + 1}: {lost} lost, {dup} duplicated, {order} out of order")
@@ -991,7 +1075,7 @@ def report(
         ("viewers resumed after a close", str(sum(c["resumed"] for c in checked))),
         (
             "hosts' and bidders' reconnects",
-            f"{sum(r.get('reconnects', 0) for r in lot_runs.values())} (RoomClient resumed; commands resent)",
+            f"{reconnects} (RoomClient resumed; commands resent)",
         ),
         ("decrypts retried", f"{sum(r.get('retried', 0) for r in lot_runs.values())} (after internal_error)"),
         (
@@ -1060,7 +1144,12 @@ def main() -> int:
     parser.add_argument(
         "--procs", type=int, default=0, help=f"viewer processes (default one per {VIEWERS_PER_PROCESS:,})"
     )
-    parser.add_argument("--driver-procs", type=int, default=2, help="processes for the hosts and bidders (default 2)")
+    parser.add_argument(
+        "--driver-procs",
+        type=int,
+        default=4,
+        help="processes for the hosts and bidders (default 4; a lot's bidders spread over all)",
+    )
     parser.add_argument("--timeout", type=int, default=900, help="seconds after the last deadline before giving up")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
     parser.add_argument("--quick", action="store_true", help="preset: 3 lots × 10 bidders × 100 viewers")
