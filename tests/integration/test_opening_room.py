@@ -254,17 +254,23 @@ async def test_a_sign_in_before_the_deadline_is_the_bidders_alone_and_counts_at_
         await peer.close()
 
 
-async def test_fewer_than_three_bids_host_decides(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
-) -> None:
+async def _one_bid_past_its_deadline(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock
+) -> tuple[dict[str, Any], str]:
+    """A published lot with a single bid, the clock just past its deadline; the lot and its host's token."""
     p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
     project = await create_published(client, p, clock.now())
     lot = project["lots"][0]
     await new_bidder_with_bid(client, admin_headers, project, lot, b"only one")
     clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
-    host = await Peer.connect(
-        live, lot["id"], (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
-    )
+    return lot, (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+
+
+async def test_fewer_than_three_bids_host_decides(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    lot, token = await _one_bid_past_its_deadline(client, admin_headers, clock)
+    host = await Peer.connect(live, lot["id"], token)
     decision = await host.until("decision.required")
     assert decision["data"] == {"count": 1, "minimum": 3}
     assert (await host.command("start_decryption"))["error"]["code"] == "command_refused"
@@ -411,12 +417,7 @@ async def test_viewers_join_without_reading_the_database_and_news_is_read_once_f
 async def test_a_command_s_result_reaches_its_sender_before_the_events_it_caused(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
 ) -> None:
-    p = await logged_in_parties(client, admin_headers, ("agent", "agent"), ("tenderer", "tenderer"))
-    project = await create_published(client, p, clock.now())
-    lot = project["lots"][0]
-    await new_bidder_with_bid(client, admin_headers, project, lot, b"only one")
-    clock.set(datetime.fromisoformat(lot["bid_deadline"]) + timedelta(seconds=1))
-    token = (await login(client, p["users"]["agent"].identity, audience=AUDIENCE)).token
+    lot, token = await _one_bid_past_its_deadline(client, admin_headers, clock)
     viewer = await Peer.connect(live, lot["id"])
     async with websockets.connect(f"{live}/ws/openings/{lot['id']}") as ws:
         await ws.send(json.dumps({"type": "hello", "token": token}))
