@@ -6,7 +6,7 @@ their bidders decrypting, a thousand public viewers each, over two app processes
     python bench/openings_bench.py --big-lot                # 1 lot × 1,000 bidders × 200 viewers
     python bench/openings_bench.py --lots 5 --bidders 20 --viewers 500 --spread 5
 
-Run heavy sizes under ``flock /tmp/h/bench.lock`` (benches share the machine's two cores).
+The full size keeps two cores busy: run one bench at a time.
 
 What it does, all on 127.0.0.1:
 
