@@ -602,7 +602,24 @@ async def upload_context(session: AsyncSession, upload: BidUpload) -> tuple[Lot,
     return lot, lot.project, org
 
 
-async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, stored: Stored) -> Submitted:
+def receipt_number(arrived: datetime) -> str:
+    """A new receipt number for a package that arrived at ``arrived``."""
+    return f"R{arrived:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}"
+
+
+async def next_version(session: AsyncSession, lot_id: uuid.UUID, organization_id: uuid.UUID) -> int:
+    """The version a bidder's next package for a lot gets (final only under the lot's lock)."""
+    latest = await session.scalar(
+        select(func.coalesce(func.max(Bid.version), 0)).where(
+            Bid.lot_id == lot_id, Bid.organization_id == organization_id
+        )
+    )
+    return int(latest or 0) + 1
+
+
+async def record_bid(
+    session: AsyncSession, uploader: Uploader, upload_id: uuid.UUID, stored: Stored, *, number: str | None = None
+) -> Submitted:
     """Make the verified, stored package a version of the bidder's bid (办法 27), in one short transaction.
 
     Under the lot's lock (taken before the upload's, in the order extraction takes them): the upload
@@ -626,17 +643,7 @@ async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.
         select(Bid).where(Bid.lot_id == lot.id, Bid.organization_id == org.id, Bid.status == BidStatus.ACTIVE)
     )
     later_active = active is not None and active.submitted_at > arrived
-    version = (
-        int(
-            await session.scalar(
-                select(func.coalesce(func.max(Bid.version), 0)).where(
-                    Bid.lot_id == lot.id, Bid.organization_id == org.id
-                )
-            )
-            or 0
-        )
-        + 1
-    )
+    version = await next_version(session, lot.id, org.id)
     if active is not None and not later_active:
         move_bid(active, BidStatus.REPLACED)
     status = BidStatus.REPLACED if later_active else BidStatus.ACTIVE
@@ -655,7 +662,7 @@ async def record_bid(session: AsyncSession, uploader: Uploader, upload_id: uuid.
         signer_fingerprint=certificate_fingerprint(info.signer_cert),
         uploader_fingerprint=upload.fingerprint,
         submitted_at=arrived,  # decided in the database when the last byte came in: the receipt's time
-        receipt_number=f"R{arrived:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
+        receipt_number=number or receipt_number(arrived),
         receipt_jws="",
     )
     session.add(bid)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+import bidding.submission.bidder as bidder_api
 import bidding.submission.service as service
 from bidding.submission.models import Bid
 from bidding.submission.receipt_jobs import make_receipt_pdf
@@ -234,3 +235,35 @@ async def test_the_pdf_receipt_comes_from_its_job(
     redone = await make_receipt_pdf({"platform": platform}, bid_id)
     assert (redone["status"], redone["key"]) == ("stored", key)
     assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.pdf", headers=headers)).content == pdf.content
+
+
+async def test_the_receipt_signed_ahead_of_the_lock_names_what_was_recorded(
+    client: httpx.AsyncClient, published: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signed receipt is made before the lot's lock (its TSA token and JWS would hold it); when
+    its guess of the version is wrong (another upload of the bidder recorded meanwhile) it is signed
+    again under the lock: either way it names exactly the recorded version."""
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+
+    async def receipt_of(done: httpx.Response) -> tuple[dict[str, Any], dict[str, Any]]:
+        assert done.status_code == 200, done.text
+        bid = done.json()["bid"]
+        signed = (await client.get(f"/api/bidder/bids/{bid['id']}/receipt.json", headers=headers)).json()
+        assert signed["receipt"] == done.json()["receipt"]
+        return bid, signed["receipt"]
+
+    first, receipt = await receipt_of(
+        await send(client, headers, lot["id"], sealed(bidder, published["project"], lot, b"1"))
+    )
+    assert (receipt["version"], receipt["receipt_number"]) == (first["version"], first["receipt_number"])
+
+    async def wrong_guess(*args: Any) -> int:
+        return 99
+
+    monkeypatch.setattr(bidder_api, "next_version", wrong_guess)
+    second, receipt = await receipt_of(
+        await send(client, headers, lot["id"], sealed(bidder, published["project"], lot, b"2"))
+    )
+    assert second["version"] == first["version"] + 1
+    assert (receipt["version"], receipt["receipt_number"]) == (second["version"], second["receipt_number"])
