@@ -172,7 +172,7 @@ def parse_time(text: str) -> float:
 class Stack:
     """PostgreSQL database, Redis prefix, two workers and ``bidding serve`` with two app processes."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, log_level: str = "warning") -> None:
         self.tmp = tmp
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -195,7 +195,7 @@ class Stack:
             "BIDDING_ADMIN_TOKEN": ADMIN_TOKEN,
             "BIDDING_SECRET_KEY": SECRET_KEY,
             "BIDDING_FRONTEND_DIR": str(tmp / "no-frontend"),
-            "BIDDING_LOG_LEVEL": "warning",
+            "BIDDING_LOG_LEVEL": log_level,
             "BIDDING_LOG_FORMAT": "json",
             "BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0",
             "BIDDING_SESSION_MINUTES": "240",
@@ -881,7 +881,7 @@ def recv_until(
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
     load_before = os.getloadavg()
-    stack = Stack(tmp)
+    stack = Stack(tmp, args.server_log_level)
     handles: list[Any] = []
     try:
         stack.wait_ready()
@@ -1151,6 +1151,12 @@ def main() -> int:
         help="processes for the hosts and bidders (default 4; a lot's bidders spread over all)",
     )
     parser.add_argument("--timeout", type=int, default=900, help="seconds after the last deadline before giving up")
+    parser.add_argument(
+        "--server-log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="the servers' BIDDING_LOG_LEVEL (info: the hub's connection counts; default warning)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
     parser.add_argument("--quick", action="store_true", help="preset: 3 lots × 10 bidders × 100 viewers")
     parser.add_argument("--big-lot", action="store_true", help="preset: 1 lot × 1,000 bidders × 200 viewers")
