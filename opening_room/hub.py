@@ -22,7 +22,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -30,9 +30,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.core.settings import Settings
+from opening_room.clients import Client
 from opening_room.events import EventView, Progress
 from opening_room.live import LiveLot, LotInfo, Tick
-from opening_room.participants import Participant
 
 if TYPE_CHECKING:
     from bidding.tendering.models import Lot, Project
@@ -40,10 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COUNTS_SECONDS",
     "IDLE_SECONDS",
-    "PING",
     "PING_SECONDS",
-    "QUEUE_SIZE",
-    "Client",
     "Counters",
     "Hub",
     "channel_prefix",
@@ -52,7 +49,6 @@ __all__ = [
 
 log = logging.getLogger("opening_room.hub")
 
-QUEUE_SIZE: Final = 256
 #: How often a quiet client gets a ``ping`` (keeps proxies from closing it, carries the server's time).
 PING_SECONDS: Final = 15.0
 #: How often the hub logs its connections' counts (when they changed), instead of a line per connection.
@@ -73,46 +69,6 @@ def _channel(prefix: str, lot_id: uuid.UUID) -> str:
 async def publish(redis: Redis, prefix: str, lot_id: uuid.UUID, seq: int) -> None:
     """Tell every process's hub (this one's included) that ``lot_id`` has events up to ``seq``."""
     await redis.publish(_channel(prefix, lot_id), str(seq))
-
-
-class _Ping:
-    """Queued for a quiet client: its sender says ``ping`` (with the server's time)."""
-
-
-#: The one ping marker (a client's queue holds events, this, or None: let go as too slow).
-PING: Final = _Ping()
-
-
-@dataclass(eq=False)
-class Client:
-    """One connected client: who it is and what waits to be sent to it."""
-
-    who: Participant
-    queue: asyncio.Queue[EventView | _Ping | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
-    last_seq: int = 0
-    dropped: bool = False
-    #: Set while a command of this client runs: its events wait until its result is sent.
-    held: asyncio.Future[None] | None = None
-
-    def offer(self, event: EventView) -> None:
-        if self.dropped or event.seq <= self.last_seq or not self.who.sees(event.audience):
-            return
-        self._put(event)
-
-    def ping(self) -> None:
-        """Ask for a ``ping`` if nothing else is waiting to be sent (a busy client needs none)."""
-        if not self.dropped and self.queue.empty():
-            self._put(PING)
-
-    def _put(self, item: EventView | _Ping) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            # A slow viewer is let go rather than allowed to hold the others back; it resumes on reconnect.
-            self.dropped = True
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.get_nowait()
-                self.queue.put_nowait(None)
 
 
 @dataclass

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opening_room import reads
+from opening_room.clients import Client
 from opening_room.events import EventView, Progress
 from opening_room.participants import Participant
 from opening_room.states import State
 
 if TYPE_CHECKING:
     from bidding.tendering.models import Lot, Project
-    from opening_room.hub import Client
 
 __all__ = ["RETICK_SECONDS", "LiveLot", "LotInfo", "Tick"]
 

@@ -30,8 +30,9 @@ from bidding.core.fields import INT32_MAX
 from bidding.core.http.context import client_address
 from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.errors import error_fields
+from opening_room.clients import PING, Client
 from opening_room.events import EventView
-from opening_room.hub import PING, Client, Hub
+from opening_room.hub import Hub
 from opening_room.participants import Participant, participant
 from opening_room.room import OpeningRoom, room_of
 from opening_room.states import Role

@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from bidding.core.actor import Actor
+from opening_room.clients import PING, QUEUE_SIZE, Client
 from opening_room.events import EventView, Progress
-from opening_room.hub import PING, QUEUE_SIZE, Client
 from opening_room.live import LiveLot, LotInfo
 from opening_room.participants import Participant
 from opening_room.states import Role, State
