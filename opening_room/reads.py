@@ -28,6 +28,7 @@ from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, Openin
 __all__ = [
     "Progress",
     "answered",
+    "answered_in",
     "bidders_in_order",
     "deposit_labels",
     "early_sign_ins",
@@ -154,14 +155,19 @@ async def own_sign_in(sessions: Sessions, lot_id: uuid.UUID, who: Participant) -
 async def answered(sessions: Sessions, lot_id: uuid.UUID, who: Participant, command_id: str) -> dict[str, Any] | None:
     """The answer ``who`` got to ``command_id`` at this opening, if it sent it before."""
     async with sessions() as db:
-        command = await db.scalar(
-            select(OpeningCommand).where(
-                OpeningCommand.lot_id == lot_id,
-                OpeningCommand.actor == who.actor.id,
-                OpeningCommand.command_id == command_id,
-            )
+        return await answered_in(db, lot_id, who, command_id)
+
+
+async def answered_in(db: AsyncSession, lot_id: uuid.UUID, who: Participant, command_id: str) -> dict[str, Any] | None:
+    """:func:`answered`, read in the caller's transaction (under the session's lock)."""
+    result: dict[str, Any] | None = await db.scalar(
+        select(OpeningCommand.result).where(
+            OpeningCommand.lot_id == lot_id,
+            OpeningCommand.actor == who.actor.id,
+            OpeningCommand.command_id == command_id,
         )
-    return None if command is None else command.result
+    )
+    return result
 
 
 async def record(sessions: Sessions, lot_id: uuid.UUID) -> tuple[dict[str, Any], str | None]:

@@ -140,6 +140,12 @@ class OpeningRoom:
         command.allow(who)
         async with self._lot_lock(lot_id), self._sessions() as db:
             session, seen = await self._locked(db, lot_id)
+            # The same id resent meanwhile (a reconnect during the first copy) waited for the lock:
+            # it gets the first copy's answer, read under the lock, and runs nothing again.
+            stored = await reads.answered_in(db, lot_id, who, command_id)
+            if stored is not None:
+                await db.rollback()
+                return stored
             state = session.state
             command.possible(state)
             answer = await command.run(Call(db, session, self._resources, lot, project, who, args))

@@ -435,3 +435,23 @@ async def test_a_command_s_result_reaches_its_sender_before_the_events_it_caused
     assert after.index("result") < after.index("session.failed"), after
     await viewer.until("session.failed")
     await viewer.close()
+
+
+async def test_one_command_id_sent_twice_at_once_runs_once_and_both_get_its_answer(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str
+) -> None:
+    lot, token = await _one_bid_past_its_deadline(client, admin_headers, clock)
+    first, again = await Peer.connect(live, lot["id"], token), await Peer.connect(live, lot["id"], token)
+    await first.until("decision.required")
+    # A client that reconnected mid-command resends its id: both copies are in before either commits.
+    answers = await asyncio.gather(
+        first.command("stop", command_id="stop-twice", reason="投标人少于3个"),
+        again.command("stop", command_id="stop-twice", reason="投标人少于3个"),
+    )
+    assert answers[0]["ok"] and answers[1]["ok"], answers
+    assert answers[0]["data"] == answers[1]["data"]
+    await first.until("session.failed")
+    await asyncio.sleep(0.3)
+    assert [e["name"] for e in first.events].count("session.failed") == 1
+    for peer in (first, again):
+        await peer.close()
