@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding.core.clock import Clock
 from bidding.core.pki.documents import DocumentSigner
 from bidding.documents.opening_record import BidderRow, Objection, OpeningRecordData, render_opening_record
+from bidding.tendering.announcements import MAX_BODY
 from bidding.tendering.models import Lot, Project
 from opening_room.events import PUBLIC
 from opening_room.states import BidOpeningOutcome, BidOpeningStatus
@@ -34,6 +35,7 @@ __all__ = [
     "PENDING_KEY",
     "RECORD_KEY",
     "RETENTION",
+    "announcement_body",
     "build",
     "canonical",
     "digest",
@@ -93,6 +95,27 @@ async def build(db: AsyncSession, session: OpeningSession, lot: Lot, project: Pr
         "remarks": remarks,
         "events": session.last_seq,
     }
+
+
+def announcement_body(record: dict[str, Any], lot_id: uuid.UUID) -> str:
+    """The record as its announcement's text (办法 32): the JSON itself when it fits an announcement
+    (``MAX_BODY``); for a lot with many bidders (a thousand do not fit), a summary that names the
+    record's SHA-256 and where its signed PDF and its JSON are published."""
+    full = json.dumps(record, ensure_ascii=False, indent=1)
+    if len(full) <= MAX_BODY:
+        return full
+    project, lot = record["project"], record["lot"]
+    return "\n".join(
+        [
+            f"开标记录 / Opening record: {project['code']} {project['name']} — {lot['code']} {lot['name']}",
+            f"开标时间 / Opened at: {record['opening_at']}",
+            f"投标人 / Bidders: {len(record['bidders'])}",
+            f"异议 / Objections: {sum(1 for o in record['objections'] if o.get('seq') == o.get('objection'))}",
+            f"记录 SHA-256 / Record SHA-256: {digest(record)}",
+            f"签章 PDF / Signed PDF: {pdf_url(lot_id)}",
+            f"JSON: {json_url(lot_id)}",
+        ]
+    )
 
 
 def canonical(record: dict[str, Any]) -> bytes:

@@ -119,7 +119,7 @@ async def close(c: Call) -> Answer:
         proj,
         AnnouncementKind.OPENING_RECORD,
         title=f"{project.name} {lot.code} 标段开标记录",
-        body=json.dumps(content, ensure_ascii=False, indent=1),
+        body=record.announcement_body(content, lot.id),
         now=c.now(),
         details={
             "lot": str(lot.id),
