@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,7 @@ from bidding.core.pki.verifier import CertificateVerifier
 from bidding.core.transitions import move
 from bidding.identity.models import Organization
 from bidding.submission.models import Bid, BidUpload
+from bidding.submission.progress import Progress
 from bidding.submission.states import (
     BID_START,
     BID_TRANSITIONS,
@@ -56,9 +57,6 @@ from crypto.login import certificate_fingerprint
 from crypto.sealed import MAGIC, PackageInfo, PackageVerifier, SealedError
 from crypto.subject import parse_subject
 from storage import ObjectChanged, ObjectNotFound, ObjectStore, StorageError
-
-if TYPE_CHECKING:
-    from bidding.submission.streaming import Progress
 
 log = logging.getLogger("bidding.submission")
 

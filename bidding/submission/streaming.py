@@ -26,15 +26,14 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 from bidding.core.clock import Clock
+from bidding.submission.progress import Progress
 from bidding.submission.service import ChunkTooLarge
-from crypto.sealed import PackageInfo, PackageVerifier
 
-__all__ = ["PIECE", "PROGRESS", "RECEIVING", "ChunkBody", "Progress", "Progresses", "Receiving"]
+__all__ = ["PIECE", "PROGRESS", "RECEIVING", "ChunkBody", "Progresses", "Receiving"]
 
 #: What the body is gathered into before it is hashed and written: the object store's own write
 #: size (``storage.base.DEFAULT_CHUNK_SIZE``), so it passes the piece on without copying it again.
@@ -47,42 +46,6 @@ HEAD: Final = 8
 #: the default executor where the store writes and fsyncs: a piece's hashing never waits behind
 #: another upload's fsync, nor the other way round.
 _VERIFIERS: Final = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="upload-verify")
-
-
-@dataclass
-class Progress:
-    """One upload's verification so far: fed with chunks ``0 … next_index − 1`` in order."""
-
-    verifier: PackageVerifier = field(default_factory=PackageVerifier)
-    next_index: int = 0
-    received: int = 0
-    #: (sha256, etag) of each recorded chunk as the store reported it when it was written.
-    parts: list[tuple[str, str]] = field(default_factory=list)
-    #: What the verification raised at the first wrong byte; completion raises it again (the full
-    #: pass would raise the same at the same byte), and nothing more is fed.
-    failure: Exception | None = None
-
-    def feed(self, data: bytes | bytearray | memoryview) -> None:
-        """Verify the next bytes; a refusal is kept for completion, not raised now (the chunk is
-        received as any other, and the upload refused at completion with the verification's reason)."""
-        if self.failure is not None:
-            return
-        try:
-            self.verifier.update(data)
-        except Exception as exc:  # the full pass raises the same at completion
-            self.failure = exc
-
-    def recorded(self, size: int, sha256: str, etag: str) -> None:
-        """The chunk fed last was recorded as chunk ``next_index``: its bytes are the store's object."""
-        self.parts.append((sha256, etag))
-        self.received += size
-        self.next_index += 1
-
-    def finish(self) -> PackageInfo:
-        """The verified package's facts, or the verification's refusal (raised)."""
-        if self.failure is not None:
-            raise self.failure
-        return self.verifier.finish()
 
 
 class Progresses:

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from bidding.core.clock import ManualClock
+from bidding.submission.progress import Progress
 from bidding.submission.service import ChunkTooLarge
-from bidding.submission.streaming import PIECE, ChunkBody, Progress, Progresses, Receiving
+from bidding.submission.streaming import PIECE, ChunkBody, Progresses, Receiving
 from crypto.errors import CryptoError
 from crypto.sealed import inspect
 from storage import IntegrityError, ObjectChanged, ObjectStore
