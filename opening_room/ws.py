@@ -190,7 +190,7 @@ async def opening_socket(socket: Socket, lot_id: FromPath[uuid.UUID], platform: 
                 await socket.close(code=4001)
                 return
             await _handle(socket, room, client, lot_id, raw)
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, OSError):  # OSError: the server's own send found the client gone
         pass
     finally:
         hub.leave(lot_id, client)
@@ -236,13 +236,14 @@ async def _command(
     message: dict[str, Any],
     args: dict[str, Any],
 ) -> None:
+    reply: dict[str, Any] = {"type": "result", "id": command_id}
     try:
         data = await room.command(who, lot_id, command_id, str(message.get("name", "")), args)
-        await socket.send_json({"type": "result", "id": command_id, "ok": True, "data": data})
+        reply |= {"ok": True, "data": data}
     except DomainError as exc:
-        await socket.send_json({"type": "result", "id": command_id, "ok": False, "error": _error(socket, exc)})
+        reply |= {"ok": False, "error": _error(socket, exc)}
     except Exception:
         log.exception("opening command failed", extra={"lot": str(lot_id), "command": message.get("name")})
-        await socket.send_json(
-            {"type": "result", "id": command_id, "ok": False, "error": _error(socket, InternalError())}
-        )
+        reply |= {"ok": False, "error": _error(socket, InternalError())}
+    # A client gone before its answer resends the id when it reconnects, and gets the stored answer.
+    await socket.send_json(reply)
