@@ -443,24 +443,37 @@ class LocalObjectStore(ObjectStore):
                 raise IntegrityError(
                     f"content SHA-256 is {writer.sha256}, expected {expected}; nothing was stored", key=key
                 )
-            record: dict[str, Any] = {
-                "format": 1,
-                "key": key,
-                "sha256": writer.sha256,
-                "size": writer.size,
-                "content_type": content_type,
-                "metadata": user_metadata,
-                "retain_until": _iso(until),
-                "created": _iso(utcnow()),
-                "file_id": writer.file_id,
-            }
-            try:
-                return await run_in_thread(self._commit, key, writer, record, overwrite)
-            except OSError as exc:
-                raise _disk_error(exc, f"cannot store {key!r} under {self.root}") from exc
+            return await self._store_written(key, writer, writer.sha256, content_type, user_metadata, until, overwrite)
         except BaseException:
             writer.discard()  # synchronous on purpose: must run even when cancelled
             raise
+
+    async def _store_written(
+        self,
+        key: str,
+        writer: _TempWriter,
+        sha256: str,
+        content_type: str,
+        user_metadata: dict[str, str],
+        until: datetime | None,
+        overwrite: bool,
+    ) -> ObjectInfo:
+        """Commit the temp file ``writer`` wrote as ``key``, with its record (``put`` and ``compose``)."""
+        record: dict[str, Any] = {
+            "format": 1,
+            "key": key,
+            "sha256": sha256,
+            "size": writer.size,
+            "content_type": content_type,
+            "metadata": user_metadata,
+            "retain_until": _iso(until),
+            "created": _iso(utcnow()),
+            "file_id": writer.file_id,
+        }
+        try:
+            return await run_in_thread(self._commit, key, writer, record, overwrite)
+        except OSError as exc:
+            raise _disk_error(exc, f"cannot store {key!r} under {self.root}") from exc
 
     async def compose(
         self,
@@ -481,21 +494,7 @@ class LocalObjectStore(ObjectStore):
         writer = _TempWriter(self._tmp)
         try:
             await run_in_thread(self._concatenate, list(parts), writer)
-            record: dict[str, Any] = {
-                "format": 1,
-                "key": key,
-                "sha256": expected,
-                "size": writer.size,
-                "content_type": content_type,
-                "metadata": user_metadata,
-                "retain_until": _iso(until),
-                "created": _iso(utcnow()),
-                "file_id": writer.file_id,
-            }
-            try:
-                return await run_in_thread(self._commit, key, writer, record, overwrite)
-            except OSError as exc:
-                raise _disk_error(exc, f"cannot store {key!r} under {self.root}") from exc
+            return await self._store_written(key, writer, expected, content_type, user_metadata, until, overwrite)
         except BaseException:
             writer.discard()  # synchronous on purpose: must run even when cancelled
             raise
