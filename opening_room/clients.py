@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -24,7 +25,7 @@ class _Ping:
     """Queued for a quiet client: its sender says ``ping`` (with the server's time)."""
 
 
-#: The one ping marker (a client's queue holds events, this, or None: let go as too slow).
+#: The one ping marker (a client's queue holds batches of events, this, or None: let go as too slow).
 PING: Final = _Ping()
 
 
@@ -33,23 +34,31 @@ class Client:
     """One connected client: who it is and what waits to be sent to it."""
 
     who: Participant
-    queue: asyncio.Queue[EventView | _Ping | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    #: Batches of events read or committed together (one slot each, so that a burst of news — a
+    #: thousand decryptions read at once by another process — does not count as a slow client),
+    #: ping markers, or None: let go.
+    queue: asyncio.Queue[tuple[EventView, ...] | _Ping | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
     last_seq: int = 0
     dropped: bool = False
     #: Set while a command of this client runs: its events wait until its result is sent.
     held: asyncio.Future[None] | None = None
 
-    def offer(self, event: EventView) -> None:
-        if self.dropped or event.seq <= self.last_seq or not self.who.sees(event.audience):
+    def offer(self, events: Sequence[EventView]) -> None:
+        """Queue, as one batch, the events it has not had and may see."""
+        if self.dropped:
             return
-        self._put(event)
+        batch = tuple(e for e in events if e.seq > self.last_seq and self.who.sees(e.audience))
+        if batch:
+            self._put(batch)
 
     def ping(self) -> None:
         """Ask for a ``ping`` if nothing else is waiting to be sent (a busy client needs none)."""
         if not self.dropped and self.queue.empty():
             self._put(PING)
 
-    def _put(self, item: EventView | _Ping) -> None:
+    def _put(self, item: tuple[EventView, ...] | _Ping) -> None:
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:

@@ -191,9 +191,9 @@ class Hub:
 
     @staticmethod
     def _offer(live: LiveLot, events: list[EventView]) -> None:
-        for event in events:
+        if events:
             for client in live.clients:
-                client.offer(event)
+                client.offer(events)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Hub]:

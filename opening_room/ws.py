@@ -31,7 +31,6 @@ from bidding.core.http.context import client_address
 from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.errors import error_fields
 from opening_room.clients import PING, Client
-from opening_room.events import EventView
 from opening_room.hub import Hub
 from opening_room.participants import Participant, participant
 from opening_room.room import OpeningRoom, room_of
@@ -121,7 +120,7 @@ async def _still_valid(socket: Socket, token: str) -> bool:
 
 async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
     """Send what the hub queued for the client: each event as the frame serialised once for everyone
-    (events that arrived together go back to back), and a ``ping`` when the hub asks for one."""
+    (a batch, and batches that arrived together, go back to back), and a ``ping`` when the hub asks."""
     queue = client.queue
     while True:
         item = await queue.get()
@@ -133,9 +132,11 @@ async def _sender(socket: Socket, room: OpeningRoom, client: Client) -> None:
                 await client.held
             if item is PING:
                 await socket.send_json({"type": "ping", "server_time": room.now().isoformat()})
-            elif isinstance(item, EventView) and item.seq > client.last_seq:
-                client.last_seq = item.seq
-                await socket.send_text(item.frame)
+            elif isinstance(item, tuple):
+                for event in item:
+                    if event.seq > client.last_seq:
+                        client.last_seq = event.seq
+                        await socket.send_text(event.frame)
             if queue.empty():
                 break
             item = queue.get_nowait()

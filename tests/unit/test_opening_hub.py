@@ -24,8 +24,8 @@ def test_slow_viewer_is_dropped_fast_one_keeps_everything() -> None:
     public = Participant(role=Role.PUBLIC, actor=Actor(id="public"))
     slow, fast = Client(who=public), Client(who=public)
     for seq in range(1, QUEUE_SIZE + 10):
-        slow.offer(event(seq))
-        fast.offer(event(seq))
+        slow.offer([event(seq)])
+        fast.offer([event(seq)])
         while not fast.queue.empty():  # the fast one keeps up
             fast.queue.get_nowait()
             fast.last_seq = seq
@@ -42,20 +42,20 @@ def test_clients_get_only_what_they_may_see_and_nothing_twice() -> None:
     bidder = Client(who=Participant(role=Role.BIDDER, actor=Actor(id="b"), organization_id=org))
     host = Client(who=Participant(role=Role.HOST, actor=Actor(id="h")))
     for e in (event(1), event(2, f"org:{org}"), event(3, "host"), event(4, f"org:{uuid.uuid4()}")):
-        bidder.offer(e)
-        host.offer(e)
+        bidder.offer([e])
+        host.offer([e])
     bidder.last_seq = 1
-    bidder.offer(event(1))  # already sent: skipped
+    bidder.offer([event(1)])  # already sent: skipped
     assert queued(bidder) == [1, 2]
     assert queued(host) == [1, 3]
 
 
 def queued(client: Client) -> list[int]:
-    seqs = []
+    seqs: list[int] = []
     while not client.queue.empty():
-        message = client.queue.get_nowait()
-        assert isinstance(message, EventView)
-        seqs.append(message.seq)
+        batch = client.queue.get_nowait()
+        assert isinstance(batch, tuple)
+        seqs.extend(e.seq for e in batch)
     return seqs
 
 
@@ -116,11 +116,12 @@ def test_an_event_is_serialised_once_as_its_message() -> None:
 def test_only_a_quiet_client_is_pinged() -> None:
     public = Participant(role=Role.PUBLIC, actor=Actor(id="public"))
     quiet, busy = Client(who=public), Client(who=public)
-    busy.offer(event(1))
+    busy_event = event(1)
+    busy.offer([busy_event])
     quiet.ping()
     busy.ping()
     assert quiet.queue.get_nowait() is PING and quiet.queue.empty()
-    assert busy.queue.get_nowait().seq == 1 and busy.queue.empty()  # type: ignore[union-attr]
+    assert busy.queue.get_nowait() == (busy_event,) and busy.queue.empty()
 
 
 def progress(*seqs: int, state: str = "waiting") -> Progress:
@@ -139,3 +140,10 @@ def test_a_lot_takes_what_follows_skips_what_it_holds_and_stops_at_a_gap() -> No
 def test_changes_merged_keep_every_event_once_and_the_later_state() -> None:
     merged = progress(3, 4, state="announced") | progress(2, 3, state="decrypting")
     assert [e.seq for e in merged.events] == [2, 3, 4] and (merged.state, merged.last_seq) == ("announced", 4)
+
+
+def test_a_burst_read_at_once_is_one_batch_not_a_slow_client() -> None:
+    viewer = Client(who=Participant(role=Role.PUBLIC, actor=Actor(id="public")))
+    viewer.offer([event(seq) for seq in range(1, 4 * QUEUE_SIZE)])  # a thousand decryptions read at once
+    assert not viewer.dropped and viewer.queue.qsize() == 1
+    assert queued(viewer) == list(range(1, 4 * QUEUE_SIZE))
