@@ -53,10 +53,14 @@ class AfterCommit:
             publish=max(announced, key=lambda p: p[1]) if announced else None,
             jobs=self.jobs + other.jobs,
             records=self.records + other.records,
-            progress=self.progress | other.progress
-            if self.progress and other.progress
-            else self.progress or other.progress,
+            progress=_merged(self.progress, other.progress),
         )
+
+
+def _merged(one: Progress | None, other: Progress | None) -> Progress | None:
+    if one is None or other is None:
+        return one or other
+    return one | other
 
 
 NOTHING: Final = AfterCommit()

@@ -41,17 +41,21 @@ Tick = Callable[[uuid.UUID], Awaitable[tuple["Lot", "Project"]]]
 
 @dataclass(frozen=True)
 class LotInfo:
-    """What a ``welcome`` says of the lot, and who hosts it (to tell the host from the public)."""
+    """What a ``welcome`` says of the lot."""
 
     public: dict[str, Any]
     deadline: datetime | None
-    agent_id: uuid.UUID | None
 
     @classmethod
     def of(cls, lot: Lot, project: Project) -> LotInfo:
-        public = {"id": str(lot.id), "code": lot.code, "name": lot.name, "project": project.name}
-        public["project_code"] = project.code
-        return cls(public, lot.bid_deadline, project.agent_id)
+        public = {
+            "id": str(lot.id),
+            "code": lot.code,
+            "name": lot.name,
+            "project": project.name,
+            "project_code": project.code,
+        }
+        return cls(public, lot.bid_deadline)
 
 
 @dataclass(eq=False)

@@ -64,7 +64,7 @@ def queued(client: Client) -> list[int]:
 
 def live_lot(*events: EventView, deadline: datetime | None = None) -> LiveLot:
     live = LiveLot(uuid.uuid4(), events=list(events))
-    live.info = LotInfo({"id": str(live.lot_id)}, deadline, None)
+    live.info = LotInfo({"id": str(live.lot_id)}, deadline)
     return live
 
 
