@@ -23,7 +23,7 @@ from bidding.core.errors import NotFound
 from bidding.deposits.refunds import refund_withdrawal
 from bidding.identity.models import Organization
 from bidding.submission.models import Bid, BidUpload
-from bidding.submission.receipt_jobs import enqueue_receipt_pdf
+from bidding.submission.receipt_jobs import enqueue_receipt_pdf, ensure_receipt_pdf
 from bidding.submission.receipts import receipt_core, sign_receipt, signed_receipt
 from bidding.submission.service import (
     CHUNK_KEY,
@@ -400,13 +400,13 @@ async def receipt_pdf(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> 
     """The platform-signed PDF receipt of one of the caller's bids."""
     async with platform.sessions() as db:
         bid = await own_bid(db, caller.organisation(), bid_id)
-    if bid.receipt_pdf_key is None:
-        # Made by a worker right after the bid (receipt_jobs): asked for too early, or not made.
-        raise NotFound("this receipt has no PDF yet", "该回执的 PDF 尚未生成")
+    key = bid.receipt_pdf_key
+    if key is None:  # asked for before the worker made it (receipt_jobs): made now, for the person waiting
+        key = (await ensure_receipt_pdf(platform, bid.id, lull=False))["key"]
     return Download(
         filename=f"投标回执-{bid.receipt_number}.pdf",
         content_type="application/pdf",
-        chunks=platform.store.open(bid.receipt_pdf_key),
+        chunks=platform.store.open(key),
     )
 
 

@@ -8,7 +8,8 @@ the commit and answers with the JSON receipt; a worker (the in-process one on th
 renders the PDF from the recorded bid and its signed receipt, and sets ``receipt_pdf_key`` — one at
 a time per process, and in the app process only once it reads no chunk (or after 30 s): bidders
 still sending in the last minute come before receipts nobody waits for. Until
-then the bidder's ``receipt.pdf`` answers 404 (the JSON receipt is there from the start).
+then a bidder who asks for ``receipt.pdf`` has it made in the request by the same function
+(:func:`ensure_receipt_pdf`, without waiting for a lull): a person waiting is served at once.
 
 Idempotent: a bid whose ``receipt_pdf_key`` is set is skipped, a PDF already stored under the bid's
 key is taken as it is, and the key is set only where it is still unset. Bids recorded while the
@@ -38,7 +39,7 @@ from crypto import jws
 if TYPE_CHECKING:
     from bidding.core.platform import Platform
 
-__all__ = ["RECEIPT_PDF", "enqueue_receipt_pdf", "make_receipt_pdf", "missing_receipt_pdfs"]
+__all__ = ["RECEIPT_PDF", "enqueue_receipt_pdf", "ensure_receipt_pdf", "make_receipt_pdf", "missing_receipt_pdfs"]
 
 log = logging.getLogger("bidding.submission")
 
@@ -53,14 +54,22 @@ LULL_WAIT: Final = 30.0
 
 
 async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
-    """Render, sign and store the bid's PDF receipt from its signed JSON receipt; record its key."""
-    platform: Platform = ctx["platform"]
+    """The job: render, sign and store the bid's PDF receipt once uploads here pause; record its key."""
+    return await ensure_receipt_pdf(ctx["platform"], uuid.UUID(bid_id), lull=True)
+
+
+async def ensure_receipt_pdf(platform: Platform, bid_id: uuid.UUID, *, lull: bool) -> dict[str, Any]:
+    """Render, sign and store the bid's PDF receipt from its signed JSON receipt and record its key,
+    unless it is recorded already; ``status`` says which (``exists``, ``stored`` or ``unknown_bid``).
+
+    ``lull``: wait (at most :data:`LULL_WAIT`) for this process to stop reading chunks first — the
+    job does, a bidder asking for the PDF does not."""
     async with platform.sessions() as db:
-        bid = await db.get(Bid, uuid.UUID(bid_id))
+        bid = await db.get(Bid, bid_id)
         if bid is None:
-            return {"bid": bid_id, "status": "unknown_bid"}
+            return {"bid": str(bid_id), "status": "unknown_bid"}
         if bid.receipt_pdf_key is not None:
-            return {"bid": bid_id, "status": "exists", "key": bid.receipt_pdf_key}
+            return {"bid": str(bid_id), "status": "exists", "key": bid.receipt_pdf_key}
         lot = await db.get(Lot, bid.lot_id)
         assert lot is not None
         project = await db.get(Project, lot.project_id)
@@ -68,7 +77,8 @@ async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
         assert project is not None
         assert org is not None
     payload = jws.verify(bid.receipt_jws).json()
-    await RECEIVING.lull(at_most=LULL_WAIT)  # bidders still sending here come first
+    if lull:
+        await RECEIVING.lull(at_most=LULL_WAIT)  # bidders still sending here come first
     async with _RENDERING:
         key = await store_receipt_pdf(
             bid, lot, project, org, payload, clock=platform.clock, signer=platform.documents, store=platform.store
@@ -80,7 +90,7 @@ async def make_receipt_pdf(ctx: dict[str, Any], bid_id: str) -> dict[str, Any]:
             .values(receipt_pdf_key=key)
             .execution_options(synchronize_session=False)
         )
-    return {"bid": bid_id, "status": "stored", "key": key}
+    return {"bid": str(bid_id), "status": "stored", "key": key}
 
 
 #: One bid's PDF receipt (the default queue: rendering is bulk work, and nothing legal waits for it).

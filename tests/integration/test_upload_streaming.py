@@ -237,6 +237,35 @@ async def test_the_pdf_receipt_comes_from_its_job(
     assert (await client.get(f"/api/bidder/bids/{bid_id}/receipt.pdf", headers=headers)).content == pdf.content
 
 
+async def test_a_pdf_receipt_asked_for_before_its_job_is_made_in_the_request(
+    client: httpx.AsyncClient, published: dict[str, Any], platform: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queued: list[uuid.UUID] = []
+
+    async def not_queued(platform: Any, bid_id: uuid.UUID, *, attempt: str = "") -> bool:
+        queued.append(bid_id)  # the job never runs: the request alone must make the PDF
+        return True
+
+    monkeypatch.setattr(bidder_api, "enqueue_receipt_pdf", not_queued)
+    bidder: Enrolled = published["users"]["bidder"]
+    headers, lot = published["bidder"], published["lot"]
+    done = await send(client, headers, lot["id"], sealed(bidder, published["project"], lot, b"asked early"))
+    assert done.status_code == 200, done.text
+    bid_id = done.json()["bid"]["id"]
+    assert queued == [uuid.UUID(bid_id)]
+    async with platform.sessions() as db:
+        row = await db.get(Bid, uuid.UUID(bid_id))
+    assert row is not None and row.receipt_pdf_key is None
+    pdf = await client.get(f"/api/bidder/bids/{bid_id}/receipt.pdf", headers=headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]
+    async with platform.sessions() as db:
+        row = await db.get(Bid, uuid.UUID(bid_id))
+    assert row is not None and row.receipt_pdf_key is not None
+    # The job, when it comes, finds it made; the bidder gets the same file again.
+    assert (await make_receipt_pdf({"platform": platform}, bid_id))["status"] == "exists"
+    assert (await receipt_pdf(client, headers, bid_id)).content == pdf.content
+
+
 async def test_the_receipt_signed_ahead_of_the_lock_names_what_was_recorded(
     client: httpx.AsyncClient, published: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
