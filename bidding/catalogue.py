@@ -28,6 +28,7 @@ from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.receipt_jobs import RECEIPT_PDF
 from bidding.submission.sweep import sweep_upload_staging
+from bidding.transparency.jobs import LOG_SWEEP, LOG_WATCH
 
 __all__ = ["CATALOGUE", "CRONS", "JOBS", "REPLY_HANDLERS"]
 
@@ -69,6 +70,10 @@ CRONS: Final = (
     OPENDATA_SYNC,
     # Every minute at :53: a project whose lots are all over is archived once (电子档案, docs/archive.md).
     ARCHIVE_WATCH,
+    # Every 5 s: new audit and opening-room rows become leaves of the transparency log, and a
+    # checkpoint is signed when one is due; hourly at :41, every row still outside it (docs/transparency-log.md).
+    LOG_WATCH,
+    LOG_SWEEP,
 )
 
 #: What the app enqueues against and the workers run.

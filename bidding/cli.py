@@ -276,9 +276,10 @@ def _register() -> None:
     from bidding.opendata.cli import COMMANDS as OPENDATA
     from bidding.room_cli import COMMANDS as ROOM
     from bidding.submission.cli import COMMANDS as SEALING
+    from bidding.transparency.cli import COMMANDS as LOG
     from bidding.verification.cli import verify_pdf
 
-    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, *ARCHIVE, *OPENDATA, verify_pdf):
+    for command in (*IDENTITY, *SEALING, *ROOM, *DEPOSITS, *EXPERTS, *ARCHIVE, *OPENDATA, *LOG, verify_pdf):
         main.add_command(command)
 
 

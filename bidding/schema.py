@@ -20,6 +20,7 @@ import bidding.messaging.models
 import bidding.opendata.models
 import bidding.submission.models
 import bidding.tendering.models
+import bidding.transparency.models
 import opening_room.tables
 from bidding.core.db.base import Base
 
@@ -42,6 +43,7 @@ MODULES = (
     bidding.opendata.models,
     bidding.submission.models,
     bidding.tendering.models,
+    bidding.transparency.models,
     opening_room.tables,
 )
 metadata = Base.metadata

@@ -186,9 +186,9 @@ def settings(
         "messaging_callback_secret": CALLBACK_SECRET,
         "message_retry_seconds": 0.2,
         "message_max_attempts": 3,
-        # The tests run the award's, the archive's and open data's watches by hand, at the moments
-        # they choose: the in-process worker must not run them in between.
-        "paused_crons": ("watch_awards", "watch_archives", "sync_opendata"),
+        # The tests run the award's, the archive's, open data's and the log's watches by hand, at
+        # the moments they choose: the in-process worker must not run them in between.
+        "paused_crons": ("watch_awards", "watch_archives", "sync_opendata", "watch_log", "sweep_log"),
     }
     if profile == "embedded":
         return Settings.from_env({}, **common)

@@ -52,6 +52,16 @@ def _ocid_prefix(raw: str) -> str:
     return value
 
 
+def _log_origin(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    # C2SP tlog-checkpoint: a schema-less URL, no spaces or plus signs (it is also the key's name).
+    if "://" in value or re.search(r"[\s+]", value):
+        raise ValueError("must be a schema-less URL without spaces or '+', e.g. ggzy.example.gov.cn/log")
+    return value
+
+
 def _optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -689,6 +699,17 @@ class Settings:
         "How many years a project's archive package is kept (retention on the object store) after the project closes (电子档案; 15 years by default).",
     )
 
+    log_origin: str | None = _setting(
+        _log_origin,
+        None,
+        "The transparency log's origin (a schema-less URL, e.g. `ggzy.example.gov.cn/log`), the name of its signing key: used once, when the key is created under the CA directory; the key's name is the origin from then on. Default: the public base URL's host and `/log` (docs/transparency-log.md).",
+    )
+    log_checkpoint_interval_s: int = _setting(
+        _int_range(5, 3600),
+        10,
+        "Seconds between the transparency log's signed checkpoints while there are new leaves (docs/transparency-log.md).",
+    )
+
     # ------------------------------------------------------------------ construction
 
     @classmethod
@@ -794,6 +815,10 @@ class Settings:
     @property
     def effective_ca_dir(self) -> Path:
         return self.ca_dir or self.data_dir / "pki"
+
+    @property
+    def effective_log_origin(self) -> str:
+        return self.log_origin or f"{self.effective_base_url.split('://', 1)[1].rstrip('/')}/log"
 
     @property
     def should_create_ca(self) -> bool:

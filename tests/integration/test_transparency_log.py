@@ -1,0 +1,253 @@
+"""The transparency log over a real database (SQLite and PostgreSQL): every row a leaf exactly once,
+stored tiles that give the roots and proofs, checkpoints that refuse an inconsistent tree, and an
+audit that finds an edited or deleted row by its index (``docs/transparency-log.md``)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bidding.audit.models import AuditEvent
+from bidding.audit.trail import record
+from bidding.core.actor import Actor
+from bidding.core.db.engine import create_engine, session_factory
+from bidding.core.db.migrate import ensure_schema
+from bidding.transparency.audit import audit_log
+from bidding.transparency.checkpoints import InconsistentLog, sign_next
+from bidding.transparency.leaves import SOURCES, hash_row
+from bidding.transparency.models import LogLeaf, LogTile
+from bidding.transparency.sequencer import sequence, sequence_all
+from bidding.transparency.tree import Tree, read_state
+from crypto.tlog.checkpoint import Checkpoint
+from crypto.tlog.merkle import root_of, verify_consistency, verify_inclusion
+from crypto.tlog.note import Ed25519Signer, open_note
+
+NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
+EVERY = timedelta(0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A private, migrated database: these tests edit rows behind the platform's back."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'log.db'}"
+    else:
+        url = request.getfixturevalue("fresh_pg_url")
+    engine = create_engine(url)
+    await ensure_schema(engine, auto_migrate=True)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def signer() -> Ed25519Signer:
+    return Ed25519Signer.generate("ggzy.example.cn/log")
+
+
+async def add_events(sessions: async_sessionmaker[AsyncSession], count: int, *, sealed: bool = False) -> None:
+    async with sessions() as db, db.begin():
+        for i in range(count):
+            record(
+                db,
+                Actor.system("test", request_id=uuid.uuid4().hex),
+                "test.event",
+                object_type="lot" if sealed else "test",
+                object_id=str(uuid.uuid4()),
+                details={"n": i, "名称": "测试", "amount_fen": 123_456},
+                embargo_project_id=uuid.uuid4() if sealed else None,
+            )
+
+
+async def stored_hashes(sessions: async_sessionmaker[AsyncSession]) -> list[bytes]:
+    async with sessions() as db:
+        return list(await db.scalars(select(LogLeaf.leaf_hash).order_by(LogLeaf.index)))
+
+
+async def test_every_row_becomes_one_leaf_and_the_tiles_give_roots_and_proofs(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 300)
+    await add_events(sessions, 20, sealed=True)
+    assert await sequence_all(sessions, NOW) == 320
+    assert await sequence_all(sessions, NOW) == 0  # nothing twice
+    first = await sign_next(sessions, signer, NOW, every=EVERY)
+    assert first is not None and first.size == 320
+
+    # Each leaf is its row's encoding, and the rows are all there, once each.
+    async with sessions() as db:
+        leaves = list(await db.scalars(select(LogLeaf).order_by(LogLeaf.index)))
+        for leaf in leaves:
+            table = SOURCES[leaf.source]
+            row = (await db.execute(select(table).where(table.c.id == leaf.source_id))).mappings().one()
+            assert hash_row(leaf.source, dict(row)) == leaf.leaf_hash
+    assert [leaf.index for leaf in leaves] == list(range(320))
+    assert sorted(leaf.source for leaf in leaves).count("sealed") == 20
+    hashes = [leaf.leaf_hash for leaf in leaves]
+
+    # The checkpoint signs the root of those hashes; the stored tiles give the same root and proofs.
+    _, verified = open_note(first.note, [signer.verifier])
+    assert [s.name for s in verified] == [signer.name]
+    checkpoint = Checkpoint.parse(first.note.split("\n\n", 1)[0] + "\n")
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root) == (signer.name, 320, root_of(hashes))
+    async with sessions() as db:
+        tree = Tree(db, 320)
+        assert await tree.root() == root_of(hashes)
+        for index in (0, 1, 255, 256, 257, 319):
+            verify_inclusion(hashes[index], index, 320, await tree.inclusion(index), checkpoint.root)
+        smaller = Tree(db, 100)  # any size up to the current one, from the same tiles
+        assert await smaller.root() == root_of(hashes[:100])
+        verify_consistency(100, 320, await tree.consistency(100), root_of(hashes[:100]), checkpoint.root)
+        assert (await db.get(LogTile, (0, 0))) is not None and len(
+            (await db.get_one(LogTile, (0, 0))).hashes
+        ) == 256 * 32
+
+    # More rows: the next checkpoint is consistent with the first.
+    await add_events(sessions, 5)
+    await sequence_all(sessions, NOW)
+    second = await sign_next(sessions, signer, NOW, every=EVERY)
+    assert second is not None and second.size == 325
+    async with sessions() as db:
+        proof = await Tree(db, 325).consistency(320)
+    verify_consistency(320, 325, proof, checkpoint.root, root_of(await stored_hashes(sessions)))
+    assert await sign_next(sessions, signer, NOW, every=EVERY) is None  # nothing new: nothing signed
+    assert (await audit_log(sessions, signer)).ok
+
+
+async def test_the_interval_between_checkpoints_is_kept(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 3)
+    await sequence_all(sessions, NOW)
+    assert (await sign_next(sessions, signer, NOW, every=timedelta(seconds=10))) is not None
+    await add_events(sessions, 1)
+    await sequence_all(sessions, NOW)
+    assert await sign_next(sessions, signer, NOW + timedelta(seconds=9), every=timedelta(seconds=10)) is None
+    later = await sign_next(sessions, signer, NOW + timedelta(seconds=10), every=timedelta(seconds=10))
+    assert later is not None and later.size == 4
+
+
+async def test_concurrent_sequencers_give_each_row_one_index(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_events(sessions, 200)
+
+    async def run() -> int:
+        total = 0
+        for _ in range(10):
+            try:
+                total += await sequence(sessions, NOW, batch=30)
+            except Exception:  # a racing first append or SQLite's lock: the other one went first
+                await asyncio.sleep(0.01)
+        return total
+
+    await asyncio.gather(run(), run(), run())
+    await sequence_all(sessions, NOW)
+    async with sessions() as db:
+        leaves = list(await db.scalars(select(LogLeaf).order_by(LogLeaf.index)))
+        assert (await read_state(db)).size == 200
+    assert [leaf.index for leaf in leaves] == list(range(200))
+    assert len({(leaf.source, leaf.source_id) for leaf in leaves}) == 200
+
+
+async def test_a_row_committed_after_later_ids_were_logged_is_picked_up(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # A transaction takes its id, another commits and is logged, then the first commits.
+    async with sessions() as slow:
+        await slow.begin()
+        record(slow, Actor.system("test"), "test.slow", object_type="test")
+        await slow.flush()
+        if slow.bind.dialect.name == "sqlite":  # one writer at a time: commit the slow one first there
+            await slow.commit()
+            await add_events(sessions, 2)
+        else:
+            await add_events(sessions, 2)
+            await sequence_all(sessions, NOW)
+            await slow.commit()
+    await sequence_all(sessions, NOW)
+    async with sessions() as db:
+        logged = set(await db.scalars(select(LogLeaf.source_id).where(LogLeaf.source == "audit")))
+        ids = set(await db.scalars(select(AuditEvent.id)))
+    assert logged == ids and len(ids) == 3
+
+
+async def test_an_edited_or_deleted_audit_row_is_found_by_its_index(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 40)
+    await sequence_all(sessions, NOW)
+    assert await sign_next(sessions, signer, NOW, every=EVERY) is not None
+    async with sessions() as db:
+        edited, deleted = (
+            (await db.execute(select(LogLeaf).where(LogLeaf.index.in_([7, 23])).order_by(LogLeaf.index)))
+            .scalars()
+            .all()
+        )
+    async with sessions() as db, db.begin():
+        # Behind the platform's back: the append-only triggers switched off first.
+        if db.bind.dialect.name == "postgresql":
+            await db.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            await db.execute(text("DROP TRIGGER audit_events_no_update"))
+            await db.execute(text("DROP TRIGGER audit_events_no_delete"))
+        await db.execute(
+            text("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": edited.source_id}
+        )
+        await db.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": deleted.source_id})
+    report = await audit_log(sessions, signer)
+    found = {(f.kind, f.index) for f in report.findings}
+    assert ("altered", 7) in found and ("deleted", 23) in found, report.findings
+    assert ("root_mismatch", None) in found  # the edit changes the root the checkpoint signed
+
+
+async def test_a_tree_that_does_not_extend_the_last_checkpoint_is_not_signed(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 10)
+    await sequence_all(sessions, NOW)
+    assert await sign_next(sessions, signer, NOW, every=EVERY) is not None
+    await add_events(sessions, 3)
+    await sequence_all(sessions, NOW)
+    async with sessions() as db, db.begin():  # one stored leaf hash rewritten in the tile
+        tile = await db.get_one(LogTile, (0, 0))
+        tile.hashes = tile.hashes[:32] + bytes(32) + tile.hashes[64:]
+    with pytest.raises(InconsistentLog):
+        await sign_next(sessions, signer, NOW, every=EVERY)
+
+
+async def test_a_stored_checkpoint_that_does_not_verify_is_reported(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 4)
+    await sequence_all(sessions, NOW)
+    assert await sign_next(sessions, signer, NOW, every=EVERY) is not None
+    other = Ed25519Signer.generate(signer.name)
+    report = await audit_log(sessions, other)
+    assert [f.kind for f in report.findings] == ["bad_checkpoint"]
+
+
+async def test_unlogged_rows_below_the_newest_logged_one_are_reported(
+    sessions: async_sessionmaker[AsyncSession], signer: Ed25519Signer
+) -> None:
+    await add_events(sessions, 3)
+    await sequence_all(sessions, NOW)
+    async with sessions() as db, db.begin():
+        if db.bind.dialect.name == "postgresql":
+            await db.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            await db.execute(text("DROP TRIGGER log_leaves_no_delete"))
+        oldest = await db.scalar(select(LogLeaf).where(LogLeaf.index == 0))
+        assert oldest is not None
+        await db.execute(text('DELETE FROM log_leaves WHERE "index" = 0'))
+    report = await audit_log(sessions, signer)
+    kinds = {(f.kind, f.index, f.source_id) for f in report.findings}
+    assert ("missing_leaf", 0, None) in kinds and ("unlogged", None, oldest.source_id) in kinds
