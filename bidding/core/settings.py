@@ -62,6 +62,21 @@ def _log_origin(raw: str) -> str | None:
     return value
 
 
+def _witness_list(raw: str) -> tuple[tuple[str, str], ...]:
+    """``<URL> <vkey>, …``: each witness's address and its cosignature verifier key."""
+    witnesses = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        parts = item.split()
+        if len(parts) != 2 or not re.fullmatch(r"https?://\S+", parts[0]):
+            raise ValueError(f"{item!r}: give each witness as '<http(s) URL> <verifier key>'")
+        if not re.fullmatch(r"[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+", parts[1]):
+            raise ValueError(f"{parts[1]!r} is not a verifier key (name+8 hex digits+base64)")
+        witnesses.append((parts[0], parts[1]))
+    return tuple(witnesses)
+
+
 def _optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -708,6 +723,12 @@ class Settings:
         _int_range(5, 3600),
         10,
         "Seconds between the transparency log's signed checkpoints while there are new leaves (docs/transparency-log.md).",
+    )
+
+    log_witnesses: tuple[tuple[str, str], ...] = _setting(
+        _witness_list,
+        (),
+        "Witnesses that cosign the transparency log's checkpoints (C2SP tlog-witness): comma-separated `<URL> <verifier key>` pairs, e.g. `https://witness.example/ witness.example+1a2b3c4d+BA…` (docs/transparency-log.md).",
     )
 
     # ------------------------------------------------------------------ construction

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.transparency.models import LogCheckpoint
-from bidding.transparency.tree import Tree, read_state
+from bidding.transparency.tree import LogTooSmall, Tree, read_state
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import ConsistencyError, verify_consistency
 from crypto.tlog.note import Ed25519Signer, NoteError, open_note, sign_note
@@ -64,18 +64,17 @@ async def sign_next(
             return None
         root = compact.root()
         tree = Tree(db, compact.size)
-        if not hmac.compare_digest(await tree.root(), root):
-            raise InconsistentLog(f"the stored tiles do not give the sequencer's root at size {compact.size}")
-        if last is not None:
-            previous = read_checkpoint(last, signer)
-            try:
-                verify_consistency(
-                    previous.size, compact.size, await tree.consistency(previous.size), previous.root, root
-                )
-            except ConsistencyError as exc:
-                raise InconsistentLog(
-                    f"the tree of {compact.size} does not extend the signed checkpoint of {previous.size}: {exc}"
-                ) from exc
+        try:
+            if not hmac.compare_digest(await tree.root(), root):
+                raise InconsistentLog(f"the stored tiles do not give the sequencer's root at size {compact.size}")
+            if last is not None:
+                previous = read_checkpoint(last, signer)
+                proof = await tree.consistency(previous.size)
+                verify_consistency(previous.size, compact.size, proof, previous.root, root)
+        except (ConsistencyError, LogTooSmall) as exc:
+            raise InconsistentLog(
+                f"the tree of {compact.size} does not extend the last signed checkpoint: {exc}"
+            ) from exc
     checkpoint = Checkpoint(origin=signer.name, size=compact.size, root=root)
     row = LogCheckpoint(size=checkpoint.size, root=root, note=sign_note(checkpoint.body(), [signer]), signed_at=now)
     try:

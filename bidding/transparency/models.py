@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bidding.core.db.base import Base, utcnow
 from bidding.core.db.types import UTCDateTime
 
-__all__ = ["LogCheckpoint", "LogLeaf", "LogState", "LogTile"]
+__all__ = ["LogCheckpoint", "LogLeaf", "LogState", "LogTile", "LogWitness"]
 
 
 class LogLeaf(Base):
@@ -67,3 +67,14 @@ class LogCheckpoint(Base):
     note: Mapped[str] = mapped_column(Text)
     cosigned: Mapped[str | None] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LogWitness(Base):
+    """A configured witness (C2SP tlog-witness), by its key's name: the largest checkpoint size it
+    has cosigned, which the next request proves consistency from."""
+
+    __tablename__ = "log_witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

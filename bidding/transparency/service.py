@@ -7,14 +7,13 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crypto.tlog.tiles import TileID, parse_tile_path
-
 from bidding.core.errors import InvalidInput, NotFound
 from bidding.transparency.checkpoints import last_checkpoint
 from bidding.transparency.keys import log_signer
 from bidding.transparency.models import LogCheckpoint, LogLeaf, LogTile
 from bidding.transparency.tree import Tree
 from crypto.tlog.merkle import HASH_SIZE
+from crypto.tlog.tiles import TileID, parse_tile_path
 
 if TYPE_CHECKING:
     from bidding.core.platform import Platform

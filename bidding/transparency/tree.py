@@ -21,31 +21,17 @@ from bidding.transparency.models import LogState, LogTile
 from crypto.tlog.merkle import (
     HASH_SIZE,
     CompactRange,
-    NodeID,
     ProofPlan,
     consistency_plan,
     inclusion_plan,
-    root_of,
     root_plan,
 )
+from crypto.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, node_from_tile, tile_of_node
 
 __all__ = ["STATE_ID", "LogTooSmall", "Tree", "append", "locked_state", "read_state"]
 
 #: The id of the sequencer's one state row.
 STATE_ID: Final = 1
-
-
-#: C2SP tlog-tiles: a tile is 8 levels high and 256 hashes wide.
-TILE_HEIGHT: Final = 8
-TILE_WIDTH: Final = 256
-
-
-def tile_span(node: NodeID) -> tuple[int, int, int, int]:
-    """Where a complete node's hash comes from: (tile level, tile index, first, count) — the node at
-    tree level 8·L + k, index i, folds the ``2**k`` level-8·L hashes from ``i·2**k`` (tlog-tiles)."""
-    level, k = divmod(node.level, TILE_HEIGHT)
-    first = node.index << k
-    return level, first // TILE_WIDTH, first % TILE_WIDTH, 1 << k
 
 
 class LogTooSmall(ValueError):
@@ -111,8 +97,8 @@ class Tree:
     size: int
 
     async def _read(self, plan: ProofPlan) -> list[bytes]:
-        spans = {node: tile_span(node) for node in plan.ids}
-        keys = sorted({(level, index) for level, index, _, _ in spans.values()})
+        spans = {node: tile_of_node(node) for node in plan.ids}
+        keys = sorted({span.tile for span in spans.values()})
         rows = (
             {
                 (tile.level, tile.index): tile.hashes
@@ -121,15 +107,10 @@ class Tree:
             if keys
             else {}
         )
-        hashes = []
-        for node in plan.ids:
-            level, index, first, count = spans[node]
-            row = rows.get((level, index), b"")
-            if len(row) < (first + count) * HASH_SIZE:
-                raise LogTooSmall(f"tile {level}/{index} lacks the hashes of node {node.level}/{node.index}")
-            bottom = row[first * HASH_SIZE : (first + count) * HASH_SIZE]
-            hashes.append(root_of([bottom[i : i + HASH_SIZE] for i in range(0, len(bottom), HASH_SIZE)]))
-        return plan.assemble(hashes)
+        try:
+            return plan.assemble([node_from_tile(node, rows.get(spans[node].tile, b"")) for node in plan.ids])
+        except ValueError as exc:  # a tile shorter than the tree it should hold
+            raise LogTooSmall(f"the stored tiles do not hold the tree of {self.size}: {exc}") from exc
 
     async def root(self) -> bytes:
         return (await self._read(root_plan(self.size)))[0]

@@ -5,7 +5,6 @@ audit that finds an edited or deleted row by its index (``docs/transparency-log.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bidding.audit.models import AuditEvent
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
-from bidding.core.db.engine import create_engine, session_factory
-from bidding.core.db.migrate import ensure_schema
 from bidding.transparency.audit import audit_log
 from bidding.transparency.checkpoints import InconsistentLog, sign_next
 from bidding.transparency.leaves import SOURCES, hash_row
@@ -28,6 +25,7 @@ from bidding.transparency.tree import Tree, read_state
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import root_of, verify_consistency, verify_inclusion
 from crypto.tlog.note import Ed25519Signer, open_note
+from tests.fixtures.log_db import add_events, private_sessions
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 EVERY = timedelta(0)
@@ -36,35 +34,13 @@ EVERY = timedelta(0)
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A private, migrated database: these tests edit rows behind the platform's back."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'log.db'}"
-    else:
-        url = request.getfixturevalue("fresh_pg_url")
-    engine = create_engine(url)
-    await ensure_schema(engine, auto_migrate=True)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
+    async for made in private_sessions(request, request.param, tmp_path):
+        yield made
 
 
 @pytest.fixture
 def signer() -> Ed25519Signer:
     return Ed25519Signer.generate("ggzy.example.cn/log")
-
-
-async def add_events(sessions: async_sessionmaker[AsyncSession], count: int, *, sealed: bool = False) -> None:
-    async with sessions() as db, db.begin():
-        for i in range(count):
-            record(
-                db,
-                Actor.system("test", request_id=uuid.uuid4().hex),
-                "test.event",
-                object_type="lot" if sealed else "test",
-                object_id=str(uuid.uuid4()),
-                details={"n": i, "名称": "测试", "amount_fen": 123_456},
-                embargo_project_id=uuid.uuid4() if sealed else None,
-            )
 
 
 async def stored_hashes(sessions: async_sessionmaker[AsyncSession]) -> list[bytes]:
