@@ -28,11 +28,13 @@ from crypto.tlog.note import (
     Ed25519Verifier,
     Signature,
     UnverifiedNote,
+    Verifier,
     add_signatures,
     key_id,
     open_note,
     sign_note,
 )
+from crypto.tlog.note import Signer as NoteSigner
 
 # c2sp.org/tlog-cosignature: the example checkpoint, its witness line, and the message for time 1679315147
 BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
@@ -221,3 +223,9 @@ def test_private_key_string_round_trips() -> None:
             CosignatureSigner.from_private_key_string(bad)
     with pytest.raises(CosignatureError):  # a plain Ed25519 note key is not a witness key
         CosignatureSigner.from_private_key_string(Ed25519Signer.generate("w").private_key_string())
+
+
+def test_witness_keys_plug_into_the_note_protocols() -> None:
+    assert isinstance(witness().verifier, Verifier)
+    assert isinstance(Ed25519Signer.generate("log").verifier, Verifier)
+    assert isinstance(Ed25519Signer.generate("log"), NoteSigner)
