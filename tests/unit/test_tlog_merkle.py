@@ -7,11 +7,9 @@ its ``testdata/`` probes (copied into ``tests/data/tlog/transparency_dev_probes.
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from crypto.tlog.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.fixtures.merkle_reference import Reference
 
 PROBES = Path(__file__).parents[1] / "data" / "tlog" / "transparency_dev_probes.json"
 
@@ -78,79 +77,6 @@ ROOT_HASHES = [
     "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
     "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 ]
-
-
-# --- the reference: RFC 6962 §2.1, recursive, as worded -----------------------------------------
-
-
-class Reference:
-    """MTH, PATH and PROOF of RFC 6962 §2.1.1–§2.1.2 over a fixed list of leaf hashes."""
-
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.leaves = list(leaves)
-        self.mth = cache(self._mth)
-
-    @staticmethod
-    def split(n: int) -> int:
-        """The largest power of two smaller than n (n > 1)."""
-        k = 1
-        while k * 2 < n:
-            k *= 2
-        return k
-
-    def _mth(self, a: int, b: int) -> bytes:
-        """MTH(D[a:b])."""
-        n = b - a
-        if n == 0:
-            return hashlib.sha256(b"").digest()
-        if n == 1:
-            return self.leaves[a]
-        k = self.split(n)
-        return hashlib.sha256(b"\x01" + self.mth(a, a + k) + self.mth(a + k, b)).digest()
-
-    def node(self, node: NodeID) -> bytes:
-        return self.mth(*node.coverage())
-
-    def path(self, m: int, a: int, b: int) -> list[bytes]:
-        """PATH(m, D[a:b]) (RFC 6962 §2.1.1)."""
-        n = b - a
-        if n == 1:
-            return []
-        k = self.split(n)
-        if m < k:
-            return [*self.path(m, a, a + k), self.mth(a + k, b)]
-        return [*self.path(m - k, a + k, b), self.mth(a, a + k)]
-
-    @classmethod
-    def path_shape(cls, m: int, n: int) -> list[str]:
-        """Where PATH(m, D[n])'s elements sit: "R" a right sibling, "L" a left one."""
-        if n == 1:
-            return []
-        k = cls.split(n)
-        return [*cls.path_shape(m, k), "R"] if m < k else [*cls.path_shape(m - k, n - k), "L"]
-
-    @classmethod
-    def proof_shape(cls, m: int, n: int, whole: bool = True) -> list[str]:
-        """Where PROOF(m, D[n])'s elements sit ("S" the old tree's rightmost subtree)."""
-        if m == n:
-            return [] if whole else ["S"]
-        k = cls.split(n)
-        if m <= k:
-            return [*cls.proof_shape(m, k, whole), "R"]
-        return [*cls.proof_shape(m - k, n - k, False), "L"]
-
-    def proof(self, m: int, n: int) -> list[bytes]:
-        """PROOF(m, D[n]) = SUBPROOF(m, D[n], true) (RFC 6962 §2.1.2)."""
-        return self.subproof(m, 0, n, True)
-
-    def subproof(self, m: int, a: int, b: int, whole: bool) -> list[bytes]:
-        n = b - a
-        if m == n:
-            return [] if whole else [self.mth(a, b)]
-        k = self.split(n)
-        if m <= k:
-            return [*self.subproof(m, a, a + k, whole), self.mth(a + k, b)]
-        return [*self.subproof(m - k, a + k, b, False), self.mth(a, a + k)]
 
 
 LEAVES = [leaf_hash(str(i).encode()) for i in range(1001)]

@@ -33,7 +33,7 @@ from crypto.tlog.tiles import (
     tile_width,
     tiles_for_size,
 )
-from tests.unit.test_tlog_merkle import Reference
+from tests.fixtures.merkle_reference import Reference
 
 # --- paths ---------------------------------------------------------------------------------------
 

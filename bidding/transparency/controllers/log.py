@@ -16,6 +16,9 @@ from bidding.transparency import service
 TEXT: Final = "text/plain; charset=utf-8"
 TILE: Final = "application/octet-stream"
 Size = Annotated[int, QueryParameter(ge=0, le=2**53, description="A tree size")]
+CheckpointSize = Annotated[
+    int | None, QueryParameter(ge=0, le=2**53, description="A signed checkpoint's size (default: the latest)")
+]
 
 
 class LogTilesController(Controller):
@@ -61,7 +64,7 @@ class LogProofController(Controller):
         self,
         platform: PlatformDep,
         index: Annotated[int, QueryParameter(ge=0, le=2**53, description="The leaf's index")],
-        size: Size | None = None,
+        size: CheckpointSize = None,
     ) -> dict[str, Any]:
         return await service.inclusion_proof(platform, index, size)
 
@@ -70,5 +73,5 @@ class LogProofController(Controller):
         opt=wire(errors=[400, 404]),
         summary="Consistency proof between two tree sizes (RFC 9162 §2.1.4), with the second's checkpoint",
     )
-    async def consistency(self, platform: PlatformDep, first: Size, second: Size | None = None) -> dict[str, Any]:
+    async def consistency(self, platform: PlatformDep, first: Size, second: CheckpointSize = None) -> dict[str, Any]:
         return await service.consistency_proof(platform, first, second)
