@@ -3,15 +3,17 @@ the signed checkpoints (``docs/transparency-log.md``)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bidding.core.db.base import Base, utcnow
-from bidding.core.db.types import UTCDateTime
+from bidding.core.db.types import JSONType, UTCDateTime
 
-__all__ = ["LogCheckpoint", "LogLeaf", "LogState", "LogTile", "LogWitness"]
+__all__ = ["LogAuditRun", "LogCheckpoint", "LogLeaf", "LogState", "LogTile", "LogWitness"]
 
 
 class LogLeaf(Base):
@@ -78,3 +80,21 @@ class LogWitness(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LogAuditRun(Base):
+    """One run of the log's audit (:mod:`bidding.transparency.audit`) asked for by a person on the
+    auditor's page or run by ``bidding log audit``: when, by whom, over which size, and what it found."""
+
+    __tablename__ = "log_audit_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The tree's size and the number of signed checkpoints it was checked against.
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    checkpoints: Mapped[int | None] = mapped_column(Integer)
+    intact: Mapped[bool | None] = mapped_column(Boolean)
+    #: The findings (at most the first 1,000), each ``{"kind", "index", "source", "source_id", "detail"}``.
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
