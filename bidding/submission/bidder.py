@@ -22,6 +22,7 @@ from bidding.core.auth.caller import Caller
 from bidding.core.errors import NotFound
 from bidding.deposits.refunds import refund_withdrawal
 from bidding.identity.models import Organization
+from bidding.submission.log_proof import bid_log_proof
 from bidding.submission.models import Bid, BidUpload
 from bidding.submission.receipt_jobs import enqueue_receipt_pdf, ensure_receipt_pdf
 from bidding.submission.receipts import receipt_core, sign_receipt, signed_receipt
@@ -69,6 +70,7 @@ __all__ = [
     "complete_direct_upload",
     "finish_upload",
     "receipt_json",
+    "receipt_log_proof",
     "receipt_pdf",
     "send_chunk",
     "upload_state",
@@ -390,10 +392,29 @@ async def withdraw_bid(platform: Platform, caller: Caller, lot_id: uuid.UUID) ->
 
 
 async def receipt_json(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> dict[str, Any]:
-    """The signed receipt of one of the caller's bids: the JWS and its verified payload."""
+    """The signed receipt of one of the caller's bids: the JWS, its verified payload and, once a
+    checkpoint of the transparency log covers the bid, its ``.tlog-proof`` (null until then)."""
     async with platform.sessions() as db:
         bid = await own_bid(db, caller.organisation(), bid_id)
-    return {"jws": bid.receipt_jws, "receipt": jws.verify(bid.receipt_jws).json()}
+        proof = await bid_log_proof(db, bid)
+    return {
+        "jws": bid.receipt_jws,
+        "receipt": jws.verify(bid.receipt_jws).json(),
+        "tlog_proof": None if proof is None else proof.encode(),
+    }
+
+
+async def receipt_log_proof(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> str:
+    """The ``.tlog-proof`` (C2SP tlog-proof@v1) of one of the caller's bids."""
+    async with platform.sessions() as db:
+        bid = await own_bid(db, caller.organisation(), bid_id)
+        proof = await bid_log_proof(db, bid)
+    if proof is None:
+        raise NotFound(
+            "the bid is not in a signed checkpoint of the log yet (one is signed every few seconds)",
+            "该投标尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
+        )
+    return proof.encode()
 
 
 async def receipt_pdf(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> Download:

@@ -674,7 +674,13 @@ async def record_bid(
         object_type="lot",
         object_id=str(lot.id),
         content_sha256=bid.sha256,
-        details={"bid": str(bid.id), "version": version, "size": bid.size, "upload": str(upload.id)},
+        details={
+            "bid": str(bid.id),
+            "version": version,
+            "size": bid.size,
+            "upload": str(upload.id),
+            "receipt_number": bid.receipt_number,
+        },
         embargo_project_id=project.id,
     )
     return Submitted(bid=bid, info=info, lot=lot, project=project, organization=org)

@@ -7,7 +7,9 @@
 * ``checkpoint`` — sign a checkpoint of the current tree now if it has grown;
 * ``audit`` — recompute the tree from the rows and check it against every signed checkpoint; prints
   each finding as a JSON line and exits 1 if there is any;
-* ``verify-proof FILE --vkey KEY`` — check a ``.tlog-proof`` offline (no settings, database or network).
+* ``verify-proof FILE --vkey KEY`` — check a ``.tlog-proof`` offline (no settings, database or network);
+* ``witness --key FILE --log-vkey KEY --state FILE`` — run a witness (C2SP tlog-witness) for a
+  supervisor or another centre: it cosigns only checkpoints consistent with the last it saw.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import click
 
 from bidding.core.cli import fail, load_settings, run_guarded
+from bidding.transparency.witness_cli import witness_command
 
 __all__ = ["COMMANDS", "log_group"]
 
@@ -72,15 +75,19 @@ def checkpoint_command() -> None:
     from bidding.core.platform import start_platform
     from bidding.transparency.checkpoints import InconsistentLog, sign_next
     from bidding.transparency.keys import log_signer
+    from bidding.transparency.witnessing import witness_checkpoint
 
     settings = load_settings()
 
     async def go() -> int | None:
         async with start_platform(settings) as platform:
+            now = platform.clock.now()
             try:
-                row = await sign_next(platform.sessions, log_signer(settings), platform.clock.now(), every=timedelta(0))
+                row = await sign_next(platform.sessions, log_signer(settings), now, every=timedelta(0))
             except InconsistentLog as exc:
                 fail(f"refused: {exc}")
+            if row is not None and settings.log_witnesses:
+                await witness_checkpoint(platform.sessions, settings, log_signer(settings), row.size, now)
             return None if row is None else row.size
 
     click.echo(json.dumps({"signed": run_guarded(go())}))
@@ -145,5 +152,7 @@ def verify_proof_command(
         sys.exit(1)
     click.echo(f"VERIFIED 通过: {verified}")
 
+
+log_group.add_command(witness_command)
 
 COMMANDS = (log_group,)

@@ -1,7 +1,8 @@
 """The log's periodic work (``docs/transparency-log.md``): every 5 s new rows become leaves and, when
 the tree has grown and the last checkpoint is ``BIDDING_LOG_CHECKPOINT_INTERVAL_S`` old, a
 checkpoint is signed; hourly, a sweep over every row picks up any that committed too late for the
-5-second window (:mod:`bidding.transparency.sequencer`)."""
+5-second window (:mod:`bidding.transparency.sequencer`). Each new checkpoint goes to the configured
+witnesses (``BIDDING_LOG_WITNESSES``, :mod:`bidding.transparency.witnessing`) for their cosignatures."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bidding.core.jobs.registry import CronSpec
 from bidding.transparency.checkpoints import InconsistentLog, sign_next
 from bidding.transparency.keys import log_signer
 from bidding.transparency.sequencer import sequence_all
+from bidding.transparency.witnessing import witness_checkpoint
 
 if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.core.platform import Platform
@@ -34,7 +36,14 @@ async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
         # Never signed over: the operator runs `bidding log audit` (the error names what differs).
         log.critical("the transparency log refuses to sign a checkpoint", exc_info=True)
         return {"appended": appended, "signed": None, "refused": True}
-    return {"appended": appended, "signed": None if signed is None else signed.size}
+    if signed is None:
+        return {"appended": appended, "signed": None}
+    cosigned = 0
+    if platform.settings.log_witnesses:  # a witness down or refusing leaves the checkpoint as it is
+        cosigned = await witness_checkpoint(
+            platform.sessions, platform.settings, log_signer(platform.settings), signed.size, now
+        )
+    return {"appended": appended, "signed": signed.size, "cosignatures": cosigned}
 
 
 async def sweep_log(ctx: dict[str, Any]) -> int:

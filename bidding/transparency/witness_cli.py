@@ -99,7 +99,3 @@ def witness_command(
         err=True,
     )
     uvicorn.run(create_witness_app(witness), host=host, port=port, log_level="warning", access_log=False)
-
-
-if __name__ == "__main__":  # `python -m bidding.transparency.witness_cli`, until `bidding log witness` is wired
-    witness_command()

@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 
+from bidding.core.clock import ManualClock
 from bidding.transparency.checkpoints import sign_next
+from bidding.transparency.jobs import watch_log
 from bidding.transparency.keys import log_signer
 from bidding.transparency.sequencer import sequence_all
 from crypto.tlog.checkpoint import Checkpoint
@@ -102,3 +104,20 @@ async def test_bad_log_requests_are_refused_clearly(client: httpx.AsyncClient, p
             assert error_code(answer) == code
     answer = await client.get("/api/log/proof/consistency", params={"first": size + 1, "second": size})
     assert (answer.status_code, error_code(answer)) == (400, "invalid_input"), answer.text
+
+
+async def test_the_watch_logs_new_rows_and_signs_when_due(
+    client: httpx.AsyncClient, platform: Any, clock: ManualClock
+) -> None:
+    await add_events(platform.sessions, 2)
+    first = await watch_log({"platform": platform})
+    assert first["appended"] >= 2
+    size = int((await client.get("/log/checkpoint")).text.split("\n")[1])
+    assert first["signed"] is None or first["signed"] == size
+    # Within the interval nothing more is signed, however much the tree grows.
+    await add_events(platform.sessions, 1)
+    again = await watch_log({"platform": platform})
+    assert again["appended"] == 1 and again["signed"] is None
+    clock.advance(timedelta(seconds=platform.settings.log_checkpoint_interval_s))
+    due = await watch_log({"platform": platform})
+    assert due["signed"] == int((await client.get("/log/checkpoint")).text.split("\n")[1]) > size

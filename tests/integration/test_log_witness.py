@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.core.settings import Settings
 from bidding.transparency.checkpoints import sign_next
-from bidding.transparency.cli import log_group
 from bidding.transparency.models import LogCheckpoint, LogLeaf, LogWitness
 from bidding.transparency.sequencer import sequence_all
 from bidding.transparency.witnessing import request_body, witness_checkpoint
@@ -54,13 +53,6 @@ class RunningWitness:
         return CosignatureVerifier.from_vkey(self.vkey)
 
 
-def _witness_argv() -> list[str]:
-    # `bidding log witness` once the lead has added the command to the log group; the module until then.
-    if "witness" in log_group.commands:
-        return [sys.executable, "-m", "bidding", "log", "witness"]
-    return [sys.executable, "-m", "bidding.transparency.witness_cli"]
-
-
 @contextmanager
 def running_witness(tmp: Path, *log_vkeys: str) -> Iterator[RunningWitness]:
     """A witness process on a free port, with a new key (it makes it) and an empty state."""
@@ -70,7 +62,10 @@ def running_witness(tmp: Path, *log_vkeys: str) -> Iterator[RunningWitness]:
     for vkey in log_vkeys:
         args += ["--log-vkey", vkey]
     handle = subprocess.Popen(
-        [*_witness_argv(), *args], env=clean_env(), stdout=out.open("wb"), stderr=(tmp / "witness.err").open("wb")
+        [sys.executable, "-m", "bidding", "log", "witness", *args],
+        env=clean_env(),
+        stdout=out.open("wb"),
+        stderr=(tmp / "witness.err").open("wb"),
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -22,6 +22,7 @@ from bidding.core.http.openapi import wire
 from bidding.core.roles import Role
 from bidding.submission import bidder
 from bidding.submission.bidder import BidView, UploadView
+from bidding.transparency.proofs import MEDIA_TYPE as TLOG_PROOF
 from storage.signing import content_disposition
 
 
@@ -84,6 +85,18 @@ class BidderController(Controller):
         self, bid_id: FromPath[uuid.UUID], platform: PlatformDep, caller: CallerDep
     ) -> dict[str, Any]:
         return await bidder.receipt_json(platform, caller, bid_id)
+
+    @get(
+        "/bids/{bid_id:uuid}/receipt.tlog-proof",
+        opt=wire(response=[TLOG_PROOF], errors=[404]),
+        summary="The bid's inclusion proof in the transparency log (C2SP tlog-proof@v1), once a checkpoint covers it",
+    )
+    async def receipt_log_proof(
+        self, bid_id: FromPath[uuid.UUID], platform: PlatformDep, caller: CallerDep
+    ) -> Response[str]:
+        text = await bidder.receipt_log_proof(platform, caller, bid_id)
+        headers = {"Content-Disposition": content_disposition(f"receipt-{bid_id}.tlog-proof")}
+        return Response(text, media_type=TLOG_PROOF, headers=headers)
 
     @get(
         "/bids/{bid_id:uuid}/receipt.pdf",
