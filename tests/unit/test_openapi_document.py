@@ -53,6 +53,9 @@ def test_every_error_answer_is_the_platform_error_body(document: dict[str, Any])
         ("POST", "/api/auth/logout", True, {"401", "403", "409", "503"}),  # an organisation's user, any role
         ("GET", "/api/admin/audit-events", True, {"400", "401", "403", "404", "503"}),
         ("POST", "/api/auth/login", False, {"400", "401", "409", "413", "503"}),
+        ("GET", "/api/log/checkpoints", False, {"400", "503"}),
+        ("POST", "/api/audit/log/runs", True, {"401", "403", "409", "503"}),  # 409: an audit is pending
+        ("GET", "/api/audit/log/runs/{run_id}", True, {"400", "401", "403", "404", "503"}),
     ],
 )
 def test_security_and_statuses_follow_the_guards_and_the_shape(
