@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.params import FromPath
 from litestar.response import Stream
 
@@ -15,6 +15,7 @@ from bidding.core.errors import NotFound
 from bidding.core.fields import QUERY_INT32_CURSOR
 from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.openapi import wire
+from bidding.transparency.proofs import MEDIA_TYPE as TLOG_PROOF
 from opening_room.participants import Participant
 from opening_room.room import room_of
 from opening_room.states import Role
@@ -45,6 +46,17 @@ class OpeningController(Controller):
     async def record_json(self, platform: PlatformDep, lot_id: FromPath[uuid.UUID]) -> dict[str, Any]:
         record, _ = await room_of(platform).record(lot_id)
         return record
+
+    @get(
+        "/{lot_id:uuid}/record.tlog-proof",
+        opt=wire(response=[TLOG_PROOF], errors=[404]),
+        summary="The record's inclusion proof in the transparency log (C2SP tlog-proof@v1): its `record.ready` "
+        "event, which announces the record's SHA-256",
+    )
+    async def record_log_proof(self, platform: PlatformDep, lot_id: FromPath[uuid.UUID]) -> Response[str]:
+        text = await room_of(platform).record_log_proof(lot_id)
+        headers = {"Content-Disposition": content_disposition("开标记录.tlog-proof")}
+        return Response(text, media_type=TLOG_PROOF, headers=headers)
 
     @get(
         "/{lot_id:uuid}/record.pdf",

@@ -116,6 +116,9 @@ class OpeningRoom:
     async def record(self, lot_id: uuid.UUID) -> tuple[dict[str, Any], str | None]:
         return await reads.record(self._sessions, lot_id)
 
+    async def record_log_proof(self, lot_id: uuid.UUID) -> str:
+        return await reads.record_log_proof(self._sessions, lot_id)
+
     def open_object(self, key: str) -> AsyncIterator[bytes]:
         return self._resources.store.open(key)
 

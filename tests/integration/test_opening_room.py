@@ -24,7 +24,12 @@ from sqlalchemy import select, update
 
 from bidding.client.session import login
 from bidding.core.clock import ManualClock
+from bidding.transparency.checkpoints import sign_next
+from bidding.transparency.keys import log_signer
+from bidding.transparency.sequencer import sequence_all
 from crypto.sealed import unwrap_data_key
+from crypto.tlog.proof_file import TlogProof, verify_proof_file
+from opening_room.record import digest as record_digest
 from opening_room.tables import OpeningSession
 from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import AUDIENCE, Enrolled, logged_in_parties
@@ -165,6 +170,15 @@ async def test_a_whole_opening(
     assert kinds.count("signature") == 4, kinds  # the platform and three bidders
     record_json = (await client.get(f"/api/public/openings/{lot['id']}/record.json")).json()
     assert len(record_json["bidders"]) == 4 and record_json["objections"]
+    # The record's announcement is a leaf of the transparency log: its proof, once a checkpoint covers it.
+    proof_url = f"/api/public/openings/{lot['id']}/record.tlog-proof"
+    await sequence_all(platform.sessions, platform.clock.now())
+    await sign_next(platform.sessions, log_signer(platform.settings), platform.clock.now(), every=timedelta(0))
+    proof_text = (await client.get(proof_url)).text
+    vkey = (await client.get("/log/vkey")).text.strip()
+    verify_proof_file(proof_text, origin=vkey.split("+", 1)[0], log_vkey=vkey)
+    leaf = json.loads(TlogProof.parse(proof_text).extra or b"")
+    assert (leaf["name"], leaf["data"]["record_sha256"]) == ("record.ready", record_digest(record_json))
     # The record cannot be published before its signed PDF exists (it is made after close_objections
     # commits): with the PDF not there, closing is refused and changes nothing.
     async with platform.sessions() as db, db.begin():
