@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import PHONE, ROOT, ClockedServer, Server, Shots, assert_no_horizontal_scroll, new_context
 from tests.browser.steps.identity import demo_user, log_in
@@ -185,6 +186,22 @@ def test_seal_upload_resume_receipt_and_interop(
     assert report.status_code == 200, report.text
     assert report.json()["verdict"] == "TOTAL_PASSED", report.json().get("summary")
     expect(page.get_by_test_id("ws-verify-link")).to_have_attribute("href", "/verify")
+
+    # The receipt's transparency-log proof: the server's log watch covers the bid within seconds;
+    # the workspace's button then downloads it, and it verifies offline with the log's key alone.
+    proof = tmp_path / "receipt.tlog-proof"
+    deadline = time.monotonic() + 60
+    while True:  # until then the button says the bid is not in a checkpoint yet
+        try:
+            with page.expect_download(timeout=5_000) as info:
+                page.get_by_test_id("ws-receipt-tlog-proof").click()
+            break
+        except PlaywrightTimeoutError:
+            assert time.monotonic() < deadline, "no .tlog-proof within 60 s of the receipt"
+            time.sleep(2)
+    info.value.save_as(proof)
+    vkey = httpx.get(f"{server.base}/log/vkey", timeout=30).text.strip()
+    _python("log", "verify-proof", str(proof), "--vkey", vkey)
 
     # 6. Interop: the browser's package opens with `bidding unseal` and the key from the .p12.
     package = download(page, "ws-save-copy-done", tmp_path / "browser.bid")

@@ -132,6 +132,9 @@ export function withdrawBid(lotId: string): Promise<Timed<BidView>> {
 
 export const receiptJsonUrl = (bidId: string): string => `/api/bidder/bids/${encodeURIComponent(bidId)}/receipt.json`
 export const receiptPdfUrl = (bidId: string): string => `/api/bidder/bids/${encodeURIComponent(bidId)}/receipt.pdf`
+/** The receipt's inclusion proof in the transparency log (C2SP tlog-proof@v1); 404 until a checkpoint covers the bid. */
+export const receiptLogProofUrl = (bidId: string): string =>
+  `/api/bidder/bids/${encodeURIComponent(bidId)}/receipt.tlog-proof`
 
 /** Any authenticated GET as a Blob (receipts, documents): the token is a header, so no plain link. */
 export function fetchBlob(path: string): Promise<Blob> {

@@ -66,6 +66,9 @@ const workspace: WorkspaceMessages = {
     size: 'Size',
     receiptJson: 'Download the signed receipt (JSON)',
     receiptPdf: 'Download the PDF receipt',
+    receiptLogProof: 'Download the transparency-log proof (.tlog-proof)',
+    receiptLogProofHint:
+      'Proves that the platform’s public log holds this bid; check it offline with the log’s verifier key (bidding log verify-proof). Available a few seconds after the receipt.',
     verifyLink: 'Verify the PDF receipt',
     versions: 'Submissions',
     version: 'Version {n}',

@@ -62,6 +62,8 @@ const workspace = {
     size: '大小',
     receiptJson: '下载签名回执（JSON）',
     receiptPdf: '下载 PDF 回执',
+    receiptLogProof: '下载透明日志证明（.tlog-proof）',
+    receiptLogProofHint: '证明平台的公开日志已收录本次投标；可凭日志验证公钥离线核验（bidding log verify-proof）。回执签发几秒后可下载。',
     verifyLink: '验证 PDF 回执',
     versions: '递交记录',
     version: '第 {n} 版',
