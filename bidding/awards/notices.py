@@ -43,6 +43,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.audit.models import AuditEvent
 from bidding.awards import access
 from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit, set_state
@@ -76,6 +77,7 @@ from bidding.tendering.announcements import announce
 from bidding.tendering.locks import lock_lot
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.announcements import AnnouncementKind
+from bidding.transparency.proofs import proof_of_row
 from opening_room import record as stored
 
 if TYPE_CHECKING:
@@ -596,3 +598,32 @@ async def my_notice_pdf(platform: Platform, caller: Caller, notice_id: uuid.UUID
         _mark_read(session, caller, a, notice, now)
         key, kind = notice.pdf_key, notice.kind
     return await stored.read(platform.store, key), _FILENAMES[kind]
+
+
+async def my_notice_log_proof(platform: Platform, caller: Caller, notice_id: uuid.UUID) -> str:
+    """``GET /api/me/award-notices/{nid}/tlog-proof``: the ``.tlog-proof`` (C2SP tlog-proof@v1) that the
+    award's ``award.notices_sent`` event — which lists every notice with its PDF's SHA-256 — is in the
+    transparency log; 404 until a checkpoint covers it (``docs/transparency-log.md``)."""
+    org = _require_bidder(caller)
+    async with platform.sessions() as session:
+        notice = await session.get(AwardNotice, notice_id)
+        if notice is None or notice.organization_id != org:
+            raise AwardNoticeNotFound()
+        events = await session.execute(
+            select(AuditEvent.id, AuditEvent.details).where(
+                AuditEvent.action == "award.notices_sent",
+                AuditEvent.object_type == "award",
+                AuditEvent.object_id == str(notice.award_id),
+            )
+        )
+        sent = next(
+            (row.id for row in events if any(n.get("id") == str(notice.id) for n in row.details.get("notices", []))),
+            None,
+        )
+        proof = None if sent is None else await proof_of_row(session, "audit", sent)
+    if proof is None:
+        raise NotFound(
+            "the notice is not in a signed checkpoint of the log yet (one is signed every few seconds)",
+            "该通知书尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
+        )
+    return proof.encode()

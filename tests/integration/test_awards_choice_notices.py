@@ -15,6 +15,7 @@ watch's steps ``publish_due`` and ``close_due`` with the clock moved past the 3 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import tempfile
@@ -37,6 +38,10 @@ from bidding.deposits.refund_models import RefundTriggerEvent
 from bidding.deposits.refund_rules import RefundTrigger
 from bidding.evaluation.models import Evaluation
 from bidding.identity.models import Organization
+from bidding.transparency.checkpoints import sign_next
+from bidding.transparency.keys import log_signer
+from bidding.transparency.sequencer import sequence_all
+from crypto.tlog.proof_file import TlogProof, verify_proof_file
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.outside_validators import run
@@ -160,6 +165,23 @@ async def test_choice_batch_withdrawal_and_second_batch(
         await client.get(f"/api/me/award-notices/{by_org[orgs[0]]['id']}.pdf", headers=w.bidder(1))
     ).status_code == 404
     assert (await client.get("/api/me/award-notices", headers=w.p["agent"])).status_code == 403
+    # The notice in the transparency log: its proof, once a checkpoint covers the batch; the bidder's own only.
+    own_proof = f"/api/me/award-notices/{by_org[orgs[1]]['id']}/tlog-proof"
+    await sequence_all(platform.sessions, platform.clock.now())
+    await sign_next(platform.sessions, log_signer(platform.settings), platform.clock.now(), every=timedelta(0))
+    proof_text = (await client.get(own_proof, headers=w.bidder(1))).text
+    vkey = (await client.get("/log/vkey")).text.strip()
+    verify_proof_file(proof_text, origin=vkey.split("+", 1)[0], log_vkey=vkey)
+    logged = json.loads(TlogProof.parse(proof_text).extra or b"")
+    assert logged["action"] == "award.notices_sent"
+    assert {n["id"]: n["sha256"] for n in logged["details"]["notices"]} == {
+        n["id"]: n["sha256"] for n in batch["notices"]
+    }
+    assert_error(
+        await client.get(f"/api/me/award-notices/{by_org[orgs[0]]['id']}/tlog-proof", headers=w.bidder(1)),
+        404,
+        "award_notice_not_found",
+    )
     # The winner's view: the choice and its own notice, never the tenderer's note.
     winner_view = (await client.get(base, headers=w.bidder(0))).json()
     assert winner_view["choice"]["rank"] == 1 and winner_view["choice"]["note"] is None
@@ -229,7 +251,9 @@ async def test_choice_batch_withdrawal_and_second_batch(
     ] == [w.award_id]
     assert w.award_id in [a["id"] for a in (await client.get("/api/awards", headers=w.p["supervisor"])).json()]
     assert [a["id"] for a in (await client.get("/api/awards", headers=w.bidder(2))).json()] == [w.award_id]
-    assert_error(await client.get("/api/awards", params={"state": "nope"}, headers=w.p["agent"]), 400, "validation_failed")
+    assert_error(
+        await client.get("/api/awards", params={"state": "nope"}, headers=w.p["agent"]), 400, "validation_failed"
+    )
     async with platform.sessions() as s:
         actions = (
             await s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == w.award_id).order_by(AuditEvent.id))

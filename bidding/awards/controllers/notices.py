@@ -3,6 +3,8 @@ marks it read. The use cases are :mod:`bidding.awards.notices`."""
 
 from __future__ import annotations
 
+import uuid
+
 from litestar import Controller, Response, get
 from litestar.params import FromPath
 
@@ -12,6 +14,7 @@ from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import requires
 from bidding.core.http.openapi import wire
 from bidding.core.roles import Role
+from bidding.transparency.proofs import MEDIA_TYPE as TLOG_PROOF
 from storage.signing import content_disposition
 
 NoticeFile = FromPath[str]
@@ -38,3 +41,16 @@ class MyAwardNoticesController(Controller):
         return Response(
             data, media_type="application/pdf", headers={"Content-Disposition": content_disposition(filename)}
         )
+
+    @get(
+        "/{notice_id:uuid}/tlog-proof",
+        opt=wire(response=[TLOG_PROOF], errors=[403, 404]),
+        summary="The notice's inclusion proof in the transparency log (C2SP tlog-proof@v1): the award's "
+        "`award.notices_sent` event, which lists each notice's SHA-256",
+    )
+    async def log_proof(
+        self, notice_id: FromPath[uuid.UUID], platform: PlatformDep, caller: CallerDep
+    ) -> Response[str]:
+        text = await notices.my_notice_log_proof(platform, caller, notice_id)
+        headers = {"Content-Disposition": content_disposition(f"notice-{notice_id}.tlog-proof")}
+        return Response(text, media_type=TLOG_PROOF, headers=headers)
