@@ -25,6 +25,8 @@ import evaluationZh, { type EvaluationMessages } from './evaluation.zh-CN'
 import evaluationEn from './evaluation.en'
 import awardsZh, { type AwardMessages } from './awards.zh-CN'
 import awardsEn from './awards.en'
+import transparencyZh, { type TransparencyMessages } from './transparency.zh-CN'
+import transparencyEn from './transparency.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -32,7 +34,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`).
+ * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`), the transparency log (`transparency.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   ClarificationMessages &
@@ -46,7 +48,8 @@ export type MessageSchema = BaseSchema &
   ExpertMessages &
   DrawMessages &
   EvaluationMessages &
-  AwardMessages
+  AwardMessages &
+  TransparencyMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -54,8 +57,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh },
-  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn },
+  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh, ...transparencyZh },
+  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn, ...transparencyEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -9,6 +9,13 @@ export const auditRoutes: RouteRecordRaw[] = [
     meta: { titleKey: 'audit.title' },
   },
   {
+    // The transparency log: checkpoints and their consistency (public), the log's audits (audit roles).
+    path: '/audit/log',
+    name: 'audit-log',
+    component: () => import('@/views/audit/AuditLogView.vue'),
+    meta: { titleKey: 'audit.title' },
+  },
+  {
     path: '/audit/projects/:id',
     name: 'audit-project',
     component: () => import('@/views/audit/AuditEventsView.vue'),
