@@ -14,7 +14,6 @@ text and it builds the cosigned message, so log and witness keys go in one verif
 
 from __future__ import annotations
 
-import base64
 import hmac
 import struct
 from dataclasses import dataclass
@@ -22,17 +21,14 @@ from typing import Final
 
 from cryptography.exceptions import InvalidSignature as _Ed25519Mismatch
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from crypto.tlog.note import (
     ALG_COSIGNATURE_V1,
-    MalformedNote,
+    Ed25519Key,
+    Ed25519SigningKey,
     NoteError,
     Signature,
-    b64decode_strict,
-    check_key_name,
-    key_id,
-    parse_vkey,
 )
 
 __all__ = [
@@ -114,41 +110,13 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519Key):
     """A witness key (type 0x04). As a note :class:`~crypto.tlog.note.Verifier`, ``verify`` takes the
     note text and the timestamped signature and checks the cosigned message."""
 
-    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
-        self._name = check_key_name(name)
-        self._public_key = public_key
-        self._raw = _raw_public(public_key)
-        self._key_id = key_id(name, ALG_COSIGNATURE_V1, self._raw)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse ``name+hex8+base64(0x04 || pub32)`` (tlog-cosignature §Format, vkeys)."""
-        try:
-            name, _, alg, material = parse_vkey(vkey)
-        except MalformedNote as exc:
-            raise CosignatureError(exc.message) from None
-        if alg != ALG_COSIGNATURE_V1:
-            raise CosignatureError(f"the witness key has signature type 0x{alg:02x}, not cosignature/v1 (0x04)")
-        if len(material) != 32:
-            raise CosignatureError("a cosignature/v1 verifier key holds a 32-byte Ed25519 public key")
-        return cls(name, Ed25519PublicKey.from_public_bytes(material))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def vkey(self) -> str:
-        typed = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self._raw).decode("ascii")
-        return f"{self._name}+{self._key_id.hex()}+{typed}"
+    ALG = ALG_COSIGNATURE_V1
+    KIND = "cosignature/v1"
+    ERROR = CosignatureError
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """``message`` is the checkpoint body (the note text); ``signature`` is timestamp || sig."""
@@ -172,64 +140,10 @@ class CosignatureVerifier:
         return Cosignature.from_signature(sig)
 
 
-class CosignatureSigner:
+class CosignatureSigner(Ed25519SigningKey[CosignatureVerifier]):
     """A witness signing key. Time is passed in, never read here: the witness's clock decides."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        self._name = check_key_name(name)
-        self._private_key = private_key
-        self._verifier = CosignatureVerifier(name, private_key.public_key())
-
-    @classmethod
-    def from_private(cls, name: str, private_key: Ed25519PrivateKey) -> CosignatureSigner:
-        return cls(name, private_key)
-
-    @classmethod
-    def generate(cls, name: str) -> CosignatureSigner:
-        return cls(name, Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_private_key_string(cls, text: str) -> CosignatureSigner:
-        """Parse ``PRIVATE+KEY+name+hex8+base64(0x04 || seed32)`` (the form transparency-dev/formats'
-        ``NewSignerForCosignatureV1`` reads); the key ID is checked against the derived public key."""
-        if not text.startswith(_PRIVATE_PREFIX):
-            raise CosignatureError("a witness signing key starts with PRIVATE+KEY+")
-        name, _, rest = text[len(_PRIVATE_PREFIX) :].partition("+")
-        hex_id, _, key64 = rest.partition("+")
-        try:
-            check_key_name(name)
-            typed = b64decode_strict(key64, "the witness key's seed", CosignatureError)
-        except MalformedNote as exc:
-            raise CosignatureError(exc.message) from None
-        if len(typed) != 33 or typed[0] != ALG_COSIGNATURE_V1 or len(hex_id) != 8:
-            raise CosignatureError("a cosignature/v1 signing key is 0x04 followed by a 32-byte seed")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(typed[1:]))
-        if hex_id != signer.key_id.hex():
-            raise CosignatureError("the witness signing key's key ID does not match its name and key")
-        return signer
-
-    def private_key_string(self) -> str:
-        seed = self._private_key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-        )
-        typed = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + seed).decode("ascii")
-        return f"{_PRIVATE_PREFIX}{self._name}+{self.key_id.hex()}+{typed}"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._verifier.key_id
-
-    @property
-    def vkey(self) -> str:
-        return self._verifier.vkey
-
-    @property
-    def verifier(self) -> CosignatureVerifier:
-        return self._verifier
+    VERIFIER = CosignatureVerifier
 
     def cosign(self, checkpoint_body: str, timestamp: int) -> Signature:
         """Cosign a checkpoint body at ``timestamp`` (POSIX seconds). The caller has checked that the

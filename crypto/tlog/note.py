@@ -22,7 +22,7 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol, runtime_checkable
+from typing import ClassVar, Final, Generic, Protocol, Self, TypeVar, cast, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature as _Ed25519Mismatch
 from cryptography.hazmat.primitives import serialization
@@ -37,7 +37,9 @@ __all__ = [
     "MAX_SIGNATURES",
     "AmbiguousVerifier",
     "BadSignature",
+    "Ed25519Key",
     "Ed25519Signer",
+    "Ed25519SigningKey",
     "Ed25519Verifier",
     "MalformedNote",
     "Note",
@@ -69,6 +71,7 @@ SIGNATURE_PREFIX: Final = "\u2014 "  # em dash, space
 _PRIVATE_PREFIX: Final = "PRIVATE+KEY+"
 _HEX8: Final = re.compile(r"[0-9a-f]{8}")
 _ED25519_SIZE: Final = 32
+K = TypeVar("K", bound="Ed25519Key")
 
 
 class NoteError(CryptoError):
@@ -190,23 +193,31 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-class Ed25519Verifier:
-    """An Ed25519 (type 0x01) note key: RFC 8032 signatures over the note text (signed-note §Ed25519)."""
+class Ed25519Key:
+    """An Ed25519 public key named for notes, of signature type :attr:`ALG` (the key id and vkey
+    depend on it: signed-note §Signature types). Subclasses say how a signature is checked."""
+
+    ALG: ClassVar[int] = ALG_ED25519
+    KIND: ClassVar[str] = "Ed25519"
+    ERROR: ClassVar[type[CryptoError]] = MalformedNote
 
     def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
         self._name = check_key_name(name)
         self._public_key = public_key
         self._raw = _raw_public(public_key)
-        self._key_id = key_id(name, ALG_ED25519, self._raw)
+        self._key_id = key_id(name, self.ALG, self._raw)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        """Parse ``name+hex8+base64(0x01 || pub32)``; MalformedNote on any other form."""
-        name, _, alg, material = parse_vkey(vkey)
-        if alg != ALG_ED25519:
-            raise MalformedNote(f"the verifier key has signature type 0x{alg:02x}, not Ed25519 (0x01)")
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse ``name+hex8+base64(ALG || pub32)``; :attr:`ERROR` on any other form."""
+        try:
+            name, _, alg, material = parse_vkey(vkey)
+        except MalformedNote as exc:
+            raise cls.ERROR(exc.message) from None
+        if alg != cls.ALG:
+            raise cls.ERROR(f"the verifier key has signature type 0x{alg:02x}, not {cls.KIND} (0x{cls.ALG:02x})")
         if len(material) != _ED25519_SIZE:
-            raise MalformedNote("an Ed25519 verifier key holds a 32-byte public key")
+            raise cls.ERROR(f"a {cls.KIND} verifier key holds a 32-byte Ed25519 public key")
         return cls(name, Ed25519PublicKey.from_public_bytes(material))
 
     @property
@@ -223,7 +234,11 @@ class Ed25519Verifier:
 
     @property
     def vkey(self) -> str:
-        return _vkey(self._name, ALG_ED25519, self._raw)
+        return _vkey(self._name, self.ALG, self._raw)
+
+
+class Ed25519Verifier(Ed25519Key):
+    """An Ed25519 (type 0x01) note key: RFC 8032 signatures over the note text (signed-note §Ed25519)."""
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         if len(signature) != 64:
@@ -235,39 +250,46 @@ class Ed25519Verifier:
         return True
 
 
-class Ed25519Signer:
-    """An Ed25519 (type 0x01) note signing key. Ed25519 is deterministic: one text, one signature."""
+class Ed25519SigningKey(Generic[K]):
+    """An Ed25519 private key named for notes, whose public half is a :attr:`VERIFIER` (its type
+    fixes the signature type, the key id and the private-key string's type byte)."""
+
+    VERIFIER: ClassVar[type[Ed25519Key]] = Ed25519Key
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
         self._name = check_key_name(name)
         self._private_key = private_key
-        self._verifier = Ed25519Verifier(name, private_key.public_key())
+        self._verifier = cast(K, self.VERIFIER(name, private_key.public_key()))
 
     @classmethod
-    def from_private(cls, name: str, private_key: Ed25519PrivateKey) -> Ed25519Signer:
+    def from_private(cls, name: str, private_key: Ed25519PrivateKey) -> Self:
         return cls(name, private_key)
 
     @classmethod
-    def generate(cls, name: str) -> Ed25519Signer:
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_private_key_string(cls, text: str) -> Ed25519Signer:
-        """Parse Go's ``PRIVATE+KEY+name+hex8+base64(0x01 || seed32)``; the key ID is checked against
+    def from_private_key_string(cls, text: str) -> Self:
+        """Parse Go's ``PRIVATE+KEY+name+hex8+base64(ALG || seed32)``; the key ID is checked against
         the public key derived from the seed."""
+        kind, error = cls.VERIFIER.KIND, cls.VERIFIER.ERROR
         if not text.startswith(_PRIVATE_PREFIX):
-            raise MalformedNote("a note signing key starts with PRIVATE+KEY+")
+            raise error("a signing key starts with PRIVATE+KEY+")
         name, _, rest = text[len(_PRIVATE_PREFIX) :].partition("+")
         hex_id, _, key64 = rest.partition("+")
         if not _HEX8.fullmatch(hex_id):
-            raise MalformedNote("a note signing key is PRIVATE+KEY+name+8 lowercase hex digits+base64 seed")
-        check_key_name(name)
-        typed = b64decode_strict(key64, "the signing key's seed")
-        if len(typed) != 1 + _ED25519_SIZE or typed[0] != ALG_ED25519:
-            raise MalformedNote("an Ed25519 note signing key is 0x01 followed by a 32-byte seed")
+            raise error("a signing key is PRIVATE+KEY+name+8 lowercase hex digits+base64 seed")
+        try:
+            check_key_name(name)
+        except MalformedNote as exc:
+            raise error(exc.message) from None
+        typed = b64decode_strict(key64, "the signing key's seed", error)
+        if len(typed) != 1 + _ED25519_SIZE or typed[0] != cls.VERIFIER.ALG:
+            raise error(f"a {kind} signing key is 0x{cls.VERIFIER.ALG:02x} followed by a 32-byte seed")
         signer = cls(name, Ed25519PrivateKey.from_private_bytes(typed[1:]))
         if not hmac.compare_digest(bytes.fromhex(hex_id), signer.key_id):
-            raise MalformedNote("the signing key's key ID does not match its name and key")
+            raise error("the signing key's key ID does not match its name and key")
         return signer
 
     def private_key_string(self) -> str:
@@ -275,7 +297,7 @@ class Ed25519Signer:
         seed = self._private_key.private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
-        return f"{_PRIVATE_PREFIX}{self._name}+{self.key_id.hex()}+{_b64(bytes([ALG_ED25519]) + seed)}"
+        return f"{_PRIVATE_PREFIX}{self._name}+{self.key_id.hex()}+{_b64(bytes([self.VERIFIER.ALG]) + seed)}"
 
     @property
     def name(self) -> str:
@@ -290,8 +312,14 @@ class Ed25519Signer:
         return self._verifier.vkey
 
     @property
-    def verifier(self) -> Ed25519Verifier:
+    def verifier(self) -> K:
         return self._verifier
+
+
+class Ed25519Signer(Ed25519SigningKey[Ed25519Verifier]):
+    """An Ed25519 (type 0x01) note signing key. Ed25519 is deterministic: one text, one signature."""
+
+    VERIFIER = Ed25519Verifier
 
     def sign(self, message: bytes) -> bytes:
         return self._private_key.sign(message)
