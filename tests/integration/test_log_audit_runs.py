@@ -1,31 +1,40 @@
 """The auditor's page of the transparency log on the wire (issue 23, "Detection"), on both profiles:
 the signed checkpoints for anyone, paged newest first; audits of the log asked for by auditors,
 supervisors and administrators, run by the in-process worker and read back with their result; one
-pending at a time (409); other roles and anonymous callers refused."""
+pending at a time (409); other roles and anonymous callers refused. On a private database (SQLite
+and PostgreSQL), the job records what an audit row edited behind the platform's back makes it find."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bidding.audit.models import AuditEvent
+from bidding.core.auth.caller import Caller
 from bidding.core.clock import ManualClock
-from bidding.transparency.audit_runs import ABANDONED_AFTER
+from bidding.core.errors import Forbidden
+from bidding.core.roles import Role
+from bidding.transparency.audit_runs import ABANDONED_AFTER, audit_run, run_log_audit
 from bidding.transparency.checkpoints import sign_next
 from bidding.transparency.keys import log_signer
-from bidding.transparency.models import LogAuditRun
+from bidding.transparency.models import LogAuditRun, LogLeaf
 from bidding.transparency.sequencer import sequence_all
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.note import Ed25519Verifier, open_note
 from tests.fixtures.audit import count_audit_events
 from tests.fixtures.errors import assert_error
-from tests.fixtures.log_db import add_events
+from tests.fixtures.log_db import add_events, private_sessions
 from tests.fixtures.parties import logged_in_parties
 
 RUNS = "/api/audit/log/runs"
@@ -164,3 +173,51 @@ async def test_other_roles_and_anonymous_callers_are_refused(client: httpx.Async
     bad = await client.get(f"{RUNS}/not-a-uuid", headers=people["auditor"])
     assert bad.status_code in (400, 404), bad.text
     assert_error(await client.get(RUNS, params={"limit": 0}, headers=people["auditor"]), 400, "validation_failed")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def private(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A private, migrated database: this test edits a row behind the platform's back."""
+    async for made in private_sessions(request, request.param, tmp_path):
+        yield made
+
+
+async def test_the_job_records_the_findings_of_an_edited_row(
+    private: async_sessionmaker[AsyncSession], settings: Any, clock: ManualClock
+) -> None:
+    here = SimpleNamespace(sessions=private, settings=settings, clock=clock)
+    signer = log_signer(settings)
+    await add_events(private, 12)
+    await sequence_all(private, clock.now(), window=None)
+    assert await sign_next(private, signer, clock.now(), every=timedelta(0)) is not None
+    async with private() as db:
+        leaf = await db.scalar(select(LogLeaf).where(LogLeaf.index == 5))
+    assert leaf is not None
+    async with private() as db, db.begin():
+        if db.get_bind().dialect.name == "postgresql":
+            await db.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            await db.execute(text("DROP TRIGGER audit_events_no_update"))
+        await db.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": leaf.source_id})
+
+    auditor = Caller("cert:auditor", frozenset({Role.AUDITOR}))
+    run_id = uuid.uuid4()
+    async with private() as db, db.begin():
+        db.add(LogAuditRun(id=run_id, requested_by=auditor.actor_id, requested_at=clock.now(), findings=[]))
+    ctx = {"platform": here, "job_id": f"audit_log:{run_id}"}
+    done = await run_log_audit(ctx, str(run_id))
+    assert done["intact"] is False
+    assert (await run_log_audit(ctx, str(run_id)))["skipped"] is True  # a second delivery changes nothing
+
+    view = await audit_run(here, auditor, run_id)  # type: ignore[arg-type]
+    assert (view.status, view.intact, view.size, view.checkpoints) == ("finished", False, 12, 1)
+    kinds = {(f["kind"], f.get("index")) for f in view.findings}
+    assert ("altered", 5) in kinds and ("root_mismatch", None) in kinds, view.findings
+    assert {"kind": "altered", "index": 5, "source": "audit", "source_id": leaf.source_id} in view.findings
+    async with private() as db:
+        events = list(await db.scalars(select(AuditEvent).where(AuditEvent.action == "log.audited")))
+    assert len(events) == 1 and events[0].details["intact"] is False and events[0].object_id == str(run_id)
+    assert events[0].details["findings"] == view.findings_count >= 2
+
+    with pytest.raises(Forbidden):
+        await audit_run(here, Caller("cert:bidder", frozenset({Role.BIDDER})), run_id)  # type: ignore[arg-type]
