@@ -78,6 +78,7 @@ from bidding.submission.controllers.bidder import BidderController
 from bidding.submission.controllers.storage import StorageController
 from bidding.tendering.controllers.agent import AgentController
 from bidding.tendering.controllers.public import PublicController
+from bidding.transparency.controllers.audit import LogAuditController, LogCheckpointsController
 from bidding.transparency.controllers.log import LogProofController, LogTilesController
 from bidding.verification.controllers.verify import VerifyController
 from bidding.webapp import webapp_router
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             OpenDataController,
             LogTilesController,
             LogProofController,
+            LogCheckpointsController,
+            LogAuditController,
             AgentController,
             BidderController,
             BidderDepositController,

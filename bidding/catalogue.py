@@ -28,6 +28,7 @@ from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.receipt_jobs import RECEIPT_PDF
 from bidding.submission.sweep import sweep_upload_staging
+from bidding.transparency.audit_runs import AUDIT_LOG
 from bidding.transparency.jobs import LOG_SWEEP, LOG_WATCH
 
 __all__ = ["CATALOGUE", "CRONS", "JOBS", "REPLY_HANDLERS"]
@@ -37,6 +38,7 @@ JOBS: Final = (
     OPEN_BID_BODY,  # decrypt an opened bid's body and check it against its receipt
     RECEIPT_PDF,  # a bid's PDF receipt, made after the upload's answer (the signed JSON receipt is in it)
     DELIVER_MESSAGE,  # one delivery attempt of a notice (e-mail, SMS, voice, in-app), retried with backoff
+    AUDIT_LOG,  # an audit of the transparency log asked for on the auditor's page (one at a time)
 )
 
 CRONS: Final = (

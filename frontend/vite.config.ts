@@ -33,6 +33,8 @@ export default defineConfig({
       // The opening room's WebSocket (src/room/client.ts).
       '/ws': { target: backend, ws: true },
       '/health': { target: backend },
+      // The transparency log's C2SP endpoints (checkpoint, vkey, tiles; docs/transparency-log.md).
+      '/log': { target: backend },
       '/ready': { target: backend },
     },
   },

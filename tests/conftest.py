@@ -37,6 +37,7 @@ from tests.fixtures.smtp import SmtpServer
 
 pytest_plugins = [
     "tests.fixtures.guarantees",
+    "tests.fixtures.log_db",
     "tests.fixtures.pki",
     "tests.fixtures.projects",
     "tests.fixtures.room",

@@ -13,12 +13,12 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from bidding.core.settings import Settings
-from crypto.tlog.note import Ed25519Signer
+from crypto.tlog.note import Ed25519Signer, Ed25519SigningKey
 
-__all__ = ["LOG_KEY_FILE", "LogKeyMissing", "log_signer"]
+__all__ = ["LOG_KEY_FILE", "LogKeyMissing", "create_key", "log_signer", "write_new_key"]
 
 LOG_KEY_FILE: Final = "log-key"
 
@@ -44,14 +44,19 @@ def _load(path: Path, origin: str, may_create: bool) -> Ed25519Signer:
 
 
 def create_key(path: Path, origin: str) -> bool:
-    """Write a new key named ``origin`` at ``path`` unless one is there; True if this call made it.
-    Written whole to a private temporary file and linked into place: several processes may race,
-    the first link wins and nobody reads a half-written key."""
+    """Write a new log key named ``origin`` at ``path`` unless one is there; True if this call made it."""
+    return write_new_key(path, Ed25519Signer.generate(origin))
+
+
+def write_new_key(path: Path, key: Ed25519SigningKey[Any]) -> bool:
+    """Write ``key`` (its ``PRIVATE+KEY`` form) at ``path`` unless a key is there; True if this call
+    made it. Written whole to a private temporary file and linked into place: several processes may
+    race, the first link wins and nobody reads a half-written key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".log-key-")  # mode 0600
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(Ed25519Signer.generate(origin).private_key_string() + "\n")
+            out.write(key.private_key_string() + "\n")
         try:
             os.link(temporary, path)
         except FileExistsError:

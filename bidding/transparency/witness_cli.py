@@ -10,8 +10,6 @@ key on the first line of stdout — what the platform puts in ``BIDDING_LOG_WITN
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -26,20 +24,10 @@ def _load_or_create_key(path: Path, name: str | None) -> tuple[str, bool]:
         return path.read_text(encoding="utf-8").strip(), False
     if not name:
         raise click.UsageError(f"{path} does not exist: give --name to create the witness key")
+    from bidding.transparency.keys import write_new_key
     from crypto.tlog.cosignature import CosignatureSigner
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".witness-key-")  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(CosignatureSigner.generate(name).private_key_string() + "\n")
-        try:
-            os.link(temporary, path)
-            made = True
-        except FileExistsError:
-            made = False
-    finally:
-        os.unlink(temporary)
+    made = write_new_key(path, CosignatureSigner.generate(name))
     return path.read_text(encoding="utf-8").strip(), made
 
 

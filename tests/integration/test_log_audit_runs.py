@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,7 +32,7 @@ from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.note import Ed25519Verifier, open_note
 from tests.fixtures.audit import count_audit_events
 from tests.fixtures.errors import assert_error
-from tests.fixtures.log_db import add_events, private_sessions
+from tests.fixtures.log_db import add_events, triggers_off
 from tests.fixtures.parties import logged_in_parties
 
 RUNS = "/api/audit/log/runs"
@@ -175,16 +173,10 @@ async def test_other_roles_and_anonymous_callers_are_refused(client: httpx.Async
     assert_error(await client.get(RUNS, params={"limit": 0}, headers=people["auditor"]), 400, "validation_failed")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def private(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A private, migrated database: this test edits a row behind the platform's back."""
-    async for made in private_sessions(request, request.param, tmp_path):
-        yield made
-
-
 async def test_the_job_records_the_findings_of_an_edited_row(
-    private: async_sessionmaker[AsyncSession], settings: Any, clock: ManualClock
+    log_sessions: async_sessionmaker[AsyncSession], settings: Any, clock: ManualClock
 ) -> None:
+    private = log_sessions
     here = SimpleNamespace(sessions=private, settings=settings, clock=clock)
     signer = log_signer(settings)
     await add_events(private, 12)
@@ -194,10 +186,7 @@ async def test_the_job_records_the_findings_of_an_edited_row(
         leaf = await db.scalar(select(LogLeaf).where(LogLeaf.index == 5))
     assert leaf is not None
     async with private() as db, db.begin():
-        if db.get_bind().dialect.name == "postgresql":
-            await db.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            await db.execute(text("DROP TRIGGER audit_events_no_update"))
+        await triggers_off(db)  # behind the platform's back
         await db.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": leaf.source_id})
 
     auditor = Caller("cert:auditor", frozenset({Role.AUDITOR}))

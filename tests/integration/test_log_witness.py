@@ -12,7 +12,7 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +32,7 @@ from crypto.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from crypto.tlog.cosignature import CosignatureSigner, CosignatureVerifier
 from crypto.tlog.merkle import leaf_hash, root_of
 from crypto.tlog.note import Ed25519Signer, Signature, add_signatures, parse_note
-from tests.fixtures.log_db import add_events, private_sessions
+from tests.fixtures.log_db import add_events, triggers_off
 from tests.fixtures.processes import clean_env, free_port, stop
 
 ORIGIN = "ggzy.example.cn/log"
@@ -90,10 +90,10 @@ def running_witness(tmp: Path, *log_vkeys: str) -> Iterator[RunningWitness]:
         stop(handle, grace=10)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async for made in private_sessions(request, request.param, tmp_path):
-        yield made
+@pytest.fixture
+def sessions(log_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Each test on a private database of each kind (``tests/fixtures/log_db.py``)."""
+    return log_sessions
 
 
 @pytest.fixture
@@ -159,15 +159,6 @@ async def test_consistent_checkpoints_are_cosigned(
     assert open_checkpoint(served.text, ORIGIN, log_key.verifier, [witness.verifier], need=1).checkpoint.size == 41
 
 
-async def _behind_the_back(db: AsyncSession) -> None:
-    """Switch off the append-only triggers, as an operator with the database's keys can."""
-    if db.get_bind().dialect.name == "postgresql":
-        await db.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        for name in list(await db.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))):
-            await db.execute(text(f'DROP TRIGGER "{name}"'))
-
-
 @pytest.mark.parametrize("tampering", ["edit", "delete"])
 async def test_a_log_rebuilt_to_hide_an_edited_or_deleted_row_is_not_cosigned(
     sessions: async_sessionmaker[AsyncSession],
@@ -186,7 +177,7 @@ async def test_a_log_rebuilt_to_hide_an_edited_or_deleted_row_is_not_cosigned(
     # The operator changes (or deletes) one audit row, throws the whole log away and rebuilds it
     # from the rows as they now are, signing with the log's own key: a history without the edit.
     async with sessions() as db, db.begin():
-        await _behind_the_back(db)
+        await triggers_off(db)
         if tampering == "edit":
             await db.execute(text("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": victim})
         else:

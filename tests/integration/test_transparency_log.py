@@ -5,9 +5,7 @@ audit that finds an edited or deleted row by its index (``docs/transparency-log.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -25,17 +23,16 @@ from bidding.transparency.tree import Tree, read_state
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import root_of, verify_consistency, verify_inclusion
 from crypto.tlog.note import Ed25519Signer, open_note
-from tests.fixtures.log_db import add_events, private_sessions
+from tests.fixtures.log_db import add_events, triggers_off
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 EVERY = timedelta(0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A private, migrated database: these tests edit rows behind the platform's back."""
-    async for made in private_sessions(request, request.param, tmp_path):
-        yield made
+@pytest.fixture
+def sessions(log_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Each test on a private database of each kind (``tests/fixtures/log_db.py``)."""
+    return log_sessions
 
 
 @pytest.fixture
@@ -169,12 +166,7 @@ async def test_an_edited_or_deleted_audit_row_is_found_by_its_index(
             .all()
         )
     async with sessions() as db, db.begin():
-        # Behind the platform's back: the append-only triggers switched off first.
-        if db.bind.dialect.name == "postgresql":
-            await db.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            await db.execute(text("DROP TRIGGER audit_events_no_update"))
-            await db.execute(text("DROP TRIGGER audit_events_no_delete"))
+        await triggers_off(db)  # behind the platform's back
         await db.execute(
             text("UPDATE audit_events SET actor = 'someone else' WHERE id = :id"), {"id": edited.source_id}
         )
@@ -217,10 +209,7 @@ async def test_unlogged_rows_below_the_newest_logged_one_are_reported(
     await add_events(sessions, 3)
     await sequence_all(sessions, NOW)
     async with sessions() as db, db.begin():
-        if db.bind.dialect.name == "postgresql":
-            await db.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            await db.execute(text("DROP TRIGGER log_leaves_no_delete"))
+        await triggers_off(db)
         oldest = await db.scalar(select(LogLeaf).where(LogLeaf.index == 0))
         assert oldest is not None
         await db.execute(text('DELETE FROM log_leaves WHERE "index" = 0'))

@@ -73,6 +73,7 @@ def test_the_names_queues_and_schedules_are_the_platforms() -> None:
         "open_bid_body": (Queue.DEFAULT, 6 * 3600, 5),
         "deliver_message": (Queue.DEFAULT, 120, 3),
         "make_receipt_pdf": (Queue.DEFAULT, 120, 5),
+        "audit_log": (Queue.DEFAULT, 3600, 1),
     }
     heartbeat, sweep = CATALOGUE.crons["worker_heartbeat"], CATALOGUE.crons["sweep_upload_staging"]
     assert (heartbeat.queue, heartbeat.run_at_startup, heartbeat.schedule) == (
@@ -89,7 +90,7 @@ def test_the_names_queues_and_schedules_are_the_platforms() -> None:
 def test_an_unknown_name_fails_clearly() -> None:
     with pytest.raises(UnknownJobError) as raised:
         CATALOGUE.spec("open_bid_bodies")
-    assert str(raised.value) == "no job named 'open_bid_bodies' (known: deliver_message, make_receipt_pdf, open_bid_body, verify_object)"
+    assert str(raised.value) == "no job named 'open_bid_bodies' (known: audit_log, deliver_message, make_receipt_pdf, open_bid_body, verify_object)"
     # A cron job is not something to enqueue by hand.
     with pytest.raises(UnknownJobError, match="no job named 'worker_heartbeat'"):
         CATALOGUE.spec("worker_heartbeat")

@@ -13,7 +13,7 @@ export const auditRoutes: RouteRecordRaw[] = [
     path: '/audit/log',
     name: 'audit-log',
     component: () => import('@/views/audit/AuditLogView.vue'),
-    meta: { titleKey: 'audit.title' },
+    meta: { titleKey: 'transparency.title' },
   },
   {
     path: '/audit/projects/:id',

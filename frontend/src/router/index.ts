@@ -26,6 +26,7 @@ type TitleKey =
   | `draws.${keyof MessageSchema['draws']}`
   | `evaluation.${keyof MessageSchema['evaluation']}`
   | `awards.${keyof MessageSchema['awards']}`
+  | 'transparency.title'
 
 declare module 'vue-router' {
   interface RouteMeta {
