@@ -5,7 +5,11 @@ audit that finds an edited or deleted row by its index (``docs/transparency-log.
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bidding.audit.models import AuditEvent
 from bidding.audit.trail import record
 from bidding.core.actor import Actor
+from bidding.core.db.engine import create_engine, session_factory
 from bidding.transparency.audit import audit_log
 from bidding.transparency.checkpoints import InconsistentLog, sign_next
 from bidding.transparency.leaves import SOURCES, hash_row
@@ -23,7 +28,9 @@ from bidding.transparency.tree import Tree, read_state
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import root_of, verify_consistency, verify_inclusion
 from crypto.tlog.note import Ed25519Signer, open_note
+from tests.conftest import REDIS_URL, SECRET_KEY
 from tests.fixtures.log_db import add_events, triggers_off
+from tests.fixtures.processes import clean_env
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 EVERY = timedelta(0)
@@ -216,3 +223,54 @@ async def test_unlogged_rows_below_the_newest_logged_one_are_reported(
     report = await audit_log(sessions, signer)
     kinds = {(f.kind, f.index, f.source_id) for f in report.findings}
     assert ("missing_leaf", 0, None) in kinds and ("unlogged", None, oldest.source_id) in kinds
+
+
+def test_bidding_log_audit_reports_a_row_edited_in_postgresql(fresh_pg_url: str, tmp_path: Path) -> None:
+    """The operator's command, as run on a production database: exit 1 and the finding's index."""
+    env = {
+        **clean_env(),
+        "BIDDING_DATA_DIR": str(tmp_path / "var"),
+        "BIDDING_DATABASE_URL": fresh_pg_url,
+        "BIDDING_REDIS_URL": REDIS_URL,
+        "BIDDING_SECRET_KEY": SECRET_KEY,
+        "BIDDING_AUTO_MIGRATE": "true",
+        "BIDDING_CA_CREATE": "true",
+    }
+
+    def bidding(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bidding", *args], env=env, capture_output=True, text=True, timeout=180
+        )
+
+    async def tamper(edit: bool) -> int:
+        engine = create_engine(fresh_pg_url)
+        try:
+            sessions = session_factory(engine)
+            if not edit:
+                await add_events(sessions, 20)
+                return 0
+            async with sessions() as db, db.begin():
+                leaf = await db.scalar(select(LogLeaf).where(LogLeaf.index == 11))
+                assert leaf is not None
+                await triggers_off(db)
+                await db.execute(
+                    text("UPDATE audit_events SET client_address = '10.0.0.66' WHERE id = :id"), {"id": leaf.source_id}
+                )
+            return leaf.source_id
+        finally:
+            await engine.dispose()
+
+    assert bidding("migrate").returncode == 0
+    assert bidding("log", "vkey").returncode == 0  # makes the log's key
+    asyncio.run(tamper(edit=False))
+    assert bidding("log", "sequence").returncode == 0
+    signed = bidding("log", "checkpoint")
+    assert signed.returncode == 0 and '"signed": 20' in signed.stdout, signed.stdout + signed.stderr
+    intact = bidding("log", "audit")
+    assert intact.returncode == 0 and intact.stdout.startswith("INTACT"), intact.stdout + intact.stderr
+    row = asyncio.run(tamper(edit=True))
+    found = bidding("log", "audit")
+    assert found.returncode == 1, found.stdout + found.stderr
+    findings = [json.loads(line) for line in found.stdout.splitlines() if line.startswith("{")]
+    assert {"kind": "altered", "index": 11, "source": "audit", "source_id": row} in findings
+    assert "NOT INTACT" in found.stdout
