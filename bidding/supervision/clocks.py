@@ -33,7 +33,7 @@ deposit_refund                   5 d      条例57, 35    platform   contract �
 complaint_filing                 ↓ 10 d   条例60        bidder     knew → complaint by Thu 03-12 (+ objection days)
 complaint_acceptance             3 WD     条例61        supervisor received → accepted or not by Thu 03-05
 complaint_decision               30 WD    条例61        supervisor accepted → decided by Tue 04-14 (清明 skipped)
-gp_documents                     ↑ 5 WD   政采条例31    agent      documents available until Tue 03-10 00:00
+gp_documents                     ↑ 5 WD   政采条例31    agent      issued → may stop being provided from Tue 03-10
 gp_enquiry_answer                3 WD     政采条例52    agent      enquiry → answered by Thu 03-05
 gp_report_to_purchaser           2 WD     87号令68      agent      evaluation ended → report by Wed 03-04
 gp_purchaser_choice              5 WD     87号令68      purchaser  report received → chosen by Mon 03-09, then
