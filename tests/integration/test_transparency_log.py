@@ -113,6 +113,15 @@ async def test_the_interval_between_checkpoints_is_kept(
     assert await sign_next(sessions, signer, NOW + timedelta(seconds=9), every=timedelta(seconds=10)) is None
     later = await sign_next(sessions, signer, NOW + timedelta(seconds=10), every=timedelta(seconds=10))
     assert later is not None and later.size == 4
+    # A clock set back (a test's, or another process's) does not stop the log: the last checkpoint
+    # "from the future" is no reason to wait, with or without an interval.
+    await add_events(sessions, 1)
+    await sequence_all(sessions, NOW)
+    earlier = await sign_next(sessions, signer, NOW - timedelta(days=2), every=timedelta(seconds=10))
+    assert earlier is not None and earlier.size == 5
+    await add_events(sessions, 1)
+    await sequence_all(sessions, NOW)
+    assert await sign_next(sessions, signer, NOW - timedelta(days=3), every=timedelta(0)) is not None
 
 
 async def test_concurrent_sequencers_give_each_row_one_index(
