@@ -48,8 +48,8 @@ async def tile(platform: Platform, path: str) -> Tile:
     is public as a hash only (办法 21)."""
     try:
         parsed = parse_tile_path(path)
-    except ValueError as exc:
-        raise InvalidInput(f"not a tile path: {exc}", f"不是瓦片路径：{exc}") from exc
+    except ValueError as exc:  # like a file tree: a path that names no tile is not found
+        raise NotFound(f"no such tile: {exc}", f"没有此瓦片：{exc}") from exc
     if not isinstance(parsed, TileID):
         raise NotFound(
             "entry bundles are not published (leaves are public as hashes only)", "不公开叶子原文（仅公开哈希）"

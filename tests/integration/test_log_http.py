@@ -85,8 +85,8 @@ async def test_bad_log_requests_are_refused_clearly(client: httpx.AsyncClient, p
     await _grow_and_sign(platform, 2)
     size = int((await client.get("/log/checkpoint")).text.split("\n")[1])
     for path, status, code in [
-        ("/log/tile/0/abc", 400, "invalid_input"),
-        ("/log/tile/0/001.p/0", 400, "invalid_input"),  # a partial tile is 1–255 wide
+        ("/log/tile/0/abc", 404, "not_found"),  # a path that names no tile, as in a file tree
+        ("/log/tile/0/001.p/0", 404, "not_found"),  # a partial tile is 1–255 wide
         ("/log/tile/0/x999/999", 404, "not_found"),
         ("/log/tile/entries/000", 404, "not_found"),  # entry bundles are not published
     ]:

@@ -16,8 +16,9 @@ from bidding.transparency import service
 TEXT: Final = "text/plain; charset=utf-8"
 TILE: Final = "application/octet-stream"
 Size = Annotated[int, QueryParameter(ge=0, le=2**53, description="A tree size")]
+#: 0 (or absent): the latest signed checkpoint; a tree of size 0 is never signed.
 CheckpointSize = Annotated[
-    int | None, QueryParameter(ge=0, le=2**53, description="A signed checkpoint's size (default: the latest)")
+    int, QueryParameter(ge=0, le=2**53, description="A signed checkpoint's size (0 or absent: the latest)")
 ]
 
 
@@ -42,7 +43,7 @@ class LogTilesController(Controller):
 
     @get(
         "/tile/{path:path}",
-        opt=wire(response=[TILE], errors=[400, 404]),
+        opt=wire(response=[TILE], errors=[404]),
         summary="A hash tile (C2SP tlog-tiles): `/log/tile/<L>/<N>[.p/<W>]`; immutable",
     )
     async def tile(self, platform: PlatformDep, path: FromPath[str]) -> Response[bytes]:
@@ -64,14 +65,14 @@ class LogProofController(Controller):
         self,
         platform: PlatformDep,
         index: Annotated[int, QueryParameter(ge=0, le=2**53, description="The leaf's index")],
-        size: CheckpointSize = None,
+        size: CheckpointSize = 0,
     ) -> dict[str, Any]:
-        return await service.inclusion_proof(platform, index, size)
+        return await service.inclusion_proof(platform, index, size or None)
 
     @get(
         "/consistency",
         opt=wire(errors=[400, 404]),
         summary="Consistency proof between two tree sizes (RFC 9162 §2.1.4), with the second's checkpoint",
     )
-    async def consistency(self, platform: PlatformDep, first: Size, second: CheckpointSize = None) -> dict[str, Any]:
-        return await service.consistency_proof(platform, first, second)
+    async def consistency(self, platform: PlatformDep, first: Size, second: CheckpointSize = 0) -> dict[str, Any]:
+        return await service.consistency_proof(platform, first, second or None)
