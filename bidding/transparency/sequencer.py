@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bidding.transparency.leaves import SOURCES, hash_row
@@ -48,7 +49,15 @@ async def _unlogged(db: AsyncSession, source: str, window: int | None, limit: in
 async def sequence(
     sessions: async_sessionmaker[AsyncSession], now: datetime, *, window: int | None = WINDOW, batch: int = BATCH
 ) -> int:
-    """Append one batch of rows not yet in the log; returns how many leaves were appended."""
+    """Append one batch of rows not yet in the log; returns how many leaves were appended (0 when
+    another sequencer took the same rows or made the state row first: they are its leaves)."""
+    try:
+        return await _sequence(sessions, now, window, batch)
+    except IntegrityError:
+        return 0
+
+
+async def _sequence(sessions: async_sessionmaker[AsyncSession], now: datetime, window: int | None, batch: int) -> int:
     async with sessions() as db, db.begin():
         compact = await locked_state(db, now)
         found: list[dict[str, Any]] = []
