@@ -21,7 +21,7 @@ from bidding.deposits.status import statuses_at_opening
 from bidding.identity.models import Organization
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.projects import ProjectStatus
-from bidding.transparency.proofs import proof_of_row
+from bidding.transparency.proofs import proof_of_row, proof_text
 from opening_room.events import EventView, Progress, view
 from opening_room.participants import Participant
 from opening_room.tables import BidOpening, OpeningCommand, OpeningEvent, OpeningSession, OpeningSignIn
@@ -193,9 +193,4 @@ async def record_log_proof(sessions: Sessions, lot_id: uuid.UUID) -> str:
         if event_id is None:
             raise NotFound("this opening has no record yet", "本次开标尚无开标记录")
         proof = await proof_of_row(db, "room", event_id)
-    if proof is None:
-        raise NotFound(
-            "the record is not in a signed checkpoint of the log yet (one is signed every few seconds)",
-            "开标记录尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
-        )
-    return proof.encode()
+    return proof_text(proof, "the record", "开标记录")

@@ -77,7 +77,7 @@ from bidding.tendering.announcements import announce
 from bidding.tendering.locks import lock_lot
 from bidding.tendering.models import Lot, Project
 from bidding.tendering.rules.announcements import AnnouncementKind
-from bidding.transparency.proofs import proof_of_row
+from bidding.transparency.proofs import proof_of_row, proof_text
 from opening_room import record as stored
 
 if TYPE_CHECKING:
@@ -621,9 +621,4 @@ async def my_notice_log_proof(platform: Platform, caller: Caller, notice_id: uui
             None,
         )
         proof = None if sent is None else await proof_of_row(session, "audit", sent)
-    if proof is None:
-        raise NotFound(
-            "the notice is not in a signed checkpoint of the log yet (one is signed every few seconds)",
-            "该通知书尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
-        )
-    return proof.encode()
+    return proof_text(proof, "the notice", "该通知书")

@@ -55,6 +55,7 @@ from bidding.submission.states import UploadMode, UploadStatus
 from bidding.submission.streaming import PROGRESS, RECEIVING, ChunkBody
 from bidding.tendering.documents import Download
 from bidding.tendering.models import Lot, Project
+from bidding.transparency.proofs import proof_text
 from crypto import jws
 from storage import ObjectNotFound, UploadForm
 
@@ -409,12 +410,7 @@ async def receipt_log_proof(platform: Platform, caller: Caller, bid_id: uuid.UUI
     async with platform.sessions() as db:
         bid = await own_bid(db, caller.organisation(), bid_id)
         proof = await bid_log_proof(db, bid)
-    if proof is None:
-        raise NotFound(
-            "the bid is not in a signed checkpoint of the log yet (one is signed every few seconds)",
-            "该投标尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
-        )
-    return proof.encode()
+    return proof_text(proof, "the bid", "该投标")
 
 
 async def receipt_pdf(platform: Platform, caller: Caller, bid_id: uuid.UUID) -> Download:

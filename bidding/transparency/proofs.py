@@ -16,13 +16,14 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.core.errors import NotFound
 from bidding.transparency.checkpoints import last_checkpoint
 from bidding.transparency.leaves import SOURCES, encode
 from bidding.transparency.models import LogLeaf
 from bidding.transparency.tree import Tree
 from crypto.tlog.proof_file import TlogProof
 
-__all__ = ["MEDIA_TYPE", "proof_of_row"]
+__all__ = ["MEDIA_TYPE", "proof_of_row", "proof_text"]
 
 #: How a ``.tlog-proof`` is served (the spec names no media type; the file is UTF-8 text).
 MEDIA_TYPE: Final = "text/plain; charset=utf-8"
@@ -45,3 +46,13 @@ async def proof_of_row(db: AsyncSession, source: str, source_id: int) -> TlogPro
         checkpoint=checkpoint.cosigned or checkpoint.note,
         extra=encode(source, dict(row)),
     )
+
+
+def proof_text(proof: TlogProof | None, what_en: str, what_zh: str) -> str:
+    """The proof file's text, or 404 saying that ``what`` is not under a signed checkpoint yet."""
+    if proof is None:
+        raise NotFound(
+            f"{what_en} is not in a signed checkpoint of the log yet (one is signed every few seconds)",
+            f"{what_zh}尚未被透明日志的已签检查点收录（每隔几秒签发一次），请稍后再试",
+        )
+    return proof.encode()
