@@ -11,22 +11,18 @@ from typing import Any
 import httpx
 
 from bidding.core.clock import ManualClock
-from bidding.transparency.checkpoints import sign_next
 from bidding.transparency.jobs import watch_log
 from bidding.transparency.keys import log_signer
-from bidding.transparency.sequencer import sequence_all
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import root_plan, verify_consistency, verify_inclusion
 from crypto.tlog.note import Ed25519Verifier, open_note
 from crypto.tlog.tiles import TileReader, tile_path, tiles_for_size
 from tests.fixtures.errors import error_code
-from tests.fixtures.log_db import add_events
+from tests.fixtures.log_db import add_events, grow_and_sign
 
 
 async def _grow_and_sign(platform: Any, events: int) -> None:
-    await add_events(platform.sessions, events)
-    await sequence_all(platform.sessions, platform.clock.now())
-    assert await sign_next(platform.sessions, log_signer(platform.settings), platform.clock.now(), every=timedelta(0))
+    await grow_and_sign(platform.sessions, log_signer(platform.settings), events, platform.clock.now())
 
 
 async def _checkpoint(client: httpx.AsyncClient, verifier: Ed25519Verifier) -> Checkpoint:

@@ -32,7 +32,7 @@ from crypto.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from crypto.tlog.cosignature import CosignatureSigner, CosignatureVerifier
 from crypto.tlog.merkle import leaf_hash, root_of
 from crypto.tlog.note import Ed25519Signer, Signature, add_signatures, parse_note
-from tests.fixtures.log_db import add_events, triggers_off
+from tests.fixtures.log_db import add_events, grow_and_sign, triggers_off
 from tests.fixtures.processes import clean_env, free_port, stop
 
 ORIGIN = "ggzy.example.cn/log"
@@ -111,14 +111,6 @@ def settings_for(*witnesses: tuple[str, str]) -> Settings:
     return Settings.from_env({"BIDDING_LOG_WITNESSES": ", ".join(f"{url} {vkey}" for url, vkey in witnesses)})
 
 
-async def grow_and_sign(sessions: async_sessionmaker[AsyncSession], log_key: Ed25519Signer, events: int) -> int:
-    await add_events(sessions, events)
-    await sequence_all(sessions, NOW)
-    row = await sign_next(sessions, log_key, NOW, every=EVERY)
-    assert row is not None
-    return row.size
-
-
 async def stored(sessions: async_sessionmaker[AsyncSession], size: int) -> LogCheckpoint:
     async with sessions() as db:
         return await db.get_one(LogCheckpoint, size)
@@ -133,7 +125,7 @@ async def test_consistent_checkpoints_are_cosigned(
     sessions: async_sessionmaker[AsyncSession], log_key: Ed25519Signer, witness: RunningWitness
 ) -> None:
     settings = settings_for((witness.url, witness.vkey))
-    first = await grow_and_sign(sessions, log_key, 30)
+    first = await grow_and_sign(sessions, log_key, 30, NOW)
     assert await witness_checkpoint(sessions, settings, log_key, first, NOW) == 1
     row = await stored(sessions, first)
     assert row.cosigned is not None and row.cosigned.startswith(row.note)  # the note, then the cosignature
@@ -142,7 +134,7 @@ async def test_consistent_checkpoints_are_cosigned(
     assert await witness_sizes(sessions) == {WITNESS_NAME: 30}
 
     # The next checkpoint is sent with a proof from 30, the size the witness cosigned.
-    second = await grow_and_sign(sessions, log_key, 11)
+    second = await grow_and_sign(sessions, log_key, 11, NOW)
     assert await witness_checkpoint(sessions, settings, log_key, second, NOW) == 1
     row = await stored(sessions, second)
     assert row.cosigned is not None
@@ -168,7 +160,7 @@ async def test_a_log_rebuilt_to_hide_an_edited_or_deleted_row_is_not_cosigned(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = settings_for((witness.url, witness.vkey))
-    size = await grow_and_sign(sessions, log_key, 20)
+    size = await grow_and_sign(sessions, log_key, 20, NOW)
     assert await witness_checkpoint(sessions, settings, log_key, size, NOW) == 1
     witness_state = witness.state.read_bytes()
     async with sessions() as db:
@@ -280,7 +272,7 @@ async def test_a_witness_that_is_down_or_wrong_changes_nothing_but_its_own_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bidding.transparency.witnessing")
-    size = await grow_and_sign(sessions, log_key, 5)
+    size = await grow_and_sign(sessions, log_key, 5, NOW)
     down = f"http://127.0.0.1:{free_port()}/"
     lookalike = CosignatureSigner.generate(WITNESS_NAME)  # the running witness's name, another key
     nobody = CosignatureSigner.generate("down.example/witness")
