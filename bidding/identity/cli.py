@@ -51,9 +51,11 @@ def ca() -> None:
 
 @ca.command("init")
 def ca_init() -> None:
-    """Create the CA and TSA in BIDDING_CA_DIR if it has none (production's explicit first step)."""
+    """Create the CA, the TSA and the transparency log's key in BIDDING_CA_DIR if it has none
+    (production's explicit first step)."""
     from bidding.core.clock import SystemClock
     from bidding.core.pki.keystore import PkiConfigurationError, load_platform_keys
+    from bidding.transparency.keys import log_signer
 
     settings = load_settings().with_overrides(ca_create=True)
     try:
@@ -64,6 +66,8 @@ def ca_init() -> None:
     click.echo(f"root:    {keys.ca.root_cert.subject.rfc4514_string()}")
     click.echo(f"issuing: {keys.ca.issuing_cert.subject.rfc4514_string()}")
     click.echo(f"tsa:     {keys.tsa_cert.subject.rfc4514_string()}")
+    # The transparency log's key lives beside the CA and is made with it (docs/transparency-log.md).
+    click.echo(f"log:     {log_signer(settings).vkey}")
 
 
 @ca.command("issue")

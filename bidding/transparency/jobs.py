@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bidding.core.jobs.registry import CronSpec
 from bidding.transparency.checkpoints import InconsistentLog, sign_next
-from bidding.transparency.keys import log_signer
+from bidding.transparency.keys import LogKeyMissing, log_signer
 from bidding.transparency.sequencer import sequence_all
 from bidding.transparency.witnessing import witness_checkpoint
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
 __all__ = ["LOG_SWEEP", "LOG_WATCH", "sweep_log", "watch_log"]
 
 log = logging.getLogger(__name__)
+#: Whether this process said that the log has no key (a list: set once, no global statement).
+_warned_no_key: list[bool] = []
 
 
 async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +33,16 @@ async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
     appended = await sequence_all(platform.sessions, now)
     every = timedelta(seconds=platform.settings.log_checkpoint_interval_s)
     try:
-        signed = await sign_next(platform.sessions, log_signer(platform.settings), now, every=every)
+        signer = log_signer(platform.settings)
+    except LogKeyMissing as exc:
+        # Leaves are still appended; only the checkpoints wait for `bidding ca init` / `bidding log
+        # init-key`. Said once per process, not every 5 s (`bidding doctor` says it too).
+        if not _warned_no_key:
+            _warned_no_key.append(True)
+            log.warning("%s; the log appends leaves but signs no checkpoint", exc)
+        return {"appended": appended, "signed": None, "no_key": True}
+    try:
+        signed = await sign_next(platform.sessions, signer, now, every=every)
     except InconsistentLog:
         # Never signed over: the operator runs `bidding log audit` (the error names what differs).
         log.critical("the transparency log refuses to sign a checkpoint", exc_info=True)
@@ -40,9 +51,7 @@ async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
         return {"appended": appended, "signed": None}
     cosigned = 0
     if platform.settings.log_witnesses:  # a witness down or refusing leaves the checkpoint as it is
-        cosigned = await witness_checkpoint(
-            platform.sessions, platform.settings, log_signer(platform.settings), signed.size, now
-        )
+        cosigned = await witness_checkpoint(platform.sessions, platform.settings, signer, signed.size, now)
     return {"appended": appended, "signed": signed.size, "cosignatures": cosigned}
 
 

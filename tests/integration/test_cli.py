@@ -150,3 +150,23 @@ def test_production_refuses_to_start_without_a_ca(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "no CA in" in result.stderr and "bidding ca init" in result.stderr
+
+
+def test_ca_init_makes_the_log_key_beside_the_ca(tmp_path: Path) -> None:
+    """Production's first step makes the transparency log's key too, so its workers can sign
+    checkpoints from the start; the key is not replaced by a second run."""
+    production = {
+        "BIDDING_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        "BIDDING_REDIS_URL": "redis://127.0.0.1:1/0",
+        "BIDDING_SECRET_KEY": "k" * 40,
+        "BIDDING_LOG_ORIGIN": "ggzy.example.cn/log",
+    }
+    made = run(["ca", "init"], tmp_path, **production)
+    assert made.returncode == 0, made.stderr
+    key = tmp_path / "var" / "pki" / "log-key"
+    assert key.read_text().startswith("PRIVATE+KEY+ggzy.example.cn/log+")
+    (vkey,) = [line.split()[1] for line in made.stdout.splitlines() if line.startswith("log:")]
+    assert vkey.startswith("ggzy.example.cn/log+")
+    again = run(["ca", "init"], tmp_path, **production)
+    assert again.returncode == 0 and f"log:     {vkey}" in again.stdout
+    assert run(["log", "vkey"], tmp_path, **production).stdout.strip() == vkey

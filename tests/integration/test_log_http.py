@@ -5,14 +5,18 @@ checkpoint, rebuilds its root from the C2SP tiles, and verifies the proofs the A
 from __future__ import annotations
 
 import base64
+import dataclasses
+import logging
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 
 from bidding.core.clock import ManualClock
 from bidding.transparency.jobs import watch_log
-from bidding.transparency.keys import log_signer
+from bidding.transparency.keys import LogKeyMissing, log_signer
 from crypto.tlog.checkpoint import Checkpoint
 from crypto.tlog.merkle import root_plan, verify_consistency, verify_inclusion
 from crypto.tlog.note import Ed25519Verifier, open_note
@@ -117,3 +121,25 @@ async def test_the_watch_logs_new_rows_and_signs_when_due(
     clock.advance(timedelta(seconds=platform.settings.log_checkpoint_interval_s))
     due = await watch_log({"platform": platform})
     assert due["signed"] == int((await client.get("/log/checkpoint")).text.split("\n")[1]) > size
+
+
+async def test_without_a_key_the_watch_appends_and_warns_once(
+    platform: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A production worker started before `bidding ca init` made the log key: leaves are appended,
+    no checkpoint is signed, and the worker says so once as a warning (not an error every 5 s)."""
+    keyless = dataclasses.replace(platform.settings, data_dir=tmp_path, ca_dir=None, ca_create=False)
+    with pytest.raises(LogKeyMissing):
+        log_signer(keyless)
+    worker = SimpleNamespace(settings=keyless, sessions=platform.sessions, clock=platform.clock)
+    await add_events(platform.sessions, 2)
+    with caplog.at_level(logging.WARNING, logger="bidding.transparency.jobs"):
+        first = await watch_log({"platform": worker})
+        await add_events(platform.sessions, 1)
+        second = await watch_log({"platform": worker})
+    assert first["appended"] >= 2 and second["appended"] == 1
+    assert first["signed"] is None and first["no_key"] and second["no_key"]
+    said = [r for r in caplog.records if r.name == "bidding.transparency.jobs"]
+    assert len(said) <= 1 and all(
+        r.levelno == logging.WARNING and "bidding log init-key" in r.getMessage() for r in said
+    )
