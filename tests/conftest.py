@@ -4,6 +4,12 @@
 * ``production``: the machine's PostgreSQL and Redis and an S3 endpoint (moto's server mode,
   started by the tests) driven through the same minio client code production uses.
 
+A module marked ``one_profile("production")`` runs on that profile only: the evaluation's, the
+award's, the expert draw's and open data's tests each build a whole project up to their step (10–40 s)
+and run the same SQL on both profiles; PostgreSQL is the stricter of the two, and
+``test_awards_e2e`` still takes a project from publication to the archive on SQLite too. That keeps
+the suite within its 25 minutes on two cores.
+
 PostgreSQL and Redis must be reachable: a missing service fails the run instead of skipping it.
 """
 
@@ -46,6 +52,20 @@ pytest_plugins = [
     "tests.fixtures.sms_provider",
     "tests.fixtures.smtp",
 ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the other profile's run of a module marked ``one_profile(name)`` (reported as deselected)."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("one_profile")
+        profile = getattr(item, "callspec", None) and item.callspec.params.get("profile")  # type: ignore[attr-defined]
+        (dropped if marker is not None and profile and profile != marker.args[0] else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

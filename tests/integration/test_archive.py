@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
@@ -34,6 +35,10 @@ from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
 from tests.fixtures.awards import award_in
 from tests.fixtures.parties import logged_in_parties
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _archives_of(platform: Any, project_id: str) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
@@ -47,6 +48,10 @@ from tests.fixtures.errors import assert_error
 from tests.fixtures.outside_validators import run
 from tests.fixtures.parties import logged_in, new_code
 from tests.fixtures.smtp import SmtpServer
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _as_government_procurement_for_this_test(platform: Any, w: Awarding) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -22,6 +23,10 @@ from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.evaluation import sign_statement
 from tests.fixtures.parties import logged_in
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _signed(client: httpx.AsyncClient, w: Awarding, i: int, what: str, body: dict[str, Any]) -> httpx.Response:

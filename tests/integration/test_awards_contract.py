@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -38,6 +39,10 @@ from tests.fixtures.award_contract import (
 from tests.fixtures.awards import award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import logged_in
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 def _put(client: httpx.AsyncClient, award_id: str, pdf: bytes, headers: dict[str, str], signed_on: Any) -> Any:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.awards.creation import open_awards
@@ -38,6 +39,10 @@ from tests.fixtures.evaluation import (
     submit_sheet,
 )
 from tests.fixtures.parties import logged_in
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _notices(client: httpx.AsyncClient, project_id: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
@@ -29,6 +30,10 @@ from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.evaluation import sign_statement
 from tests.fixtures.parties import logged_in
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 EVIDENCE = b"%PDF-1.4\n% evidence of the objection\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -16,6 +17,10 @@ from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
 from tests.fixtures.awards import RANKED, award_in
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def test_the_watch_opens_one_award_from_the_final_report(

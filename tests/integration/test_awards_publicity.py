@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
@@ -23,6 +24,10 @@ from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
 from tests.fixtures.awards import RANKED, award_in, log_in_again
 from tests.fixtures.errors import assert_error
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _award(platform: Any, award_id: str) -> Award:

@@ -50,6 +50,7 @@ def _plan(code: str) -> Any:
     return next(p for p in PLANS if p.code == code)
 
 
+@pytest.mark.one_profile("embedded")  # the README's `make run`: the demo on the embedded default
 async def test_every_phase_with_its_notices_documents_and_openings_loaded_once(
     client: Any, platform: Any, clock: Any, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from bidding.core.clock import ManualClock
 from tests.conftest import ADMIN_TOKEN
@@ -22,6 +23,10 @@ from tests.fixtures.evaluation import (
     sign_report,
     submit_sheet,
 )
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 def reads(c: Committee) -> list[str]:

@@ -30,6 +30,10 @@ from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import Committee, declare, evaluation_in
 from tests.fixtures.parties import AUDIENCE, logged_in_parties
 
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
+
 PDF_NAME = "投标文件/投标函.pdf"
 TXT_NAME = "投标文件/技术方案说明.txt"
 

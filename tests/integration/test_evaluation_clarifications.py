@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -23,6 +24,10 @@ from bidding.evaluation.states import BidReview, EvaluationState
 from bidding.messaging.models import Message
 from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import Committee, evaluation_in, log_in_again, sign_statement
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def _bids(platform: Any, c: Committee) -> list[EvaluationBid]:

@@ -43,6 +43,10 @@ from tests.fixtures.evaluation import (
 )
 from tests.fixtures.outside_validators import run
 
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
+
 ITEMS = CHECKS
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/report/signature/prepare"
 REVIEW_ROUTE = "/api/evaluations/{evaluation_id:uuid}/checklist"

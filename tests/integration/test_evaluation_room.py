@@ -8,10 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from bidding.core.clock import ManualClock
 from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import PRICES, Member, declare, evaluation_in, log_in_again, sign_statement
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def test_five_experts_enter_declare_and_elect_a_chair(

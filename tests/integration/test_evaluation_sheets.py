@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -28,6 +29,10 @@ from tests.fixtures.evaluation import (
     judge_all,
     submit_sheet,
 )
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 ROUTE = "/api/evaluations/{evaluation_id:uuid}/sheet"
 

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
@@ -17,6 +18,10 @@ from bidding.core.clock import ManualClock
 from tests.fixtures.errors import assert_error
 from tests.fixtures.evaluation import evaluation_in
 from tests.fixtures.parties import logged_in_parties
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 ROUTE = "/api/supervision/evaluations/{evaluation_id:uuid}"
 

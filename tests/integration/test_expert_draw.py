@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -30,6 +31,10 @@ from tests.fixtures.expert_pool import trading_centre
 from tests.fixtures.parties import AUDIENCE
 from tests.fixtures.sms_provider import FakeAliyun
 from tests.fixtures.smtp import SmtpServer
+
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
 
 
 async def test_a_committee_of_five_from_a_real_opening_to_the_day(

@@ -37,6 +37,10 @@ from tests.fixtures.parties import AUDIENCE
 from tests.fixtures.sms_provider import FakeAliyun
 from tests.fixtures.smtp import SmtpServer
 
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
+
 SENT_OUT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED)
 
 

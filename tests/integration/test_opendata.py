@@ -35,6 +35,10 @@ from tests.fixtures.awards import award_in, log_in_again
 from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import PRICES, evaluation_in
 
+# The same SQL on both profiles: run on PostgreSQL; test_awards_e2e takes a whole project through
+# SQLite (tests/conftest.py, one_profile).
+pytestmark = pytest.mark.one_profile("production")
+
 
 async def _stored(platform: Any, ocid: str) -> list[OcdsRelease]:
     async with platform.sessions() as s:

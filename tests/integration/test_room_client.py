@@ -196,6 +196,7 @@ async def test_cli_decrypt_needs_an_identity(live: str) -> None:
     assert unknown.returncode == 1 and b"not_found" in err
 
 
+@pytest.mark.one_profile("production")  # a client's timeline, the same on both; the opening is tested on both
 async def test_demo_opening_simulation_on_a_fast_timeline(
     client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
 ) -> None:
