@@ -50,10 +50,10 @@ from bidding.evaluation.models import (
     EvaluationClarification,
     EvaluationMember,
 )
-from bidding.evaluation.signals import Rule, signals
 from bidding.evaluation.states import BidReview, ClarificationKind, ClarificationStatus, MemberStatus
 from bidding.experts.models import Expert
 from bidding.identity.models import Organization
+from bidding.supervision.collusion import Rule, signals
 from bidding.tendering.models import Lot, Project
 
 if TYPE_CHECKING:
@@ -159,24 +159,35 @@ def evaluated_prices(bids: Sequence[EvaluationBid]) -> dict[str, int]:
 
 
 _RULE_LABELS: Final[Mapping[str, str]] = {
+    Rule.SAME_LEGAL_REPRESENTATIVE: (
+        "同一法定代表人（条例34，须由评标委员会认定） / one legal representative (条例 34, for the committee to decide)"
+    ),
     Rule.SAME_UPLOAD_IP: "同一上传 IP / same upload IP",
     Rule.SAME_DECRYPTION_IP: "同一解密 IP / same decryption IP",
+    Rule.SAME_MACHINE: "同一机器 / same machine",
     Rule.SAME_SIGNING_CERTIFICATE: "同一签名证书 / same signing certificate",
+    Rule.SAME_KEY: "同一密钥 / same key",
     Rule.SAME_PAYER_ACCOUNT: "同一付款账户 / same payer account",
+    Rule.SAME_DOCUMENT_METADATA: "文件属性相同 / same document metadata",
+    Rule.IDENTICAL_PRICES: "报价相同 / identical prices",
     Rule.PRICE_PATTERN: "报价呈规律性差异 / regular price gaps",
+    Rule.SIMULTANEOUS_WITHDRAWALS: "相继撤回投标 / near-simultaneous withdrawals",
 }
 
 
 async def shown_signals(session: AsyncSession, platform: Platform, ev: Evaluation) -> list[dict[str, Any]]:
     """The collusion signals the committee was shown (``GET /api/evaluations/{id}/signals``), as the
-    report lists them: rule with its article, the bidders, the evidence (条例 40: never a rejection)."""
-    bids = {str(b.bid_id): b for b in await bids_of(session, ev)}
-    found = signals(await signal_facts.bid_facts(session, ev), signal_facts.hall_networks(platform))
+    report lists them: rule with its article, the bidders, the evidence (条例 40: never a rejection;
+    :mod:`bidding.supervision.collusion`'s rules)."""
+    facts = await signal_facts.bid_facts(session, ev)
+    names = {fact.bid_id: fact.bidder_name for fact in facts}
+    found = signals(facts, hall_networks=signal_facts.hall_networks(platform), now=platform.clock.now())
     return [
         {
             "rule": f"{s.article} {_RULE_LABELS.get(s.rule, s.rule.value)}",
             "code": s.rule.value,
-            "bidders": [bids[b].bidder_name if b in bids else b for b in s.bids],
+            "blocking": s.blocking,  # 条例 34: a ground for the committee to decide, never a rejection
+            "bidders": [names[b] for b in s.bid_ids],
             "evidence": json.dumps(s.evidence, ensure_ascii=False, sort_keys=True, default=str),
             "at": _iso(s.at),
         }

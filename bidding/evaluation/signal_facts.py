@@ -1,7 +1,8 @@
-"""Collusion signals shown to the committee and the supervisor (issue 20 "Collusion signals"; 条例 40;
-``docs/evaluation.md`` §Signals shown to the committee): what the platform already knows of each bid
-of the lot, gathered into :class:`bidding.evaluation.signals.BidFacts` for the pure rules of
-:func:`bidding.evaluation.signals.signals`.
+"""Collusion signals shown to the committee and the supervisor (issue 20 "Collusion signals", issue 24
+"Collusion report"; 条例 40; ``docs/evaluation.md`` §Collusion signals): what the platform already
+knows of each bid of the lot, gathered into :class:`bidding.supervision.collusion.BidFacts` for the
+pure rules of :func:`bidding.supervision.collusion.signals` (the one rules module: evaluation reads
+supervision's rules, never the other way).
 
 Where each fact comes from:
 
@@ -11,10 +12,19 @@ Where each fact comes from:
 * **decryption IPs** — the client addresses of the opening room's ``opening.decrypt`` events whose
   command decrypted the bid (the room's command record says so), by the certificate of the bid's
   organisation;
-* **signing certificate** — the fingerprint of the certificate that signed the sealed package;
+* **signing certificate** — the fingerprint (SHA-256) of the certificate that signed the sealed package;
+* **key** — SHA-256 of that certificate's SubjectPublicKeyInfo (DER), from the certificate the platform
+  issued (``Certificate.der``): two certificates of one key across bidders is the ``same_key`` signal;
 * **payer accounts** — the accounts the deposit payments matched to this bidder for this lot came
   from (credits, not reversals, of the bank statements);
-* **price** — the price announced at the opening (唱标).
+* **price** — the price announced at the opening (唱标);
+* **withdrawals** — ``Bid.withdrawn_at`` of the lot's withdrawn bids (撤回, 办法 27; not under
+  evaluation, so listed with their bidder's name and no opening order): withdrawals of two bidders
+  within five minutes are the ``simultaneous_withdrawals`` signal (条例 39 (三)). A withdrawn bid
+  brings its withdrawal, certificate and key only.
+
+Not collected by the platform, so never signalled here: legal representatives, machine ids (MAC, CPU,
+disk, dongle) and the documents' own metadata (the opened bodies are not read for it yet).
 
 Addresses in the centre's hall (the setting ``hall_networks``, CIDRs; none by default) are exempt.
 A signal is a suspicion for the committee to weigh, **never a rejection**; reading it records nothing.
@@ -26,8 +36,11 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Final
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,9 +52,10 @@ from bidding.deposits.entries import Direction
 from bidding.deposits.models import BankEntry
 from bidding.evaluation.access import bids_of, evaluation, member_gate, supervisor_gate
 from bidding.evaluation.models import Evaluation, EvaluationBid
-from bidding.evaluation.signals import BidFacts, signals
+from bidding.identity.models import Organization
 from bidding.operations.audit_trail import release_due
 from bidding.submission.models import Bid, BidUpload
+from bidding.supervision.collusion import BidFacts, Sighting, signals
 from opening_room.tables import OpeningCommand
 
 if TYPE_CHECKING:
@@ -71,18 +85,26 @@ NOTE_EN: Final = (
 
 @dataclass(frozen=True)
 class SignalBid:
+    """A bid of a signal: ``order_no`` is its opening order, ``None`` for a withdrawn bid."""
+
     bid_id: uuid.UUID
-    order_no: int
+    order_no: int | None
     bidder_name: str
 
 
 @dataclass(frozen=True)
 class SignalItem:
+    """One signal: ``blocking`` only for 条例 34 (a ground for the committee to decide, never a
+    rejection by itself); ``at`` the latest moment in the evidence."""
+
     rule: str
     article: str
     bids: list[SignalBid]
     evidence: dict[str, Any]
     at: datetime | None
+    blocking: bool
+    summary_zh: str
+    summary_en: str
 
 
 @dataclass(frozen=True)
@@ -197,43 +219,83 @@ async def _payer_accounts(
     return found
 
 
+def key_sha256(der: bytes) -> str | None:
+    """SHA-256 (hex) of a certificate's SubjectPublicKeyInfo (DER); ``None`` if the DER is no certificate."""
+    try:
+        public_key = x509.load_der_x509_certificate(der).public_key()
+    except ValueError:
+        return None
+    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return sha256(spki).hexdigest()
+
+
+async def _keys(session: AsyncSession, fingerprints: set[str]) -> dict[str, str]:
+    """The key hash of each certificate the platform issued, by its fingerprint."""
+    if not fingerprints:
+        return {}
+    rows = await session.execute(
+        select(Certificate.fingerprint, Certificate.der).where(Certificate.fingerprint.in_(fingerprints))
+    )
+    found = {fingerprint: key_sha256(der) for fingerprint, der in rows.all()}
+    return {fingerprint: key for fingerprint, key in found.items() if key is not None}
+
+
+def _sightings(seen: list[tuple[str, datetime]]) -> tuple[Sighting, ...]:
+    return tuple(Sighting(ip, at) for ip, at in sorted(seen, key=lambda entry: (entry[1], entry[0])))
+
+
 async def bid_facts(session: AsyncSession, ev: Evaluation) -> list[BidFacts]:
-    """The facts of every bid under evaluation (rejected ones too: a signal concerns the lot), keyed by
-    the bid's and its organisation's ids as strings."""
+    """The facts of every bid under evaluation (rejected ones too: a signal concerns the lot), then of
+    the lot's withdrawn bids, keyed by the bid's and its organisation's ids as strings."""
     bids = await bids_of(session, ev)
-    if not bids:
+    evaluated = {b.bid_id for b in bids}
+    withdrawn = [
+        (bid, name)
+        for bid, name in (
+            await session.execute(
+                select(Bid, Organization.name)
+                .join(Organization, Organization.id == Bid.organization_id)
+                .where(Bid.lot_id == ev.lot_id, Bid.withdrawn_at.is_not(None))
+            )
+        ).all()
+        if bid.id not in evaluated
+    ]
+    if not bids and not withdrawn:
         return []
-    rows = await session.execute(select(Bid.id, Bid.signer_fingerprint).where(Bid.id.in_([b.bid_id for b in bids])))
-    signers = {bid_id: fingerprint for bid_id, fingerprint in rows.all()}
-    uploads = await _upload_ips(session, ev.lot_id, bids)
-    decryptions = await _decryption_ips(session, ev.lot_id, bids)
-    payers = await _payer_accounts(session, ev.lot_id, bids)
-    return [
+    rows = await session.execute(select(Bid.id, Bid.signer_fingerprint).where(Bid.id.in_(evaluated)))
+    signers = {bid_id: fingerprint for bid_id, fingerprint in rows.all() if fingerprint}
+    keys = await _keys(session, {*signers.values(), *(bid.signer_fingerprint for bid, _ in withdrawn)})
+    uploads = await _upload_ips(session, ev.lot_id, bids) if bids else {}
+    decryptions = await _decryption_ips(session, ev.lot_id, bids) if bids else {}
+    payers = await _payer_accounts(session, ev.lot_id, bids) if bids else {}
+    under_evaluation = [
         BidFacts(
-            bid=str(b.bid_id),
-            organization=str(b.organization_id),
-            upload_ips=tuple(sorted(uploads.get(b.bid_id, []), key=lambda entry: (entry[1], entry[0]))),
-            decryption_ips=tuple(sorted(decryptions.get(b.bid_id, []), key=lambda entry: (entry[1], entry[0]))),
-            signer_fingerprints=(signers[b.bid_id],) if signers.get(b.bid_id) else (),
+            bid_id=str(b.bid_id),
+            bidder_id=str(b.organization_id),
+            bidder_name=b.bidder_name,
+            upload_ips=_sightings(uploads.get(b.bid_id, [])),
+            decryption_ips=_sightings(decryptions.get(b.bid_id, [])),
+            signing_cert_sha256=signers.get(b.bid_id),
+            sealing_key_sha256=keys.get(signers.get(b.bid_id, "")),
             payer_accounts=tuple(sorted(payers.get(b.bid_id, set()))),
             price_fen=b.price_fen,
         )
         for b in bids
     ]
-
-
-def _named(evidence: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The evidence with each bid's bidder name beside its organisation's id."""
-    bids = evidence.get("bids")
-    if not isinstance(bids, dict):
-        return evidence
-    return {
-        **evidence,
-        "bids": {
-            bid: {**entry, "bidder_name": names.get(bid, "")} if isinstance(entry, dict) else entry
-            for bid, entry in bids.items()
-        },
-    }
+    return [
+        *under_evaluation,
+        *(
+            BidFacts(
+                bid_id=str(bid.id),
+                bidder_id=str(bid.organization_id),
+                bidder_name=name,
+                signing_cert_sha256=bid.signer_fingerprint or None,
+                sealing_key_sha256=keys.get(bid.signer_fingerprint),
+                withdrawn_at=bid.withdrawn_at,
+            )
+            for bid, name in sorted(withdrawn, key=lambda entry: str(entry[0].id))
+        ),
+    ]
 
 
 async def _gate(session: AsyncSession, platform: Platform, caller: Caller, evaluation_id: uuid.UUID) -> None:
@@ -254,10 +316,10 @@ async def collusion_signals(platform: Platform, caller: Caller, evaluation_id: u
     await release_due(platform.sessions, platform.clock.now())
     async with platform.sessions() as session:
         ev = await evaluation(session, evaluation_id)
-        bids = await bids_of(session, ev)
-        by_id = {str(b.bid_id): b for b in bids}
-        names = {key: b.bidder_name for key, b in by_id.items()}
-        found = signals(await bid_facts(session, ev), hall_networks(platform))
+        orders = {str(b.bid_id): b.order_no for b in await bids_of(session, ev)}
+        facts = await bid_facts(session, ev)
+        names = {fact.bid_id: fact.bidder_name for fact in facts}
+        found = signals(facts, hall_networks=hall_networks(platform), now=platform.clock.now())
         return SignalsView(
             evaluation_id=ev.id,
             note_zh=NOTE_ZH,
@@ -266,9 +328,12 @@ async def collusion_signals(platform: Platform, caller: Caller, evaluation_id: u
                 SignalItem(
                     rule=s.rule.value,
                     article=s.article,
-                    bids=[SignalBid(by_id[b].bid_id, by_id[b].order_no, by_id[b].bidder_name) for b in s.bids],
-                    evidence=_named(s.evidence, names),
+                    bids=[SignalBid(uuid.UUID(b), orders.get(b), names[b]) for b in s.bid_ids],
+                    evidence=s.evidence,
                     at=s.at,
+                    blocking=s.blocking,
+                    summary_zh=s.summary_zh,
+                    summary_en=s.summary_en,
                 )
                 for s in found
             ],

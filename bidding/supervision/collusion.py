@@ -1,39 +1,45 @@
-"""The collusion report's rules (围标串标, issue 24 "Collusion report"; RULES e): from what the platform
-already knows of each bid of ONE lot, the signals that bids of different bidders share something they
-should not. Pure: no database, HTTP, settings or clock — the facts, the hall's networks and the moment
-of the report are passed in; moments are aware datetimes, shown in UTC.
+"""The collusion rules (围标串标, issue 24 "Collusion report", issue 20 "Collusion signals"; RULES e):
+from what the platform already knows of each bid of ONE lot, the signals that bids of different
+bidders share something they should not. The one rules module: the evaluation committee's signals
+(``GET /api/evaluations/{id}/signals``, the evaluation report) and supervision's report use it. Pure:
+no database, HTTP, settings or clock — the facts, the hall's networks and the moment of the report are
+passed in; moments are aware datetimes, shown in UTC.
 
 A signal is a **suspicion, not proof** (RULES e, acceptance check 6; "one CPU match is suspicion, not
-proof"): it never rejects a bid. Each carries a stable rule id, the article it points to, the bids
-(sorted), JSON-able evidence (the shared value — a hash, a masked account —, each bid's sightings,
-prices or times) and the moment the report was made. Only the shared legal representative is
+proof"): it never rejects a bid. Each carries a stable rule id (on the wire), the article it points
+to, the bids (sorted), JSON-able evidence (the shared value — a hash, a masked account —, and
+``bids``: one entry per bid, keyed by bid id, with its bidder's id and name and that bid's
+sightings, prices or times), the latest moment in the evidence (``at``; ``None`` when it has none)
+and the moment of the report (``reported_at``). Only the shared legal representative is
 ``blocking`` (条例 34: such bids are invalid), and even then it is a ground **for the committee to
 decide**, never an automatic rejection.
 
-=============================  ===========  ========================================================
-rule                           article      signal when bids of two or more different bidders…
-=============================  ===========  ========================================================
-same_ip                        条例40(一)   were uploaded or decrypted from one IP address (hall
-                                            networks exempt; ``::ffff:a.b.c.d`` is ``a.b.c.d``)
-same_certificate               条例40(二)   were signed with one certificate (SHA-256)
-same_key                       条例40(二)   were sealed with one public key (SHA-256)
-same_payer_account             条例40(六)   had deposits paid from one account (letters and digits
-                                            only, upper-case; the evidence shows the last 4 only)
-same_document_metadata         条例40(一)   carry documents with one author / last editor (one
-                                            person field), one template, or one file id (PDF /ID,
-                                            WPS ICV, Word docId); generic names (:data:`GENERIC_PEOPLE`,
-                                            :data:`GENERIC_TEMPLATES`) are ignored; the creating
-                                            application is evidence only
-identical_prices               条例40(四)   quote the same price (异常一致)
-price_pattern                  条例40(四)   quote ≥ 3 prices in a constant difference or ratio
-                                            (投标报价呈规律性差异; ≥ 3 different bidders)
-simultaneous_withdrawals       条例39(三)   were withdrawn within ``withdrawal_window`` (约定部分投标人
-                                            放弃投标)
-same_machine                   条例40(一)   were made on one machine (hash of a MAC, CPU, disk or
-                                            pricing-dongle serial, RULES e check 2; 闽建筑〔2018〕29号)
-same_legal_representative      条例34       have one legal representative (hashed ID number):
-                                            **blocking**, for the committee to decide
-=============================  ===========  ========================================================
+===========================  ===================  ==========================================================
+rule                         article              signal when bids of two or more different bidders…
+===========================  ===================  ==========================================================
+same_legal_representative    条例34               have one legal representative (hashed ID number):
+                                                  **blocking**, for the committee to decide
+same_upload_ip               条例40（一）（二）   were uploaded from one IP address (hall networks exempt;
+                                                  ``::ffff:a.b.c.d`` is ``a.b.c.d``)
+same_decryption_ip           条例40（一）（二）   were decrypted from one IP address (the same exemptions)
+same_machine                 条例40（一）         were made on one machine (hash of a MAC, CPU, disk or
+                                                  pricing-dongle serial, RULES e check 2; 闽建筑〔2018〕29号)
+same_signing_certificate     条例40（二）         were signed with one certificate (SHA-256)
+same_key                     条例40（二）         were signed or sealed with one public key (SHA-256 of the
+                                                  SubjectPublicKeyInfo): two certificates, one key
+same_payer_account           条例40（六）         had deposits paid from one account (letters and digits
+                                                  only, upper-case; the evidence shows the last 4 only)
+same_document_metadata       条例40（一）         carry documents with one author / last editor (one
+                                                  person field), one template, or one file id (PDF /ID,
+                                                  WPS ICV, Word docId); generic names (:data:`GENERIC_PEOPLE`,
+                                                  :data:`GENERIC_TEMPLATES`) are ignored; the creating
+                                                  application is evidence only
+identical_prices             条例40（四）         quote the same price (异常一致)
+price_pattern                条例40（四）         quote ≥ 3 prices in a constant difference or ratio
+                                                  (投标报价呈规律性差异; ≥ 3 different bidders)
+simultaneous_withdrawals     条例39（三）         were withdrawn within ``withdrawal_window`` (约定部分投标人
+                                                  放弃投标)
+===========================  ===================  ==========================================================
 
 Government procurement reads the same facts under 87号令 37 (视为串通投标: (一) one preparer, (二) one
 agent, (四) abnormal sameness or regular price gaps, (六) one deposit account) and 政采条例 74 (六)
@@ -42,15 +48,18 @@ agent, (四) abnormal sameness or regular price gaps, (六) one deposit account)
 **Bids of one bidder never signal against each other** (a bidder's replaced versions share its IP,
 certificate and account): a shared value makes a signal only when at least two different
 ``bidder_id`` share it, and then the signal lists every bid that shares it. One signal per shared
-value (per IP, per certificate, per account, per document field and value, per machine hash…).
+value (per upload IP, per decryption IP, per certificate, per account, per document field and
+value, per machine hash…).
 
 **Worked examples** (``tests/unit/test_supervision_collusion.py`` checks each):
 
 * Bids A (bidder X) and B (bidder Y) uploaded from 203.0.113.5 at 09:00 and 09:05, and decrypted from
-  the hall's 10.1.0.7 → one ``same_ip`` signal for 203.0.113.5 with both sightings; none for 10.1.0.7.
+  the hall's 10.1.0.7 → one ``same_upload_ip`` signal for 203.0.113.5 with both times (``at`` 09:05);
+  none for 10.1.0.7.
 * Prices 1 000 000, 1 050 000, 1 100 000 fen (three bidders) → ``price_pattern``, constant difference
-  50 000 fen; 1 000 000, 1 050 000, 1 102 500 → constant ratio 1.05. With the default tolerance
-  (0.1 %), steps 50 000 and 50 049 are one pattern (0.098 %), 50 000 and 50 051 are not (0.102 %).
+  50 000 fen; 1 000 000, 1 050 000, 1 102 500 → constant ratio 1.05; 1 000 000, 1 000 100,
+  1 000 200 → one signal of both kinds. With the default tolerance (0.1 %), steps 50 000 and
+  50 049 are one pattern (0.098 %), 50 000 and 50 051 are not (0.102 %).
 * Bids withdrawn at 10:00 and 10:04 (two bidders) → ``simultaneous_withdrawals``; at 10:00 and 10:06
   → nothing (window 5 minutes, inclusive).
 
@@ -61,8 +70,9 @@ consecutive prices (no price of the lot left out between them) whose steps agree
 runs may overlap (100, 110, 120, 131, 142 gives 100–120 and 120–142). The tolerance is relative to the
 *step* in both kinds, not to the ratio itself: close prices all have ratios near 1, so 0.1 % of the
 ratio would accept most honest triples. A run must involve at least three different bidders (a
-bidder's own versions are no pattern among bidders). Equal prices are their own signal
-(``identical_prices``), and count once in the runs.
+bidder's own versions are no pattern among bidders). Runs of both kinds over the same prices are one
+signal listing both ``kinds``. Equal prices are their own signal (``identical_prices``), and count
+once in the runs.
 
 **Withdrawals.** Every maximal set of withdrawals, consecutive in time, whose first and last are at
 most ``withdrawal_window`` apart (no chaining: withdrawals every 4 minutes for an hour are several
@@ -147,12 +157,14 @@ _RATIO_PLACES: Final = Decimal("0.000001")
 
 
 class Rule(StrEnum):
-    """A signal's stable rule id (the order of the report); :attr:`article` is what it points to."""
+    """A signal's stable rule id, as on the wire (the order of the report: the blocking one first);
+    :attr:`article` is what it points to."""
 
     SAME_LEGAL_REPRESENTATIVE = "same_legal_representative"
-    SAME_IP = "same_ip"
+    SAME_UPLOAD_IP = "same_upload_ip"
+    SAME_DECRYPTION_IP = "same_decryption_ip"
     SAME_MACHINE = "same_machine"
-    SAME_CERTIFICATE = "same_certificate"
+    SAME_SIGNING_CERTIFICATE = "same_signing_certificate"
     SAME_KEY = "same_key"
     SAME_PAYER_ACCOUNT = "same_payer_account"
     SAME_DOCUMENT_METADATA = "same_document_metadata"
@@ -165,17 +177,19 @@ class Rule(StrEnum):
         return _ARTICLES[self]
 
 
+# One notation, full-width brackets, as the evaluation report and the pages show it.
 _ARTICLES: Final = {
     Rule.SAME_LEGAL_REPRESENTATIVE: "条例34",
-    Rule.SAME_IP: "条例40(一)",
-    Rule.SAME_MACHINE: "条例40(一)",
-    Rule.SAME_CERTIFICATE: "条例40(二)",
-    Rule.SAME_KEY: "条例40(二)",
-    Rule.SAME_PAYER_ACCOUNT: "条例40(六)",
-    Rule.SAME_DOCUMENT_METADATA: "条例40(一)",
-    Rule.IDENTICAL_PRICES: "条例40(四)",
-    Rule.PRICE_PATTERN: "条例40(四)",
-    Rule.SIMULTANEOUS_WITHDRAWALS: "条例39(三)",
+    Rule.SAME_UPLOAD_IP: "条例40（一）（二）",
+    Rule.SAME_DECRYPTION_IP: "条例40（一）（二）",
+    Rule.SAME_MACHINE: "条例40（一）",
+    Rule.SAME_SIGNING_CERTIFICATE: "条例40（二）",
+    Rule.SAME_KEY: "条例40（二）",
+    Rule.SAME_PAYER_ACCOUNT: "条例40（六）",
+    Rule.SAME_DOCUMENT_METADATA: "条例40（一）",
+    Rule.IDENTICAL_PRICES: "条例40（四）",
+    Rule.PRICE_PATTERN: "条例40（四）",
+    Rule.SIMULTANEOUS_WITHDRAWALS: "条例39（三）",
 }
 _ORDER: Final = {rule: index for index, rule in enumerate(Rule)}
 
@@ -232,15 +246,17 @@ class BidFacts:
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One suspicion: rule, article, bids (sorted), evidence, whether it is a blocking ground (条例 34
-    only) and the moment of the report, with a sentence in Chinese and in English."""
+    """One suspicion: rule, article, bids (sorted), evidence (with its ``bids`` map), whether it is a
+    blocking ground (条例 34 only), the latest moment in the evidence (``None`` if it has none), the
+    moment of the report, and a sentence in Chinese and in English."""
 
     rule: Rule
     article: str
     bid_ids: tuple[str, ...]
     evidence: dict[str, object]
     blocking: bool
-    at: datetime
+    at: datetime | None
+    reported_at: datetime
     summary_zh: str
     summary_en: str
 
@@ -295,8 +311,9 @@ def _short(value: str) -> str:
     return value if len(value) <= 16 else value[:12] + "…"
 
 
-def _bid_entry(fact: BidFacts) -> dict[str, object]:
-    return {"bid_id": fact.bid_id, "bidder_id": fact.bidder_id, "bidder_name": fact.bidder_name}
+def _bid_entry(fact: BidFacts, **more: object) -> dict[str, object]:
+    """One bid's entry in the evidence's ``bids`` map: its bidder, then what the rule saw of it."""
+    return {"bidder_id": fact.bidder_id, "bidder_name": fact.bidder_name, **more}
 
 
 class _Report:
@@ -319,9 +336,17 @@ class _Report:
             seen.setdefault(fact.bidder_id, fact.bidder_name)
         return list(seen.values())
 
-    def add(self, rule: Rule, bid_ids: Iterable[str], evidence: dict[str, object], zh: str, en: str) -> None:
+    def add(
+        self,
+        rule: Rule,
+        bid_ids: Iterable[str],
+        evidence: dict[str, object],
+        texts: tuple[str, str],
+        at: datetime | None = None,
+    ) -> None:
         ids = tuple(sorted(set(bid_ids)))
         names = self.names(ids)
+        zh, en = texts
         self.found.append(
             Signal(
                 rule=rule,
@@ -329,7 +354,8 @@ class _Report:
                 bid_ids=ids,
                 evidence=evidence,
                 blocking=rule is Rule.SAME_LEGAL_REPRESENTATIVE,
-                at=self.now,
+                at=at,
+                reported_at=self.now,
                 summary_zh=f"{len(names)}家投标人（{'、'.join(names)}）{zh}（{rule.article}）",
                 summary_en=f"{len(names)} bidders ({', '.join(names)}) {en} ({rule.article})",
             )
@@ -354,41 +380,47 @@ class _Report:
             if len(self.bidders(bids)) >= 2:
                 evidence: dict[str, object] = {
                     key: shown(value),
-                    "bids": [_bid_entry(self.by_id[bid]) for bid in sorted(bids)],
+                    "bids": {bid: _bid_entry(self.by_id[bid]) for bid in sorted(bids)},
                 }
                 short = _short(shown(value))
-                self.add(rule, bids, evidence, zh.format(short), en.format(short))
+                self.add(rule, bids, evidence, (zh.format(short), en.format(short)))
 
 
-def _ip_rule(report: _Report, halls: Sequence[IPNetwork]) -> None:
-    groups: dict[IPAddress | str, list[tuple[datetime, str, str, str]]] = defaultdict(list)
+_IP_TEXTS: Final = {
+    Rule.SAME_UPLOAD_IP: ("的投标文件自同一IP地址{}上传", "uploaded their bids from one IP address, {}"),
+    Rule.SAME_DECRYPTION_IP: ("的投标文件自同一IP地址{}解密", "decrypted their bids from one IP address, {}"),
+}
+
+
+def _ip_rule(
+    report: _Report, rule: Rule, read: Callable[[BidFacts], tuple[Sighting, ...]], halls: Sequence[IPNetwork]
+) -> None:
+    """One signal per address outside the hall from which two bidders' bids were uploaded (or
+    decrypted); each bid's entry lists its times and the addresses as seen (``::ffff:…`` too)."""
+    groups: dict[IPAddress | str, dict[str, list[tuple[datetime, str]]]] = defaultdict(lambda: defaultdict(list))
     for fact in report.by_id.values():
-        for phase, sightings in (("upload", fact.upload_ips), ("decryption", fact.decryption_ips)):
-            for sighting in sightings:
-                address = _address(sighting.ip)
-                if not _in_hall(address, halls):
-                    at = _utc(sighting.at, "a sighting's time")
-                    groups[address].append((at, fact.bid_id, phase, sighting.ip.strip()))
-    for address, seen in groups.items():
-        bids = {bid for _, bid, _, _ in seen}
-        if len(report.bidders(bids)) < 2:
+        for sighting in read(fact):
+            address = _address(sighting.ip)
+            if not _in_hall(address, halls):
+                groups[address][fact.bid_id].append((_utc(sighting.at, "a sighting's time"), sighting.ip.strip()))
+    for address, by_bid in groups.items():
+        if len(report.bidders(by_bid)) < 2:
             continue
-        seen.sort()
         ip = str(address)
         evidence: dict[str, object] = {
             "ip": ip,
-            "sightings": [
-                {**_bid_entry(report.by_id[bid]), "phase": phase, "ip": raw, "at": _iso(at)}
-                for at, bid, phase, raw in seen
-            ],
+            "bids": {
+                bid: _bid_entry(
+                    report.by_id[bid],
+                    times=[_iso(at) for at, _ in sorted(seen)],
+                    addresses=sorted({raw for _, raw in seen}),
+                )
+                for bid, seen in sorted(by_bid.items())
+            },
         }
-        report.add(
-            Rule.SAME_IP,
-            bids,
-            evidence,
-            f"的投标文件自同一IP地址{ip}上传或解密",
-            f"uploaded or decrypted their bids from one IP address, {ip}",
-        )
+        zh, en = _IP_TEXTS[rule]
+        latest = max(at for seen in by_bid.values() for at, _ in seen)
+        report.add(rule, by_bid, evidence, (zh.format(ip), en.format(ip)), latest)
 
 
 def _person(value: str | None) -> str | None:
@@ -424,38 +456,41 @@ def _document_rule(report: _Report) -> None:
             if doc_id.strip("0"):  # an all-zero /ID names no file
                 groups[("doc_id", doc_id)].append((fact.bid_id, document, "doc_id"))
     for (field_name, value), seen in groups.items():
-        bids = {bid for bid, _, _ in seen}
-        if len(report.bidders(bids)) < 2:
-            continue
-        documents = sorted(
-            (
+        by_bid: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for bid, document, found_in in seen:
+            by_bid[bid].append(
                 {
-                    **_bid_entry(report.by_id[bid]),
                     "document": document.name,
                     "kind": document.kind,
                     "field": found_in,
                     "value": getattr(document, found_in),
                     "application": document.application,
                 }
-                for bid, document, found_in in seen
-            ),
-            key=lambda entry: (str(entry["bid_id"]), str(entry["document"]), str(entry["field"])),
-        )
-        evidence: dict[str, object] = {"field": field_name, "value": value, "documents": documents}
+            )
+        if len(report.bidders(by_bid)) < 2:
+            continue
+        evidence: dict[str, object] = {
+            "field": field_name,
+            "value": value,
+            "bids": {
+                bid: _bid_entry(
+                    report.by_id[bid],
+                    documents=sorted(documents, key=lambda entry: (str(entry["document"]), str(entry["field"]))),
+                )
+                for bid, documents in sorted(by_bid.items())
+            },
+        }
         what_zh, what_en = _DOCUMENT_FIELDS[field_name]
         report.add(
             Rule.SAME_DOCUMENT_METADATA,
-            bids,
+            by_bid,
             evidence,
-            f"的投标文件{what_zh}相同：{value}",
-            f"submitted documents with one {what_en}: {value}",
+            (f"的投标文件{what_zh}相同：{value}", f"submitted documents with one {what_en}: {value}"),
         )
 
 
-def _price_entries(report: _Report, prices: Sequence[int], by_price: dict[int, list[str]]) -> list[dict[str, object]]:
-    return [
-        {**_bid_entry(report.by_id[bid]), "price_fen": price} for price in prices for bid in sorted(by_price[price])
-    ]
+def _price_entries(report: _Report, prices: Sequence[int], by_price: dict[int, list[str]]) -> dict[str, object]:
+    return {bid: _bid_entry(report.by_id[bid], price_fen=price) for price in prices for bid in sorted(by_price[price])}
 
 
 def _runs(steps: Sequence[Fraction], tolerance: Fraction) -> list[tuple[int, int]]:
@@ -479,6 +514,12 @@ def _runs(steps: Sequence[Fraction], tolerance: Fraction) -> list[tuple[int, int
     return found
 
 
+_KINDS: Final = {
+    "constant_difference": ("等差", "a constant difference"),
+    "constant_ratio": ("等比", "a constant ratio"),
+}
+
+
 def _price_rules(report: _Report, tolerance: Fraction, tolerance_text: str) -> None:
     by_price: dict[int, list[str]] = defaultdict(list)
     for fact in report.by_id.values():
@@ -491,37 +532,39 @@ def _price_rules(report: _Report, tolerance: Fraction, tolerance_text: str) -> N
                 Rule.IDENTICAL_PRICES,
                 bids,
                 evidence,
-                f"的投标报价相同：{price}分",
-                f"quoted the same price: {price} fen",
+                (f"的投标报价相同：{price}分", f"quoted the same price: {price} fen"),
             )
     prices = sorted(p for p in by_price if p > 0)  # a ratio needs positive prices
-    kinds = (
-        ("constant_difference", [Fraction(b - a) for a, b in pairwise(prices)]),
-        ("constant_ratio", [Fraction(b, a) - 1 for a, b in pairwise(prices)]),
-    )
-    for kind, steps in kinds:
+    steps_of = {
+        "constant_difference": [Fraction(b - a) for a, b in pairwise(prices)],
+        "constant_ratio": [Fraction(b, a) - 1 for a, b in pairwise(prices)],
+    }
+    # Runs of both kinds over the same prices are one signal listing both kinds (small gaps are both).
+    kinds: dict[tuple[int, int], list[str]] = {}
+    for kind, steps in steps_of.items():
         for first, last in _runs(steps, tolerance):
-            run = prices[first : last + 2]
-            bids = [bid for price in run for bid in by_price[price]]
-            if len(report.bidders(bids)) < 3:
-                continue
-            evidence = {
-                "pattern": kind,
-                "prices_fen": run,
-                "differences_fen": [b - a for a, b in pairwise(run)],
-                "ratios": [str((Decimal(b) / Decimal(a)).quantize(_RATIO_PLACES)) for a, b in pairwise(run)],
-                "tolerance": tolerance_text,
-                "bids": _price_entries(report, run, by_price),
-            }
-            zh = "等差" if kind == "constant_difference" else "等比"
-            en = "a constant difference" if kind == "constant_difference" else "a constant ratio"
-            report.add(
-                Rule.PRICE_PATTERN,
-                bids,
-                evidence,
-                f"的{len(run)}个投标报价呈{zh}规律",
-                f"quoted {len(run)} prices in {en}",
-            )
+            kinds.setdefault((first, last), []).append(kind)
+    for (first, last), names in kinds.items():
+        run = prices[first : last + 2]
+        bids = [bid for price in run for bid in by_price[price]]
+        if len(report.bidders(bids)) < 3:
+            continue
+        evidence = {
+            "kinds": names,
+            "prices_fen": run,
+            "differences_fen": [b - a for a, b in pairwise(run)],
+            "ratios": [str((Decimal(b) / Decimal(a)).quantize(_RATIO_PLACES)) for a, b in pairwise(run)],
+            "tolerance": tolerance_text,
+            "bids": _price_entries(report, run, by_price),
+        }
+        zh = "、".join(_KINDS[name][0] for name in names)
+        en = " and ".join(_KINDS[name][1] for name in names)
+        report.add(
+            Rule.PRICE_PATTERN,
+            bids,
+            evidence,
+            (f"的{len(run)}个投标报价呈{zh}规律", f"quoted {len(run)} prices in {en}"),
+        )
 
 
 def _withdrawal_rule(report: _Report, window: timedelta) -> None:
@@ -544,16 +587,22 @@ def _withdrawal_rule(report: _Report, window: timedelta) -> None:
             "window_seconds": int(window.total_seconds()),
             "first": _iso(group[0][0]),
             "last": _iso(group[-1][0]),
-            "withdrawals": [{**_bid_entry(report.by_id[bid]), "at": _iso(at)} for at, bid in group],
+            "bids": {
+                bid: _bid_entry(report.by_id[bid], withdrawn_at=_iso(at)) for at, bid in sorted(group, key=_second)
+            },
         }
         minutes = int((group[-1][0] - group[0][0]).total_seconds() // 60)
         report.add(
             Rule.SIMULTANEOUS_WITHDRAWALS,
             bids,
             evidence,
-            f"在{minutes}分钟内相继撤回投标文件",
-            f"withdrew their bids within {minutes} minutes of each other",
+            (f"在{minutes}分钟内相继撤回投标文件", f"withdrew their bids within {minutes} minutes of each other"),
+            group[-1][0],
         )
+
+
+def _second(entry: tuple[datetime, str]) -> str:
+    return entry[1]
 
 
 def _networks(hall_networks: Iterable[IPNetwork | str]) -> tuple[IPNetwork, ...]:
@@ -579,9 +628,10 @@ def signals(
     (the order of :class:`Rule`: the blocking one first), then bids, then evidence.
 
     ``hall_networks`` are the centre's hall (``ipaddress`` networks, or CIDR text): addresses in them
-    are exempt (RULES e check 1). ``now`` is the report's moment, every signal's ``at``. Naive times, a
-    bid given twice, a negative tolerance or window, a hall CIDR that is none are a ``ValueError``;
-    nothing else raises (an uploader's address that is no address is compared as text).
+    are exempt (RULES e check 1). ``now`` is the report's moment, every signal's ``reported_at``; a
+    signal's ``at`` is the latest sighting (IP rules) or withdrawal in its evidence, else ``None``.
+    Naive times, a bid given twice, a negative tolerance or window, a hall CIDR that is none are a
+    ``ValueError``; nothing else raises (an uploader's address that is no address is compared as text).
     """
     at = _utc(now, "now")
     tolerance = Fraction(price_tolerance)
@@ -599,7 +649,8 @@ def signals(
         "的法定代表人为同一人（{}），相关投标可能无效，由评标委员会认定",
         "have one legal representative ({}): a ground to invalidate the bids, for the committee to decide",
     )
-    _ip_rule(report, halls)
+    _ip_rule(report, Rule.SAME_UPLOAD_IP, lambda fact: fact.upload_ips, halls)
+    _ip_rule(report, Rule.SAME_DECRYPTION_IP, lambda fact: fact.decryption_ips, halls)
     report.shared(
         Rule.SAME_MACHINE,
         lambda fact: [_hex(machine) for machine in fact.machine_ids],
@@ -609,7 +660,7 @@ def signals(
         "made their bids on one machine (hardware id {})",
     )
     report.shared(
-        Rule.SAME_CERTIFICATE,
+        Rule.SAME_SIGNING_CERTIFICATE,
         lambda fact: [_hex(fact.signing_cert_sha256 or "")],
         "certificate_sha256",
         str,
@@ -621,8 +672,8 @@ def signals(
         lambda fact: [_hex(fact.sealing_key_sha256 or "")],
         "key_sha256",
         str,
-        "使用同一密钥（{}）加密投标文件",
-        "sealed their bids with one key ({})",
+        "使用同一密钥（{}）签署或加密投标文件",
+        "signed or sealed their bids with one key ({})",
     )
     report.shared(
         Rule.SAME_PAYER_ACCOUNT,

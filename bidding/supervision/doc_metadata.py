@@ -1,6 +1,6 @@
 """What a bid's document says of itself, for the collusion report's ``same_document_metadata`` rule
 (issue 24 "Collusion report"; RULES e: "same file creation ID", "same author or WPS account";
-条例40(一)): the author, the last editor, the creating application, the template and a file id, read
+条例40（一）): the author, the last editor, the creating application, the template and a file id, read
 into a :class:`~bidding.supervision.collusion.DocumentMeta`. No database, HTTP, settings or clock.
 
 =====  ==========================================  =============================================

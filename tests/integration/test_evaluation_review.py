@@ -3,7 +3,8 @@ members judge three bids on three checklist items each on their own; a bid faile
 on one item is rejected (否决, 条例 51) with its clause and the failing members' reasons, one failed by
 two of five passes (少数服从多数); the conclusion moves the evaluation to the detailed review. Then
 the refusals (a fail without reason, incomplete sets, changes after submitting, wrong state, other
-roles) and the collusion signals (条例 40) shown to the committee and the supervisor, never rejecting."""
+roles) and the collusion signals (条例 40; supervision's rules) shown to the committee and the supervisor,
+never rejecting."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import httpx
 from bidding.core.clock import ManualClock
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.review import judgement_summary
+from bidding.evaluation.signal_facts import bid_facts
 from tests.fixtures.errors import error_code
 from tests.fixtures.evaluation import CHECKS, PRICES, Member, declare, evaluation_in, judge, judgements
 
@@ -157,7 +159,22 @@ async def test_signals_are_shown_to_the_committee_and_the_supervisor_never_as_re
         assert sorted(b["bid_id"] for b in upload["bids"]) == sorted(c.bid_ids)
         assert upload["evidence"]["ip"] == "127.0.0.1"
         assert all(entry["bidder_name"] for entry in upload["evidence"]["bids"].values())
+        assert all(entry["times"] for entry in upload["evidence"]["bids"].values())
+        assert upload["at"] is not None and upload["blocking"] is False
+        assert "127.0.0.1" in upload["summary_zh"] and "127.0.0.1" in upload["summary_en"]
+        assert all(b["order_no"] is not None for b in upload["bids"])  # none withdrawn
         assert "same_decryption_ip" in rules
+        # Each bidder signed with its own certificate and key: no certificate or key signal.
+        assert not {"same_signing_certificate", "same_key", "simultaneous_withdrawals"} & set(rules)
+    # The key of each bid's signing certificate is gathered (SHA-256 of its SubjectPublicKeyInfo).
+    async with platform.sessions() as session:
+        found = await session.get(Evaluation, uuid.UUID(ev))
+        assert found is not None
+        facts = await bid_facts(session, found)
+    assert sorted(f.bid_id for f in facts) == sorted(c.bid_ids)
+    keys = {f.sealing_key_sha256 for f in facts}
+    assert len(keys) == len(c.bid_ids) and all(key and len(key) == 64 for key in keys)
+    assert all(f.signing_cert_sha256 not in keys for f in facts)  # the key's hash, not the certificate's
     room = (await client.get(f"/api/evaluations/{ev}", headers=c.members[1].headers)).json()
     assert {b["review"] for b in room["bids"]} == {"in_review"}  # nothing rejected by a signal
     for who in (c.bidders[0][1], c.p["agent"], c.p["tenderer"]):

@@ -1,11 +1,13 @@
-"""The collusion report's rules (issue 24 "Collusion report"; RULES e, acceptance checks 1-6): crafted
-bids for each signal with its rule id, article, bids and evidence; the hall's addresses and a bidder's
-own bids exempt; the price tolerance just inside and just outside; independent bids give nothing."""
+"""The collusion rules (issue 24 "Collusion report", issue 20 "Collusion signals"; RULES e, acceptance
+checks 1-6; 条例 40): crafted bids for each signal with its rule id, article, bids and evidence (its
+``bids`` map) and time; the hall's addresses and a bidder's own bids exempt; the price tolerance just
+inside and just outside; independent bids give nothing."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -28,6 +30,8 @@ from bidding.supervision.collusion import (
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 T1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
+T3 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+T4 = datetime(2026, 12, 2, 9, 31, tzinfo=UTC)
 HALL = (ipaddress.ip_network("10.1.0.0/16"), ipaddress.ip_network("2001:db8:aa::/48"))
 
 
@@ -76,54 +80,70 @@ def test_independent_bids_give_no_signal() -> None:
 def test_every_rule_has_its_article_and_only_the_legal_representative_blocks() -> None:
     assert {rule: rule.article for rule in Rule} == {
         Rule.SAME_LEGAL_REPRESENTATIVE: "条例34",
-        Rule.SAME_IP: "条例40(一)",
-        Rule.SAME_MACHINE: "条例40(一)",
-        Rule.SAME_CERTIFICATE: "条例40(二)",
-        Rule.SAME_KEY: "条例40(二)",
-        Rule.SAME_PAYER_ACCOUNT: "条例40(六)",
-        Rule.SAME_DOCUMENT_METADATA: "条例40(一)",
-        Rule.IDENTICAL_PRICES: "条例40(四)",
-        Rule.PRICE_PATTERN: "条例40(四)",
-        Rule.SIMULTANEOUS_WITHDRAWALS: "条例39(三)",
+        Rule.SAME_UPLOAD_IP: "条例40（一）（二）",
+        Rule.SAME_DECRYPTION_IP: "条例40（一）（二）",
+        Rule.SAME_MACHINE: "条例40（一）",
+        Rule.SAME_SIGNING_CERTIFICATE: "条例40（二）",
+        Rule.SAME_KEY: "条例40（二）",
+        Rule.SAME_PAYER_ACCOUNT: "条例40（六）",
+        Rule.SAME_DOCUMENT_METADATA: "条例40（一）",
+        Rule.IDENTICAL_PRICES: "条例40（四）",
+        Rule.PRICE_PATTERN: "条例40（四）",
+        Rule.SIMULTANEOUS_WITHDRAWALS: "条例39（三）",
     }
+    # The wire ids the pages, the report and the docs use.
+    assert [rule.value for rule in Rule][1:6] == [
+        "same_upload_ip",
+        "same_decryption_ip",
+        "same_machine",
+        "same_signing_certificate",
+        "same_key",
+    ]
 
 
-def test_same_upload_or_decryption_ip_with_each_sighting() -> None:
+def test_same_upload_ip_with_each_bids_times() -> None:
     bids = independent()
     bids[0] = replace(bids[0], upload_ips=(Sighting("203.0.113.77", T2), Sighting("203.0.113.1", T1)))
-    bids[1] = replace(bids[1], decryption_ips=(Sighting("::ffff:203.0.113.77", T1),))
+    bids[1] = replace(bids[1], upload_ips=(Sighting("::ffff:203.0.113.77", T1),))
     found = run(bids)
-    signal = only(found, Rule.SAME_IP)
-    assert [s.rule for s in found] == [Rule.SAME_IP]
-    assert (signal.article, signal.bid_ids, signal.blocking, signal.at) == (
-        "条例40(一)",
+    signal = only(found, Rule.SAME_UPLOAD_IP)
+    assert [s.rule for s in found] == [Rule.SAME_UPLOAD_IP]
+    assert (signal.article, signal.bid_ids, signal.blocking, signal.at, signal.reported_at) == (
+        "条例40（一）（二）",
         ("bid-1", "bid-2"),
         False,
+        T2,  # the latest sighting
         NOW,
     )
     assert signal.evidence == {
         "ip": "203.0.113.77",
-        "sightings": [
-            {
-                "bid_id": "bid-2",
-                "bidder_id": "bidder-2",
-                "bidder_name": "bidder-2 公司",
-                "phase": "decryption",
-                "ip": "::ffff:203.0.113.77",
-                "at": T1.isoformat(),
-            },
-            {
-                "bid_id": "bid-1",
+        "bids": {
+            "bid-1": {
                 "bidder_id": "bidder-1",
                 "bidder_name": "bidder-1 公司",
-                "phase": "upload",
-                "ip": "203.0.113.77",
-                "at": T2.isoformat(),
+                "times": [T2.isoformat()],
+                "addresses": ["203.0.113.77"],
             },
-        ],
+            "bid-2": {
+                "bidder_id": "bidder-2",
+                "bidder_name": "bidder-2 公司",
+                "times": [T1.isoformat()],
+                "addresses": ["::ffff:203.0.113.77"],
+            },
+        },
     }
     assert "203.0.113.77" in signal.summary_zh and "bidder-1 公司" in signal.summary_en
     json.dumps(signal.evidence)  # JSON-able as it is
+
+
+def test_upload_and_decryption_addresses_are_separate_rules() -> None:
+    # One bid uploaded from an address another decrypted from: no signal (different acts).
+    bids = independent()
+    bids[1] = replace(bids[1], decryption_ips=(Sighting("203.0.113.1", T2),))
+    assert run(bids) == []
+    bids[1] = replace(bids[1], decryption_ips=(Sighting("198.51.100.1", T4),))
+    signal = only(run(bids), Rule.SAME_DECRYPTION_IP)
+    assert (signal.bid_ids, signal.evidence["ip"], signal.at) == (("bid-1", "bid-2"), "198.51.100.1", T4)
 
 
 def test_the_halls_addresses_are_exempt() -> None:
@@ -135,12 +155,16 @@ def test_the_halls_addresses_are_exempt() -> None:
     assert run(bids) == []
     # The same sightings outside any hall are a signal for each address.
     found = signals(bids, hall_networks=["10.9.0.0/16"], now=NOW)
-    assert [(s.rule, s.evidence["ip"]) for s in found] == [(Rule.SAME_IP, "10.1.4.4"), (Rule.SAME_IP, "2001:db8:aa::5")]
+    assert [(s.rule, s.evidence["ip"]) for s in found] == [
+        (Rule.SAME_UPLOAD_IP, "10.1.4.4"),
+        (Rule.SAME_DECRYPTION_IP, "2001:db8:aa::5"),
+    ]
 
 
 def test_a_bidders_own_bids_never_signal_against_each_other() -> None:
     shared = {
         "upload_ips": (Sighting("203.0.113.9", T1),),
+        "decryption_ips": (Sighting("203.0.113.10", T2),),
         "signing_cert_sha256": "ab" * 32,
         "sealing_key_sha256": "cd" * 32,
         "payer_accounts": ("6222000011112222",),
@@ -157,22 +181,33 @@ def test_a_bidders_own_bids_never_signal_against_each_other() -> None:
     rules = [signal.rule for signal in run([*versions, other])]
     assert set(rules) == set(Rule) - {Rule.PRICE_PATTERN}
     assert all(s.bid_ids == ("v1", "v2", "v3", "w1") for s in run([*versions, other]))
+    assert all(sorted(s.evidence["bids"]) == ["v1", "v2", "v3", "w1"] for s in run([*versions, other]))  # type: ignore[call-overload]
 
 
 def test_same_signing_certificate() -> None:
     bids = independent()
     bids[2] = replace(bids[2], signing_cert_sha256="11:11:" + "1" * 60)  # colons and case do not matter
-    signal = only(run(bids), Rule.SAME_CERTIFICATE)
-    assert (signal.article, signal.bid_ids) == ("条例40(二)", ("bid-1", "bid-3"))
-    assert signal.evidence["certificate_sha256"] == "1" * 64
-    assert [entry["bid_id"] for entry in signal.evidence["bids"]] == ["bid-1", "bid-3"]  # type: ignore[attr-defined]
+    signal = only(run(bids), Rule.SAME_SIGNING_CERTIFICATE)
+    assert (signal.rule, signal.article, signal.bid_ids, signal.at) == (
+        "same_signing_certificate",
+        "条例40（二）",
+        ("bid-1", "bid-3"),
+        None,  # no time in the evidence
+    )
+    assert signal.evidence == {
+        "certificate_sha256": "1" * 64,
+        "bids": {
+            "bid-1": {"bidder_id": "bidder-1", "bidder_name": "bidder-1 公司"},
+            "bid-3": {"bidder_id": "bidder-3", "bidder_name": "bidder-3 公司"},
+        },
+    }
 
 
 def test_same_sealing_key() -> None:
     bids = independent()
     bids[1] = replace(bids[1], sealing_key_sha256=("4" * 64).upper())
     signal = only(run(bids), Rule.SAME_KEY)
-    assert (signal.rule, signal.article, signal.bid_ids) == ("same_key", "条例40(二)", ("bid-1", "bid-2"))
+    assert (signal.rule, signal.article, signal.bid_ids) == ("same_key", "条例40（二）", ("bid-1", "bid-2"))
     assert signal.evidence["key_sha256"] == "4" * 64
 
 
@@ -181,7 +216,7 @@ def test_same_payer_account_is_masked() -> None:
     bids[0] = replace(bids[0], payer_accounts=("6222-0000 1234 5678",))
     bids[2] = replace(bids[2], payer_accounts=("6222 0003", "622200001234 5678"))
     signal = only(run(bids), Rule.SAME_PAYER_ACCOUNT)
-    assert (signal.article, signal.bid_ids) == ("条例40(六)", ("bid-1", "bid-3"))
+    assert (signal.article, signal.bid_ids) == ("条例40（六）", ("bid-1", "bid-3"))
     assert signal.evidence["account"] == "****5678"
     assert "12345678" not in json.dumps(signal.evidence) + signal.summary_zh + signal.summary_en
     assert normalise_account("cn-62 22ab") == "CN6222AB"
@@ -198,10 +233,15 @@ def test_same_document_author_or_editor() -> None:
         ),
     )
     signal = only(run(bids), Rule.SAME_DOCUMENT_METADATA)
-    assert (signal.article, signal.bid_ids) == ("条例40(一)", ("bid-1", "bid-2"))
+    assert (signal.article, signal.bid_ids) == ("条例40（一）", ("bid-1", "bid-2"))
     assert signal.evidence["field"] == "person"
     assert signal.evidence["value"] == "作者1"
-    assert [(d["bid_id"], d["document"], d["field"], d["application"]) for d in signal.evidence["documents"]] == [  # type: ignore[attr-defined]
+    entries: dict[str, dict[str, object]] = signal.evidence["bids"]  # type: ignore[assignment]
+    assert [
+        (bid, d["document"], d["field"], d["application"])
+        for bid, entry in entries.items()
+        for d in entry["documents"]  # type: ignore[attr-defined]
+    ] == [
         ("bid-1", "商务标1.pdf", "author", "WPS Office"),
         ("bid-2", "技术标.docx", "last_modified_by", "Microsoft Office Word"),
     ]
@@ -241,9 +281,10 @@ def test_identical_prices() -> None:
     bids = independent()
     bids[2] = replace(bids[2], price_fen=1_037_000)
     signal = only(run(bids), Rule.IDENTICAL_PRICES)
-    assert (signal.article, signal.bid_ids) == ("条例40(四)", ("bid-2", "bid-3"))
+    assert (signal.article, signal.bid_ids) == ("条例40（四）", ("bid-2", "bid-3"))
     assert signal.evidence["price_fen"] == 1_037_000
-    assert [entry["price_fen"] for entry in signal.evidence["bids"]] == [1_037_000, 1_037_000]  # type: ignore[attr-defined]
+    entries: dict[str, dict[str, object]] = signal.evidence["bids"]  # type: ignore[assignment]
+    assert {bid: entry["price_fen"] for bid, entry in entries.items()} == {"bid-2": 1_037_000, "bid-3": 1_037_000}
 
 
 def priced(*prices: int) -> list[BidFacts]:
@@ -252,8 +293,8 @@ def priced(*prices: int) -> list[BidFacts]:
 
 def test_prices_in_a_constant_difference() -> None:
     signal = only(run(priced(1_100_000, 1_000_000, 1_050_000, 1_300_000)), Rule.PRICE_PATTERN)
-    assert (signal.article, signal.bid_ids) == ("条例40(四)", ("p0", "p1", "p2"))
-    assert signal.evidence["pattern"] == "constant_difference"
+    assert (signal.article, signal.bid_ids) == ("条例40（四）", ("p0", "p1", "p2"))
+    assert signal.evidence["kinds"] == ["constant_difference"]
     assert signal.evidence["prices_fen"] == [1_000_000, 1_050_000, 1_100_000]
     assert signal.evidence["differences_fen"] == [50_000, 50_000]
 
@@ -261,7 +302,7 @@ def test_prices_in_a_constant_difference() -> None:
 def test_prices_in_a_constant_ratio() -> None:
     signal = only(run(priced(1_000_000, 1_050_000, 1_102_500, 1_157_625, 900_000)), Rule.PRICE_PATTERN)
     assert signal.bid_ids == ("p0", "p1", "p2", "p3")
-    assert signal.evidence["pattern"] == "constant_ratio"
+    assert signal.evidence["kinds"] == ["constant_ratio"]
     assert signal.evidence["ratios"] == ["1.050000", "1.050000", "1.050000"]
 
 
@@ -277,8 +318,8 @@ def test_prices_in_a_constant_ratio() -> None:
     ],
 )
 def test_price_tolerance_just_inside_and_just_outside(third: int, pattern: str | None) -> None:
-    found = [s.evidence["pattern"] for s in run(priced(1_000_000, 1_050_000, third)) if s.rule is Rule.PRICE_PATTERN]
-    assert found == ([pattern] if pattern else [])
+    found = [s.evidence["kinds"] for s in run(priced(1_000_000, 1_050_000, third)) if s.rule is Rule.PRICE_PATTERN]
+    assert found == ([[pattern]] if pattern else [])
 
 
 def test_the_price_tolerance_is_a_parameter() -> None:
@@ -315,25 +356,24 @@ def test_near_simultaneous_withdrawals() -> None:
     bids[0] = replace(bids[0], withdrawn_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     bids[2] = replace(bids[2], withdrawn_at=datetime(2026, 12, 1, 18, 4, tzinfo=timezone(timedelta(hours=8))))
     signal = only(run(bids), Rule.SIMULTANEOUS_WITHDRAWALS)
-    assert (signal.article, signal.bid_ids) == ("条例39(三)", ("bid-1", "bid-3"))
+    assert (signal.article, signal.bid_ids) == ("条例39（三）", ("bid-1", "bid-3"))
+    assert signal.at == datetime(2026, 12, 1, 10, 4, tzinfo=UTC)  # the last withdrawal
     assert signal.evidence == {
         "window_seconds": 300,
         "first": "2026-12-01T10:00:00+00:00",
         "last": "2026-12-01T10:04:00+00:00",
-        "withdrawals": [
-            {
-                "bid_id": "bid-1",
+        "bids": {
+            "bid-1": {
                 "bidder_id": "bidder-1",
                 "bidder_name": "bidder-1 公司",
-                "at": "2026-12-01T10:00:00+00:00",
+                "withdrawn_at": "2026-12-01T10:00:00+00:00",
             },
-            {
-                "bid_id": "bid-3",
+            "bid-3": {
                 "bidder_id": "bidder-3",
                 "bidder_name": "bidder-3 公司",
-                "at": "2026-12-01T10:04:00+00:00",
+                "withdrawn_at": "2026-12-01T10:04:00+00:00",
             },
-        ],
+        },
     }
 
 
@@ -353,7 +393,7 @@ def test_same_machine() -> None:
     bids = independent()
     bids[1] = replace(bids[1], machine_ids=("aa" * 32, "1C" * 32))
     signal = only(run(bids), Rule.SAME_MACHINE)
-    assert (signal.article, signal.bid_ids, signal.blocking) == ("条例40(一)", ("bid-1", "bid-2"), False)
+    assert (signal.article, signal.bid_ids, signal.blocking) == ("条例40（一）", ("bid-1", "bid-2"), False)
     assert signal.evidence["machine_id_sha256"] == "1c" * 32
 
 
@@ -375,11 +415,14 @@ def test_the_order_is_deterministic() -> None:
     found = run(bids)
     assert [s.rule for s in found] == [
         Rule.SAME_LEGAL_REPRESENTATIVE,
-        Rule.SAME_IP,
+        Rule.SAME_UPLOAD_IP,
         Rule.SAME_PAYER_ACCOUNT,
         Rule.IDENTICAL_PRICES,
     ]
     assert run(list(reversed(bids))) == found
+    shuffled = list(bids)
+    random.Random(7).shuffle(shuffled)
+    assert run(shuffled) == found
 
 
 def test_bad_input_is_refused() -> None:
@@ -390,6 +433,10 @@ def test_bad_input_is_refused() -> None:
     naive = [bid("a", "X", withdrawn_at=datetime(2026, 12, 1)), bid("b", "Y")]
     with pytest.raises(ValueError, match="aware"):
         run(naive)
+    with pytest.raises(ValueError):
+        signals(independent(), hall_networks=["10.1.0.0/33"], now=NOW)
+    with pytest.raises(ValueError, match="window"):
+        run(independent(), withdrawal_window=timedelta(seconds=-1))
 
 
 def test_an_address_that_is_no_address_is_compared_as_text() -> None:
@@ -404,14 +451,16 @@ def test_the_worked_examples_of_the_module() -> None:
         for name, (bidder, at) in uploads.items()
     ]
     found = run(bids)
-    assert [(s.rule, s.bid_ids, s.evidence["ip"], len(s.evidence["sightings"])) for s in found] == [  # type: ignore[arg-type]
-        (Rule.SAME_IP, ("A", "B"), "203.0.113.5", 2)
+    assert [(s.rule, s.bid_ids, s.evidence["ip"], s.at) for s in found] == [
+        (Rule.SAME_UPLOAD_IP, ("A", "B"), "203.0.113.5", T2)
     ]
     patterns = [run(priced(1_000_000, 1_050_000, third)) for third in (1_100_000, 1_102_500)]
-    assert [[s.evidence["pattern"] for s in found] for found in patterns] == [
-        ["constant_difference"],
-        ["constant_ratio"],
+    assert [[s.evidence["kinds"] for s in found] for found in patterns] == [
+        [["constant_difference"]],
+        [["constant_ratio"]],
     ]
+    small = run(priced(1_000_000, 1_000_100, 1_000_200))
+    assert [s.evidence["kinds"] for s in small] == [["constant_difference", "constant_ratio"]]
     ten = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     for minutes, flagged in ((4, True), (6, False)):
         withdrawn = [bid("a", "X", withdrawn_at=ten), bid("b", "Y", withdrawn_at=ten + timedelta(minutes=minutes))]
@@ -420,3 +469,90 @@ def test_the_worked_examples_of_the_module() -> None:
 
 def test_module_docstring_names_every_rule() -> None:
     assert all(rule.value in (collusion.__doc__ or "") for rule in Rule)
+
+
+# ---------------------------------------------------------------- the committee's lot (issue 20's cases)
+
+
+def lot() -> list[BidFacts]:
+    """A (X) and B (Y) uploaded from one address and decrypted in the hall, share a certificate
+    (written differently); A and C (Z) paid from one account; prices 1 000 000, 1 050 000, 1 100 000."""
+    return [
+        bid(
+            "A",
+            "X",
+            price_fen=1_000_000,
+            upload_ips=(Sighting("203.0.113.5", T1),),
+            decryption_ips=(Sighting("10.1.0.7", T3),),
+            signing_cert_sha256="AB:CD:EF",
+            payer_accounts=("6222 0000 1111",),
+        ),
+        bid(
+            "B",
+            "Y",
+            price_fen=1_050_000,
+            upload_ips=(Sighting("203.0.113.5", T2),),
+            decryption_ips=(Sighting("10.1.0.7", T4),),
+            signing_cert_sha256="abcdef",
+            payer_accounts=("6222-0000-2222",),
+        ),
+        bid(
+            "C",
+            "Z",
+            price_fen=1_100_000,
+            upload_ips=(Sighting("198.51.100.9", T1),),
+            decryption_ips=(Sighting("198.51.100.9", T3),),
+            signing_cert_sha256="1234",
+            payer_accounts=("62220000 1111",),
+        ),
+    ]
+
+
+def test_a_lot_gives_every_rule_in_order_with_its_time() -> None:
+    found = run(lot())
+    assert [(s.rule, s.bid_ids, s.at) for s in found] == [
+        (Rule.SAME_UPLOAD_IP, ("A", "B"), T2),
+        (Rule.SAME_SIGNING_CERTIFICATE, ("A", "B"), None),
+        (Rule.SAME_PAYER_ACCOUNT, ("A", "C"), None),
+        (Rule.PRICE_PATTERN, ("A", "B", "C"), None),
+    ]
+    prices = found[3]
+    # 1,000,000 → 1,050,000 → 1,100,000: a constant difference of 50,000; the ratios 1.05 and 1.047619
+    # differ by more than 0.1 % of 0.047619, so no constant ratio.
+    assert prices.evidence["kinds"] == ["constant_difference"]
+    assert prices.evidence["ratios"] == ["1.050000", "1.047619"]
+    assert found[1].evidence["certificate_sha256"] == "abcdef"
+    for signal in found:
+        json.dumps(signal.evidence)
+    # 10.1.0.7 is in the hall; without the hall it is a decryption signal, at the later decryption.
+    decrypted = [s for s in signals(lot(), hall_networks=[], now=NOW) if s.rule is Rule.SAME_DECRYPTION_IP]
+    assert [(s.bid_ids, s.evidence["ip"], s.at) for s in decrypted] == [(("A", "B"), "10.1.0.7", T4)]
+
+
+def test_another_bidder_joining_a_bidders_address_lists_all_its_bids() -> None:
+    versions = [
+        bid("A", "X", price_fen=100_000, upload_ips=(Sighting("203.0.113.5", T1),), signing_cert_sha256="ff"),
+        bid("A2", "X", price_fen=200_000, upload_ips=(Sighting("203.0.113.5", T2),), signing_cert_sha256="FF"),
+        bid("A3", "X", price_fen=300_000),
+    ]
+    assert run(versions) == []
+    (found,) = run([*versions, bid("B", "Y", upload_ips=(Sighting("203.0.113.5", T3),))])
+    assert (found.rule, found.bid_ids, found.at) == (Rule.SAME_UPLOAD_IP, ("A", "A2", "B"), T3)
+
+
+def test_a_run_stops_at_an_unrelated_price_and_equal_prices_are_no_pattern() -> None:
+    bids = [*priced(100_000, 200_000, 300_000, 400_000, 1_000_000), bid("none", "bidder-9")]
+    (found,) = run(bids)
+    assert found.bid_ids == ("p0", "p1", "p2", "p3")
+    assert found.evidence["prices_fen"] == [100_000, 200_000, 300_000, 400_000]
+    assert run(priced(100_000, 200_000)) == []  # two prices are no pattern
+    assert [s.rule for s in run(priced(5, 5, 5))] == [Rule.IDENTICAL_PRICES]
+
+
+def test_price_tolerance_boundary_relative_to_the_smallest_step() -> None:
+    # Steps 100,000 and 100,100: 100 ≤ 0.001 × 100,000 → a pattern; 100,200 is not, unless 0.2 %.
+    assert [s.rule for s in run(priced(1_000_000, 1_100_000, 1_200_100))] == [Rule.PRICE_PATTERN]
+    wider = priced(1_000_000, 1_100_000, 1_200_200)
+    assert run(wider) == []
+    assert [s.rule for s in run(wider, price_tolerance=Decimal("0.002"))] == [Rule.PRICE_PATTERN]
+    assert run(wider, price_tolerance=Decimal(0)) == []

@@ -33,14 +33,21 @@ export type RecheckReason = (typeof RECHECK_REASONS)[number]
 export const CHECK_STAGES = ['formal', 'qualification', 'responsiveness'] as const
 /** `criteria.Method`. */
 export const METHODS = ['lowest_evaluated_price', 'comprehensive', 'comprehensive_scoring'] as const
-/** `signals.Rule`. */
+/** `supervision.collusion.Rule` (the report's order: the blocking one first). */
 export const SIGNAL_RULES = [
+  'same_legal_representative',
   'same_upload_ip',
   'same_decryption_ip',
+  'same_machine',
   'same_signing_certificate',
+  'same_key',
   'same_payer_account',
+  'same_document_metadata',
+  'identical_prices',
   'price_pattern',
+  'simultaneous_withdrawals',
 ] as const
+export type SignalRule = (typeof SIGNAL_RULES)[number]
 
 type Roles = 'member' | 'chair' | 'declarant' | 'supervisor' | 'bidder' | 'project'
 const WORKING = ['convening', 'preliminary', 'detailed'] as const
@@ -366,19 +373,24 @@ export interface RecheckRequest {
 
 // ------------------------------------------------------------------------------ signals, clarifications
 
+/** `signal_facts.SignalBid`: `order_no` is null for a withdrawn bid (not opened). */
 export interface SignalBid {
   bid_id: string
-  order_no: number
+  order_no: number | null
   bidder_name: string
 }
 
-/** `signal_facts.SignalItem`. */
+/** `signal_facts.SignalItem`: `blocking` only for 条例 34 (a ground for the committee to decide,
+ * never a rejection by itself); `at` the latest moment in the evidence. */
 export interface SignalItem {
-  rule: string
+  rule: SignalRule | string
   article: string
   bids: SignalBid[]
   evidence: Record<string, unknown>
   at: string | null
+  blocking?: boolean
+  summary_zh?: string
+  summary_en?: string
 }
 
 /** `signal_facts.SignalsView`: the signals and the note that they never reject. */
