@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.collusion.signals import Rule, signals
 from bidding.documents import evaluation_report as doc
 from bidding.evaluation import scoring, signal_facts
 from bidding.evaluation.access import bids_of
@@ -53,7 +54,6 @@ from bidding.evaluation.models import (
 from bidding.evaluation.states import BidReview, ClarificationKind, ClarificationStatus, MemberStatus
 from bidding.experts.models import Expert
 from bidding.identity.models import Organization
-from bidding.supervision.collusion import Rule, signals
 from bidding.tendering.models import Lot, Project
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ _RULE_LABELS: Final[Mapping[str, str]] = {
 async def shown_signals(session: AsyncSession, platform: Platform, ev: Evaluation) -> list[dict[str, Any]]:
     """The collusion signals the committee was shown (``GET /api/evaluations/{id}/signals``), as the
     report lists them: rule with its article, the bidders, the evidence (条例 40: never a rejection;
-    :mod:`bidding.supervision.collusion`'s rules)."""
+    :mod:`bidding.collusion.signals`'s rules)."""
     facts = await signal_facts.bid_facts(session, ev)
     names = {fact.bid_id: fact.bidder_name for fact in facts}
     found = signals(facts, hall_networks=signal_facts.hall_networks(platform), now=platform.clock.now())

@@ -1,7 +1,7 @@
 """Collusion signals shown to the committee and the supervisor (issue 20 "Collusion signals", issue 24
 "Collusion report"; 条例 40; ``docs/evaluation.md`` §Collusion signals): what the platform already
-knows of each bid of the lot, gathered into :class:`bidding.supervision.collusion.BidFacts` for the
-pure rules of :func:`bidding.supervision.collusion.signals` (the one rules module: evaluation reads
+knows of each bid of the lot, gathered into :class:`bidding.collusion.signals.BidFacts` for the
+pure rules of :func:`bidding.collusion.signals.signals` (the one rules module: evaluation reads
 supervision's rules, never the other way).
 
 Where each fact comes from:
@@ -45,6 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit.models import AuditEvent
+from bidding.collusion.signals import BidFacts, Sighting, signals
 from bidding.core.auth.caller import Caller
 from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
@@ -55,7 +56,6 @@ from bidding.evaluation.models import Evaluation, EvaluationBid
 from bidding.identity.models import Organization
 from bidding.operations.audit_trail import release_due
 from bidding.submission.models import Bid, BidUpload
-from bidding.supervision.collusion import BidFacts, Sighting, signals
 from opening_room.tables import OpeningCommand
 
 if TYPE_CHECKING:

@@ -8,12 +8,9 @@ on the platform, beyond reading the trail and remarking in the opening room.
   configurable leads and a red one at the limit + 1 s (南京 practice: "超时一秒").
 * **The holiday calendar** (:mod:`bidding.supervision.holidays`): the State Council's yearly schedule
   as data, with the weekend days worked (调休), merged with the deployment's own lists.
-* **The collusion rules** (:mod:`bidding.supervision.collusion`, 围标串标, RULES e): the one module
-  of collusion signals — shared IPs, certificates, keys, payer accounts, document metadata,
-  machines, legal representatives (条例 34, blocking: for the committee to decide), identical or
-  regular prices, near-simultaneous withdrawals; never a rejection. The evaluation committee's
-  signals use it (``bidding.evaluation.signal_facts``). :mod:`bidding.supervision.doc_metadata`
-  reads a document's own metadata (PDF, DOCX, XLSX) safely.
+* **The collusion rules** live in their own package, :mod:`bidding.collusion` (围标串标, RULES e),
+  because the evaluation committee reads them too and the award (which supervision's clocks count
+  from) builds on the evaluation: one module of signals for both, no import cycle.
 
 Still to come (issue 24): the clocks attached to projects, lots and parties and started and stopped
 by the domain events; alerts pushed live to the supervisor's page, by e-mail and SMS, each an audit
@@ -22,7 +19,6 @@ deleted, escalated when overdue; the collusion report as supervision's own page 
 signal an audit event) and the facts the platform does not collect yet (legal representatives,
 machine ids, the opened documents' metadata); the supervisor's dashboard.
 
-Built so far: the pure rules of the clocks, the holiday calendar and the collusion rules, and the
-document metadata reader — no database, HTTP, settings or clock here: every moment and setting is
-passed in.
+Built so far: the pure rules of the clocks and the holiday calendar — no database, HTTP, settings
+or clock here: every moment and setting is passed in.
 """

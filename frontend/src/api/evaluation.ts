@@ -33,7 +33,7 @@ export type RecheckReason = (typeof RECHECK_REASONS)[number]
 export const CHECK_STAGES = ['formal', 'qualification', 'responsiveness'] as const
 /** `criteria.Method`. */
 export const METHODS = ['lowest_evaluated_price', 'comprehensive', 'comprehensive_scoring'] as const
-/** `supervision.collusion.Rule` (the report's order: the blocking one first). */
+/** `collusion.signals.Rule` (the report's order: the blocking one first). */
 export const SIGNAL_RULES = [
   'same_legal_representative',
   'same_upload_ip',

@@ -17,8 +17,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, TextStringObject
 from reportlab.pdfgen import canvas
 
-from bidding.supervision.collusion import BidFacts, DocumentMeta, Rule, signals
-from bidding.supervision.doc_metadata import MAX_MEMBER_BYTES, MAX_TEXT, parse_pdf_date, read_metadata, sniff
+from bidding.collusion.doc_metadata import MAX_MEMBER_BYTES, MAX_TEXT, parse_pdf_date, read_metadata, sniff
+from bidding.collusion.signals import BidFacts, DocumentMeta, Rule, signals
 
 CORE_NS = (
     'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '

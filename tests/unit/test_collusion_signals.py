@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from bidding.supervision import collusion
-from bidding.supervision.collusion import (
+from bidding.collusion import signals as collusion
+from bidding.collusion.signals import (
     GENERIC_PEOPLE,
     BidFacts,
     DocumentMeta,

@@ -51,7 +51,7 @@ certificate and account): a shared value makes a signal only when at least two d
 value (per upload IP, per decryption IP, per certificate, per account, per document field and
 value, per machine hash…).
 
-**Worked examples** (``tests/unit/test_supervision_collusion.py`` checks each):
+**Worked examples** (``tests/unit/test_collusion_signals.py`` checks each):
 
 * Bids A (bidder X) and B (bidder Y) uploaded from 203.0.113.5 at 09:00 and 09:05, and decrypted from
   the hall's 10.1.0.7 → one ``same_upload_ip`` signal for 203.0.113.5 with both times (``at`` 09:05);
@@ -204,7 +204,7 @@ class Sighting:
 
 @dataclass(frozen=True, slots=True)
 class DocumentMeta:
-    """What a bid's document says of itself (:mod:`bidding.supervision.doc_metadata` reads it).
+    """What a bid's document says of itself (:mod:`bidding.collusion.doc_metadata` reads it).
 
     ``kind`` is ``"pdf"``, ``"docx"``, ``"xlsx"`` or ``"other"``; ``application`` the creating
     application (PDF /Creator, Office ``Application``), ``producer`` the PDF /Producer; ``doc_id`` a

@@ -1,7 +1,7 @@
 """What a bid's document says of itself, for the collusion report's ``same_document_metadata`` rule
 (issue 24 "Collusion report"; RULES e: "same file creation ID", "same author or WPS account";
 条例40（一）): the author, the last editor, the creating application, the template and a file id, read
-into a :class:`~bidding.supervision.collusion.DocumentMeta`. No database, HTTP, settings or clock.
+into a :class:`~bidding.collusion.signals.DocumentMeta`. No database, HTTP, settings or clock.
 
 =====  ==========================================  =============================================
 kind   sniffed by                                  read from
@@ -43,7 +43,7 @@ from xml.parsers import expat
 from pypdf import DocumentInformation, PdfReader
 from pypdf.generic import ByteStringObject, PdfObject, TextStringObject
 
-from bidding.supervision.collusion import DocumentMeta
+from bidding.collusion.signals import DocumentMeta
 
 __all__ = ["MAX_MEMBER_BYTES", "MAX_TEXT", "parse_pdf_date", "read_metadata", "sniff"]
 
