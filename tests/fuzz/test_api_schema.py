@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,17 +106,25 @@ async def run_schemathesis(base: str, headers: dict[str, str], report: Path) -> 
 
 #: Which profile fuzzes as which caller: every operation is fuzzed once per caller, and each profile's
 #: database takes the requests of two callers (PostgreSQL the public's and the operator's, SQLite the
-#: bidder's and the agent's). All eight pairs: ``FUZZ_ALL=1``.
+#: bidder's and the agent's); the other pairs are deselected (tests/conftest.py, ``one_profile``).
+#: All eight pairs: ``FUZZ_ALL=1``.
 CALLERS: dict[str, tuple[str, ...]] = {"production": ("anonymous", "operator"), "embedded": ("bidder", "agent")}
 
 
-@pytest.mark.parametrize("caller", ["anonymous", "bidder", "agent", "operator"])
+def _callers() -> list[Any]:
+    if os.environ.get("FUZZ_ALL"):
+        return [caller for callers in CALLERS.values() for caller in callers]
+    return [
+        pytest.param(caller, marks=pytest.mark.one_profile(profile))
+        for profile, callers in CALLERS.items()
+        for caller in callers
+    ]
+
+
+@pytest.mark.parametrize("caller", _callers())
 async def test_the_api_keeps_every_promise_of_its_schema(
-    profile: str, caller: str, admin_headers: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
+    target: str, profile: str, caller: str, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
-    if caller not in CALLERS[profile] and not os.environ.get("FUZZ_ALL"):
-        pytest.skip(f"{caller} is fuzzed on the other profile (FUZZ_ALL=1 runs both)")
-    target: str = request.getfixturevalue("target")
     headers: dict[str, str] = {}
     if caller == "operator":
         headers = admin_headers
