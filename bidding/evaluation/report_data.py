@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding.collusion.signals import Rule, signals
+from bidding.collusion.signals import Rule
 from bidding.documents import evaluation_report as doc
 from bidding.evaluation import scoring, signal_facts
 from bidding.evaluation.access import bids_of
@@ -181,7 +181,7 @@ async def shown_signals(session: AsyncSession, platform: Platform, ev: Evaluatio
     :mod:`bidding.collusion.signals`'s rules)."""
     facts = await signal_facts.bid_facts(session, ev)
     names = {fact.bid_id: fact.bidder_name for fact in facts}
-    found = signals(facts, hall_networks=signal_facts.hall_networks(platform), now=platform.clock.now())
+    found = signal_facts.lot_signals(platform, facts)
     return [
         {
             "rule": f"{s.article} {_RULE_LABELS.get(s.rule, s.rule.value)}",

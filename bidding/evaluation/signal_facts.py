@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -45,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit.models import AuditEvent
-from bidding.collusion.signals import BidFacts, Sighting, signals
+from bidding.collusion.signals import BidFacts, Sighting, Signal, signals
 from bidding.core.auth.caller import Caller
 from bidding.core.pki.models import Certificate
 from bidding.core.roles import Role
@@ -71,6 +72,7 @@ __all__ = [
     "bid_facts",
     "collusion_signals",
     "hall_networks",
+    "lot_signals",
 ]
 
 #: The audit actions of a bid's upload that carry the uploader's address (bidding/submission/service.py).
@@ -123,7 +125,7 @@ def hall_networks(platform: Platform) -> tuple[str, ...]:
 
 
 async def _upload_ips(
-    session: AsyncSession, lot_id: uuid.UUID, bids: list[EvaluationBid]
+    session: AsyncSession, lot_id: uuid.UUID, bids: Sequence[EvaluationBid]
 ) -> dict[uuid.UUID, list[tuple[str, datetime]]]:
     uploads = (
         await session.execute(
@@ -152,7 +154,7 @@ async def _upload_ips(
 
 
 async def _decryption_ips(
-    session: AsyncSession, lot_id: uuid.UUID, bids: list[EvaluationBid]
+    session: AsyncSession, lot_id: uuid.UUID, bids: Sequence[EvaluationBid]
 ) -> dict[uuid.UUID, list[tuple[str, datetime]]]:
     decrypted = {
         (actor, command_id)
@@ -197,7 +199,7 @@ async def _decryption_ips(
 
 
 async def _payer_accounts(
-    session: AsyncSession, lot_id: uuid.UUID, bids: list[EvaluationBid]
+    session: AsyncSession, lot_id: uuid.UUID, bids: Sequence[EvaluationBid]
 ) -> dict[uuid.UUID, set[str]]:
     rows = (
         await session.execute(
@@ -244,10 +246,13 @@ def _sightings(seen: list[tuple[str, datetime]]) -> tuple[Sighting, ...]:
     return tuple(Sighting(ip, at) for ip, at in sorted(seen, key=lambda entry: (entry[1], entry[0])))
 
 
-async def bid_facts(session: AsyncSession, ev: Evaluation) -> list[BidFacts]:
+async def bid_facts(
+    session: AsyncSession, ev: Evaluation, bids: Sequence[EvaluationBid] | None = None
+) -> list[BidFacts]:
     """The facts of every bid under evaluation (rejected ones too: a signal concerns the lot), then of
-    the lot's withdrawn bids, keyed by the bid's and its organisation's ids as strings."""
-    bids = await bids_of(session, ev)
+    the lot's withdrawn bids, keyed by the bid's and its organisation's ids as strings; ``bids`` the
+    evaluation's bids when the caller has read them already."""
+    bids = await bids_of(session, ev) if bids is None else bids
     evaluated = {b.bid_id for b in bids}
     withdrawn = [
         (bid, name)
@@ -298,6 +303,11 @@ async def bid_facts(session: AsyncSession, ev: Evaluation) -> list[BidFacts]:
     ]
 
 
+def lot_signals(platform: Platform, facts: Sequence[BidFacts]) -> list[Signal]:
+    """The signals among ``facts``, with the centre's hall exempt, as of now."""
+    return signals(facts, hall_networks=hall_networks(platform), now=platform.clock.now())
+
+
 async def _gate(session: AsyncSession, platform: Platform, caller: Caller, evaluation_id: uuid.UUID) -> None:
     if caller.has(Role.SUPERVISOR):
         supervisor_gate(caller, await evaluation(session, evaluation_id), "supervise")
@@ -316,10 +326,11 @@ async def collusion_signals(platform: Platform, caller: Caller, evaluation_id: u
     await release_due(platform.sessions, platform.clock.now())
     async with platform.sessions() as session:
         ev = await evaluation(session, evaluation_id)
-        orders = {str(b.bid_id): b.order_no for b in await bids_of(session, ev)}
-        facts = await bid_facts(session, ev)
+        bids = await bids_of(session, ev)
+        orders = {str(b.bid_id): b.order_no for b in bids}
+        facts = await bid_facts(session, ev, bids)
         names = {fact.bid_id: fact.bidder_name for fact in facts}
-        found = signals(facts, hall_networks=hall_networks(platform), now=platform.clock.now())
+        found = lot_signals(platform, facts)
         return SignalsView(
             evaluation_id=ev.id,
             note_zh=NOTE_ZH,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from bidding.core.jobs.registry import CronSpec
@@ -22,8 +23,12 @@ if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
 __all__ = ["LOG_SWEEP", "LOG_WATCH", "sweep_log", "watch_log"]
 
 log = logging.getLogger(__name__)
-#: Whether this process said that the log has no key (a list: set once, no global statement).
-_warned_no_key: list[bool] = []
+
+
+@cache
+def _say_no_key(problem: str) -> None:
+    """Warn once per process and problem, not every 5 s."""
+    log.warning("%s; the log appends leaves but signs no checkpoint", problem)
 
 
 async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -36,10 +41,8 @@ async def watch_log(ctx: dict[str, Any]) -> dict[str, Any]:
         signer = log_signer(platform.settings)
     except LogKeyMissing as exc:
         # Leaves are still appended; only the checkpoints wait for `bidding ca init` / `bidding log
-        # init-key`. Said once per process, not every 5 s (`bidding doctor` says it too).
-        if not _warned_no_key:
-            _warned_no_key.append(True)
-            log.warning("%s; the log appends leaves but signs no checkpoint", exc)
+        # init-key`.
+        _say_no_key(str(exc))
         return {"appended": appended, "signed": None, "no_key": True}
     try:
         signed = await sign_next(platform.sessions, signer, now, every=every)
