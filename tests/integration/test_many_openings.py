@@ -33,7 +33,8 @@ from tests.fixtures.room import Peer
 from tests.fixtures.sealed import sealed
 from tests.fixtures.uploads import upload_all
 
-pytestmark = [pytest.mark.slow, pytest.mark.production]
+# Simultaneous openings across processes need PostgreSQL, Redis and S3 (tests/conftest.py, one_profile).
+pytestmark = [pytest.mark.slow, pytest.mark.production, pytest.mark.one_profile("production")]
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LOTS, BIDDERS, VIEWERS = 3, 4, 20
@@ -44,8 +45,6 @@ STEP = 60.0  # seconds any one step of an opening may take (the record's PDF is 
 
 @pytest.fixture
 def many_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    if profile != "production":
-        pytest.skip("simultaneous openings run on the production profile (PostgreSQL, Redis, S3)")
     settings = {"BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0", "BIDDING_LOG_LEVEL": "warning"}
     with running_stack(profile, tmp_path, request, name="many", env=settings, workers=2) as stack:
         yield stack

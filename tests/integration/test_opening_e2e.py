@@ -27,7 +27,8 @@ from tests.fixtures.room import Peer
 from tests.fixtures.sealed import sealed
 from tests.fixtures.uploads import upload_all
 
-pytestmark = pytest.mark.slow
+# The multi-process opening needs PostgreSQL, Redis and S3 (tests/conftest.py, one_profile).
+pytestmark = [pytest.mark.slow, pytest.mark.one_profile("production")]
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LEAD = timedelta(seconds=20)  # from publication to the deadline: enough to enrol, seal and upload
@@ -35,8 +36,6 @@ LEAD = timedelta(seconds=20)  # from publication to the deadline: enough to enro
 
 @pytest.fixture
 def two_process_stack(profile: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    if profile != "production":
-        pytest.skip("the multi-process opening runs on the production profile (PostgreSQL, Redis, S3)")
     settings = {"BIDDING_BID_PERIOD_MIN_DAYS": "works:0,goods:0,services:0", "BIDDING_LOG_LEVEL": "warning"}
     with running_stack(profile, tmp_path, request, name="e2e", env=settings) as stack:
         yield stack
