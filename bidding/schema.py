@@ -19,6 +19,7 @@ import bidding.identity.models
 import bidding.messaging.models
 import bidding.opendata.models
 import bidding.submission.models
+import bidding.supervision.models
 import bidding.tendering.models
 import bidding.transparency.models
 import opening_room.tables
@@ -42,6 +43,7 @@ MODULES = (
     bidding.messaging.models,
     bidding.opendata.models,
     bidding.submission.models,
+    bidding.supervision.models,
     bidding.tendering.models,
     bidding.transparency.models,
     opening_room.tables,

@@ -38,7 +38,7 @@ from bidding.awards.attachments import AttachmentView, Digests
 from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit
 from bidding.awards.models import Award, AwardComplaint, AwardObjection
-from bidding.awards.objections import ObjectionNotFound, ObjectionText, reader, tell
+from bidding.awards.objections import ObjectionNotFound, ObjectionText, reader
 from bidding.awards.rules import (
     china_day,
     complaint_acceptance_due,
@@ -51,6 +51,7 @@ from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import Body
 from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
+from bidding.messaging.organisations import tell_organisation
 from bidding.messaging.service import QueuedMessage, dispatch
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ async def _handle(
         action, subject, body = change(complaint, now)
         complaint.handled_by = caller.actor_id
         audit(session, caller.actor, seat.award, action, complaint=str(complaint.id), status=complaint.status.value)
-        queued += await tell(
+        queued += await tell_organisation(
             session,
             platform,
             caller.actor,

@@ -44,10 +44,9 @@ from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import TEXT_PATTERN, Body
 from bidding.identity.models import Organization
-from bidding.messaging.channels import ChannelKind, Notice, Text
-from bidding.messaging.config import available_channels
-from bidding.messaging.errors import InvalidNotice
-from bidding.messaging.service import QueuedMessage, dispatch, queue_message
+from bidding.messaging.channels import Text
+from bidding.messaging.organisations import tell_organisation
+from bidding.messaging.service import QueuedMessage, dispatch
 from bidding.tendering.models import Project
 
 if TYPE_CHECKING:
@@ -69,7 +68,6 @@ __all__ = [
     "objection_statement",
     "raise_objection",
     "reader",
-    "tell",
 ]
 
 log = logging.getLogger(__name__)
@@ -185,46 +183,6 @@ async def _org_names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uu
 
 
 # ----------------------------------------------------------------------------- telling
-
-
-async def tell(
-    session: AsyncSession,
-    platform: Platform,
-    actor: Actor,
-    organization_id: uuid.UUID,
-    *,
-    purpose: str,
-    reference: str,
-    subject: Text,
-    body: Text,
-    now: datetime,
-) -> list[QueuedMessage]:
-    """An organisation's in-app notice, and the same by e-mail when it gave an address (and the
-    deployment sends e-mail); dispatched by the caller after its commit."""
-    queued = [
-        await queue_message(
-            session,
-            platform,
-            Notice(ChannelKind.IN_APP, f"org:{organization_id}", purpose, reference, subject, body),
-            actor=actor,
-            now=now,
-        )
-    ]
-    org = await session.get(Organization, organization_id)
-    if org is not None and org.contact_email and ChannelKind.EMAIL in available_channels(platform.settings):
-        try:
-            queued.append(
-                await queue_message(
-                    session,
-                    platform,
-                    Notice(ChannelKind.EMAIL, org.contact_email, purpose, reference, subject, body),
-                    actor=actor,
-                    now=now,
-                )
-            )
-        except InvalidNotice:  # a stored address the mail channel refuses: the in-app notice stands
-            log.warning("organisation %s: contact e-mail refused", organization_id)
-    return queued
 
 
 def _china(moment: datetime) -> str:
@@ -367,7 +325,7 @@ async def _tell_project(
 ) -> list[QueuedMessage]:
     queued: list[QueuedMessage] = []
     for org in sorted({project.tenderer_id, project.agent_id}):
-        queued += await tell(
+        queued += await tell_organisation(
             session,
             platform,
             actor,
@@ -426,7 +384,7 @@ async def answer_objection(
             assert a.publicity_closes_at is not None
             to = AwardState.PUBLICITY if now < a.publicity_closes_at else AwardState.AWAITING_CHOICE
             set_state(session, caller.actor, a, to, now, reason="objections_answered", article="条例54")
-        queued += await tell(
+        queued += await tell_organisation(
             session,
             platform,
             caller.actor,
