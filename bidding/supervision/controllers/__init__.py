@@ -1,0 +1,1 @@
+"""Supervision on the wire: thin controllers over the services of ``bidding.supervision``."""
