@@ -76,6 +76,9 @@ from bidding.operations.controllers.admin import AdminController
 from bidding.operations.controllers.health import HealthController
 from bidding.submission.controllers.bidder import BidderController
 from bidding.submission.controllers.storage import StorageController
+from bidding.supervision.controllers.clocks import SupervisionClockController
+from bidding.supervision.controllers.collusion import CollusionReportController
+from bidding.supervision.controllers.live import supervision_socket
 from bidding.tendering.controllers.agent import AgentController
 from bidding.tendering.controllers.public import PublicController
 from bidding.transparency.controllers.audit import LogAuditController, LogCheckpointsController
@@ -174,6 +177,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             MessageLogController,
             MessagingCallbackController,
             InboxController,
+            SupervisionClockController,
+            CollusionReportController,
+            supervision_socket,
             opening_socket,
             OpeningController,
         ],
@@ -209,7 +215,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 Tag(name="identity", description="Enrolment and certificate login"),
                 Tag(name="agent", description="Tender agents: projects, documents, announcements"),
                 Tag(name="bidder", description="Bidders: sealed packages, receipts, withdrawal, deposits"),
-                Tag(name="supervision", description="Supervisors: a lot's deposits after extraction"),
+                Tag(
+                    name="supervision",
+                    description="Supervisors: statutory clocks and their alerts, supervision orders (督办单), "
+                    "complaints, collusion reports, a lot's deposits after extraction",
+                ),
                 Tag(name="finance", description="The centre's finance officer: bank statements, deposit book, refunds"),
                 Tag(name="experts", description="The expert pool (administrator, supervisor), an expert's own record"),
                 Tag(

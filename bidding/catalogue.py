@@ -28,6 +28,7 @@ from bidding.operations.heartbeat import worker_heartbeat
 from bidding.submission.extraction import OPEN_BID_BODY
 from bidding.submission.receipt_jobs import RECEIPT_PDF
 from bidding.submission.sweep import sweep_upload_staging
+from bidding.supervision.jobs import SUPERVISION_WATCH
 from bidding.transparency.audit_runs import AUDIT_LOG
 from bidding.transparency.jobs import LOG_SWEEP, LOG_WATCH
 
@@ -72,6 +73,9 @@ CRONS: Final = (
     OPENDATA_SYNC,
     # Every minute at :53: a project whose lots are all over is archived once (电子档案, docs/archive.md).
     ARCHIVE_WATCH,
+    # Every 10 s: the statutory clocks started and stopped by the audit trail's new events, their
+    # yellow and red alerts (a red opens a supervision order), overdue orders escalated (docs/supervision.md).
+    SUPERVISION_WATCH,
     # Every 5 s: new audit and opening-room rows become leaves of the transparency log, and a
     # checkpoint is signed when one is due; hourly at :41, every row still outside it (docs/transparency-log.md).
     LOG_WATCH,

@@ -198,6 +198,8 @@ def settings(
             ("test.notice", "SMS_100001"),
             ("test.poll", "SMS_100002"),
             ("expert.invitation", "SMS_100003"),
+            ("supervision.alert", "SMS_100004"),
+            ("supervision.order", "SMS_100005"),
         ),
         "voice_templates": (
             ("test.poll", "TTS_200001"),
@@ -205,11 +207,20 @@ def settings(
             ("expert.invitation", "TTS_200003"),
         ),
         "messaging_callback_secret": CALLBACK_SECRET,
+        # The supervision office's duty desk, told of red alerts (docs/supervision.md).
+        "supervision_contacts": ("duty@supervision.test", "13900139000"),
         "message_retry_seconds": 0.2,
         "message_max_attempts": 3,
-        # The tests run the award's, the archive's, open data's and the log's watches by hand, at
-        # the moments they choose: the in-process worker must not run them in between.
-        "paused_crons": ("watch_awards", "watch_archives", "sync_opendata", "watch_log", "sweep_log"),
+        # The tests run the award's, the archive's, open data's, the log's and supervision's watches by
+        # hand, at the moments they choose: the in-process worker must not run them in between.
+        "paused_crons": (
+            "watch_awards",
+            "watch_archives",
+            "sync_opendata",
+            "watch_log",
+            "sweep_log",
+            "watch_supervision",
+        ),
     }
     if profile == "embedded":
         return Settings.from_env({}, **common)

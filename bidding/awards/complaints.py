@@ -49,9 +49,9 @@ from bidding.awards.states import AwardRole, ComplaintStatus
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import Body
+from bidding.identity.contacts import tell_organisation
 from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
-from bidding.messaging.organisations import tell_organisation
 from bidding.messaging.service import QueuedMessage, dispatch
 
 if TYPE_CHECKING:

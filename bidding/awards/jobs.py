@@ -10,7 +10,6 @@ lock, so a pass run twice, or beside a person's action, does each thing once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,6 +19,7 @@ from bidding.awards.creation import open_awards
 from bidding.awards.endings import fail_empty
 from bidding.awards.objections import mark_overdue
 from bidding.core.jobs.registry import CronSpec
+from bidding.core.watch import Step, run_steps
 
 if TYPE_CHECKING:  # the runtime imports the catalogue, hence this module
     from bidding.core.platform import Platform
@@ -34,7 +34,7 @@ async def _opened(platform: Platform, now: datetime) -> int:
 
 
 #: The steps in the order of a project's life (each: platform, now → how many things it did).
-STEPS: Final[tuple[tuple[str, Callable[[Platform, datetime], Awaitable[int]]], ...]] = (
+STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("opened", _opened),
     # An award with no candidate (every bid rejected) fails before anything is published (法 42).
     ("failed_empty", fail_empty),
@@ -47,17 +47,8 @@ STEPS: Final[tuple[tuple[str, Callable[[Platform, datetime], Awaitable[int]]], .
 
 
 async def watch(platform: Platform) -> dict[str, int]:
-    """One pass of every step at one reading of the clock; the count of each (-1: the step failed,
-    logged; the other steps still run and the next pass tries it again)."""
-    now = platform.clock.now()
-    done: dict[str, int] = {}
-    for name, step in STEPS:
-        try:
-            done[name] = await step(platform, now)
-        except Exception:  # one step's failure must not hold up the others' clocks
-            log.exception("award watch: step %s failed", name)
-            done[name] = -1
-    return done
+    """One pass of every step at one reading of the clock (:func:`~bidding.core.watch.run_steps`)."""
+    return await run_steps(platform, STEPS, log)
 
 
 async def watch_awards(ctx: dict[str, Any]) -> dict[str, int]:

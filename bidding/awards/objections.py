@@ -43,9 +43,9 @@ from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import TEXT_PATTERN, Body
+from bidding.identity.contacts import tell_organisation
 from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
-from bidding.messaging.organisations import tell_organisation
 from bidding.messaging.service import QueuedMessage, dispatch
 from bidding.tendering.models import Project
 

@@ -246,6 +246,15 @@ def _name_list(raw: str) -> tuple[str, ...]:
     return names
 
 
+def _contact_list(raw: str) -> tuple[str, ...]:
+    """``duty@jd.gov.cn, 13800138000`` → the e-mail addresses and mainland mobile numbers."""
+    contacts = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for contact in contacts:
+        if not (re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", contact) or re.fullmatch(r"(\+?86)?1[3-9]\d{9}", contact)):
+            raise ValueError(f"expected e-mail addresses or mainland mobile numbers, got {contact!r}")
+    return contacts
+
+
 def _network_list(raw: str) -> tuple[str, ...]:
     """``10.8.0.0/16, 192.0.2.0/24`` → the networks in their canonical form (host bits allowed)."""
     found = []
@@ -285,6 +294,17 @@ def _date_list(raw: str) -> tuple[date, ...]:
         return tuple(sorted({date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}))
     except ValueError:
         raise ValueError(f"expected comma-separated dates YYYY-MM-DD, got {raw.strip()!r}") from None
+
+
+def _hour_leads(raw: str) -> tuple[int, ...]:
+    """``72,24`` → the alert leads in hours, largest first (each 1 to 720)."""
+    try:
+        hours = sorted({int(part.strip()) for part in raw.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise ValueError(f"expected comma-separated hours, got {raw.strip()!r}") from None
+    if not hours or any(not 1 <= h <= 720 for h in hours):
+        raise ValueError("expected at least one lead, each 1 to 720 hours")
+    return tuple(hours)
 
 
 def _smtp_url(raw: str) -> str | None:
@@ -712,6 +732,22 @@ class Settings:
         _int_range(1, 100),
         15,
         "How many years a project's archive package is kept (retention on the object store) after the project closes (电子档案; 15 years by default).",
+    )
+
+    supervision_leads: tuple[int, ...] = _setting(
+        _hour_leads,
+        (72, 24),
+        "The yellow alerts of a statutory clock, in hours before its limit (RULES d: 3 days and 1 day); red is always the limit + 1 s (docs/supervision.md).",
+    )
+    supervision_contacts: tuple[str, ...] = _setting(
+        _contact_list,
+        (),
+        "The supervision office's duty contacts told of each red alert and escalated order (comma-separated e-mail addresses and mainland mobile numbers; SMS from the template of the purpose `supervision.alert`). Its supervisors also see every alert live on their page.",
+    )
+    supervision_order_reply_days: int = _setting(
+        _int_range(1, 30),
+        3,
+        "Working days the party given a supervision order (督办单) has to answer it; each time it is overdue it escalates and gets as many again (docs/supervision.md).",
     )
 
     log_origin: str | None = _setting(
