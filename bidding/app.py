@@ -79,6 +79,8 @@ from bidding.submission.controllers.storage import StorageController
 from bidding.supervision.controllers.clocks import SupervisionClockController
 from bidding.supervision.controllers.collusion import CollusionReportController
 from bidding.supervision.controllers.live import supervision_socket
+from bidding.supervision.controllers.orders import SupervisionOrderController
+from bidding.supervision.controllers.overview import SupervisionOverviewController
 from bidding.tendering.controllers.agent import AgentController
 from bidding.tendering.controllers.public import PublicController
 from bidding.transparency.controllers.audit import LogAuditController, LogCheckpointsController
@@ -179,6 +181,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             InboxController,
             SupervisionClockController,
             CollusionReportController,
+            SupervisionOrderController,
+            SupervisionOverviewController,
             supervision_socket,
             opening_socket,
             OpeningController,
