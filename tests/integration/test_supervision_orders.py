@@ -10,7 +10,9 @@ watch calls, and read and acted on over HTTP by real logged-in users."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
@@ -29,6 +31,7 @@ from bidding.audit.models import AuditEvent
 from bidding.awards.rules import CHINA, china_day
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
+from bidding.core.holidays import deployment_calendar
 from bidding.core.http.dependencies import provide_caller, provide_platform
 from bidding.core.http.errors import EXCEPTION_HANDLERS
 from bidding.core.http.middleware import request_context_middleware
@@ -36,7 +39,6 @@ from bidding.core.http.request import PlatformRequest
 from bidding.messaging.service import dispatch
 from bidding.supervision.controllers.orders import SupervisionOrderController
 from bidding.supervision.controllers.overview import SupervisionOverviewController
-from bidding.supervision.holidays import china_calendar
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
 from bidding.supervision.orders import escalate_due, open_order, reply_due
 from tests.fixtures.errors import assert_error
@@ -167,6 +169,18 @@ async def events(platform: Any, order_id: uuid.UUID) -> list[AuditEvent]:
         return list(rows.all())
 
 
+async def announced(pubsub: Any, expected: dict[str, Any]) -> bool:
+    """Whether ``expected`` came on the supervision channel within 5 s (other messages skipped)."""
+    try:
+        async with asyncio.timeout(5):
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None and json.loads(message["data"]) == expected:
+                    return True
+    except TimeoutError:
+        return False
+
+
 async def inbox(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
     """The supervision orders' notices in a user's in-app inbox."""
     listed = await client.get("/api/me/messages", headers=headers)
@@ -194,7 +208,7 @@ async def test_a_red_alert_opens_one_order_per_clock_numbered_per_year(
     assert told >= 1  # the agency's in-app notice (and its e-mail where it gave an address)
     assert (order.state, order.escalations, order.opened_by) == ("open", 0, ACTOR.id)
     # reply due at the end of the 3rd working day after today (China time, the State Council's calendar)
-    calendar = china_calendar(platform.settings.deposit_holidays, platform.settings.deposit_working_weekends)
+    calendar = deployment_calendar(platform.settings)
     due = order.reply_due_at.astimezone(CHINA)
     assert due.time() == time(23, 59, 59) and calendar(due.date())
     assert (
@@ -271,8 +285,11 @@ async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
     unknown = await sv.post(f"{one}/answer", json=answer | {"extra": 1}, headers=p["agent"])
     assert_error(unknown, 400, "validation_failed")
     assert_error(await sv.post(f"{URL}/{uuid.uuid4()}/answer", json=answer, headers=p["agent"]), 404, "order_not_found")
-    answered = await sv.post(f"{one}/answer", json={"answer": f"  {answer['answer']}  "}, headers=p["agent"])
-    assert answered.status_code == 200, answered.text
+    async with platform.redis.pubsub() as pubsub:  # the supervision pages hear of it live, after the commit
+        await pubsub.subscribe(platform.settings.redis_key("supervision"))
+        answered = await sv.post(f"{one}/answer", json={"answer": f"  {answer['answer']}  "}, headers=p["agent"])
+        assert answered.status_code == 200, answered.text
+        assert await announced(pubsub, {"type": "order", "id": str(order.id)})
     body = answered.json()
     assert body["state"] == "answered" and body["answer"] == answer["answer"]
     assert body["answered_by"] == actor_of(p["users"]["agent"])
