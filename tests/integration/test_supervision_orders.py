@@ -14,16 +14,12 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
-from litestar import Litestar
-from litestar.datastructures import State
-from litestar.di import Provide
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -32,13 +28,7 @@ from bidding.awards.rules import CHINA, china_day
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
 from bidding.core.holidays import deployment_calendar
-from bidding.core.http.dependencies import provide_caller, provide_platform
-from bidding.core.http.errors import EXCEPTION_HANDLERS
-from bidding.core.http.middleware import request_context_middleware
-from bidding.core.http.request import PlatformRequest
 from bidding.messaging.service import dispatch
-from bidding.supervision.controllers.orders import SupervisionOrderController
-from bidding.supervision.controllers.overview import SupervisionOverviewController
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
 from bidding.supervision.orders import escalate_due, open_order, reply_due
 from tests.fixtures.errors import assert_error
@@ -47,29 +37,6 @@ from tests.fixtures.projects import DAY, project_body, relogin
 
 URL = "/api/supervision/orders"
 ACTOR = Actor.system("supervision")
-
-
-@pytest.fixture
-async def sv(client: httpx.AsyncClient, app: Litestar, platform: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client reaching the order routes: the app's own once bidding/app.py routes them, until then
-    an app of the supervision controllers alone on the same platform, sessions and error handling."""
-    if any(route.path.startswith(URL) for route in app.routes):
-        yield client
-        return
-    local = Litestar(
-        route_handlers=[SupervisionOrderController, SupervisionOverviewController],
-        dependencies={
-            "platform": Provide(provide_platform, sync_to_thread=False),
-            "caller": Provide(provide_caller, sync_to_thread=False),
-        },
-        state=State({"clock": app.state.clock, "platform": platform, "authenticator": app.state.authenticator}),
-        middleware=[request_context_middleware],
-        exception_handlers=dict(EXCEPTION_HANDLERS),
-        request_class=PlatformRequest,
-    )
-    transport = httpx.ASGITransport(app=local, client=("127.0.0.1", 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
-        yield c
 
 
 def actor_of(user: Any) -> str:
@@ -239,7 +206,7 @@ async def test_a_red_alert_opens_one_order_per_clock_numbered_per_year(
 
 
 async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
-    client: httpx.AsyncClient, sv: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
     p, now = world, clock.now()
     order = await red_order(platform, p, "agent", now)
@@ -248,79 +215,83 @@ async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
 
     # who reads: the supervisor and the auditor all, an agency its own; the rest nothing
     for reader in ("supervisor", "auditor"):
-        listed = await sv.get(URL, headers=p[reader])
+        listed = await client.get(URL, headers=p[reader])
         assert listed.status_code == 200, listed.text
         assert {str(order.id), str(other.id)} <= {o["id"] for o in listed.json()}
-    mine = (await sv.get(URL, headers=p["agent"])).json()
+    mine = (await client.get(URL, headers=p["agent"])).json()
     assert str(order.id) in {o["id"] for o in mine} and str(other.id) not in {o["id"] for o in mine}
     assert {o["responsible_org_id"] for o in mine} == {p["users"]["agent"].org_id}
-    view = (await sv.get(one, headers=p["agent"])).json()
+    view = (await client.get(one, headers=p["agent"])).json()
     assert view["number"] == order.number and view["state"] == "open" and view["overdue"] is False
     assert view["project_code"] == p["agent_project"]["code"] and view["article"] == "法47"
     assert view["duty_zh"] and view["responsible"] == "agent" and view["alert_id"] == order.alert_id
     assert view["responsible_org_name"] == p["users"]["agent"].org_name
-    assert_error(await sv.get(one, headers=p["agent2"]), 404, "order_not_found")
-    assert_error(await sv.get(one, headers=p["bidder"]), 404, "order_not_found")
-    assert (await sv.get(one)).status_code == 401
-    assert_error(await sv.get(f"{URL}/{uuid.uuid4()}", headers=p["supervisor"]), 404, "order_not_found")
-    malformed = await sv.get(f"{URL}/not-a-uuid", headers=p["supervisor"])
+    assert_error(await client.get(one, headers=p["agent2"]), 404, "order_not_found")
+    assert_error(await client.get(one, headers=p["bidder"]), 404, "order_not_found")
+    assert (await client.get(one)).status_code == 401
+    assert_error(await client.get(f"{URL}/{uuid.uuid4()}", headers=p["supervisor"]), 404, "order_not_found")
+    malformed = await client.get(f"{URL}/not-a-uuid", headers=p["supervisor"])
     assert malformed.status_code in (400, 404) and malformed.json()["error"]["code"] in (
         "validation_failed",
         "not_found",
     )
-    assert_error(await sv.get(URL, params={"state": "lost"}, headers=p["supervisor"]), 400, "validation_failed")
-    assert_error(await sv.get(URL, params={"limit": 0}, headers=p["supervisor"]), 400, "validation_failed")
+    assert_error(await client.get(URL, params={"state": "lost"}, headers=p["supervisor"]), 400, "validation_failed")
+    assert_error(await client.get(URL, params={"limit": 0}, headers=p["supervisor"]), 400, "validation_failed")
 
     # who answers: the agency responsible; not another agency (it does not see it), not the
     # supervisor nor the auditor; the answer is 1 to 4000 characters
     answer = {"answer": "已于今日向监督部门提交书面报告。"}
-    assert_error(await sv.post(f"{one}/answer", json=answer, headers=p["agent2"]), 404, "order_not_found")
-    assert_error(await sv.post(f"{one}/answer", json=answer, headers=p["supervisor"]), 403, "forbidden")
-    assert_error(await sv.post(f"{one}/answer", json=answer, headers=p["auditor"]), 403, "forbidden")
+    assert_error(await client.post(f"{one}/answer", json=answer, headers=p["agent2"]), 404, "order_not_found")
+    assert_error(await client.post(f"{one}/answer", json=answer, headers=p["supervisor"]), 403, "forbidden")
+    assert_error(await client.post(f"{one}/answer", json=answer, headers=p["auditor"]), 403, "forbidden")
     for blank in ({"answer": ""}, {"answer": " \n "}, {}):
-        refused = assert_error(await sv.post(f"{one}/answer", json=blank, headers=p["agent"]), 422, "answer_required")
+        refused = assert_error(
+            await client.post(f"{one}/answer", json=blank, headers=p["agent"]), 422, "answer_required"
+        )
         assert refused["details"][0]["key"] == "answer"
-    huge = await sv.post(f"{one}/answer", json={"answer": "长" * 4001}, headers=p["agent"])
+    huge = await client.post(f"{one}/answer", json={"answer": "长" * 4001}, headers=p["agent"])
     assert huge.status_code in (400, 422), huge.text
-    unknown = await sv.post(f"{one}/answer", json=answer | {"extra": 1}, headers=p["agent"])
+    unknown = await client.post(f"{one}/answer", json=answer | {"extra": 1}, headers=p["agent"])
     assert_error(unknown, 400, "validation_failed")
-    assert_error(await sv.post(f"{URL}/{uuid.uuid4()}/answer", json=answer, headers=p["agent"]), 404, "order_not_found")
+    assert_error(
+        await client.post(f"{URL}/{uuid.uuid4()}/answer", json=answer, headers=p["agent"]), 404, "order_not_found"
+    )
     async with platform.redis.pubsub() as pubsub:  # the supervision pages hear of it live, after the commit
         await pubsub.subscribe(platform.settings.redis_key("supervision"))
-        answered = await sv.post(f"{one}/answer", json={"answer": f"  {answer['answer']}  "}, headers=p["agent"])
+        answered = await client.post(f"{one}/answer", json={"answer": f"  {answer['answer']}  "}, headers=p["agent"])
         assert answered.status_code == 200, answered.text
         assert await announced(pubsub, {"type": "order", "id": str(order.id)})
     body = answered.json()
     assert body["state"] == "answered" and body["answer"] == answer["answer"]
     assert body["answered_by"] == actor_of(p["users"]["agent"])
-    assert_error(await sv.post(f"{one}/answer", json=answer, headers=p["agent"]), 409, "order_state")
+    assert_error(await client.post(f"{one}/answer", json=answer, headers=p["agent"]), 409, "order_state")
 
     # who closes: the supervisor, with a reason of 2 to 2000 characters
     reason = {"reason": "已收到书面报告，督办事项办结。"}
-    assert_error(await sv.post(f"{one}/close", json=reason, headers=p["auditor"]), 403, "forbidden")
-    assert_error(await sv.post(f"{one}/close", json=reason, headers=p["agent"]), 403, "forbidden")
+    assert_error(await client.post(f"{one}/close", json=reason, headers=p["auditor"]), 403, "forbidden")
+    assert_error(await client.post(f"{one}/close", json=reason, headers=p["agent"]), 403, "forbidden")
     for blank in ({}, {"reason": ""}, {"reason": "   "}, {"reason": " 好 "}):
         refused = assert_error(
-            await sv.post(f"{one}/close", json=blank, headers=p["supervisor"]), 422, "close_reason_required"
+            await client.post(f"{one}/close", json=blank, headers=p["supervisor"]), 422, "close_reason_required"
         )
         assert refused["details"][0]["key"] == "reason", refused
-    huge = await sv.post(f"{one}/close", json={"reason": "理" * 2001}, headers=p["supervisor"])
+    huge = await client.post(f"{one}/close", json={"reason": "理" * 2001}, headers=p["supervisor"])
     assert huge.status_code in (400, 422), huge.text
     assert_error(
-        await sv.post(f"{URL}/{uuid.uuid4()}/close", json=reason, headers=p["supervisor"]), 404, "order_not_found"
+        await client.post(f"{URL}/{uuid.uuid4()}/close", json=reason, headers=p["supervisor"]), 404, "order_not_found"
     )
-    closed = await sv.post(f"{one}/close", json=reason, headers=p["supervisor"])
+    closed = await client.post(f"{one}/close", json=reason, headers=p["supervisor"])
     assert closed.status_code == 200, closed.text
     body = closed.json()
     assert (body["state"], body["close_reason"]) == ("closed", reason["reason"])
     assert body["closed_by"] == actor_of(p["users"]["supervisor"])
-    assert_error(await sv.post(f"{one}/close", json=reason, headers=p["supervisor"]), 409, "order_state")
-    assert_error(await sv.post(f"{one}/answer", json=answer, headers=p["agent"]), 409, "order_state")
+    assert_error(await client.post(f"{one}/close", json=reason, headers=p["supervisor"]), 409, "order_state")
+    assert_error(await client.post(f"{one}/answer", json=answer, headers=p["agent"]), 409, "order_state")
 
     # an order still open may be closed too; the state filter reads them
-    closed_open = await sv.post(f"{URL}/{other.id}/close", json=reason, headers=p["supervisor"])
+    closed_open = await client.post(f"{URL}/{other.id}/close", json=reason, headers=p["supervisor"])
     assert closed_open.status_code == 200 and closed_open.json()["answer"] is None
-    states = (await sv.get(URL, params={"state": "closed", "limit": 500}, headers=p["auditor"])).json()
+    states = (await client.get(URL, params={"state": "closed", "limit": 500}, headers=p["auditor"])).json()
     assert {str(order.id), str(other.id)} <= {o["id"] for o in states}
     assert {o["state"] for o in states} == {"closed"}
 
@@ -339,12 +310,12 @@ async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
 
 
 async def test_an_overdue_order_escalates_once_and_not_before(
-    client: httpx.AsyncClient, sv: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
     p, now = world, clock.now()
     order = await red_order(platform, p, "agent", now)
     answered = await red_order(platform, p, "agent2", now)
-    reply = await sv.post(f"{URL}/{answered.id}/answer", json={"answer": "已整改"}, headers=p["agent2"])
+    reply = await client.post(f"{URL}/{answered.id}/answer", json={"answer": "已整改"}, headers=p["agent2"])
     assert reply.status_code == 200, reply.text
     due = order.reply_due_at
 
@@ -360,9 +331,9 @@ async def test_an_overdue_order_escalates_once_and_not_before(
     # one second later it is overdue: shown so, and escalated once by the pass
     clock.set(due + timedelta(seconds=1))
     await relogin(client, p)
-    view = (await sv.get(f"{URL}/{order.id}", headers=p["supervisor"])).json()
+    view = (await client.get(f"{URL}/{order.id}", headers=p["supervisor"])).json()
     assert view["overdue"] is True and view["escalations"] == 0
-    overdue = (await sv.get(URL, params={"overdue": "true", "limit": 500}, headers=p["supervisor"])).json()
+    overdue = (await client.get(URL, params={"overdue": "true", "limit": 500}, headers=p["supervisor"])).json()
     assert str(order.id) in {o["id"] for o in overdue} and str(answered.id) not in {o["id"] for o in overdue}
     late = due + timedelta(seconds=1)
     assert await escalate_due(platform, late) >= 1
@@ -373,7 +344,7 @@ async def test_an_overdue_order_escalates_once_and_not_before(
     # the same pass again (another process, a retry): nothing more
     assert await escalate_due(platform, late) == 0
     assert (await read(order.id)).escalations == 1
-    view = (await sv.get(f"{URL}/{order.id}", headers=p["agent"])).json()
+    view = (await client.get(f"{URL}/{order.id}", headers=p["agent"])).json()
     assert view["overdue"] is False and view["escalations"] == 1
     # overdue again after the new period: the second level
     again = escalated.reply_due_at + timedelta(seconds=1)

@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
-from litestar import Litestar
-from litestar.datastructures import State
-from litestar.di import Provide
 
 from bidding.awards.models import Award, AwardComplaint
 from bidding.awards.rules import china_day
 from bidding.awards.states import AwardState, ComplaintStatus
 from bidding.core.actor import Actor
 from bidding.core.clock import ManualClock
-from bidding.core.http.dependencies import provide_caller, provide_platform
-from bidding.core.http.errors import EXCEPTION_HANDLERS
-from bidding.core.http.middleware import request_context_middleware
-from bidding.core.http.request import PlatformRequest
 from bidding.evaluation.models import Evaluation
 from bidding.evaluation.states import EvaluationState
 from bidding.experts.draw_models import ExpertDraw
 from bidding.experts.draw_states import DrawStatus
-from bidding.supervision.controllers.orders import SupervisionOrderController
-from bidding.supervision.controllers.overview import SupervisionOverviewController
 from bidding.supervision.models import SupervisionAlert, SupervisionClock
 from bidding.supervision.orders import open_order
 from tests.fixtures.errors import assert_error
@@ -45,29 +35,6 @@ from tests.fixtures.projects import DAY, project_body
 STATS = "/api/supervision/stats"
 COMPLAINTS = "/api/supervision/complaints"
 ACTOR = Actor.system("supervision")
-
-
-@pytest.fixture
-async def sv(client: httpx.AsyncClient, app: Litestar, platform: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client reaching the overview routes: the app's own once bidding/app.py routes them, until
-    then an app of the supervision controllers alone on the same platform, sessions and error handling."""
-    if any(route.path == STATS for route in app.routes):
-        yield client
-        return
-    local = Litestar(
-        route_handlers=[SupervisionOrderController, SupervisionOverviewController],
-        dependencies={
-            "platform": Provide(provide_platform, sync_to_thread=False),
-            "caller": Provide(provide_caller, sync_to_thread=False),
-        },
-        state=State({"clock": app.state.clock, "platform": platform, "authenticator": app.state.authenticator}),
-        middleware=[request_context_middleware],
-        exception_handlers=dict(EXCEPTION_HANDLERS),
-        request_class=PlatformRequest,
-    )
-    transport = httpx.ASGITransport(app=local, client=("127.0.0.1", 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
-        yield c
 
 
 def actor_of(user: Any) -> str:
@@ -147,10 +114,10 @@ def counts(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
 
 
 async def test_alerts_and_orders_counted_per_agency_person_kind_and_day(
-    sv: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
     p, now = world, clock.now()
-    before = await sv.get(STATS, params={"days": 30}, headers=p["supervisor"])
+    before = await client.get(STATS, params={"days": 30}, headers=p["supervisor"])
     assert before.status_code == 200, before.text
     base = before.json()
     yesterday = now - DAY
@@ -162,15 +129,15 @@ async def test_alerts_and_orders_counted_per_agency_person_kind_and_day(
     await alert(platform, p, "agent2", now, level="red", kind="supervisor_report", open_order_too=True)
     await alert(platform, p, "agent2", now, level="yellow", kind="supervisor_report")
     await alert(platform, p, "agent2", now - 40 * DAY, level="red", kind="contract", open_order_too=True)
-    listed = (await sv.get("/api/supervision/orders", params={"limit": 500}, headers=p["agent"])).json()
+    listed = (await client.get("/api/supervision/orders", params={"limit": 500}, headers=p["agent"])).json()
     first = next(o for o in listed if o["kind"] == "contract")
-    closed = await sv.post(
+    closed = await client.post(
         f"/api/supervision/orders/{first['id']}/close", json={"reason": "已签订合同"}, headers=p["supervisor"]
     )
     assert closed.status_code == 200, closed.text
 
     for reader in ("supervisor", "auditor"):
-        got = await sv.get(STATS, params={"days": 30}, headers=p[reader])
+        got = await client.get(STATS, params={"days": 30}, headers=p[reader])
         assert got.status_code == 200, got.text
     stats = got.json()
     assert china_day(datetime.fromisoformat(stats["since"])) == china_day(now) - timedelta(days=29)
@@ -227,16 +194,16 @@ async def test_alerts_and_orders_counted_per_agency_person_kind_and_day(
     assert added[before_today] == (0, 1, 1, 0)
 
     # one day's window: yesterday's red is out
-    short = (await sv.get(STATS, params={"days": 1}, headers=p["supervisor"])).json()
+    short = (await client.get(STATS, params={"days": 1}, headers=p["supervisor"])).json()
     assert counts(short["per_agency"], "organization_id")[one.org_id]["red"] == 1
     assert len(short["daily"]) == 1
 
     # who reads; what a window may be
     for outsider in ("agent", "tenderer", "bidder"):
-        assert_error(await sv.get(STATS, headers=p[outsider]), 403, "forbidden")
-    assert (await sv.get(STATS)).status_code == 401
+        assert_error(await client.get(STATS, headers=p[outsider]), 403, "forbidden")
+    assert (await client.get(STATS)).status_code == 401
     for days in ("0", "100000", "x", "-1"):
-        assert_error(await sv.get(STATS, params={"days": days}, headers=p["supervisor"]), 400, "validation_failed")
+        assert_error(await client.get(STATS, params={"days": days}, headers=p["supervisor"]), 400, "validation_failed")
 
 
 async def award_of(platform: Any, p: dict[str, Any], who: str, lot: int, now: datetime) -> uuid.UUID:
@@ -320,7 +287,7 @@ async def complaint(
 
 
 async def test_every_complaint_across_the_awards_with_its_overdue_flag(
-    sv: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
     p, now = world, clock.now()
     today = china_day(now)
@@ -368,7 +335,7 @@ async def test_every_complaint_across_the_awards_with_its_overdue_flag(
         decided_at=now - 4 * DAY,
     )
 
-    listed = await sv.get(COMPLAINTS, headers=p["supervisor"])
+    listed = await client.get(COMPLAINTS, headers=p["supervisor"])
     assert listed.status_code == 200, listed.text
     rows = {r["id"]: r for r in listed.json()}
     mine = [r for r in listed.json() if r["id"] in {late, fresh, accepted, undecided, refused}]
@@ -400,10 +367,12 @@ async def test_every_complaint_across_the_awards_with_its_overdue_flag(
     assert rows[accepted]["decision_due_on"] == (today + 30 * DAY).isoformat()
 
     # by status; the auditor reads too; nobody else
-    received = (await sv.get(COMPLAINTS, params={"status": "received"}, headers=p["auditor"])).json()
+    received = (await client.get(COMPLAINTS, params={"status": "received"}, headers=p["auditor"])).json()
     assert {late, fresh} <= {r["id"] for r in received} and {r["status"] for r in received} == {"received"}
-    assert_error(await sv.get(COMPLAINTS, params={"status": "lost"}, headers=p["supervisor"]), 400, "validation_failed")
-    assert_error(await sv.get(COMPLAINTS, params={"limit": 0}, headers=p["supervisor"]), 400, "validation_failed")
+    assert_error(
+        await client.get(COMPLAINTS, params={"status": "lost"}, headers=p["supervisor"]), 400, "validation_failed"
+    )
+    assert_error(await client.get(COMPLAINTS, params={"limit": 0}, headers=p["supervisor"]), 400, "validation_failed")
     for outsider in ("agent", "tenderer", "bidder"):
-        assert_error(await sv.get(COMPLAINTS, headers=p[outsider]), 403, "forbidden")
-    assert (await sv.get(COMPLAINTS)).status_code == 401
+        assert_error(await client.get(COMPLAINTS, headers=p[outsider]), 403, "forbidden")
+    assert (await client.get(COMPLAINTS)).status_code == 401
