@@ -60,6 +60,7 @@ from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
 from bidding.messaging.service import QueuedMessage, dispatch
 from bidding.supervision.clocks import CLOCK_RULES, ClockKind
+from bidding.supervision.live import announce
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
 from bidding.tendering.models import Project
 
@@ -294,7 +295,10 @@ def _scope(caller: Caller) -> uuid.UUID | None:
         return None
     if caller.has(*ORGANISATION_ROLES):
         return caller.organisation()
-    raise Forbidden("supervision orders are read by the supervision office and the party responsible")
+    raise Forbidden(
+        "supervision orders are read by the supervision office and the party responsible",
+        "督办单仅监督部门与责任单位可查看",
+    )
 
 
 def _visible(order: SupervisionOrder | None, caller: Caller) -> SupervisionOrder:
@@ -502,12 +506,6 @@ async def get_order(platform: Platform, caller: Caller, order_id: uuid.UUID) -> 
 # ----------------------------------------------------------------------------- acting
 
 
-async def _announce(platform: Platform, order_id: uuid.UUID) -> None:
-    from bidding.supervision.live import announce  # the live channel imports the views, not the reverse
-
-    await announce(platform, "order", order_id)
-
-
 async def _supervision_offices(session: AsyncSession) -> list[uuid.UUID]:
     rows = await session.scalars(
         select(Organization.id).where(
@@ -577,7 +575,7 @@ async def answer_order(platform: Platform, caller: Caller, order_id: uuid.UUID, 
         await session.flush()
         view = await order_view(session, order.id, now)
     await dispatch(platform, queued)
-    await _announce(platform, order_id)
+    await announce(platform, "order", order_id)
     assert view is not None
     return view
 
@@ -627,7 +625,7 @@ async def close_order(platform: Platform, caller: Caller, order_id: uuid.UUID, d
         await session.flush()
         view = await order_view(session, order.id, now)
     await dispatch(platform, queued)
-    await _announce(platform, order_id)
+    await announce(platform, "order", order_id)
     assert view is not None
     return view
 
@@ -688,7 +686,7 @@ async def _escalate(platform: Platform, order_id: uuid.UUID, now: datetime) -> b
                 params={"number": order.number, "project": project.code, "due": _china(order.reply_due_at)},
             )
     await dispatch(platform, queued)
-    await _announce(platform, order_id)
+    await announce(platform, "order", order_id)
     return True
 
 
