@@ -34,7 +34,6 @@ import msgspec
 from sqlalchemy import select
 
 from bidding.awards import access
-from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit, set_state
 from bidding.awards.models import Award
 from bidding.awards.notices import send_batch
@@ -46,6 +45,7 @@ from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import InvalidInput
 from bidding.core.fields import TEXT_PATTERN, Body
+from bidding.core.holidays import deployment_calendar
 from bidding.messaging.service import dispatch
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ async def deem_due(platform: Platform, now: datetime) -> int:
     the purchaser's 5 working days gets rank 1 deemed chosen (视同排名第一) and its notices sent by the
     system, each award in a transaction of its own under its lock. The number deemed."""
     actor = Actor.system("awards")
-    calendar = calendar_of(platform.settings)
+    calendar = deployment_calendar(platform.settings)
     async with platform.sessions() as session:
         waiting = (
             await session.scalars(

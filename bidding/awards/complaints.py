@@ -35,7 +35,6 @@ from sqlalchemy import select
 from bidding.awards import filings
 from bidding.awards.access import gate
 from bidding.awards.attachments import AttachmentView, Digests
-from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit
 from bidding.awards.models import Award, AwardComplaint, AwardObjection
 from bidding.awards.objections import ObjectionNotFound, ObjectionText, reader
@@ -49,6 +48,7 @@ from bidding.awards.states import AwardRole, ComplaintStatus
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from bidding.core.fields import Body
+from bidding.core.holidays import deployment_calendar
 from bidding.identity.contacts import tell_organisation
 from bidding.identity.models import Organization
 from bidding.messaging.channels import Text
@@ -288,7 +288,7 @@ async def file_complaint(
             last_day=last_day,
             received_at=now,
             status=ComplaintStatus.RECEIVED,
-            acceptance_due_on=complaint_acceptance_due(china_day(now), calendar_of(platform.settings)),
+            acceptance_due_on=complaint_acceptance_due(china_day(now), deployment_calendar(platform.settings)),
         )
         session.add(complaint)
         await session.flush()
@@ -373,7 +373,7 @@ async def accept_complaint(
     platform: Platform, caller: Caller, award_id: uuid.UUID, complaint_id: uuid.UUID
 ) -> ComplaintView:
     """``POST …/complaints/{cid}/accept``: accepted; the decision due within 30 working days (条例 61)."""
-    calendar = calendar_of(platform.settings)
+    calendar = deployment_calendar(platform.settings)
 
     def change(c: AwardComplaint, now: datetime) -> tuple[str, Text, Text]:
         c.status, c.accepted_at = ComplaintStatus.ACCEPTED, now

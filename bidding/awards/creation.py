@@ -24,24 +24,19 @@ from bidding.awards.models import Award
 from bidding.awards.rules import purchaser_choice_due
 from bidding.awards.states import AwardState
 from bidding.core.actor import Actor
-from bidding.core.calendar import WorkingCalendar
+from bidding.core.holidays import deployment_calendar
 from bidding.core.settings import Settings
 from bidding.evaluation.models import Evaluation, EvaluationBid
 from bidding.evaluation.states import EvaluationState
 from bidding.identity.models import Organization
 from opening_room.tables import BidOpening
 
-__all__ = ["FORM_KEYS", "calendar_of", "open_award", "open_awards"]
+__all__ = ["FORM_KEYS", "open_award", "open_awards"]
 
 log = logging.getLogger(__name__)
 
 #: The opening form's keys the publicity shows (RULES c12), when the lot declares them.
 FORM_KEYS: Final = ("duration_days", "quality", "project_manager", "project_manager_certificate")
-
-
-def calendar_of(settings: Settings) -> WorkingCalendar:
-    """The deployment's working-day calendar (``BIDDING_DEPOSIT_HOLIDAYS``, ``…_WORKING_WEEKENDS``)."""
-    return WorkingCalendar(frozenset(settings.deposit_holidays), frozenset(settings.deposit_working_weekends))
 
 
 async def _bids(session: AsyncSession, ev: Evaluation) -> dict[str, dict[str, Any]]:
@@ -115,7 +110,7 @@ async def open_award(session: AsyncSession, ev: Evaluation, settings: Settings, 
             }
             for bid_id, bid in sorted(bids.items(), key=lambda kv: kv[1]["order"])
         ],
-        choice_due_on=purchaser_choice_due(final_at, calendar_of(settings)) if gp else None,
+        choice_due_on=purchaser_choice_due(final_at, deployment_calendar(settings)) if gp else None,
         state_at=now,
         created_at=now,
         updated_at=now,

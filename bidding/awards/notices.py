@@ -45,7 +45,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.audit.models import AuditEvent
 from bidding.awards import access
-from bidding.awards.creation import calendar_of
 from bidding.awards.lifecycle import audit, set_state
 from bidding.awards.models import Award, AwardNotice
 from bidding.awards.project_status import settle_project_status
@@ -57,6 +56,7 @@ from bidding.core.actor import Actor
 from bidding.core.auth.caller import Caller
 from bidding.core.calendar import add_working_days
 from bidding.core.errors import Conflict, Forbidden, NotFound
+from bidding.core.holidays import deployment_calendar
 from bidding.core.roles import Role
 from bidding.deposits.refund_rules import RefundTrigger
 from bidding.deposits.refunds import decide_refunds, policy_of, record_trigger
@@ -175,7 +175,7 @@ def _experts(ev: Evaluation | None) -> tuple[str, ...]:
 def _gp_announcement_window(now: datetime, platform: Platform) -> datetime:
     """Government procurement has no candidate publicity: the award announcement runs 1 working day
     (87号令 69), to 24:00 China time of the next working day."""
-    last = add_working_days(china_day(now), 1, calendar_of(platform.settings))
+    last = add_working_days(china_day(now), 1, deployment_calendar(platform.settings))
     return datetime.combine(last + timedelta(days=1), time(0), CHINA).astimezone(UTC)
 
 

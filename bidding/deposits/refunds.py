@@ -62,6 +62,7 @@ from bidding.core.auth.caller import Caller
 from bidding.core.clock import china_day
 from bidding.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidding.core.fields import LINE_PATTERN, Body, LongText, OrgName
+from bidding.core.holidays import deployment_calendar
 from bidding.core.roles import Role
 from bidding.core.transitions import move
 from bidding.deposits.book import encode_key, lock_book
@@ -99,7 +100,6 @@ from bidding.deposits.refund_rules import (
     RefundPolicy,
     RefundStatus,
     RefundTrigger,
-    WorkingCalendar,
     creditor_groups,
     days_late,
     due_on,
@@ -235,7 +235,7 @@ def policy_of(settings: Settings) -> RefundPolicy:
     """The deployment's rate tables and working-day calendar (``BIDDING_DEPOSIT_*``)."""
     return RefundPolicy(
         rates=parse_rate_table(settings.deposit_demand_rates),
-        calendar=WorkingCalendar(frozenset(settings.deposit_holidays), frozenset(settings.deposit_working_weekends)),
+        calendar=deployment_calendar(settings),
         lending_rates=parse_rate_table(settings.deposit_lending_rates) if settings.deposit_lending_rates else None,
     )
 

@@ -59,7 +59,7 @@ instant, and :func:`earliest_anchor` the earliest anchor (deadline) a step allow
 **Days** (87号令 85, RULES d; the same reading as :mod:`bidding.awards.rules`): the day of the starting
 event is not counted; a period of *n* days after an event on day D ends with day D + *n* (calendar
 days) or with the *n*-th working day after D (:func:`~bidding.core.calendar.add_working_days`,
-working days from :mod:`bidding.supervision.holidays`). Days are China days (Asia/Shanghai, UTC+8).
+working days from :mod:`bidding.core.holidays`). Days are China days (Asia/Shanghai, UTC+8).
 
 * A **limit's last day on a holiday** moves to the next working day (87号令 85: "期限的最后一日是
   国家法定节假日的，顺延到节假日后的次日为期限的最后一日") for the clocks of government procurement

@@ -25,12 +25,11 @@ from bidding.audit.trail import record
 from bidding.awards.models import Award
 from bidding.awards.rules import CHINA
 from bidding.core.actor import Actor
-from bidding.core.calendar import WorkingCalendar
+from bidding.core.holidays import deployment_calendar
 from bidding.identity.models import Organization
 from bidding.supervision import drivers, moments
 from bidding.supervision.clocks import CLOCK_RULES, due
 from bidding.supervision.drivers import Cancel, Event, Start, Stop, Whom
-from bidding.supervision.holidays import china_calendar
 from bidding.supervision.models import SupervisionClock, SupervisionCursor
 from bidding.tendering.models import Lot, Project
 
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from bidding.core.platform import Platform
     from bidding.core.settings import Settings
 
-__all__ = ["ACTOR", "LOOKBACK", "calendar", "track"]
+__all__ = ["ACTOR", "LOOKBACK", "track"]
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +46,6 @@ LOOKBACK: Final = timedelta(minutes=10)
 #: The most events one pass reads after the cursor (the next pass goes on).
 BATCH: Final = 5_000
 ACTOR: Final = Actor.system("supervision")
-
-
-def calendar(settings: Settings) -> WorkingCalendar:
-    """The working days of the clocks: the State Council's schedules merged with the deployment's
-    own lists (``BIDDING_DEPOSIT_HOLIDAYS``, ``…_WORKING_WEEKENDS``)."""
-    return china_calendar(settings.deposit_holidays, settings.deposit_working_weekends)
 
 
 async def _cursor(session: AsyncSession) -> SupervisionCursor:
@@ -137,7 +130,7 @@ async def _start(session: AsyncSession, settings: Settings, event: AuditEvent, c
     if due_on is not None:  # the last day the records state: allowed until its last second
         due_at = datetime.combine(due_on, time(23, 59, 59), CHINA).astimezone(UTC)
     else:
-        due_at = due(rule, started_at, calendar(settings))
+        due_at = due(rule, started_at, deployment_calendar(settings))
     org, person = await _responsible(session, c.whom, project)
     clock = SupervisionClock(
         id=uuid.uuid4(),

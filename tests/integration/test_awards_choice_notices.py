@@ -30,11 +30,11 @@ from sqlalchemy import select, update
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.choice import deem_due
-from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award, AwardNotice
 from bidding.awards.publicity import close_due, publish_due
 from bidding.awards.rules import purchaser_choice_due
 from bidding.core.clock import ManualClock
+from bidding.core.holidays import deployment_calendar
 from bidding.deposits.refund_models import RefundTriggerEvent
 from bidding.deposits.refund_rules import RefundTrigger
 from bidding.evaluation.models import Evaluation
@@ -64,7 +64,7 @@ async def _as_government_procurement_for_this_test(platform: Any, w: Awarding) -
         a = await s.get(Award, uuid.UUID(w.award_id))
         assert a is not None and a.state.value == "reported"
         a.government_procurement = True
-        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, deployment_calendar(platform.settings))
 
 
 async def _verified(client: httpx.AsyncClient, pdf: bytes) -> None:

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
-from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award
 from bidding.awards.publicity import publish_due
 from bidding.awards.rules import CHINA, china_day, complaint_acceptance_due, complaint_decision_due
 from bidding.core.clock import ManualClock
+from bidding.core.holidays import deployment_calendar
 from tests.fixtures.awards import Awarding, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.evaluation import sign_statement
@@ -46,7 +46,7 @@ async def test_complaints_with_their_clocks_filed_by_bidders_handled_by_the_supe
 ) -> None:
     w = await award_in(client, admin_headers, clock, live, platform)
     url = f"/api/awards/{w.award_id}/complaints"
-    calendar = calendar_of(platform.settings)
+    calendar = deployment_calendar(platform.settings)
     # nothing published yet: no complaint
     assert_error(await client.post(f"{url}/statement", json={"text": "投诉"}, headers=w.bidder(1)), 409, "award_state")
     await publish_due(

@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.closing import close_due
-from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award
 from bidding.awards.publicity import publish_due
 from bidding.awards.rules import purchaser_choice_due
 from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock, china_day
+from bidding.core.holidays import deployment_calendar
 from bidding.deposits.refund_rules import RefundTrigger, due_on
 from bidding.deposits.refunds import policy_of
 from tests.fixtures.award_contract import (
@@ -231,7 +231,7 @@ async def _as_government_procurement_for_this_test(platform: Any, award_id: str)
         a = await s.get(Award, uuid.UUID(award_id))
         assert a is not None and a.state.value == "reported"
         a.government_procurement = True
-        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, deployment_calendar(platform.settings))
 
 
 async def test_government_procurement_refunds_the_winner_in_working_days(

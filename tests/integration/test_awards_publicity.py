@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
-from bidding.awards.creation import calendar_of
 from bidding.awards.models import Award
 from bidding.awards.publicity import close_due, publish_due
 from bidding.awards.rules import end_of_days, purchaser_choice_due
 from bidding.awards.states import AwardState
 from bidding.core.clock import ManualClock
+from bidding.core.holidays import deployment_calendar
 from tests.fixtures.awards import RANKED, award_in, log_in_again
 from tests.fixtures.errors import assert_error
 
@@ -180,7 +180,7 @@ async def test_government_procurement_has_no_publicity(
         a = await s.get(Award, uuid.UUID(w.award_id))
         assert a is not None
         a.government_procurement = True
-        a.choice_due_on = purchaser_choice_due(a.report_final_at, calendar_of(platform.settings))
+        a.choice_due_on = purchaser_choice_due(a.report_final_at, deployment_calendar(platform.settings))
     refused = await client.post(f"/api/awards/{w.award_id}/publicity", headers=w.p["agent"])
     assert_error(refused, 409, "publicity_not_applicable")
     await publish_due(

@@ -34,7 +34,7 @@ from bidding.supervision.clocks import (
     next_alert_at,
     would_break,
 )
-from bidding.supervision.holidays import china_calendar
+from bidding.core.holidays import china_calendar
 from bidding.tendering.rules.schedule import ScheduleError, check_bid_period, check_clarification
 
 CAL = china_calendar()

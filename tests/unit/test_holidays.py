@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bidding.core.calendar import add_working_days
-from bidding.supervision import holidays
-from bidding.supervision.holidays import (
+from bidding.core import holidays
+from bidding.core.holidays import (
     DATA_FILE,
     HolidayDataError,
     bundled_schedules,
@@ -25,7 +25,7 @@ from bidding.supervision.holidays import (
 
 
 def bundled_doc() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(files("bidding.supervision").joinpath(DATA_FILE).read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads(files("bidding.core").joinpath(DATA_FILE).read_text(encoding="utf-8"))
     return doc
 
 

@@ -1,6 +1,7 @@
 """China's working-day calendar as data: the State Council's yearly holiday schedules (国务院办公厅关于
 N年部分节假日安排的通知), loaded into a :class:`~bidding.core.calendar.WorkingCalendar` for the
-working-day clocks of supervision (条例 61; 政采条例 31, 52; 87号令 85; RULES d).
+working-day clocks of every capability: awards, deposit refunds, supervision (条例 61; 政采条例 31, 33,
+52; 87号令 85; RULES a, c, d).
 
 Each year the State Council's General Office fixes the days off of the seven festivals (放假调休) and
 the weekend days worked instead (调休上班): Monday to Friday are working days, less those days off,
@@ -15,7 +16,8 @@ The deployment may add to or correct the data with its own lists (``BIDDING_DEPO
 ``BIDDING_DEPOSIT_WORKING_WEEKENDS``, passed in as tuples): :func:`china_calendar` merges them, the
 deployment winning where the two disagree (a local 调休, a correction, a year not yet in the file).
 
-Pure: no database, no settings, no clock; the file is read once.
+Pure: no database, no clock; the file is read once. :func:`deployment_calendar` reads the two
+lists from the settings object it is given.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bidding.core.calendar import WorkingCalendar
+
+if TYPE_CHECKING:
+    from bidding.core.settings import Settings
 
 __all__ = [
     "DATA_FILE",
@@ -37,6 +42,7 @@ __all__ = [
     "YearSchedule",
     "bundled_schedules",
     "china_calendar",
+    "deployment_calendar",
     "parse_schedules",
     "uncovered_years",
 ]
@@ -186,3 +192,10 @@ def uncovered_years(first: date, last: date, *, schedules: Mapping[int, YearSche
     """
     years = bundled_schedules() if schedules is None else schedules
     return tuple(year for year in range(first.year, last.year + 1) if year not in years)
+
+
+def deployment_calendar(settings: Settings) -> WorkingCalendar:
+    """The deployment's working days: the bundled schedules merged with its own lists
+    (``BIDDING_DEPOSIT_HOLIDAYS``, ``BIDDING_DEPOSIT_WORKING_WEEKENDS``) — the one calendar of every
+    working-day clock on the platform."""
+    return china_calendar(settings.deposit_holidays, settings.deposit_working_weekends)
