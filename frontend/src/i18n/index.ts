@@ -27,6 +27,8 @@ import awardsZh, { type AwardMessages } from './awards.zh-CN'
 import awardsEn from './awards.en'
 import transparencyZh, { type TransparencyMessages } from './transparency.zh-CN'
 import transparencyEn from './transparency.en'
+import supervisionZh, { type SupervisionMessages } from './supervision.zh-CN'
+import supervisionEn from './supervision.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -34,7 +36,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`), the transparency log (`transparency.*.ts`).
+ * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`), the transparency log (`transparency.*.ts`), supervision's dashboard and orders (`supervision.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   ClarificationMessages &
@@ -49,7 +51,8 @@ export type MessageSchema = BaseSchema &
   DrawMessages &
   EvaluationMessages &
   AwardMessages &
-  TransparencyMessages
+  TransparencyMessages &
+  SupervisionMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -57,8 +60,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh, ...transparencyZh },
-  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn, ...transparencyEn },
+  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh, ...transparencyZh, ...supervisionZh },
+  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn, ...transparencyEn, ...supervisionEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -8,6 +8,7 @@ import { drawRoutes } from './draws'
 import { evaluationRoutes } from './evaluation'
 import { expertRoutes } from './experts'
 import { financeRoutes } from './finance'
+import { supervisionRoutes } from './supervision'
 import { workspaceRoutes } from './workspace'
 
 type TitleKey =
@@ -27,6 +28,7 @@ type TitleKey =
   | `evaluation.${keyof MessageSchema['evaluation']}`
   | `awards.${keyof MessageSchema['awards']}`
   | 'transparency.title'
+  | `supervision.${keyof MessageSchema['supervision']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -115,6 +117,7 @@ export const routes: RouteRecordRaw[] = [
   ...drawRoutes,
   ...evaluationRoutes,
   ...awardRoutes,
+  ...supervisionRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
