@@ -71,6 +71,7 @@ __all__ = [
     "RefusalInput",
     "accept_complaint",
     "complaint_statement",
+    "complaint_view",
     "decide_complaint",
     "file_complaint",
     "list_complaints",
@@ -174,7 +175,7 @@ class ComplaintView:
     signed_by: str
 
 
-def _view(c: AwardComplaint, bidder: str, now: datetime) -> ComplaintView:
+def complaint_view(c: AwardComplaint, bidder: str, now: datetime) -> ComplaintView:
     today = china_day(now)
     accepted_on = china_day(c.accepted_at) if c.accepted_at else None
     handled_on = accepted_on or (china_day(c.decided_at) if c.decided_at else None)
@@ -306,7 +307,7 @@ async def file_complaint(
             fingerprint=signed["fingerprint"],
             attachments=[f.sha256 for f in files],
         )
-        return _view(complaint, await _name(session, org), now)
+        return complaint_view(complaint, await _name(session, org), now)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -321,7 +322,7 @@ async def list_complaints(platform: Platform, caller: Caller, award_id: uuid.UUI
             query = query.where(AwardComplaint.organization_id == caller.organisation())
         rows = (await session.scalars(query.order_by(AwardComplaint.received_at, AwardComplaint.id))).all()
         now = platform.clock.now()
-        return [_view(c, await _name(session, c.organization_id), now) for c in rows]
+        return [complaint_view(c, await _name(session, c.organization_id), now) for c in rows]
 
 
 # ----------------------------------------------------------------------------- the supervisor
@@ -364,7 +365,7 @@ async def _handle(
             body=body,
             now=now,
         )
-        view = _view(complaint, await _name(session, complaint.organization_id), now)
+        view = complaint_view(complaint, await _name(session, complaint.organization_id), now)
     await dispatch(platform, queued)
     return view
 

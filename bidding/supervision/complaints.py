@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 
-from bidding.awards.complaints import _view as complaint_view
+from bidding.awards.complaints import complaint_view
 from bidding.awards.models import Award, AwardComplaint
 from bidding.awards.states import ComplaintStatus
 from bidding.core.auth.caller import Caller

@@ -7,8 +7,8 @@ DELETE on ``supervision_orders``).
   transaction): one per clock — a second red of the same clock finds the first order. Numbered
   督办〔2026〕第 000001 号 as ``DB-2026-000001``: the China year of the opening and the year's
   sequence. The reply is due at the end (23:59:59 China time) of the 3rd working day after the
-  opening (:data:`REPLY_WORKING_DAYS`; the day of the opening not counted, 87号令 85; the State
-  Council's calendar merged with the deployment's, :func:`bidding.core.holidays.china_calendar`).
+  opening (``BIDDING_SUPERVISION_ORDER_REPLY_DAYS``, default 3; the day of the opening not counted,
+  87号令 85; the platform's calendar, :func:`bidding.core.holidays.deployment_calendar`).
   The organisation responsible is told (in-app, e-mail, SMS where a template is configured for
   ``supervision.order``).
 * **Answered** (:func:`answer_order`) by a user of the organisation responsible (its agent, tenderer or
@@ -20,7 +20,8 @@ DELETE on ``supervision_orders``).
   and never acts.
 * **Escalated** (:func:`escalate_due`, a step of the supervision watch): an ``open`` order past its
   reply deadline goes up one level (``escalations`` + 1) and gets another reply period from then;
-  the organisation responsible and every supervision office are told.
+  the organisation responsible, every supervision office and the duty desk
+  (``BIDDING_SUPERVISION_CONTACTS``) are told.
 
 Every change is an audit event on the order (object type ``supervision_order``):
 ``supervision.order_opened``, ``…_answered``, ``…_closed`` (with the reason), ``…_escalated`` — so
@@ -62,6 +63,7 @@ from bidding.messaging.service import QueuedMessage, dispatch
 from bidding.supervision.clocks import CLOCK_RULES, ClockKind
 from bidding.supervision.live import announce
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
+from bidding.supervision.notices import tell_supervision_office
 from bidding.tendering.models import Project
 
 if TYPE_CHECKING:
@@ -76,7 +78,6 @@ __all__ = [
     "READ_ALL",
     "REASON_MAX",
     "REASON_MIN",
-    "REPLY_WORKING_DAYS",
     "AnswerInput",
     "AnswerRequired",
     "CloseInput",
@@ -99,7 +100,6 @@ log = logging.getLogger(__name__)
 
 #: The party responsible answers within 3 working days of the order (docs/supervision.md; a deployment
 #: wanting another period changes this one constant: the escalation gives the same period again).
-REPLY_WORKING_DAYS: Final = 3
 PURPOSE: Final = "supervision.order"
 OBJECT_TYPE: Final = "supervision_order"
 #: An answer: 1 to 4000 characters once stripped; a closing reason: 2 to 2000.
@@ -331,10 +331,10 @@ def _text_of(value: str, *, key: str, low: int, high: int, error: type[InvalidIn
 
 
 def reply_due(now: datetime, settings: Settings) -> datetime:
-    """The end (23:59:59 China time) of the :data:`REPLY_WORKING_DAYS`-th working day after ``now``'s
-    China day, in UTC (the day of the opening not counted, 87号令 85)."""
+    """The end (23:59:59 China time) of the N-th working day after ``now``'s China day
+    (``BIDDING_SUPERVISION_ORDER_REPLY_DAYS``), in UTC (the day of the opening not counted, 87号令 85)."""
     calendar = deployment_calendar(settings)
-    last = add_working_days(china_day(now), REPLY_WORKING_DAYS, calendar)
+    last = add_working_days(china_day(now), settings.supervision_order_reply_days, calendar)
     return datetime.combine(last, _END_OF_DAY, CHINA).astimezone(UTC)
 
 
@@ -685,6 +685,17 @@ async def _escalate(platform: Platform, order_id: uuid.UUID, now: datetime) -> b
                 sms=True,
                 params={"number": order.number, "project": project.code, "due": _china(order.reply_due_at)},
             )
+        queued += await tell_supervision_office(  # the duty desk, as for a red alert
+            session,
+            platform,
+            ACTOR,
+            purpose=PURPOSE,
+            reference=f"supervision-order:{order.id}",
+            subject=subject,
+            body=body,
+            now=now,
+            params={"number": order.number, "project": project.code, "due": _china(order.reply_due_at)},
+        )
     await dispatch(platform, queued)
     await announce(platform, "order", order_id)
     return True

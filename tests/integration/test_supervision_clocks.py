@@ -2,8 +2,9 @@
 report starts the candidate publicity's clock (the agent's duty, 条例 54); with the award watch paused
 the agent misses it — yellow at 72 h and 24 h before the limit, red at the limit + 1 s, each alert
 raised once, an audit event, told to the agent (in-app, e-mail, SMS) and the supervision office's
-duty desk, pushed live on ``/ws/supervision``, the red opening a supervision order; published in
-time, the clock is done and raises nothing. Who may read is checked."""
+duty desk, pushed live on ``/ws/supervision``, the red opening a supervision order that the agent
+answers and the supervisor closes with a reason; published in time, the clock is done and raises
+nothing. Who may read is checked."""
 
 from __future__ import annotations
 
@@ -21,14 +22,16 @@ from sqlalchemy import func, select
 
 from bidding.audit.models import AuditEvent
 from bidding.awards.models import Award
+from bidding.client.session import login
 from bidding.core.clock import ManualClock
+from bidding.core.holidays import deployment_calendar
 from bidding.messaging.models import Message
 from bidding.supervision.clocks import CLOCK_RULES, ClockKind, due
 from bidding.supervision.jobs import watch
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
-from bidding.supervision.tracking import calendar
 from tests.fixtures.awards import Awarding, award_in
 from tests.fixtures.errors import assert_error
+from tests.fixtures.parties import AUDIENCE
 
 # The same SQL on both profiles: run on PostgreSQL (tests/conftest.py, one_profile).
 pytestmark = pytest.mark.one_profile("production")
@@ -99,7 +102,7 @@ async def test_a_missed_publicity_turns_yellow_at_the_leads_red_a_second_late_an
         award = await s.get(Award, uuid.UUID(w.award_id))
         assert award is not None
     # the limit: 3 days after the report (条例 54), counted by the pure rule from the report's moment
-    limit = due(RULE, award.report_final_at, calendar(platform.settings))
+    limit = due(RULE, award.report_final_at, deployment_calendar(platform.settings))
     assert c.due_at == limit
     assert (c.responsible, c.project_id, c.level) == ("agent", uuid.UUID(w.c.project["id"]), "none")
     assert c.responsible_person is not None and c.responsible_person.startswith("cert:")  # the agent's user
@@ -196,6 +199,29 @@ async def test_a_missed_publicity_turns_yellow_at_the_leads_red_a_second_late_an
         listed = await client.get("/api/supervision/alerts?level=red&limit=500", headers=admin_headers)  # an auditor
         assert listed.status_code == 200, listed.text
         assert any(a["clock_id"] == str(c.id) and a["order_id"] == str(order.id) for a in listed.json())
+
+        # the order: the agent answers it, the supervisor closes it with a reason (RULES d check 2)
+        for name in ("agent", "supervisor"):  # their sessions ended days ago on the moved clock
+            w.p[name] = (await login(client, w.p["users"][name].identity, audience=AUDIENCE)).headers
+        url = f"/api/supervision/orders/{order.id}"
+        mine = await client.get("/api/supervision/orders", headers=w.p["agent"])
+        assert mine.status_code == 200, mine.text
+        assert [o["id"] for o in mine.json()] == [str(order.id)]
+        assert mine.json()[0]["number"].startswith("DB-") and mine.json()[0]["state"] == "open"
+        answered = await client.post(
+            f"{url}/answer", json={"answer": "公示今日发布，系系统暂停所致"}, headers=w.p["agent"]
+        )
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["state"] == "answered"
+        no_reason = await client.post(f"{url}/close", json={"reason": "  "}, headers=w.p["supervisor"])
+        assert_error(no_reason, 422, "close_reason_required")
+        reason = "经核实已补发公示，予以办结"
+        closed = await client.post(f"{url}/close", json={"reason": reason}, headers=w.p["supervisor"])
+        assert closed.status_code == 200, closed.text
+        assert (closed.json()["state"], closed.json()["close_reason"]) == ("closed", reason)
+        await page.until(
+            lambda f: f["type"] == "order" and f["order"]["id"] == str(order.id) and f["order"]["state"] == "closed"
+        )
     finally:
         await ws.close()
         page.reader.cancel()
