@@ -51,6 +51,7 @@ pytest_plugins = [
     "tests.fixtures.seaweed",
     "tests.fixtures.sms_provider",
     "tests.fixtures.smtp",
+    "tests.fixtures.supervision",
 ]
 
 

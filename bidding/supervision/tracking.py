@@ -93,7 +93,11 @@ async def _responsible(session: AsyncSession, whom: Whom, project: Project) -> t
     if whom is Whom.PROJECT_AGENT:
         person = await session.scalar(
             select(AuditEvent.actor)
-            .where(AuditEvent.action == "project.created", AuditEvent.object_id == str(project.id))
+            .where(
+                AuditEvent.object_type == "project",  # the (object_type, object_id) index
+                AuditEvent.object_id == str(project.id),
+                AuditEvent.action == "project.created",
+            )
             .order_by(AuditEvent.id)
             .limit(1)
         )

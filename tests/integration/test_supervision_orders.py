@@ -11,7 +11,6 @@ watch calls, and read and acted on over HTTP by real logged-in users."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
@@ -19,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -32,80 +30,18 @@ from bidding.messaging.service import dispatch
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
 from bidding.supervision.orders import escalate_due, open_order, reply_due
 from tests.fixtures.errors import assert_error
-from tests.fixtures.parties import logged_in_parties
-from tests.fixtures.projects import DAY, project_body, relogin
+from tests.fixtures.projects import relogin
+from tests.fixtures.supervision import actor_of, clock_with_alert
 
 URL = "/api/supervision/orders"
 ACTOR = Actor.system("supervision")
 
 
-def actor_of(user: Any) -> str:
-    """The audit actor of an enrolled user's certificate login (``cert:<SHA-256 of the DER>``)."""
-    return "cert:" + hashlib.sha256(user.cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-
-@pytest.fixture
-async def world(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    """Two agencies with a project each (for one tenderer), a bidder, a supervisor and an auditor."""
-    p = await logged_in_parties(
-        client,
-        admin_headers,
-        ("agent", "agent"),
-        ("agent2", "agent"),
-        ("tenderer", "tenderer"),
-        ("bidder", "bidder"),
-        ("supervisor", "supervisor"),
-        ("auditor", "trading_centre", "auditor"),
-    )
-    for who in ("agent", "agent2"):
-        body = project_body(p["tenderer_code"], clock.now() + 25 * DAY)
-        created = await client.post("/api/agent/projects/", json=body, headers=p[who])
-        assert created.status_code == 201, created.text
-        p[f"{who}_project"] = created.json()
-    return p
-
-
 async def red_clock(platform: Any, p: dict[str, Any], who: str, now: datetime, kind: str = "supervisor_report") -> int:
     """A clock of ``who``'s project gone red at ``now``, with its red alert (as the watch writes
     them); the alert's id."""
-    project = p[f"{who}_project"]
-    async with platform.sessions() as s, s.begin():
-        clock = SupervisionClock(
-            id=uuid.uuid4(),
-            kind=kind,
-            article="法47",
-            subject_type="award",
-            subject_id=uuid.uuid4().hex,
-            project_id=uuid.UUID(project["id"]),
-            lot_id=uuid.UUID(project["lots"][0]["id"]),
-            responsible="agent",
-            responsible_org_id=uuid.UUID(p["users"][who].org_id),
-            responsible_person=actor_of(p["users"][who]),
-            started_at=now - 16 * DAY,
-            due_at=now - timedelta(seconds=1),
-            level="red",
-            lead_seconds=None,
-            level_at=now,
-            check_at=None,  # nothing for the watch to do on it
-            started_by_event=0,
-            details={},
-        )
-        s.add(clock)
-        await s.flush()
-        alert = SupervisionAlert(
-            clock_id=clock.id,
-            kind=kind,
-            level="red",
-            lead_seconds=0,
-            project_id=clock.project_id,
-            responsible_org_id=clock.responsible_org_id,
-            responsible_person=clock.responsible_person,
-            due_at=clock.due_at,
-            raised_at=now,
-        )
-        s.add(alert)
-        await s.flush()
-        return int(alert.id)
+    _, alert = await clock_with_alert(platform, p, who, now, kind=kind)
+    return int(alert.id)
 
 
 async def open_for(platform: Any, alert_id: int, now: datetime) -> tuple[SupervisionOrder, int]:
@@ -164,9 +100,9 @@ async def max_number(platform: Any, year: int) -> int:
 
 
 async def test_a_red_alert_opens_one_order_per_clock_numbered_per_year(
-    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, supervision_world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    p, now = world, clock.now()
+    p, now = supervision_world, clock.now()
     year = china_day(now).year
     before = await max_number(platform, year)
     alert_id = await red_clock(platform, p, "agent", now)
@@ -206,9 +142,9 @@ async def test_a_red_alert_opens_one_order_per_clock_numbered_per_year(
 
 
 async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
-    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, supervision_world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    p, now = world, clock.now()
+    p, now = supervision_world, clock.now()
     order = await red_order(platform, p, "agent", now)
     other = await red_order(platform, p, "agent2", now)
     one = f"{URL}/{order.id}"
@@ -310,9 +246,9 @@ async def test_the_agency_answers_the_supervisor_closes_with_a_reason(
 
 
 async def test_an_overdue_order_escalates_once_and_not_before(
-    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, supervision_world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    p, now = world, clock.now()
+    p, now = supervision_world, clock.now()
     order = await red_order(platform, p, "agent", now)
     answered = await red_order(platform, p, "agent2", now)
     reply = await client.post(f"{URL}/{answered.id}/answer", json={"answer": "已整改"}, headers=p["agent2"])
@@ -360,8 +296,8 @@ async def test_an_overdue_order_escalates_once_and_not_before(
         assert any("督办升级" in m["subject_zh"] for m in await inbox(client, p[who])), who
 
 
-async def test_an_order_is_never_deleted(world: dict[str, Any], platform: Any, clock: ManualClock) -> None:
-    order = await red_order(platform, world, "agent", clock.now())
+async def test_an_order_is_never_deleted(supervision_world: dict[str, Any], platform: Any, clock: ManualClock) -> None:
+    order = await red_order(platform, supervision_world, "agent", clock.now())
     with pytest.raises(DBAPIError, match="never deleted"):
         async with platform.sessions() as s, s.begin():
             await s.execute(delete(SupervisionOrder).where(SupervisionOrder.id == order.id))

@@ -8,14 +8,11 @@ the award's own tests make them the long way); the orders are opened by the func
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from cryptography.hazmat.primitives import serialization
 
 from bidding.awards.models import Award, AwardComplaint
 from bidding.awards.rules import china_day
@@ -26,41 +23,14 @@ from bidding.evaluation.models import Evaluation
 from bidding.evaluation.states import EvaluationState
 from bidding.experts.draw_models import ExpertDraw
 from bidding.experts.draw_states import DrawStatus
-from bidding.supervision.models import SupervisionAlert, SupervisionClock
 from bidding.supervision.orders import open_order
 from tests.fixtures.errors import assert_error
-from tests.fixtures.parties import logged_in_parties
-from tests.fixtures.projects import DAY, project_body
+from tests.fixtures.projects import DAY
+from tests.fixtures.supervision import actor_of, clock_with_alert
 
 STATS = "/api/supervision/stats"
 COMPLAINTS = "/api/supervision/complaints"
 ACTOR = Actor.system("supervision")
-
-
-def actor_of(user: Any) -> str:
-    return "cert:" + hashlib.sha256(user.cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-
-@pytest.fixture
-async def world(client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock) -> dict[str, Any]:
-    """Two agencies with a (draft) project each for one tenderer, two bidders, a supervisor, an auditor."""
-    p = await logged_in_parties(
-        client,
-        admin_headers,
-        ("agent", "agent"),
-        ("agent2", "agent"),
-        ("tenderer", "tenderer"),
-        ("bidder", "bidder"),
-        ("other", "bidder"),
-        ("supervisor", "supervisor"),
-        ("auditor", "trading_centre", "auditor"),
-    )
-    for who in ("agent", "agent2"):
-        body = project_body(p["tenderer_code"], clock.now() + 25 * DAY)
-        created = await client.post("/api/agent/projects/", json=body, headers=p[who])
-        assert created.status_code == 201, created.text
-        p[f"{who}_project"] = created.json()
-    return p
 
 
 async def alert(
@@ -68,44 +38,9 @@ async def alert(
 ) -> None:
     """A clock of ``who``'s project and one alert of ``level`` raised ``at`` (a red one opening its
     order when asked), as the watch writes them."""
-    project = p[f"{who}_project"]
-    async with platform.sessions() as s, s.begin():
-        clock = SupervisionClock(
-            id=uuid.uuid4(),
-            kind=kind,
-            article="法46",
-            subject_type="award",
-            subject_id=uuid.uuid4().hex,
-            project_id=uuid.UUID(project["id"]),
-            lot_id=None,
-            responsible="agent",
-            responsible_org_id=uuid.UUID(p["users"][who].org_id),
-            responsible_person=actor_of(p["users"][who]),
-            started_at=at - 30 * DAY,
-            due_at=at - timedelta(seconds=1) if level == "red" else at + DAY,
-            level=level,
-            lead_seconds=None if level == "red" else 86_400,
-            level_at=at,
-            check_at=None,
-            started_by_event=0,
-            details={},
-        )
-        s.add(clock)
-        await s.flush()
-        raised = SupervisionAlert(
-            clock_id=clock.id,
-            kind=kind,
-            level=level,
-            lead_seconds=0 if level == "red" else 86_400,
-            project_id=clock.project_id,
-            responsible_org_id=clock.responsible_org_id,
-            responsible_person=clock.responsible_person,
-            due_at=clock.due_at,
-            raised_at=at,
-        )
-        s.add(raised)
-        await s.flush()
-        if open_order_too:
+    clock, raised = await clock_with_alert(platform, p, who, at, level=level, kind=kind, article="法46")
+    if open_order_too:
+        async with platform.sessions() as s, s.begin():
             await open_order(s, platform, clock, raised, now=at, actor=ACTOR)
 
 
@@ -114,9 +49,9 @@ def counts(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
 
 
 async def test_alerts_and_orders_counted_per_agency_person_kind_and_day(
-    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, supervision_world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    p, now = world, clock.now()
+    p, now = supervision_world, clock.now()
     before = await client.get(STATS, params={"days": 30}, headers=p["supervisor"])
     assert before.status_code == 200, before.text
     base = before.json()
@@ -287,9 +222,9 @@ async def complaint(
 
 
 async def test_every_complaint_across_the_awards_with_its_overdue_flag(
-    client: httpx.AsyncClient, world: dict[str, Any], platform: Any, clock: ManualClock
+    client: httpx.AsyncClient, supervision_world: dict[str, Any], platform: Any, clock: ManualClock
 ) -> None:
-    p, now = world, clock.now()
+    p, now = supervision_world, clock.now()
     today = china_day(now)
     first = await award_of(platform, p, "agent", 0, now)
     second = await award_of(platform, p, "agent2", 1, now)
