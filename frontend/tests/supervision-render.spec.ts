@@ -122,6 +122,15 @@ describe('the clocks panel', () => {
     expect(html).toContain('超时 3 小时 0 分钟')
     expect(html).toContain('剩余 1 天 2 小时')
   })
+
+  it('calls a red clock late even when this browser\'s clock is behind the platform\'s', async () => {
+    const html = await render(ClocksPanel, {
+      clocks: [{ ...who, id: 3, kind: 'contract', article: '法46', duty_zh: '签订合同', duty_en: 'Sign', subject_type: 'award', subject_id: 'a', lot_id: null, started_at: '2026-02-01T00:00:00Z', due_at: '2026-03-06T00:00:00Z', done_at: null, cancelled_at: null, level: 'red', lead_seconds: null, level_at: null, order_id: null }],
+      now: Date.parse('2026-03-05T00:00:00Z'),
+    })
+    expect(html).toContain('已逾期')
+    expect(html).not.toContain('剩余')
+  })
 })
 
 describe('an order', () => {

@@ -8,6 +8,7 @@ import zh from '@/i18n/supervision.zh-CN'
 import type { WebSocketLike } from '@/room/client'
 import { mergeAlerts, SupervisionLive, supervisionUrl } from '@/views/supervision/live'
 import {
+  actorText,
   agencyOption,
   canAnswer,
   canClose,
@@ -186,6 +187,14 @@ describe('the live feed', () => {
     expect(timers).toEqual([])
   })
 
+  it('keeps the server clock offset from the pings', () => {
+    const live = new SupervisionLive({ token: () => 'tok', url: 'ws://x', WebSocket: FakeSocket, now: () => Date.parse('2026-03-01T00:00:00Z'), setTimer: () => 0, clearTimer: () => undefined })
+    live.start()
+    sockets[0]?.accept()
+    sockets[0]?.push({ type: 'ping', at: '2026-03-04T00:00:00+00:00' })
+    expect(live.state.offsetMs).toBe(3 * 86_400_000)
+  })
+
   it('replaces a silent connection', () => {
     const live = feed()
     live.start()
@@ -227,6 +236,12 @@ describe('the helpers', () => {
       c(5, 'red', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'),
     ])
     expect(shown.map((x) => x.id)).toEqual([4, 2, 1])
+  })
+
+  it('shortens a certificate fingerprint, keeps a name', () => {
+    expect(actorText('cert:bfe7b37fd61b4fb9351f8af540425')).toBe('cert:bfe7b37fd61b…')
+    expect(actorText('王五')).toBe('王五')
+    expect(actorText(null)).toBe('')
   })
 
   it('says durations in two units', () => {

@@ -1,7 +1,8 @@
 /**
  * The supervisor's live feed (WebSocket `/ws/supervision`, docs/supervision.md §Live push): `hello`
  * with the session token and `since` = the last alert id seen → `welcome`, then every alert after
- * `since` and each new one, order changes, a `ping` every 15 s.
+ * `since` and each new one, order changes, a `ping` every 15 s (with the server's time: the
+ * page counts the clocks' time left on the platform's clock, not the browser's).
  *
  * - alerts are kept newest first, each once (by id), whatever the order they come in;
  * - an alert that arrives after the page's first load is *fresh* (highlighted, counted in the badge)
@@ -26,6 +27,8 @@ export interface LiveState {
   lastAlertId: number
   /** Reconnections since the last welcome. */
   retries: number
+  /** The server's clock minus ours, in ms, from the last ping (the platform's clock may differ). */
+  offsetMs: number
   error: ProtocolError | null
 }
 
@@ -41,6 +44,7 @@ export interface LiveOptions {
   backoff?: { initialMs: number; maxMs: number }
   /** No message (the server pings every 15 s) for this long: the connection is replaced. */
   silenceMs?: number
+  now?: () => number
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (handle: unknown) => void
 }
@@ -82,7 +86,7 @@ export class SupervisionLive {
       clearTimer: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
       ...options,
     }
-    this.state = reactive<LiveState>({ status: 'idle', alerts: [], fresh: [], lastAlertId: 0, retries: 0, error: null })
+    this.state = reactive<LiveState>({ status: 'idle', alerts: [], fresh: [], lastAlertId: 0, retries: 0, offsetMs: 0, error: null })
   }
 
   /** Alerts already loaded over HTTP (not fresh); the feed resumes after the greatest id. */
@@ -184,13 +188,18 @@ export class SupervisionLive {
         if (isRecord(order) && typeof order.id === 'string') this.opts.onOrder?.(order)
         return
       }
+      case 'ping': {
+        const at = typeof message.at === 'string' ? Date.parse(message.at) : Number.NaN
+        if (!Number.isNaN(at)) this.state.offsetMs = at - (this.opts.now ?? Date.now)()
+        return
+      }
       case 'error':
         if (isRecord(message.error) && typeof message.error.code === 'string') {
           this.state.error = message.error as unknown as ProtocolError
         }
         return
       default:
-        return // ping and anything newer
+        return // anything newer
     }
   }
 

@@ -64,6 +64,13 @@ export function upsertOrder(orders: readonly OrderView[], changed: OrderView): O
   return next
 }
 
+/** An actor as recorded ("cert:<fingerprint>", "system:demo", a name): a fingerprint shortened. */
+export function actorText(actor: string | null | undefined): string {
+  if (!actor) return ''
+  const cert = /^cert:([0-9a-f]{12})[0-9a-f]+$/i.exec(actor)
+  return cert ? `cert:${cert[1]}…` : actor
+}
+
 type Label = (key: string) => string
 
 const tooltip: TooltipComponentOption = { trigger: 'axis', axisPointer: { type: 'shadow' } }
