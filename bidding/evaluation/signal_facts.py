@@ -17,14 +17,17 @@ Where each fact comes from:
   issued (``Certificate.der``): two certificates of one key across bidders is the ``same_key`` signal;
 * **payer accounts** — the accounts the deposit payments matched to this bidder for this lot came
   from (credits, not reversals, of the bank statements);
+* **documents** — the metadata of the PDF, DOCX and XLSX files of the bid's decrypted body (author,
+  last editor, application, template, file id), read when the body was extracted after the opening
+  and kept on the bid (``bids.document_metadata``, :mod:`bidding.submission.document_metadata`);
 * **price** — the price announced at the opening (唱标);
 * **withdrawals** — ``Bid.withdrawn_at`` of the lot's withdrawn bids (撤回, 办法 27; not under
   evaluation, so listed with their bidder's name and no opening order): withdrawals of two bidders
   within five minutes are the ``simultaneous_withdrawals`` signal (条例 39 (三)). A withdrawn bid
   brings its withdrawal, certificate and key only.
 
-Not collected by the platform, so never signalled here: legal representatives, machine ids (MAC, CPU,
-disk, dongle) and the documents' own metadata (the opened bodies are not read for it yet).
+Not collected by the platform, so never signalled here: legal representatives and machine ids (MAC,
+CPU, disk, dongle).
 
 Addresses in the centre's hall (the setting ``hall_networks``, CIDRs; none by default) are exempt.
 A signal is a suspicion for the committee to weigh, **never a rejection**; reading it records nothing.
@@ -56,6 +59,7 @@ from bidding.evaluation.access import bids_of, evaluation, member_gate, supervis
 from bidding.evaluation.models import Evaluation, EvaluationBid
 from bidding.identity.models import Organization
 from bidding.operations.audit_trail import release_due
+from bidding.submission.document_metadata import from_json
 from bidding.submission.models import Bid, BidUpload
 from opening_room.tables import OpeningCommand
 
@@ -267,8 +271,13 @@ async def bid_facts(
     ]
     if not bids and not withdrawn:
         return []
-    rows = await session.execute(select(Bid.id, Bid.signer_fingerprint).where(Bid.id.in_(evaluated)))
-    signers = {bid_id: fingerprint for bid_id, fingerprint in rows.all() if fingerprint}
+    rows = (
+        await session.execute(
+            select(Bid.id, Bid.signer_fingerprint, Bid.document_metadata).where(Bid.id.in_(evaluated))
+        )
+    ).all()
+    signers = {bid_id: fingerprint for bid_id, fingerprint, _ in rows if fingerprint}
+    documents = {bid_id: from_json(stored) for bid_id, _, stored in rows}
     keys = await _keys(session, {*signers.values(), *(bid.signer_fingerprint for bid, _ in withdrawn)})
     uploads = await _upload_ips(session, ev.lot_id, bids) if bids else {}
     decryptions = await _decryption_ips(session, ev.lot_id, bids) if bids else {}
@@ -283,6 +292,7 @@ async def bid_facts(
             signing_cert_sha256=signers.get(b.bid_id),
             sealing_key_sha256=keys.get(signers.get(b.bid_id, "")),
             payer_accounts=tuple(sorted(payers.get(b.bid_id, set()))),
+            documents=documents.get(b.bid_id, ()),
             price_fen=b.price_fen,
         )
         for b in bids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bidding.core.db.base import Base, utcnow
-from bidding.core.db.types import UTCDateTime, enum_type
+from bidding.core.db.types import JSONType, UTCDateTime, enum_type
 from bidding.submission.states import BidStatus, UploadMode, UploadStatus
 
 
@@ -83,5 +84,10 @@ class Bid(Base):
     #: The data key its bidder gave at the opening, encrypted under the platform secret and bound to
     #: this bid's id (:mod:`bidding.submission.opened_keys`); NULL until the form is decrypted.
     opened_data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The PDF, DOCX and XLSX documents of its decrypted body with the metadata the collusion rule
+    #: ``same_document_metadata`` reads (条例40（一）; :mod:`bidding.submission.document_metadata`):
+    #: ``[{name, kind, author?, last_modified_by?, application?, template?, doc_id?}]``, written with
+    #: the body's extraction; NULL while the body is not opened, or when it is no tar.
+    document_metadata: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
 
     __table_args__ = (UniqueConstraint("lot_id", "organization_id", "version"), Index(None, "lot_id", "status"))
