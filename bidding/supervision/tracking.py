@@ -101,7 +101,8 @@ async def _responsible(session: AsyncSession, whom: Whom, project: Project) -> t
             .order_by(AuditEvent.id)
             .limit(1)
         )
-        return project.agent_id, person
+        # a person: the user of a certificate login (a project the platform made has none)
+        return project.agent_id, person if person and person.startswith("cert:") else None
     if whom is Whom.PROJECT_TENDERER:
         return project.tenderer_id, None
     kind = "supervisor" if whom is Whom.SUPERVISION else "trading_centre"
