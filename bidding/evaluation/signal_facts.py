@@ -76,6 +76,7 @@ __all__ = [
     "bid_facts",
     "collusion_signals",
     "hall_networks",
+    "lot_facts",
     "lot_signals",
 ]
 
@@ -256,7 +257,12 @@ async def bid_facts(
     """The facts of every bid under evaluation (rejected ones too: a signal concerns the lot), then of
     the lot's withdrawn bids, keyed by the bid's and its organisation's ids as strings; ``bids`` the
     evaluation's bids when the caller has read them already."""
-    bids = await bids_of(session, ev) if bids is None else bids
+    return await lot_facts(session, ev.lot_id, await bids_of(session, ev) if bids is None else bids)
+
+
+async def lot_facts(session: AsyncSession, lot_id: uuid.UUID, bids: Sequence[EvaluationBid]) -> list[BidFacts]:
+    """The facts of ``bids`` of lot ``lot_id`` (an evaluation's, or the bids decrypted at its opening
+    as the evaluation would take them, unsaved), then of the lot's withdrawn bids."""
     evaluated = {b.bid_id for b in bids}
     withdrawn = [
         (bid, name)
@@ -264,7 +270,7 @@ async def bid_facts(
             await session.execute(
                 select(Bid, Organization.name)
                 .join(Organization, Organization.id == Bid.organization_id)
-                .where(Bid.lot_id == ev.lot_id, Bid.withdrawn_at.is_not(None))
+                .where(Bid.lot_id == lot_id, Bid.withdrawn_at.is_not(None))
             )
         ).all()
         if bid.id not in evaluated
@@ -279,9 +285,9 @@ async def bid_facts(
     signers = {bid_id: fingerprint for bid_id, fingerprint, _ in rows if fingerprint}
     documents = {bid_id: from_json(stored) for bid_id, _, stored in rows}
     keys = await _keys(session, {*signers.values(), *(bid.signer_fingerprint for bid, _ in withdrawn)})
-    uploads = await _upload_ips(session, ev.lot_id, bids) if bids else {}
-    decryptions = await _decryption_ips(session, ev.lot_id, bids) if bids else {}
-    payers = await _payer_accounts(session, ev.lot_id, bids) if bids else {}
+    uploads = await _upload_ips(session, lot_id, bids) if bids else {}
+    decryptions = await _decryption_ips(session, lot_id, bids) if bids else {}
+    payers = await _payer_accounts(session, lot_id, bids) if bids else {}
     under_evaluation = [
         BidFacts(
             bid_id=str(b.bid_id),

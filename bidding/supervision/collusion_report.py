@@ -17,8 +17,8 @@ An unknown lot is 404 (``lot_not_found``); a lot whose prices were not announced
 upload events released from their embargo. The facts are those of the bids decrypted at the opening —
 exactly the bids an evaluation takes (``bidding.evaluation.room``: one evaluation bid per decrypted
 opening) — and of the lot's withdrawn bids, so the report exists as soon as the lot is opened, before
-any committee sits. ``bid_facts`` takes an evaluation and its bids; it only reads the evaluation's
-``lot_id``, so the report hands it an unsaved stand-in built from the opening (nothing is written).
+any committee sits (:func:`bidding.evaluation.signal_facts.lot_facts`, given the bids built from the
+opening as the evaluation would take them, unsaved: nothing is written).
 
 **Logged once.** Each distinct signal — its rule, its sorted bids and the SHA-256 of its evidence
 (canonical JSON, :func:`bidding.audit.trail.content_hash`) — is recorded once in the audit trail as
@@ -58,8 +58,8 @@ from bidding.collusion.signals import BidFacts, Signal
 from bidding.core.auth.caller import Caller
 from bidding.core.errors import Conflict, Forbidden, NotFound
 from bidding.core.roles import Role
-from bidding.evaluation.models import Evaluation, EvaluationBid
-from bidding.evaluation.signal_facts import bid_facts, lot_signals
+from bidding.evaluation.models import EvaluationBid
+from bidding.evaluation.signal_facts import lot_facts, lot_signals
 from bidding.identity.models import Organization
 from bidding.operations.audit_trail import release_due
 from bidding.tendering.locks import lock_lot
@@ -186,8 +186,7 @@ async def _opened_lot(session: AsyncSession, lot_id: uuid.UUID) -> tuple[Lot, Pr
 
 async def _facts(session: AsyncSession, lot_id: uuid.UUID) -> list[BidFacts]:
     """The facts of the bids decrypted at the opening (the bids an evaluation takes) and of the lot's
-    withdrawn bids. ``bid_facts`` reads only the evaluation's ``lot_id``: an unsaved stand-in, never
-    added to the session, carries it."""
+    withdrawn bids: the evaluation's bids as the evaluation would take them, unsaved."""
     rows = await session.execute(
         select(BidOpening, Organization.name)
         .join(Organization, Organization.id == BidOpening.organization_id)
@@ -204,7 +203,7 @@ async def _facts(session: AsyncSession, lot_id: uuid.UUID) -> list[BidFacts]:
         )
         for opening, name in rows.all()
     ]
-    return await bid_facts(session, Evaluation(lot_id=lot_id), bids)
+    return await lot_facts(session, lot_id, bids)
 
 
 def _of_lot(lot_id: uuid.UUID, action: str) -> Any:

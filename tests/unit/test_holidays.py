@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bidding.core.calendar import add_working_days
 from bidding.core import holidays
+from bidding.core.calendar import add_working_days
 from bidding.core.holidays import (
     DATA_FILE,
     HolidayDataError,

@@ -14,6 +14,7 @@ import pytest
 from bidding.awards import rules as awards
 from bidding.core.calendar import WorkingCalendar, add_working_days
 from bidding.core.clock import CHINA_TIME, ManualClock
+from bidding.core.holidays import china_calendar
 from bidding.deposits.refund_rules import due_on
 from bidding.supervision import clocks
 from bidding.supervision.clocks import (
@@ -34,7 +35,6 @@ from bidding.supervision.clocks import (
     next_alert_at,
     would_break,
 )
-from bidding.core.holidays import china_calendar
 from bidding.tendering.rules.schedule import ScheduleError, check_bid_period, check_clarification
 
 CAL = china_calendar()
