@@ -17,7 +17,9 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bidding.core.db.base import Base, utcnow
-from bidding.core.db.types import BigIntPK, JSONType, UTCDateTime
+from bidding.core.db.types import BigIntPK, JSONType, UTCDateTime, enum_type
+from bidding.supervision.clocks import ClockKind
+from bidding.supervision.states import OrderState
 
 __all__ = ["SupervisionAlert", "SupervisionClock", "SupervisionCursor", "SupervisionOrder"]
 
@@ -34,8 +36,7 @@ class SupervisionClock(Base):
     __table_args__ = (UniqueConstraint("kind", "subject_type", "subject_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    #: A :class:`~bidding.supervision.clocks.ClockKind` value.
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[ClockKind] = mapped_column(enum_type(ClockKind, "clock_kind", length=40))
     article: Mapped[str] = mapped_column(String(60))
     #: What the clock runs on: ``award``, ``objection``, ``complaint``… and its id.
     subject_type: Mapped[str] = mapped_column(String(30))
@@ -74,7 +75,7 @@ class SupervisionAlert(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     clock_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_clocks.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[ClockKind] = mapped_column(enum_type(ClockKind, "clock_kind", length=40))
     level: Mapped[str] = mapped_column(String(10))
     lead_seconds: Mapped[int] = mapped_column(Integer, default=0)
     project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
@@ -96,14 +97,16 @@ class SupervisionOrder(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     clock_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_clocks.id", ondelete="RESTRICT"), unique=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("supervision_alerts.id", ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[ClockKind] = mapped_column(enum_type(ClockKind, "clock_kind", length=40))
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
     lot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     responsible: Mapped[str] = mapped_column(String(20))
     responsible_org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     responsible_person: Mapped[str | None] = mapped_column(String(200))
     #: ``open`` → ``answered`` → ``closed`` (a supervisor may close an open order too).
-    state: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    state: Mapped[OrderState] = mapped_column(
+        enum_type(OrderState, "order_state", length=12), default=OrderState.OPEN, index=True
+    )
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     opened_by: Mapped[str] = mapped_column(String(200))
     reply_due_at: Mapped[datetime] = mapped_column(UTCDateTime())

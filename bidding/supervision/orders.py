@@ -37,7 +37,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Final
 
 import msgspec
@@ -64,6 +63,7 @@ from bidding.supervision.clocks import CLOCK_RULES, ClockKind
 from bidding.supervision.live import announce
 from bidding.supervision.models import SupervisionAlert, SupervisionClock, SupervisionOrder
 from bidding.supervision.notices import tell_supervision_office
+from bidding.supervision.states import OrderState
 from bidding.tendering.models import Project
 
 if TYPE_CHECKING:
@@ -116,12 +116,6 @@ ACTOR: Final = Actor.system("supervision")
 _END_OF_DAY: Final = time(23, 59, 59)
 #: How many times a number taken by a concurrent opening is tried again.
 _NUMBER_TRIES: Final = 5
-
-
-class OrderState(StrEnum):
-    OPEN = "open"  # waiting for the answer of the party responsible
-    ANSWERED = "answered"  # answered: the supervisor closes it
-    CLOSED = "closed"  # closed by a supervisor with a reason; for good
 
 
 class OrderNotFound(NotFound):
@@ -394,7 +388,7 @@ async def open_order(
             responsible=clock.responsible,
             responsible_org_id=clock.responsible_org_id,
             responsible_person=clock.responsible_person,
-            state=OrderState.OPEN.value,
+            state=OrderState.OPEN,
             opened_at=now,
             opened_by=actor.id,
             reply_due_at=due_at,
@@ -482,7 +476,7 @@ async def list_orders(
         query = query.where(SupervisionOrder.responsible_org_id == scope)
     if state is not None:
         query = query.where(SupervisionOrder.state == state.value)
-    late = and_(SupervisionOrder.state == OrderState.OPEN.value, SupervisionOrder.reply_due_at < now)
+    late = and_(SupervisionOrder.state == OrderState.OPEN, SupervisionOrder.reply_due_at < now)
     if overdue is True:
         query = query.where(late)
     elif overdue is False:
@@ -538,7 +532,7 @@ async def answer_order(platform: Platform, caller: Caller, order_id: uuid.UUID, 
         _state(order, OrderState.OPEN)
         now = platform.clock.now()
         order.state, order.answer, order.answered_at, order.answered_by = (
-            OrderState.ANSWERED.value,
+            OrderState.ANSWERED,
             text,
             now,
             caller.actor_id,
@@ -593,7 +587,7 @@ async def close_order(platform: Platform, caller: Caller, order_id: uuid.UUID, d
         now = platform.clock.now()
         was = order.state
         order.state, order.closed_at, order.closed_by, order.close_reason = (
-            OrderState.CLOSED.value,
+            OrderState.CLOSED,
             now,
             caller.actor_id,
             reason,
@@ -709,7 +703,7 @@ async def escalate_due(platform: Platform, now: datetime) -> int:
         due: Sequence[uuid.UUID] = (
             await session.scalars(
                 select(SupervisionOrder.id)
-                .where(SupervisionOrder.state == OrderState.OPEN.value, SupervisionOrder.reply_due_at < now)
+                .where(SupervisionOrder.state == OrderState.OPEN, SupervisionOrder.reply_due_at < now)
                 .order_by(SupervisionOrder.reply_due_at, SupervisionOrder.id)
             )
         ).all()

@@ -139,7 +139,7 @@ async def _start(session: AsyncSession, settings: Settings, event: AuditEvent, c
     org, person = await _responsible(session, c.whom, project)
     clock = SupervisionClock(
         id=uuid.uuid4(),
-        kind=c.kind.value,
+        kind=c.kind,
         article=rule.article,
         subject_type=c.subject_type,
         subject_id=c.subject_id,

@@ -69,7 +69,16 @@ async def target(settings: Settings, profile: str) -> AsyncIterator[str]:
             await drop_pg_database(pg_url)
 
 
-async def run_schemathesis(base: str, headers: dict[str, str], report: Path) -> tuple[int, str]:
+#: Schemathesis' phases. The coverage phase (every parameter's boundary values, deterministic) is
+#: the slowest, and for the public it finds a guard's 401 on most operations before any parameter is
+#: read; the public operations get it in the other callers' runs, which reach them too.
+PHASES: dict[str, str] = {"anonymous": "examples,fuzzing,stateful"}
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
+
+
+async def run_schemathesis(
+    base: str, headers: dict[str, str], report: Path, *, phases: str = ALL_PHASES
+) -> tuple[int, str]:
     report.mkdir(parents=True, exist_ok=True)
     args = [
         str(ST),
@@ -79,6 +88,8 @@ async def run_schemathesis(base: str, headers: dict[str, str], report: Path) -> 
         f"{base}/api/docs/openapi.json",
         "--checks",
         "all",
+        "--phases",
+        phases,
         "--max-examples",
         str(EXAMPLES),
         "--seed",
@@ -133,7 +144,7 @@ async def test_the_api_keeps_every_promise_of_its_schema(
             _, session = await logged_in(http, admin_headers, caller)
         headers = dict(session.headers)
     report = Path(os.environ.get("FUZZ_REPORT_DIR", tmp_path)) / f"{profile}-{caller}"
-    code, output = await run_schemathesis(target, headers, report)
+    code, output = await run_schemathesis(target, headers, report, phases=PHASES.get(caller, ALL_PHASES))
     (report / "output.txt").write_text(output)
     assert code == 0, f"{output[-20000:]}\n(the whole report: {report / 'output.txt'})"
     # A run that tested nothing proves nothing ("3610 generated" is not "0 generated").

@@ -197,4 +197,8 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
         "organizations.status",
         "projects.category",
         "projects.status",
+        "supervision_alerts.kind",
+        "supervision_clocks.kind",
+        "supervision_orders.kind",
+        "supervision_orders.state",
     ]

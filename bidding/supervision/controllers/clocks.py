@@ -50,8 +50,8 @@ class SupervisionClockController(Controller):
     async def alerts(
         self,
         platform: PlatformDep,
-        after: Annotated[int | None, QueryParameter(ge=0, le=SAFE_INT_MAX)] = None,
+        after: Annotated[int, QueryParameter(ge=0, le=SAFE_INT_MAX, description="only alerts after this id")] = 0,
         level: Annotated[Literal["yellow", "red"] | None, QueryParameter()] = None,
         limit: Limit = 100,
     ) -> list[AlertView]:
-        return await views.alerts(platform, after=after, level=level, limit=limit)
+        return await views.alerts(platform, after=after or None, level=level, limit=limit)
