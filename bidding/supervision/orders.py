@@ -516,6 +516,12 @@ async def _locked(session: AsyncSession, order_id: uuid.UUID) -> SupervisionOrde
     return order
 
 
+async def _after_commit(platform: Platform, queued: list[QueuedMessage], order_id: uuid.UUID) -> None:
+    """What follows an order's committed change: its notices sent, the change announced live."""
+    await dispatch(platform, queued)
+    await announce(platform, "order", order_id)
+
+
 async def answer_order(platform: Platform, caller: Caller, order_id: uuid.UUID, data: AnswerInput) -> OrderView:
     """``POST /api/supervision/orders/{id}/answer``: the organisation responsible answers its open
     order (``open → answered``); the supervision offices are told."""
@@ -568,8 +574,7 @@ async def answer_order(platform: Platform, caller: Caller, order_id: uuid.UUID, 
             )
         await session.flush()
         view = await order_view(session, order.id, now)
-    await dispatch(platform, queued)
-    await announce(platform, "order", order_id)
+    await _after_commit(platform, queued, order_id)
     assert view is not None
     return view
 
@@ -618,8 +623,7 @@ async def close_order(platform: Platform, caller: Caller, order_id: uuid.UUID, d
             )
         await session.flush()
         view = await order_view(session, order.id, now)
-    await dispatch(platform, queued)
-    await announce(platform, "order", order_id)
+    await _after_commit(platform, queued, order_id)
     assert view is not None
     return view
 
@@ -690,8 +694,7 @@ async def _escalate(platform: Platform, order_id: uuid.UUID, now: datetime) -> b
             now=now,
             params={"number": order.number, "project": project.code, "due": _china(order.reply_due_at)},
         )
-    await dispatch(platform, queued)
-    await announce(platform, "order", order_id)
+    await _after_commit(platform, queued, order_id)
     return True
 
 

@@ -51,6 +51,14 @@ CLOCK_KINDS = (
     "gp_contract_publication",
     "gp_deposit_refund",
 )
+
+
+def _kind_column() -> sa.Column[str]:
+    """A clock kind, checked against :data:`CLOCK_KINDS` (a CHECK named ``ck_<table>_clock_kind``)."""
+    kinds = sa.Enum(*CLOCK_KINDS, name="clock_kind", native_enum=False, create_constraint=True, length=40)
+    return sa.Column("kind", kinds, nullable=False)
+
+
 NO_DELETE_MSG = "supervision_orders are closed, never deleted (督办单只能办结，不能删除)"
 
 
@@ -66,17 +74,7 @@ def upgrade() -> None:
     op.create_table(
         "supervision_clocks",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum(
-                *CLOCK_KINDS,
-                name="clock_kind",
-                native_enum=False,
-                create_constraint=True,
-                length=40,
-            ),
-            nullable=False,
-        ),
+        _kind_column(),
         sa.Column("article", sa.String(length=60), nullable=False),
         sa.Column("subject_type", sa.String(length=30), nullable=False),
         sa.Column("subject_id", sa.String(length=64), nullable=False),
@@ -124,17 +122,7 @@ def upgrade() -> None:
         "supervision_alerts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("clock_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum(
-                *CLOCK_KINDS,
-                name="clock_kind",
-                native_enum=False,
-                create_constraint=True,
-                length=40,
-            ),
-            nullable=False,
-        ),
+        _kind_column(),
         sa.Column("level", sa.String(length=10), nullable=False),
         sa.Column("lead_seconds", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Uuid(), nullable=False),
@@ -164,17 +152,7 @@ def upgrade() -> None:
         sa.Column("number", sa.String(length=32), nullable=False),
         sa.Column("clock_id", sa.Uuid(), nullable=False),
         sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum(
-                *CLOCK_KINDS,
-                name="clock_kind",
-                native_enum=False,
-                create_constraint=True,
-                length=40,
-            ),
-            nullable=False,
-        ),
+        _kind_column(),
         sa.Column("project_id", sa.Uuid(), nullable=False),
         sa.Column("lot_id", sa.Uuid(), nullable=True),
         sa.Column("responsible", sa.String(length=20), nullable=False),
