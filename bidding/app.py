@@ -63,6 +63,7 @@ from bidding.experts.controllers.draws import (
     PublicDrawController,
 )
 from bidding.experts.controllers.pool import ExpertPoolController, ExpertSelfController, SpecialtyController
+from bidding.identity.controllers.console import IdentityConsoleController
 from bidding.identity.controllers.identity import AuthController, EnrolmentController
 from bidding.identity.controllers.pki import PkiController
 from bidding.identity.controllers.pki_admin import IdentityAdminController
@@ -74,6 +75,7 @@ from bidding.notifications.controllers.me import MeController
 from bidding.opendata.controllers.opendata import OpenDataController
 from bidding.operations.controllers.admin import AdminController
 from bidding.operations.controllers.health import HealthController
+from bidding.statistics.controllers.statistics import CentreStatisticsController, PublicStatisticsController
 from bidding.submission.controllers.bidder import BidderController
 from bidding.submission.controllers.storage import StorageController
 from bidding.supervision.controllers.clocks import SupervisionClockController
@@ -83,6 +85,7 @@ from bidding.supervision.controllers.orders import SupervisionOrderController
 from bidding.supervision.controllers.overview import SupervisionOverviewController
 from bidding.tendering.controllers.agent import AgentController
 from bidding.tendering.controllers.public import PublicController
+from bidding.tendering.controllers.tenderer import TendererController
 from bidding.transparency.controllers.audit import LogAuditController, LogCheckpointsController
 from bidding.transparency.controllers.log import LogProofController, LogTilesController
 from bidding.verification.controllers.verify import VerifyController
@@ -133,6 +136,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             EnrolmentController,
             AuthController,
             IdentityAdminController,
+            IdentityConsoleController,
+            TendererController,
+            PublicStatisticsController,
+            CentreStatisticsController,
             VerifyController,
             EvaluationRoomController,
             EvaluationBodiesController,

@@ -17,3 +17,4 @@ class OrgStatus(enum.StrEnum):
     PENDING = "pending"  # registered, waiting for approval
     APPROVED = "approved"
     SUSPENDED = "suspended"
+    REFUSED = "refused"  # the administrator refused the registration, with a reason (told to the organisation)

@@ -34,6 +34,11 @@ class Organization(Base):
     #: Where the platform e-mails the organisation's notices (award and result notices), if given.
     contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The administrator's decision on the registration: when, by whom, and the reason of a refusal
+    #: (told to the organisation in-app and by e-mail).
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class EnrolmentCode(Base):

@@ -29,6 +29,12 @@ import transparencyZh, { type TransparencyMessages } from './transparency.zh-CN'
 import transparencyEn from './transparency.en'
 import supervisionZh, { type SupervisionMessages } from './supervision.zh-CN'
 import supervisionEn from './supervision.en'
+import adminZh, { type AdminMessages } from './admin.zh-CN'
+import adminEn from './admin.en'
+import tendererZh, { type TendererMessages } from './tenderer.zh-CN'
+import tendererEn from './tenderer.en'
+import statisticsZh, { type StatisticsMessages } from './statistics.zh-CN'
+import statisticsEn from './statistics.en'
 import { DEFAULT_LOCALE, type Locale, loadStoredLocale, storeLocale } from './locales'
 
 export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './locales'
@@ -36,7 +42,7 @@ export { SUPPORTED_LOCALES, DEFAULT_LOCALE, isLocale, type Locale } from './loca
  * The app's messages plus one file pair per area: the opening room (`room.*.ts`), the bidder
  * workspace (`workspace.*.ts`) and its deposit card (`deposits.*.ts`), the agent's project console
  * (`agent.*.ts`), supervision and audit (`audit.*.ts`), the finance officer's page (`finance.*.ts`),
- * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`), the transparency log (`transparency.*.ts`), supervision's dashboard and orders (`supervision.*.ts`).
+ * the bidder's clarifications (`clarifications.*.ts`), the expert pool (`experts.*.ts`), the expert draw (`draws.*.ts`), the evaluation (`evaluation.*.ts`), the award (`awards.*.ts`), the transparency log (`transparency.*.ts`), supervision's dashboard and orders (`supervision.*.ts`), the administrator's console (`admin.*.ts`), the tenderer's pages (`tenderer.*.ts`), statistics (`statistics.*.ts`).
  */
 export type MessageSchema = BaseSchema &
   ClarificationMessages &
@@ -52,7 +58,10 @@ export type MessageSchema = BaseSchema &
   EvaluationMessages &
   AwardMessages &
   TransparencyMessages &
-  SupervisionMessages
+  SupervisionMessages &
+  AdminMessages &
+  TendererMessages &
+  StatisticsMessages
 
 declare module 'vue-i18n' {
   // Typed message keys for `t()` across the app.
@@ -60,8 +69,8 @@ declare module 'vue-i18n' {
 }
 
 export const messages: Record<Locale, MessageSchema> = {
-  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh, ...transparencyZh, ...supervisionZh },
-  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn, ...transparencyEn, ...supervisionEn },
+  'zh-CN': { ...zhCN, ...clarificationsZh, ...criteriaZh, ...roomZh, ...workspaceZh, ...depositsZh, ...agentZh, ...auditZh, ...financeZh, ...expertsZh, ...drawsZh, ...evaluationZh, ...awardsZh, ...transparencyZh, ...supervisionZh, ...adminZh, ...tendererZh, ...statisticsZh },
+  en: { ...en, ...clarificationsEn, ...criteriaEn, ...roomEn, ...workspaceEn, ...depositsEn, ...agentEn, ...auditEn, ...financeEn, ...expertsEn, ...drawsEn, ...evaluationEn, ...awardsEn, ...transparencyEn, ...supervisionEn, ...adminEn, ...tendererEn, ...statisticsEn },
 }
 
 export const i18n = createI18n<[MessageSchema], Locale, false>({

@@ -10,6 +10,9 @@ import { expertRoutes } from './experts'
 import { financeRoutes } from './finance'
 import { supervisionRoutes } from './supervision'
 import { workspaceRoutes } from './workspace'
+import { adminRoutes } from './admin'
+import { tendererRoutes } from './tenderer'
+import { statisticsRoutes } from './statistics'
 
 type TitleKey =
   | `nav.${Exclude<keyof MessageSchema['nav'], 'label'>}`
@@ -29,6 +32,9 @@ type TitleKey =
   | `awards.${keyof MessageSchema['awards']}`
   | 'transparency.title'
   | `supervision.${keyof MessageSchema['supervision']}`
+  | `admin.${keyof MessageSchema['admin']}`
+  | `tenderer.${keyof MessageSchema['tenderer']}`
+  | `statistics.${keyof MessageSchema['statistics']}`
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -118,6 +124,9 @@ export const routes: RouteRecordRaw[] = [
   ...evaluationRoutes,
   ...awardRoutes,
   ...supervisionRoutes,
+  ...adminRoutes,
+  ...tendererRoutes,
+  ...statisticsRoutes,
   {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
