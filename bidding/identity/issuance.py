@@ -54,6 +54,14 @@ class EnrolmentRefused(InvalidInput):
     message_en = "Enrolment refused"
 
 
+class RegistrationDecided(Conflict):
+    """A registration is decided once (approved or refused): deciding it again is a conflict."""
+
+    code = "registration_decided"
+    message_zh = "该单位的注册申请已处理"
+    message_en = "The registration has already been decided"
+
+
 class InvalidCsr(InvalidInput):
     code = "invalid_csr"
     message_zh = "证书请求（CSR）无效"
@@ -102,11 +110,13 @@ def default_role(org: Organization) -> Role:
 async def approve_organisation(
     session: AsyncSession, actor: Actor, org_id: uuid.UUID, *, now: datetime, code_days: int
 ) -> tuple[Organization, IssuedCode]:
-    """Approve a pending organisation and create its first enrolment code (for its default role)."""
+    """Approve a pending organisation (decided_at/decided_by filled) and create its first enrolment
+    code (for its default role). A registration already approved, refused or suspended: 409
+    ``registration_decided``."""
     org = await get_organisation(session, org_id)
-    if org.status is OrgStatus.APPROVED:
-        raise Conflict(f"organisation {org.credit_code} is already approved", f"单位 {org.credit_code} 已审核通过")
+    ensure_pending(org)
     org.status = OrgStatus.APPROVED
+    org.decided_at, org.decided_by, org.decision_reason = now, actor.id, None
     record(
         session,
         actor,
@@ -117,6 +127,15 @@ async def approve_organisation(
     )
     code = await create_enrolment_code(session, actor, org, default_role(org).value, now=now, days=code_days)
     return org, code
+
+
+def ensure_pending(org: Organization) -> None:
+    """A registration may be decided only while pending."""
+    if org.status is not OrgStatus.PENDING:
+        raise RegistrationDecided(
+            f"the registration of {org.credit_code} is already decided ({org.status.value})",
+            f"单位 {org.credit_code} 的注册申请已处理（{org.status.value}）",
+        )
 
 
 async def create_enrolment_code(

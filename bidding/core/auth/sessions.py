@@ -122,6 +122,12 @@ class SessionStore:
         """End one session (logout); True if it existed."""
         return bool(await self._redis.delete(self._session_key(session_id)))
 
+    async def count_for_certificate(self, fingerprint: str) -> int:
+        """How many sessions opened with the certificate are still open (the administrator's console)."""
+        members: set[Any] = await self._redis.smembers(self._cert_key(fingerprint))  # type: ignore[misc]
+        ids = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+        return int(await self._redis.exists(*(self._session_key(i) for i in ids))) if ids else 0
+
     async def close_for_certificate(self, fingerprint: str) -> int:
         """End every session opened with the certificate (on revocation); returns how many there were."""
         members: set[Any] = await self._redis.smembers(self._cert_key(fingerprint))  # type: ignore[misc]
