@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Final, TypeVar
 
 from bidding.core.calendar import add_working_days, working_days_before
+from bidding.core.clock import CHINA_TIME
+from bidding.core.clock import china_day as _china_day
 from bidding.core.errors import DomainError
 from bidding.deposits.refund_rules import due_on
 
@@ -64,8 +66,8 @@ __all__ = [
     "validity_check",
 ]
 
-#: China time: UTC+8 all year (no daylight saving since 1991).
-CHINA: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+#: China time (UTC+8, no daylight saving): the platform's one constant, named as the award's rules use it.
+CHINA: Final = CHINA_TIME
 #: 条例 54: published within 3 days of the report; lasting at least 3 days; objections answered in 3 days.
 PUBLICITY_DAYS: Final = 3
 #: 条例 55; 规定 42 (RULES c8): at most three ranked candidates.
@@ -145,17 +147,17 @@ def _aware(moment: datetime, what: str) -> datetime:
 def china_day(moment: datetime) -> date:
     """The calendar day of ``moment`` in China.
 
-    >>> china_day(datetime(2026, 3, 1, 16, 30, tzinfo=timezone.utc))  # 00:30 on the 2nd in Beijing
+    >>> china_day(datetime(2026, 3, 1, 16, 30, tzinfo=UTC))  # 00:30 on the 2nd in Beijing
     datetime.date(2026, 3, 2)
     """
-    return _aware(moment, "moment").astimezone(CHINA).date()
+    return _china_day(_aware(moment, "moment"))  # the core's day, a naive time refused first
 
 
 def end_of_days(moment: datetime, days: int) -> datetime:
     """The instant a period of ``days`` calendar days after ``moment`` ends (the day of ``moment`` not
     counted): 00:00 China time of the day after the last day, in UTC. At that instant it is late.
 
-    >>> end_of_days(datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc), 3)  # 10:00 Mon 2 March in China
+    >>> end_of_days(datetime(2026, 3, 2, 2, 0, tzinfo=UTC), 3)  # 10:00 Mon 2 March in China
     datetime.datetime(2026, 3, 5, 16, 0, tzinfo=datetime.timezone.utc)
     """
     last = china_day(moment) + timedelta(days=days)
@@ -204,10 +206,10 @@ def may_close(published_at: datetime, now: datetime) -> bool:
     """Whether the publicity may close at ``now``: only once 3 full calendar days have passed after the
     day of publication (条例 54; RULES c, acceptance check 4: it cannot close early).
 
-    >>> published = datetime(2026, 3, 5, 2, 0, tzinfo=timezone.utc)  # Thursday 10:00 in China
+    >>> published = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)  # Thursday 10:00 in China
     >>> may_close(published, published + timedelta(hours=72))  # Sunday 10:00: not 3 full days
     False
-    >>> may_close(published, datetime(2026, 3, 8, 16, 0, tzinfo=timezone.utc))  # Monday 00:00
+    >>> may_close(published, datetime(2026, 3, 8, 16, 0, tzinfo=UTC))  # Monday 00:00
     True
     """
     return _aware(now, "now") >= end_of_days(published_at, PUBLICITY_DAYS)
@@ -255,7 +257,7 @@ def award_suspended(objections: Iterable[Objection]) -> bool:
     """The award is suspended (暂停) while any objection is unanswered (条例 54: "作出答复前，应当暂停
     招标投标活动"; RULES d, check 4).
 
-    >>> t = datetime(2026, 3, 6, 7, 0, tzinfo=timezone.utc)
+    >>> t = datetime(2026, 3, 6, 7, 0, tzinfo=UTC)
     >>> award_suspended([Objection(t, answered_at=t), Objection(t)])
     True
     >>> award_suspended([Objection(t, answered_at=t)])
