@@ -21,11 +21,12 @@ import io
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Final
 
+from bidding.core.clock import CHINA_TIME, china_day
 from bidding.core.errors import InvalidInput
 from bidding.tendering.rules.projects import Category
 
@@ -50,8 +51,8 @@ __all__ = [
     "year_period",
 ]
 
-#: China Standard Time (no daylight saving since 1991).
-CHINA: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+#: China Standard Time (the core's).
+CHINA: Final = CHINA_TIME
 #: The default period: the last 90 China days, today included.
 DEFAULT_DAYS: Final = 90
 #: The longest period a chart is computed over: two years of days (a bounded query and chart).
@@ -71,17 +72,12 @@ DELAY_BUCKETS: Final[tuple[tuple[str, int | None], ...]] = (
 Cell = str | int | None
 
 
-def china_day(moment: datetime) -> date:
-    """The calendar day of ``moment`` in China.
-
-    >>> china_day(datetime(2026, 3, 1, 16, 30, tzinfo=UTC))  # 00:30 on the 2nd in Beijing
-    datetime.date(2026, 3, 2)
-    """
-    return moment.astimezone(CHINA).date()
-
-
 def china_month(moment: datetime) -> str:
-    """The month (``YYYY-MM``) of ``moment`` in China: 31 Dec 17:00 UTC is already January there."""
+    """The month (``YYYY-MM``) of ``moment`` in China: 31 Dec 16:00 UTC is already January there.
+
+    >>> china_month(datetime(2026, 12, 31, 16, 0, tzinfo=UTC))
+    '2027-01'
+    """
     return moment.astimezone(CHINA).strftime("%Y-%m")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from bidding.core.http.dependencies import CallerDep, PlatformDep
@@ -31,7 +31,7 @@ class PublicStatisticsController(Controller):
         summary="A China calendar year's figures: projects, estimates, openings, bids, awards, deposits refunded, "
         "openings per month (computed from the data)",
     )
-    async def get_year(self, year: int, platform: PlatformDep) -> Year:
+    async def get_year(self, year: FromPath[int], platform: PlatformDep) -> Year:
         return await figures.year(platform, year)
 
 
@@ -66,7 +66,7 @@ class CentreStatisticsController(Controller):
     )
     async def get_csv(
         self,
-        chart: str,
+        chart: FromPath[str],
         platform: PlatformDep,
         caller: CallerDep,
         first: Annotated[str, QueryParameter(name="from", max_length=10)] = "",
@@ -79,7 +79,7 @@ class CentreStatisticsController(Controller):
         )
         return Response(
             data,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             status_code=HTTP_200_OK,
             headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
         )
