@@ -7,4 +7,18 @@ import type { RouteRecordRaw } from 'vue-router'
  * (`components/ElementScope.vue`).
  * Merged into the app's router in `router/index.ts`.
  */
-export const adminRoutes: RouteRecordRaw[] = []
+export const adminRoutes: RouteRecordRaw[] = [
+  {
+    path: '/admin',
+    name: 'admin',
+    component: () => import('@/views/admin/AdminConsoleView.vue'),
+    meta: { titleKey: 'admin.title' },
+  },
+  {
+    path: '/admin/organisations/:id',
+    name: 'admin-organisation',
+    component: () => import('@/views/admin/OrganisationView.vue'),
+    props: true,
+    meta: { titleKey: 'admin.orgTitle' },
+  },
+]
