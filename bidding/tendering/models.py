@@ -29,6 +29,7 @@ from bidding.identity.models import Organization
 from bidding.tendering.rules.announcements import AnnouncementKind
 from bidding.tendering.rules.deposit_requirements import DEFAULT_BID_VALIDITY_DAYS, DEFAULT_FORMS, MAX_BID_VALIDITY_DAYS
 from bidding.tendering.rules.projects import Category, ProjectStatus
+from bidding.tendering.rules.registrations import DocumentDecision, RegistrationStatus
 
 _DEFAULT_FORMS = sorted(form.value for form in DEFAULT_FORMS)
 
@@ -171,3 +172,60 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("organization_id", "announcement_id"), Index(None, "organization_id", "id"))
+
+
+class ProjectRegistration(Base):
+    """A project the tenderer registered (项目登记) and the agent it appointed; once the agent
+    created the project from it, the link (``project_id``) is kept and the row changes no more."""
+
+    __tablename__ = "project_registrations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenderer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    #: 审批/核准文号 of the project's approval (招标投标法第九条).
+    approval_number: Mapped[str] = mapped_column(String(100))
+    #: 资金来源, as the approval states it.
+    funding_source: Mapped[str] = mapped_column(String(200))
+    estimate_fen: Mapped[int] = mapped_column(BigInteger)
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    region: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_type(RegistrationStatus, "registration_status", length=16), default=RegistrationStatus.REGISTERED
+    )
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    project_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("projects.id"), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    tenderer: Mapped[Organization] = relationship(foreign_keys=[tenderer_id], lazy="raise")
+    agent: Mapped[Organization | None] = relationship(foreign_keys=[agent_id], lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("estimate_fen > 0", name="estimate_positive"),
+        CheckConstraint("status = 'registered' OR agent_id IS NOT NULL", name="agent_when_appointed"),
+        CheckConstraint("status <> 'taken_up' OR project_id IS NOT NULL", name="project_when_taken_up"),
+    )
+
+
+class TenderDocumentApproval(Base):
+    """The tenderer's decision on one version of a registered project's tender documents: approved,
+    or returned with comments. Publication needs the newest version approved."""
+
+    __tablename__ = "tender_document_approvals"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender_documents.id", ondelete="CASCADE"))
+    decision: Mapped[DocumentDecision] = mapped_column(enum_type(DocumentDecision, "document_decision", length=16))
+    comments: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("decision = 'approved' OR comments IS NOT NULL", name="returned_with_comments"),
+        Index(None, "project_id", "id"),
+    )

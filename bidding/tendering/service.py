@@ -27,6 +27,7 @@ from bidding.core.settings import Settings
 from bidding.identity.kinds import OrgKind, OrgStatus
 from bidding.identity.models import Organization
 from bidding.tendering.announcements import announce
+from bidding.tendering.approvals import registration_of, require_approval
 from bidding.tendering.locks import before_extraction
 from bidding.tendering.models import Announcement, Lot, Project, TenderDocument
 from bidding.tendering.projects import NewLot, check_lot_money, create_project, lot_basic_account
@@ -122,6 +123,12 @@ class DraftProject(Body, frozen=True):
     ]
     region: Region | None = None
     clarification_deadline: Moment | None = None
+
+
+class TendererFixed(Conflict):
+    code = "tenderer_fixed"
+    message_zh = "不能更换招标人"
+    message_en = "The tenderer cannot change"
 
 
 class DepositRequirementRefused(InvalidInput):
@@ -312,6 +319,12 @@ async def update_draft(
     if limits is not None:
         limits.check_draft(draft)
     tenderer = await _approved_tenderer(session, draft.tenderer_credit_code)
+    if tenderer.id != project.tenderer_id and await registration_of(session, project.id) is not None:
+        raise TendererFixed(
+            "the project was registered by its tenderer: the tenderer cannot change",
+            "该项目由招标人登记，不能更换招标人",
+            details=[{"key": "tenderer_credit_code"}],
+        )
     if not draft.name.strip():
         raise InvalidInput("code and name are required", "项目编号和名称必填")
     await _check_code_free(session, draft.code, project.id)
@@ -513,6 +526,7 @@ async def publish(
     DraftLimits.at(settings, now).check_moment(available, "documents_available_at")
     if await session.scalar(select(func.count()).where(TenderDocument.project_id == project.id)) == 0:
         raise InvalidInput("upload the tender documents before publishing", "发布前须上传招标文件")
+    await require_approval(session, project.id)  # a registered project's documents: the tenderer's approval
     deadlines = [lot.bid_deadline for lot in project.lots if lot.bid_deadline is not None]
     if len(deadlines) != len(project.lots):
         raise InvalidInput("every lot needs a bid deadline", "每个标段都须设定投标截止时间")

@@ -54,9 +54,17 @@ from bidding.submission.states import (
     UploadMode,
     UploadStatus,
 )
-from bidding.tendering.models import Announcement, Lot, Project
+from bidding.tendering.models import (
+    Announcement,
+    Lot,
+    Project,
+    ProjectRegistration,
+    TenderDocument,
+    TenderDocumentApproval,
+)
 from bidding.tendering.rules.announcements import AnnouncementKind
 from bidding.tendering.rules.projects import Category, ProjectStatus
+from bidding.tendering.rules.registrations import DocumentDecision, RegistrationStatus
 from crypto.login import certificate_fingerprint
 from crypto.sealed import unwrap_data_key
 from opening_room.errors import CommandRefused
@@ -148,7 +156,40 @@ async def _insert_rows(db: Any, tag: str) -> dict[tuple[str, str], tuple[str, An
         status=BidOpeningStatus.PENDING,
         attempts=0,
     )
-    db.add_all([upload, notice, job, session, opening])
+    document = TenderDocument(
+        project_id=project.id,
+        version=1,
+        filename="t.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        object_key=f"tender-documents/{tag}",
+        uploaded_by="test",
+    )
+    # Taken up, with its agent and project: the registration's other CHECKs hold in every status.
+    registration = ProjectRegistration(
+        tenderer_id=org.id,
+        name="登记",
+        approval_number="发改〔2026〕1号",
+        funding_source="财政资金",
+        estimate_fen=100_000,
+        category=Category.GOODS,
+        status=RegistrationStatus.TAKEN_UP,
+        agent_id=org.id,
+        project_id=project.id,
+        created_by="test",
+    )
+    db.add_all([upload, notice, job, session, opening, document, registration])
+    await db.flush()
+    approval = TenderDocumentApproval(  # with comments: the returned decision needs them
+        project_id=project.id,
+        document_id=document.id,
+        decision=DocumentDecision.APPROVED,
+        comments="c",
+        decided_by="test",
+        decided_at=now,
+    )
+    db.add(approval)
     await db.flush()
     return {
         ("organizations", "kind"): ("id", org.id),
@@ -163,6 +204,9 @@ async def _insert_rows(db: Any, tag: str) -> dict[tuple[str, str], tuple[str, An
         ("opening_sessions", "state"): ("lot_id", lot.id),
         ("bid_openings", "status"): ("bid_id", bid.id),
         ("bid_openings", "outcome"): ("bid_id", bid.id),
+        ("project_registrations", "category"): ("id", registration.id),
+        ("project_registrations", "status"): ("id", registration.id),
+        ("tender_document_approvals", "decision"): ("id", approval.id),
     }
 
 
@@ -180,6 +224,9 @@ STATE_COLUMNS: list[tuple[str, str, type[StrEnum], str]] = [
     ("opening_sessions", "state", State, "ck_opening_sessions_opening_state"),
     ("bid_openings", "status", BidOpeningStatus, "ck_bid_openings_bid_opening_status"),
     ("bid_openings", "outcome", BidOpeningOutcome, "ck_bid_openings_bid_opening_outcome"),
+    ("project_registrations", "category", Category, "ck_project_registrations_category"),
+    ("project_registrations", "status", RegistrationStatus, "ck_project_registrations_registration_status"),
+    ("tender_document_approvals", "decision", DocumentDecision, "ck_tender_document_approvals_document_decision"),
 ]
 
 

@@ -18,7 +18,7 @@ from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import requires
 from bidding.core.http.openapi import wire
 from bidding.core.roles import Role
-from bidding.tendering import agent
+from bidding.tendering import agent, registrations
 from bidding.tendering.agent import (
     AgentProjectView,
     AnnouncementRef,
@@ -27,6 +27,7 @@ from bidding.tendering.agent import (
     NoticeInput,
     PublishInput,
 )
+from bidding.tendering.registrations import RegistrationView, TakeUpInput
 from bidding.tendering.service import ALLOWED_DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, DraftProject
 
 ProjectId = FromPath[uuid.UUID]
@@ -40,6 +41,24 @@ class AgentController(Controller):
     @post("/", status_code=HTTP_201_CREATED, summary="Create a draft project with its lots")
     async def create(self, data: JSONBody[DraftProject], platform: PlatformDep, caller: CallerDep) -> AgentProjectView:
         return await agent.create_project(platform, caller, data)
+
+    @get("/appointments", summary="The tenderers' registrations this agent is appointed to")
+    async def appointments(self, platform: PlatformDep, caller: CallerDep) -> list[RegistrationView]:
+        return await registrations.list_appointments(platform, caller)
+
+    @post(
+        "/appointments/{registration_id:uuid}/project",
+        status_code=HTTP_201_CREATED,
+        summary="Create the draft project from a registration this agent is appointed to",
+    )
+    async def take_up(
+        self,
+        registration_id: FromPath[uuid.UUID],
+        data: JSONBody[TakeUpInput],
+        platform: PlatformDep,
+        caller: CallerDep,
+    ) -> AgentProjectView:
+        return await registrations.take_up(platform, caller, registration_id, data)
 
     @put("/{project_id:uuid}", summary="Edit a draft: fields, lots, schedule and opening forms (before publication)")
     async def edit(
