@@ -10,6 +10,7 @@ import {
   listAgents,
   listRegistrations,
   listSettings,
+  listTrustAnchors,
   reasonProblem,
   refuseRegistration,
   reinstateOrganisation,
@@ -56,6 +57,7 @@ describe('admin API requests', () => {
     await getOrganisation('o1')
     await listAgents()
     await listSettings()
+    await listTrustAnchors()
     expect(seen.map((s) => [s.init.method ?? 'GET', s.url, s.init.body ?? null])).toEqual([
       ['POST', '/api/admin/organisations/o%201/approve', null],
       ['POST', '/api/admin/registrations/o1/refuse', JSON.stringify({ reason: '资料不全' })],
@@ -66,6 +68,7 @@ describe('admin API requests', () => {
       ['GET', '/api/admin/organisations/o1', null],
       ['GET', '/api/admin/agents?limit=500', null],
       ['GET', '/api/admin/settings', null],
+      ['GET', '/pki/trust', null],
     ])
   })
 

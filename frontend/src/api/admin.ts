@@ -199,7 +199,7 @@ export function listSettings(signal?: AbortSignal): Promise<SettingRow[]> {
 }
 
 export function listTrustAnchors(signal?: AbortSignal): Promise<TrustAnchor[]> {
-  return apiRequest<TrustAnchor[]>('/api/pki/trust', { signal })
+  return apiRequest<TrustAnchor[]>('/pki/trust', { signal })
 }
 
 /** The roles an organisation of `kind` may hold (as `bidding/core/roles.py`). */
