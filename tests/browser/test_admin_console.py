@@ -69,6 +69,7 @@ def test_register_approve_enrol_login_and_revoke_from_the_console(
     handed = enrolment.inner_text().strip()
     shot("approved-code-dialog")
     admin.get_by_test_id("admin-code-close").click()
+    expect(dialog).to_be_hidden()
     find(admin, code)
     expect(admin.get_by_test_id(f"admin-status-{code}")).to_have_text("已通过")
 
@@ -100,6 +101,7 @@ def test_register_approve_enrol_login_and_revoke_from_the_console(
     expect(admin.get_by_test_id("admin-notice")).to_have_text("证书已吊销，结束了 1 个会话。")
     expect(admin.get_by_test_id(f"admin-cert-status-{serial}")).to_have_text("已吊销")
     expect(admin.get_by_test_id("admin-org-sessions")).to_have_text("0")
+    expect(revoke).to_be_hidden()
     shot("revoked")
 
     # 5. The user's session has ended: the next page load shows them logged out.
