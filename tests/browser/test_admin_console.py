@@ -140,7 +140,7 @@ def test_a_refusal_needs_its_reason_and_every_page_fits_a_phone(page: Page, serv
         ("experts", "/admin?tab=experts", "admin-experts-link"),
     ]
     for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        admin.set_viewport_size(viewport)
+        admin.set_viewport_size({"width": viewport["width"], "height": viewport["height"]})
         for label, url, ready in pages:
             admin.goto(url)
             expect(admin.get_by_test_id(ready)).to_be_visible()

@@ -313,7 +313,7 @@ async def test_the_agents_roster_counts_projects_run(
 ) -> None:
     agent, agent_session = await logged_in(client, admin_headers, "agent")
     tenderer, _ = await logged_in(client, admin_headers, "tenderer")
-    p = {"agent": agent_session.headers, "tenderer_code": tenderer.credit_code}
+    p: dict[str, Any] = {"agent": agent_session.headers, "tenderer_code": tenderer.credit_code}
     await create_published(client, p, clock.now())
     draft = await client.post(
         "/api/agent/projects/",

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from bidding.core.fields import LINE_PATTERN, Body
 from bidding.core.http.dependencies import CallerDep, PlatformDep
 from bidding.core.http.guards import requires
+from bidding.core.http.openapi import wire
 from bidding.core.roles import Role
 from bidding.identity import console
 from bidding.identity.console import (
@@ -72,6 +73,7 @@ class IdentityConsoleController(Controller):
     @post(
         "/registrations/{org_id:uuid}/refuse",
         guards=[ADMIN],
+        opt=wire(errors=[422]),  # an empty reason: 422 reason_required
         status_code=HTTP_200_OK,
         summary="Refuse a pending registration with a reason (the organisation is told in-app and by e-mail)",
     )
@@ -122,6 +124,7 @@ class IdentityConsoleController(Controller):
     @post(
         "/organisations/{org_id:uuid}/suspend",
         guards=[ADMIN],
+        opt=wire(errors=[422]),  # an empty reason: 422 reason_required
         status_code=HTTP_200_OK,
         summary="Suspend an approved organisation with a reason: no more logins, open sessions end",
     )
@@ -133,6 +136,7 @@ class IdentityConsoleController(Controller):
     @post(
         "/organisations/{org_id:uuid}/reinstate",
         guards=[ADMIN],
+        opt=wire(errors=[422]),  # an empty reason: 422 reason_required
         status_code=HTTP_200_OK,
         summary="Reinstate a suspended organisation with a reason",
     )
