@@ -377,7 +377,6 @@ async def test_bad_filters_are_refused_naming_the_problem(
     cases = [
         ({"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()}, "after `to`"),
         ({"from": "2026-13-01"}, "YYYY-MM-DD"),
-        ({"to": "20260101"}, "YYYY-MM-DD"),
         ({"to": (today + timedelta(days=1)).isoformat()}, "after today"),
         ({"from": (today - timedelta(days=800)).isoformat()}, "at most 731"),
         ({"category": "weapons"}, "unknown category"),
@@ -390,6 +389,11 @@ async def test_bad_filters_are_refused_naming_the_problem(
         assert words in error["message_en"], (params, error)
         csv_got = await client.get(CENTRE + "/bids/csv", params=params, headers=p["supervisor"])
         assert csv_got.status_code == 400, csv_got.text
+    # not even the shape of a day: the schema's pattern refuses it, naming the parameter
+    error = assert_error(
+        await client.get(CENTRE, params={"to": "20260101"}, headers=p["supervisor"]), 400, "validation_failed"
+    )
+    assert "to=20260101" in error["message_en"]
     assert_error(await client.get(CENTRE + "/nothing/csv", headers=p["supervisor"]), 404, "not_found")
     for year in (1999, today.year + 1):
         error = assert_error(await client.get(f"{YEARS}/{year}"), 400, "invalid_input")

@@ -15,6 +15,8 @@ from bidding.core.http.openapi import wire
 from bidding.statistics import figures
 from bidding.statistics.figures import READERS, Centre, Year
 
+#: A China calendar day, YYYY-MM-DD, or empty (not given).
+DAY = r"^(\d{4}-\d{2}-\d{2})?$"
 #: A category or an agency id: short texts, checked by the rules.
 Text = Annotated[str, QueryParameter(max_length=40)]
 
@@ -52,8 +54,8 @@ class CentreStatisticsController(Controller):
         self,
         platform: PlatformDep,
         caller: CallerDep,
-        first: Annotated[str, QueryParameter(name="from", max_length=10)] = "",
-        last: Annotated[str, QueryParameter(name="to", max_length=10)] = "",
+        first: Annotated[str, QueryParameter(name="from", max_length=10, pattern=DAY)] = "",
+        last: Annotated[str, QueryParameter(name="to", max_length=10, pattern=DAY)] = "",
         category: Text = "",
         agency: Text = "",
     ) -> Centre:
@@ -69,8 +71,8 @@ class CentreStatisticsController(Controller):
         chart: FromPath[str],
         platform: PlatformDep,
         caller: CallerDep,
-        first: Annotated[str, QueryParameter(name="from", max_length=10)] = "",
-        last: Annotated[str, QueryParameter(name="to", max_length=10)] = "",
+        first: Annotated[str, QueryParameter(name="from", max_length=10, pattern=DAY)] = "",
+        last: Annotated[str, QueryParameter(name="to", max_length=10, pattern=DAY)] = "",
         category: Text = "",
         agency: Text = "",
     ) -> Response[bytes]:
