@@ -169,21 +169,17 @@ def _sorted_categories(found: set[str]) -> list[str]:
 
 async def _projects_chart(db: AsyncSession, filters: Filters, now: datetime) -> Chart:
     """Projects registered (created) in the period, by category and by their phase now."""
-    stmt = select(Project.id, Project.category, Project.status, Project.tender_start_at).where(
-        Project.created_at >= filters.period.start, Project.created_at < filters.period.end, *_scope(filters)
+    # the phase depends on the earliest deadline of the project's lots (project_phase)
+    stmt = (
+        select(Project.category, Project.status, Project.tender_start_at, func.min(Lot.bid_deadline))
+        .join(Lot, Lot.project_id == Project.id, isouter=True)
+        .where(Project.created_at >= filters.period.start, Project.created_at < filters.period.end, *_scope(filters))
+        .group_by(Project.id, Project.category, Project.status, Project.tender_start_at)
     )
-    projects = (await db.execute(stmt)).all()
-    deadlines: dict[uuid.UUID, list[datetime]] = defaultdict(list)
-    if projects:
-        ids = [p.id for p in projects]
-        for project_id, deadline in (
-            await db.execute(select(Lot.project_id, Lot.bid_deadline).where(Lot.project_id.in_(ids)))
-        ).all():
-            if deadline is not None:
-                deadlines[project_id].append(deadline)
     counted: Counter[tuple[str, str]] = Counter()
-    for project_id, category, status, tender_start_at in projects:
-        phase = project_phase(status, tender_start_at=tender_start_at, bid_deadlines=deadlines[project_id], now=now)
+    for category, status, tender_start_at, first_deadline in (await db.execute(stmt)).all():
+        deadlines = [first_deadline] if first_deadline is not None else []
+        phase = project_phase(status, tender_start_at=tender_start_at, bid_deadlines=deadlines, now=now)
         counted[str(category), str(phase)] += 1
     phases = [p.value for p in Phase]
     rows: list[list[Cell]] = [
