@@ -3,6 +3,7 @@
 * ``/statistics`` (no login): the year's figures as cards and the openings per month as a chart and a
   table, every number equal to what ``GET /api/statistics/years/{year}`` answers, and the demo's
   openings among them (not all zeros); at phone width nothing scrolls sideways.
+  The page in English.
 * ``/statistics/centre``: refused to a bidder; the supervisor sees every chart drawn, applies the
   category filter (工程), and each chart's table equals ``GET /api/admin/statistics`` with the same
   filters; the bids chart's CSV downloads, starts with a BOM and equals the API's CSV. Phone width too.
@@ -78,6 +79,11 @@ def test_the_public_page_shows_the_years_figures(page: Page, server: Server, sho
         expect(small.locator('[data-testid="stat-chart-openings_per_month"] canvas')).to_have_count(1)
         assert_no_horizontal_scroll(small)
         shot.take(small, "public-phone")
+        small.get_by_role("button", name="English").click()
+        expect(small.get_by_test_id("statistics-figure-openings")).to_contain_text("Openings")
+        expect(small.get_by_test_id("stat-chart-openings_per_month")).to_contain_text("Openings per month")
+        assert_no_horizontal_scroll(small)
+        shot.take(small, "public-phone-english")
     finally:
         phone.close()
 
@@ -157,5 +163,9 @@ def test_the_centre_page_with_a_filter_and_a_csv(page: Page, server: Server, sho
         expect(small.locator('[data-testid="stat-chart-openings"] canvas')).to_have_count(1)
         assert_no_horizontal_scroll(small)
         shot.take(small, "centre-phone")
+        small.get_by_role("button", name="English").click()
+        expect(small.get_by_test_id("stat-chart-refund_delays")).to_contain_text("Refund delays")
+        assert_no_horizontal_scroll(small)
+        shot.take(small, "centre-phone-english")
     finally:
         phone.close()
