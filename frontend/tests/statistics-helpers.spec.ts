@@ -100,3 +100,18 @@ describe('periods and files', () => {
     expect(csvName('bids', '2026-11-01', '2026-11-30')).toBe('statistics-bids-2026-11-01-2026-11-30.csv')
   })
 })
+
+describe('axes', () => {
+  it('counts have whole ticks, amounts and percentages not', () => {
+    const openings: StatChart = { name: 'openings', columns: ['day', 'openings'], rows: [['2026-12-01', 1]] }
+    expect((chartOption(openings, label) as { yAxis: { minInterval?: number } }).yAxis.minInterval).toBe(1)
+    const discount: StatChart = {
+      name: 'discount',
+      columns: ['category', 'priced_bids', 'opened_discount_pct', 'awards', 'awarded_discount_pct'],
+      rows: [['works', 3, '7.00', 0, null]],
+    }
+    const d = chartOption(discount, label) as { yAxis: { minInterval?: number }; series: { data: (number | null)[] }[] }
+    expect(d.yAxis.minInterval).toBeUndefined()
+    expect(d.series[1]?.data).toEqual([null]) // no average: no bar, not a zero
+  })
+})

@@ -22,9 +22,13 @@ function at(chart: StatChart, column: string): number {
   return chart.columns.indexOf(column)
 }
 
-function numbers(chart: StatChart, column: string, scale: (value: Cell) => number = Number): number[] {
+/** A column's numbers for the bars; a cell with no value (an average of nothing) draws no bar. */
+function numbers(chart: StatChart, column: string, scale: (value: Cell) => number = Number): (number | null)[] {
   const i = at(chart, column)
-  return chart.rows.map((row) => scale(row[i] ?? 0))
+  return chart.rows.map((row) => {
+    const value = row[i] ?? null
+    return value === null ? null : scale(value)
+  })
 }
 
 /** The message key of a word value: the delay buckets ("2-3", "16+") are keys vue-i18n can read. */
@@ -56,9 +60,11 @@ function bars(
   categories: string[],
   series: { name: string; data: (number | null)[]; stack?: string }[],
   horizontal = false,
+  counts = true,
 ): StatChartOption {
   const category = { type: 'category' as const, data: categories, axisLabel: { hideOverlap: true } }
-  const value = { type: 'value' as const }
+  // counts have whole ticks; amounts and percentages do not
+  const value = counts ? { type: 'value' as const, minInterval: 1 } : { type: 'value' as const }
   return {
     tooltip,
     grid,
@@ -103,7 +109,7 @@ export function chartOption(chart: StatChart, label: Label): StatChartOption {
       return bars(words(chart, 'category', label), [
         { name: name('opened_discount_pct'), data: numbers(chart, 'opened_discount_pct', (v) => Number(v)) },
         { name: name('awarded_discount_pct'), data: numbers(chart, 'awarded_discount_pct', (v) => Number(v)) },
-      ])
+      ], false, false)
     case 'decryption':
       return bars(words(chart, 'result', label), [{ name: name('bids'), data: numbers(chart, 'bids') }], true)
     case 'deposits':
@@ -112,6 +118,7 @@ export function chartOption(chart: StatChart, label: Label): StatChartOption {
         words(chart, 'measure', label),
         [{ name: name('amount_yuan'), data: numbers(chart, 'amount_fen', (v) => Number(v) / 100) }],
         true,
+        false,
       )
     case 'refund_delays':
       return bars(words(chart, 'delay_days', label), [{ name: name('refunds'), data: numbers(chart, 'refunds') }])
