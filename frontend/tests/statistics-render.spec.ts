@@ -1,7 +1,7 @@
 /** The statistics chart card rendered on the server (no browser, no canvas), in both languages: the
  * title and definition, the CSV button only when a download is given, and the table view whose cells
  * carry the raw values (fen, percentages) next to their words. */
-import { createSSRApp, h } from 'vue'
+import { createSSRApp, h, type Component } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StatChart } from '@/api/statistics'
@@ -14,7 +14,7 @@ afterEach(() => {
 
 async function render(props: Record<string, unknown>, locale: 'zh-CN' | 'en' = 'zh-CN'): Promise<string> {
   i18n.global.locale.value = locale
-  const app = createSSRApp({ render: () => h(ChartCard, props) })
+  const app = createSSRApp({ render: () => h(ChartCard as Component, props) })
   app.use(i18n)
   return renderToString(app)
 }
