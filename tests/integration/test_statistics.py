@@ -20,7 +20,7 @@ import io
 import secrets
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -29,7 +29,7 @@ from litestar import Litestar
 
 from bidding.awards.models import Award
 from bidding.awards.states import AwardState
-from bidding.core.clock import ManualClock, china_day
+from bidding.core.clock import CHINA_TIME, ManualClock, china_day
 from bidding.core.roles import Role
 from bidding.deposits.models import LedgerLeg, LedgerPosting
 from bidding.deposits.refund_models import DepositForfeit, DepositRefund, RefundTriggerEvent
@@ -154,7 +154,9 @@ async def make_world(
     project = await create_published(client, p, now)
     p["agent_project"] = project
     lot1, lot2 = (uuid.UUID(lot["id"]) for lot in project["lots"])
-    d1, d2 = now - 3 * DAY, now - 2 * DAY
+    # lot 02 opened at 00:30 China time two days ago: still the day before in UTC, counted on the China day
+    d1 = now - 3 * DAY
+    d2 = datetime.combine(china_day(now) - timedelta(days=2), time(0, 30), CHINA_TIME).astimezone(UTC)
     orgs = [p["users"][who].org_id for who in ("bidder", "other", "third", "fourth")]
     async with platform.sessions() as s, s.begin():
         for lot_id, deadline in ((lot1, d1), (lot2, d2)):
@@ -281,6 +283,7 @@ async def test_the_centres_charts_are_the_worlds_figures(client: httpx.AsyncClie
         "alerts",
     ]
     per_day = Counter(china_day(p[d]).isoformat() for d in ("d1", "d2"))
+    assert p["d2"].date() != china_day(p["d2"])  # the UTC day would be the wrong one
     openings = charts["openings"]
     assert openings["columns"] == ["day", "openings"]
     assert len(openings["rows"]) == 11 and openings["rows"][0][0] == (p["today"] - timedelta(days=10)).isoformat()
