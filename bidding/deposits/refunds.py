@@ -1713,7 +1713,7 @@ async def batch_file(
     if batch is None:
         raise NotFound(f"no payment file {batch_id}", f"没有付款批次 {batch_id}")
     if fmt == "csv":
-        return batch.csv, "text/csv; charset=utf-8", f"{batch.id}.csv"
+        return batch.csv, "text/csv", f"{batch.id}.csv"  # Litestar adds "; charset=utf-8"
     return batch.pain001, "application/xml", f"{batch.id}.xml"
 
 

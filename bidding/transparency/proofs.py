@@ -25,8 +25,9 @@ from crypto.tlog.proof_file import TlogProof
 
 __all__ = ["MEDIA_TYPE", "proof_of_row", "proof_text"]
 
-#: How a ``.tlog-proof`` is served (the spec names no media type; the file is UTF-8 text).
-MEDIA_TYPE: Final = "text/plain; charset=utf-8"
+#: How a ``.tlog-proof`` is served (the spec names no media type; the file is UTF-8 text). Litestar
+#: adds ``; charset=utf-8`` to a ``text/`` type itself: naming it here too sent it twice.
+MEDIA_TYPE: Final = "text/plain"
 
 
 async def proof_of_row(db: AsyncSession, source: str, source_id: int) -> TlogProof | None:

@@ -192,7 +192,7 @@ async def test_refunds_from_payment_to_closing_through_the_api(
     }
     assert set(amounts) == set(batch["refund_ids"]) and sum(amounts.values()) == batch["total_fen"]
     csv = await client.get(f"/api/finance/refund-batches/{batch['id']}/file?format=csv", headers=p["finance"])
-    assert csv.headers["content-type"].startswith("text/csv") and "退款编号" in csv.content.decode("utf-8-sig")
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8" and "退款编号" in csv.content.decode("utf-8-sig")
     assert error(await client.get(f"/api/finance/refund-batches/{batch['id']}/file", headers=p["supervisor"]))[0] == 403
     assert error(await client.get("/api/finance/refund-batches/NOPE/file", headers=p["finance"])) == (404, "not_found")
     assert error(await client.post("/api/finance/refund-batches", json={}, headers=p["finance"])) == (

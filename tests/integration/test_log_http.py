@@ -31,7 +31,7 @@ async def _grow_and_sign(platform: Any, events: int) -> None:
 
 async def _checkpoint(client: httpx.AsyncClient, verifier: Ed25519Verifier) -> Checkpoint:
     answer = await client.get("/log/checkpoint")
-    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/plain; charset=utf-8"
     note, signatures = open_note(answer.text, [verifier])
     assert [s.name for s in signatures] == [verifier.name]
     return Checkpoint.parse(note.text)

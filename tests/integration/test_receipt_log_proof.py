@@ -50,6 +50,7 @@ async def test_the_receipt_of_an_upload_verifies_offline_with_the_vkey_alone(
     answer = await client.get(url, headers=headers)
     assert answer.status_code == 200, answer.text
     assert "attachment" in answer.headers["content-disposition"]
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"  # the charset once
     text = answer.text
     receipt = (await client.get(f"/api/bidder/bids/{bid_id}/receipt.json", headers=headers)).json()
     assert receipt["tlog_proof"] == text  # embedded in the receipt's JSON too

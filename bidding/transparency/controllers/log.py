@@ -13,7 +13,7 @@ from bidding.core.http.dependencies import PlatformDep
 from bidding.core.http.openapi import wire
 from bidding.transparency import service
 
-TEXT: Final = "text/plain; charset=utf-8"
+TEXT: Final = "text/plain"  # Litestar adds "; charset=utf-8" (naming it here too sent it twice)
 TILE: Final = "application/octet-stream"
 Size = Annotated[int, QueryParameter(ge=0, le=2**53, description="A tree size")]
 #: 0 (or absent): the latest signed checkpoint; a tree of size 0 is never signed.
