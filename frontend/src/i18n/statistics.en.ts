@@ -4,6 +4,7 @@ import type { StatisticsMessages } from './statistics.zh-CN'
 const statistics: StatisticsMessages = {
   statistics: {
     nav: 'Statistics',
+    navCentre: 'Analysis',
     title: 'Trading statistics',
     centreTitle: "The centre's statistics",
     intro: "Computed from the platform's data at the time you look (China time), as the centre's yearly report counts them.",

@@ -2,6 +2,7 @@
 const statistics = {
   statistics: {
     nav: '统计',
+    navCentre: '统计分析',
     title: '交易统计',
     centreTitle: '中心统计分析',
     intro: '以下数字由平台数据实时计算（按北京时间），与中心年度报告口径一致。',
