@@ -4,7 +4,8 @@ agent by its credit code; the agent creates the project from the registration on
 gives the lot a deadline, uploads the documents and is refused publication
 (``documents_not_approved``) until the tenderer, on its project page, has seen the current version
 (its SHA-256, the download) and approved it; then publication succeeds and the tenderer sees the
-project tendering. Each new page at desktop and phone width, with no sideways scroll on the phone."""
+project tendering. Each new page at desktop and phone width, with no sideways scroll on the phone,
+and in English."""
 
 from __future__ import annotations
 
@@ -181,6 +182,15 @@ def test_the_tenderers_pages_fit_a_phone(browser: Browser, server: Server) -> No
         expect(page.get_by_test_id("tenderer-documents-state")).to_be_visible()
         assert_no_horizontal_scroll(page)
         shots("project")
+        # English.
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="Tender documents approval")).to_be_visible()
+        page.goto("/tenderer/projects")
+        expect(page.get_by_role("heading", name="The tenderer's projects")).to_be_visible()
+        expect(page.get_by_test_id("tenderer-register")).to_have_text("Register a project")
+        assert_no_horizontal_scroll(page)
+        shots("projects-english")
+        page.get_by_role("button", name="中文").click()
         assert not errors, errors
     finally:
         ctx.close()
