@@ -21,6 +21,7 @@ from bidding.core.clock import ManualClock
 from bidding.core.roles import Role
 from bidding.messaging.channels import ChannelKind
 from bidding.messaging.models import Message
+from tests.fixtures.awards import award_in, log_in_again
 from tests.fixtures.errors import assert_error
 from tests.fixtures.parties import logged_in_parties
 from tests.fixtures.projects import DAY, PDF, create_published, iso, project_body
@@ -506,3 +507,20 @@ async def test_the_role_matrix_refuses_every_other_role(
     sessions = await role_sessions(client, admin_headers)
     for r in TABLE:
         await assert_refused(client, r, sessions)
+
+
+async def test_the_progress_follows_the_opening_the_evaluation_and_the_award(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], clock: ManualClock, live: str, platform: Any
+) -> None:
+    """A real lot carried through its opening and a final evaluation to its award (tests/fixtures/awards.py):
+    the tenderer's progress shows each, and links the award its decisions are taken on."""
+    w = await award_in(client, admin_headers, clock, live, platform)
+    await log_in_again(client, w.c)
+    seen = await client.get(f"/api/tenderer/projects/{w.c.project['id']}", headers=w.p["tenderer"])
+    assert seen.status_code == 200, seen.text
+    lot = next(x for x in seen.json()["lots"] if x["id"] == w.c.lot["id"])
+    assert lot["opening_done"] is True and lot["opening_state"] == "closed"
+    assert lot["evaluation_final"] is True and lot["evaluation_state"] == "final"
+    assert lot["award_id"] == w.award_id and lot["award_state"] == "reported"
+    # The award page the link leads to is the tenderer's to read.
+    assert (await client.get(f"/api/awards/{w.award_id}", headers=w.p["tenderer"])).status_code == 200
