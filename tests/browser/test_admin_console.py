@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Server, Shots, assert_no_horizontal_scroll, open_page
 from tests.browser.steps.identity import demo_user_with_role, log_in
-from tests.browser.test_identity import new_credit_code
+from tests.fixtures.parties import new_code as new_credit_code
 
 pytestmark = pytest.mark.slow
 

@@ -195,6 +195,8 @@ def test_every_status_column_is_an_enum_with_its_named_check() -> None:
         "opening_sessions.state",
         "organizations.kind",
         "organizations.status",
+        "project_registrations.category",
+        "project_registrations.status",
         "projects.category",
         "projects.status",
         "supervision_alerts.kind",
