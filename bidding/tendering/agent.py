@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bidding.core.auth.caller import Caller
 from bidding.core.fields import Body, Code, LongText, Moment, Title
 from bidding.tendering.models import Announcement, Project, TenderDocument
+from bidding.tendering.projects import newest_projects
 from bidding.tendering.rules.announcements import AnnouncementKind
 from bidding.tendering.service import (
     MAX_LOTS_CEILING,
@@ -185,15 +185,7 @@ async def list_projects(platform: Platform, caller: Caller) -> list[AgentProject
     """The projects the caller's agency runs, newest first (at most :data:`MAX_LISTED`)."""
     agent_id = caller.organisation()
     async with platform.sessions() as db:
-        projects = (
-            await db.scalars(
-                select(Project)
-                .where(Project.agent_id == agent_id)
-                .options(selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent))
-                .order_by(Project.created_at.desc())
-                .limit(MAX_LISTED)
-            )
-        ).all()
+        projects = await newest_projects(db, Project.agent_id == agent_id, limit=MAX_LISTED)
         now = platform.clock.now()
         return [await _view(db, p, now) for p in projects]
 

@@ -116,13 +116,23 @@ def _view(project: Project, now: datetime) -> ProjectView:
     )
 
 
+def _loaded() -> Select[Project]:
+    """Projects with their lots and both parties loaded (their views read all three)."""
+    return select(Project).options(
+        selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent)
+    )
+
+
 def _public_query() -> Select[Project]:
     # Drafts are never public; everything announced stays visible (also cancelled and failed).
-    return (
-        select(Project)
-        .where(Project.status != ProjectStatus.DRAFT)
-        .options(selectinload(Project.lots), selectinload(Project.tenderer), selectinload(Project.agent))
-    )
+    return _loaded().where(Project.status != ProjectStatus.DRAFT)
+
+
+async def newest_projects(session: AsyncSession, party: ColumnElement[bool], *, limit: int) -> Sequence[Project]:
+    """The projects ``party`` selects (e.g. ``Project.agent_id == …``), newest first, at most
+    ``limit``, loaded as :func:`_loaded`: the agent's and the tenderer's lists."""
+    query = _loaded().where(party).order_by(Project.created_at.desc()).limit(limit)
+    return (await session.scalars(query)).all()
 
 
 def phase_condition(phase: Phase, now: datetime) -> ColumnElement[bool]:

@@ -40,6 +40,7 @@ from bidding.tendering.agent import DocumentView
 from bidding.tendering.approvals import approval_state
 from bidding.tendering.documents import Download
 from bidding.tendering.models import Project, ProjectRegistration, TenderDocument, TenderDocumentApproval
+from bidding.tendering.projects import newest_projects
 from bidding.tendering.registrations import PURPOSE, Note
 from bidding.tendering.rules.projects import ProjectStatus
 from bidding.tendering.rules.registrations import DocumentDecision
@@ -212,15 +213,7 @@ async def list_projects(platform: Platform, caller: Caller) -> list[TendererProj
     """The projects naming the caller as tenderer, newest first, with their progress."""
     tenderer_id = caller.organisation()
     async with platform.sessions() as db:
-        projects = (
-            await db.scalars(
-                select(Project)
-                .where(Project.tenderer_id == tenderer_id)
-                .options(selectinload(Project.lots), selectinload(Project.agent), selectinload(Project.tenderer))
-                .order_by(Project.created_at.desc())
-                .limit(MAX_LISTED)
-            )
-        ).all()
+        projects = await newest_projects(db, Project.tenderer_id == tenderer_id, limit=MAX_LISTED)
         now = platform.clock.now()
         return [await _progress(db, p, now) for p in projects]
 

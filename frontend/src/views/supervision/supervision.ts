@@ -1,7 +1,7 @@
 /**
  * The supervision pages' pure helpers: who sees which page and button, the running clocks in order
  * of urgency, durations in words, and the charts' ECharts options (built here, drawn by
- * `SupervisionChart.vue`, so they are tested without a canvas).
+ * `components/StatChart.vue`, so they are tested without a canvas).
  */
 import type { ComposeOption } from 'echarts/core'
 import type { BarSeriesOption } from 'echarts/charts'

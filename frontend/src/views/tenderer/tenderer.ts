@@ -16,6 +16,9 @@ import { yuanToFen } from '@/views/agent/projectForm'
 
 export const PAGE_SIZE = 10
 
+/** Who the tenderer's pages are for (the server decides access; this only spares a refused request). */
+export const TENDERER_ROLES: readonly string[] = ['tenderer']
+
 export interface RegistrationForm {
   name: string
   approvalNumber: string
