@@ -184,7 +184,7 @@ def test_supervision_dashboard_in_the_browser(
     expect(late).to_have_attribute("data-level", "red", timeout=ACT_MS)
     expect(late.get_by_test_id("clock-left")).to_have_class(re.compile(r"\blate\b"))
     expect(supervisor.get_by_test_id("chart-agency").locator("canvas")).to_have_count(1, timeout=ACT_MS)
-    expect(supervisor.get_by_test_id("chart-kind").locator("canvas")).to_have_count(1)
+    expect(supervisor.get_by_test_id("chart-kind").locator("canvas")).to_have_count(1, timeout=ACT_MS)
     shots.take(supervisor, "supervisor-red-alert-live")
     supervisor.get_by_test_id("alerts-seen").click()
     expect(supervisor.get_by_test_id("alerts-badge")).to_have_count(0)
