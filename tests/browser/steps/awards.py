@@ -24,6 +24,7 @@ from bidding.client.identity import load_pkcs12_identity
 from bidding.client.session import login
 from tests.browser.conftest import Server
 from tests.browser.steps.experts import demo_project, draw_now, enrol_expert, evaluation_today, register_experts
+from tests.fixtures.busy import RetryBusy
 from tests.fixtures.evaluation import Committee, Member, declare, judge, prepare_signature, sign_report
 from tests.fixtures.expert_pool import ExpertLogin
 
@@ -71,7 +72,7 @@ def final_report(srv: Server, folder: Path) -> dict[str, Any]:
 async def _evaluate(
     srv: Server, project: dict[str, Any], lot: dict[str, Any], identities: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=srv.base, timeout=120) as http:
+    async with httpx.AsyncClient(base_url=srv.base, timeout=120, transport=RetryBusy()) as http:
         # The invited five accept and enter; the backups stay out.
         members: list[Member] = []
         for identity in identities:
